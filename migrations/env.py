@@ -1,0 +1,53 @@
+"""Alembic environment: the core's and every plugin's migrations, run by ``flask db upgrade``.
+
+Migrations connect with ``MIGRATION_DATABASE_URL`` when set (the role that owns the tables),
+otherwise with the application's own URL.
+"""
+
+import logging
+from logging.config import fileConfig
+
+import sqlalchemy as sa
+from alembic import context
+from flask import current_app
+
+config = context.config
+fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+migrate_ext = current_app.extensions["migrate"]
+target_metadata = migrate_ext.db.metadata
+
+
+def _engine():
+    url = current_app.config.get("MIGRATION_DATABASE_URL")
+    return sa.create_engine(url) if url else migrate_ext.db.engine
+
+
+def _skip_empty_autogenerate(context_, revision, directives):
+    if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+        directives[:] = []
+        logger.info("No changes in schema detected.")
+
+
+def run_migrations_offline():
+    context.configure(url=str(_engine().url), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    args = dict(migrate_ext.configure_args)
+    args.setdefault("process_revision_directives", _skip_empty_autogenerate)
+    engine = _engine()
+    with engine.connect() as connection:
+        args.setdefault("render_as_batch", connection.dialect.name == "sqlite")
+        context.configure(connection=connection, target_metadata=target_metadata, **args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,50 @@
+"""``/api/v1/audit-log``: who changed what, for admins."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+import sqlalchemy as sa
+from marshmallow import fields as f
+from marshmallow import validate as v
+
+from saas.api.base import ApiBlueprint, PageArgs, page_schema
+from saas.auth import requires
+from saas.core.accounts import Scope
+from saas.core.audit import AuditEntry
+from saas.core.db import db
+from saas.core.pagination import paginate
+
+bp = ApiBlueprint("audit", __name__, url_prefix="/api/v1/audit-log", description="Audit log")
+
+
+class AuditEntrySchema(ma.Schema):
+    id = f.UUID()
+    created_at = f.AwareDateTime()
+    actor_type = f.String(metadata={"enum": ["user", "api_key", "system"]})
+    actor_id = f.String(allow_none=True)
+    action = f.String(metadata={"enum": ["create", "update", "delete", "restore"]})
+    object_type = f.String()
+    object_id = f.String()
+    changes = f.Dict(metadata={"description": "field: [old, new]"})
+
+
+class AuditArgs(PageArgs):
+    object_type = f.String(validate=v.Length(max=50))
+    object_id = f.String(validate=v.Length(max=64))
+
+
+@bp.route("", methods=["GET"])
+@requires(Scope.admin)
+@bp.arguments(AuditArgs, location="query", as_kwargs=True)
+@bp.response(200, page_schema(AuditEntrySchema, "AuditPage"))
+@bp.errors(400)
+def list_audit_log(cursor, limit, object_type=None, object_id=None):
+    """Changes to this workspace's data, newest first (admins)."""
+    stmt = sa.select(AuditEntry)
+    if object_type:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditEntry.object_id == object_id)
+    page = paginate(stmt, db.session, [AuditEntry.created_at, AuditEntry.id], descending=True, cursor=cursor,
+                    limit=limit, key=lambda e: (e.created_at, e.id))
+    return {"items": page.items, "next_cursor": page.next_cursor}

@@ -1,0 +1,94 @@
+"""The pieces every API module uses: the blueprint with error docs, paging, idempotent POSTs."""
+
+from __future__ import annotations
+
+import hashlib
+import functools
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import current_app, make_response, request
+from flask_smorest import Blueprint
+
+from saas.api.errors import error_response
+from saas.core.db import db
+from saas.core.idempotency import IdempotencyRecord
+
+ERROR_NAMES = {
+    400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+    409: "CONFLICT", 422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS",
+}
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "Retrying a POST with the same key returns the first response instead of acting twice.",
+}
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint whose views document the errors they can answer."""
+
+    def errors(self, *codes: int):
+        """Document error responses (401 and 403 are added to every authenticated route)."""
+
+        def decorator(func):
+            for code in codes:
+                func = self.alt_response(code, response=ERROR_NAMES[code])(func)
+            return func
+
+        return decorator
+
+    def idempotent(self, func):
+        """Honour ``Idempotency-Key`` on a POST: one effect, the first response replayed."""
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            key = request.headers.get("Idempotency-Key")
+            if key is None:
+                return func(*args, **kwargs)
+            if not 0 < len(key) <= 255:
+                return error_response(400, "bad_request", "Idempotency-Key must be 1 to 255 characters.")
+            digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.get_data()).hexdigest()
+            record = db.session.scalar(sa.select(IdempotencyRecord).where(IdempotencyRecord.key == key))
+            if record is not None:
+                return _replay(record, digest)
+            record = IdempotencyRecord(key=key, method=request.method, path=request.path, request_hash=digest)
+            try:
+                with db.session.begin_nested():
+                    db.session.add(record)
+            except sa.exc.IntegrityError:
+                return error_response(409, "conflict", "A request with this Idempotency-Key is in progress.")
+            response = make_response(func(*args, **kwargs))
+            if response.status_code < 500:
+                record.status_code = response.status_code
+                record.response_body = response.get_data(as_text=True)
+                db.session.commit()
+            return response
+
+        return self.doc(parameters=[IDEMPOTENCY_HEADER])(wrapper)
+
+
+def _replay(record: IdempotencyRecord, digest: str):
+    if record.request_hash != digest:
+        return error_response(422, "idempotency_key_reused", "This Idempotency-Key was used with a different request.")
+    if record.status_code is None:
+        return error_response(409, "conflict", "A request with this Idempotency-Key is in progress.")
+    response = current_app.response_class(record.response_body, status=record.status_code, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+class PageArgs(ma.Schema):
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500),
+                              metadata={"description": "Opaque cursor from a previous page's next_cursor"})
+    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """``{"items": [...], "next_cursor": "..." | null}`` for ``item_schema``."""
+    return ma.Schema.from_dict(
+        {"items": ma.fields.List(ma.fields.Nested(item_schema)), "next_cursor": ma.fields.String(allow_none=True)},
+        name=name,
+    )

@@ -1,0 +1,152 @@
+"""``/api/v1/customers``: the customer file, its timeline, soft delete and restore."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import request
+from marshmallow import fields as f
+from marshmallow import validate as v
+
+from saas.api.base import ApiBlueprint, PageArgs, page_schema
+from saas.core.customers import Channel, CustomerKind
+from saas.core.db import db
+from saas.core.services import customers as service
+
+bp = ApiBlueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customer records")
+
+SOCIAL_NETWORKS = ("wechat", "weibo", "qq", "dingtalk", "linkedin", "x", "facebook", "instagram", "whatsapp", "line")
+
+
+class PreferencesSchema(ma.Schema):
+    preferred_channel = f.Enum(Channel, by_value=True, allow_none=True)
+    contact_time = f.String(allow_none=True, validate=v.Length(max=100),
+                            metadata={"example": "weekdays 9:00-11:00"})
+    language = f.String(allow_none=True, validate=v.Length(max=20))
+
+
+class CustomerSchema(ma.Schema):
+    id = f.UUID(dump_only=True)
+    name = f.String(required=True, validate=v.Length(min=1, max=200))
+    kind = f.Enum(CustomerKind, by_value=True, load_default=CustomerKind.person)
+    company = f.String(allow_none=True, validate=v.Length(max=200))
+    title = f.String(allow_none=True, validate=v.Length(max=100))
+    industry = f.String(allow_none=True, validate=v.Length(max=100))
+    region = f.String(allow_none=True, validate=v.Length(max=100))
+    address = f.String(allow_none=True, validate=v.Length(max=500))
+    email = f.Email(allow_none=True, validate=v.Length(max=254))
+    phone = f.String(allow_none=True, validate=[v.Length(max=40), v.Regexp(r"^[0-9+()\-.\s]*$", error="Not a phone number.")])
+    social = f.Dict(keys=f.String(validate=v.OneOf(SOCIAL_NETWORKS)), values=f.String(validate=v.Length(max=200)),
+                    load_default=dict)
+    birthday = f.Date(allow_none=True)
+    source = f.String(allow_none=True, validate=v.Length(max=100))
+    owner_id = f.UUID(allow_none=True, metadata={"description": "The account manager (a member's user id)"})
+    team = f.String(allow_none=True, validate=v.Length(max=100))
+    tags = f.Method("dump_tags", "load_tags", metadata={"type": "array", "items": {"type": "string"}})
+    preferences = f.Nested(PreferencesSchema, load_default=dict)
+    notes = f.String(allow_none=True, validate=v.Length(max=10_000))
+    custom_fields = f.Dict(keys=f.String(), load_default=dict)
+    version = f.Integer(dump_only=True)
+    created_at = f.AwareDateTime(dump_only=True)
+    updated_at = f.AwareDateTime(dump_only=True)
+    deleted_at = f.AwareDateTime(dump_only=True)
+
+    def dump_tags(self, customer):
+        return [t.name for t in customer.tags]
+
+    def load_tags(self, value):
+        if not isinstance(value, list) or len(value) > 50:
+            raise ma.ValidationError("A list of at most 50 tag names.")
+        if not all(isinstance(t, str) and 0 < len(t.strip()) <= 50 for t in value):
+            raise ma.ValidationError("Each tag is a name of 1 to 50 characters.")
+        return value
+
+
+class CustomerUpdateSchema(CustomerSchema):
+    version = f.Integer(metadata={"description": "The version you read; a stale one answers 409"})
+
+    class Meta:
+        partial = True
+
+
+class CustomerListArgs(PageArgs):
+    q = f.String(validate=v.Length(max=200), metadata={"description": "Search name, e-mail, phone, company"})
+    tag = f.String(validate=v.Length(max=50))
+    owner_id = f.UUID()
+    kind = f.Enum(CustomerKind, by_value=True)
+    created_after = f.AwareDateTime()
+    created_before = f.AwareDateTime()
+    deleted = f.Boolean(load_default=False, metadata={"description": "List soft-deleted customers instead"})
+    sort = f.String(load_default="-created_at", validate=v.OneOf(list(service.SORTS)))
+
+
+CustomerPage = page_schema(CustomerSchema, "CustomerPage")
+
+
+@bp.route("", methods=["GET"])
+@bp.arguments(CustomerListArgs, location="query", as_kwargs=True)
+@bp.response(200, CustomerPage)
+@bp.errors(400)
+def list_customers(cursor, limit, sort, deleted, **filters):
+    """List customers, newest first by default, with search and filters."""
+    page = service.search(service.CustomerFilter(deleted=deleted, **filters), sort=sort, cursor=cursor, limit=limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@bp.route("", methods=["POST"])
+@bp.idempotent
+@bp.arguments(CustomerSchema)
+@bp.response(201, CustomerSchema)
+@bp.errors(400, 409)
+def create_customer(data):
+    """Create a customer."""
+    customer = service.create(data)
+    db.session.commit()
+    return customer
+
+
+@bp.route("/<uuid:customer_id>", methods=["GET"])
+@bp.response(200, CustomerSchema)
+@bp.errors(404)
+def get_customer(customer_id):
+    """Read one customer; the ``ETag`` carries its version."""
+    customer = service.get(customer_id)
+    return customer, 200, {"ETag": f'"{customer.version}"'}
+
+
+@bp.route("/<uuid:customer_id>", methods=["PATCH"])
+@bp.arguments(CustomerUpdateSchema)
+@bp.response(200, CustomerSchema)
+@bp.errors(400, 404, 409)
+def update_customer(data, customer_id):
+    """Change some fields. Send the ``version`` you read (or ``If-Match``) to avoid lost updates."""
+    customer = service.get(customer_id)
+    expected = data.pop("version", None)
+    if expected is None:
+        expected = _if_match()
+    service.update(customer, data, expected_version=expected)
+    db.session.commit()
+    return customer
+
+
+def _if_match() -> int | None:
+    raw = request.headers.get("If-Match", "").strip().strip('"').removeprefix('W/"').strip('"')
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.route("/<uuid:customer_id>", methods=["DELETE"])
+@bp.response(204)
+@bp.errors(404)
+def delete_customer(customer_id):
+    """Soft-delete a customer; ``POST .../restore`` brings it back."""
+    service.soft_delete(service.get(customer_id))
+    db.session.commit()
+
+
+@bp.route("/<uuid:customer_id>/restore", methods=["POST"])
+@bp.response(200, CustomerSchema)
+@bp.errors(404, 409)
+def restore_customer(customer_id):
+    """Restore a soft-deleted customer."""
+    customer = service.restore(service.get(customer_id, include_deleted=True))
+    db.session.commit()
+    return customer

@@ -1,0 +1,168 @@
+"""Who is calling: a Bearer API key or the web session, and the tenant that comes with it.
+
+The tenant is taken from the credentials only (the key's tenant, or the session's chosen
+workspace re-checked against the user's membership), never from a URL, body or query string.
+Every ``/api/`` request is authenticated here unless its view is marked :func:`public`; the scope
+needed defaults to ``read`` for safe methods and ``write`` otherwise, so a view cannot forget it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app, g, request, session
+from flask_login import current_user
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Forbidden, Unauthorized
+
+from saas.core.accounts import ApiKey, Membership, Role, Scope, Tenant, User
+from saas.core.audit import Actor, reset_actor, set_actor
+from saas.core.db import db
+from saas.core.tenancy import bind_tenant, global_lookup, unbind_tenant
+from saas.core.types import utcnow
+from saas.extensions import csrf
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant: Tenant
+    scopes: frozenset[Scope]
+    user: User | None = None
+    membership: Membership | None = None
+    api_key: ApiKey | None = None
+
+    @property
+    def role(self) -> Role:
+        """The role used for role rules; an admin-scoped key acts as an admin."""
+        if self.membership is not None:
+            return self.membership.role
+        return Role.admin if Scope.admin in self.scopes else Role.agent
+
+    @property
+    def actor(self) -> Actor:
+        if self.api_key is not None:
+            return Actor("api_key", str(self.api_key.id))
+        return Actor("user", str(self.user.id))
+
+
+def public(view):
+    """Mark a view as reachable without credentials."""
+    view._public = True
+    return view
+
+
+def requires(scope: Scope):
+    """Require a scope beyond the method's default (e.g. ``Scope.admin``)."""
+
+    def decorator(view):
+        view._required_scope = scope
+        return view
+
+    return decorator
+
+
+def current_principal() -> Principal:
+    return g.principal
+
+
+def authenticate_api_request():
+    """``before_request`` for ``/api/``: resolve the principal, bind its tenant, check the scope."""
+    if not request.path.startswith("/api/") or request.endpoint is None:
+        return None
+    view = current_app.view_functions[request.endpoint]
+    if getattr(view, "_public", False) or request.blueprint == "api-docs":
+        return None
+    principal = _from_api_key() if "Authorization" in request.headers else _from_session()
+    if principal is None:
+        raise Unauthorized(
+            "Send an API key as 'Authorization: Bearer <key>', or sign in.",
+            www_authenticate=_bearer_challenge(),
+        )
+    needed = getattr(view, "_required_scope", None) or (Scope.read if request.method in SAFE_METHODS else Scope.write)
+    g.principal = principal
+    g.tenant_token = bind_tenant(principal.tenant.id, db.session)
+    g.actor_token = set_actor(principal.actor)
+    if needed not in principal.scopes:
+        raise Forbidden(f"This needs the '{needed.value}' permission.")
+    return None
+
+
+def release_request_context(exc=None) -> None:
+    """``teardown_request``: unbind the tenant and actor set by :func:`authenticate_api_request`."""
+    token = g.pop("tenant_token", None)
+    if token is not None:
+        unbind_tenant(token)
+    token = g.pop("actor_token", None)
+    if token is not None:
+        reset_actor(token)
+
+
+def _bearer_challenge():
+    return WWWAuthenticate("bearer", {"realm": "retain"})
+
+
+def _from_api_key() -> Principal | None:
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    key = key.strip()
+    prefix = ApiKey.parse_prefix(key) if scheme.lower() == "bearer" else None
+    if prefix is None:
+        return None
+    with global_lookup(db.session, key_prefix=prefix):
+        row = db.session.execute(
+            sa.select(ApiKey, Tenant).join(Tenant, Tenant.id == ApiKey.tenant_id).where(ApiKey.prefix == prefix)
+        ).first()
+    if row is None:
+        return None
+    api_key, tenant = row
+    if api_key.revoked_at is not None or not tenant.is_active or not api_key.matches(key):
+        return None
+    _touch(api_key)
+    return Principal(tenant=tenant, scopes=api_key.scope_set, api_key=api_key)
+
+
+def _touch(api_key: ApiKey) -> None:
+    """Record last use, at most once a minute per key, so reads do not all become writes."""
+    now = utcnow()
+    every = dt.timedelta(seconds=current_app.config["API_KEY_TOUCH_SECONDS"])
+    if api_key.last_used_at is None or now - api_key.last_used_at > every:
+        g.touch_api_key = (api_key.tenant_id, api_key.id, now)
+
+
+def commit_key_touch(response):
+    """``after_request``: write the key's last-used time in its own small transaction."""
+    touch = g.pop("touch_api_key", None)
+    if touch is not None and response.status_code < 500:
+        tenant_id, key_id, now = touch
+        db.session.rollback()
+        db.session.execute(
+            sa.update(ApiKey).where(ApiKey.tenant_id == tenant_id, ApiKey.id == key_id).values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return response
+
+
+def _from_session() -> Principal | None:
+    if not current_user.is_authenticated or "tenant_id" not in session:
+        return None
+    try:
+        tenant = db.session.get(Tenant, uuid.UUID(session["tenant_id"]))
+    except (ValueError, TypeError):
+        return None
+    if tenant is None or not tenant.is_active:
+        return None
+    with global_lookup(db.session, user_id=str(current_user.id)):
+        membership = db.session.scalar(
+            sa.select(Membership).where(Membership.tenant_id == tenant.id, Membership.user_id == current_user.id)
+        )
+    if membership is None:
+        return None
+    if request.method not in SAFE_METHODS:
+        csrf.protect()  # a cookie-authenticated write must carry the CSRF token
+    return Principal(tenant=tenant, scopes=membership.scopes, user=current_user._get_current_object(),
+                     membership=membership)

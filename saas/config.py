@@ -1,0 +1,74 @@
+"""Configuration from the environment, with an embedded default that needs nothing but Python.
+
+| variable        | meaning                                              | default                      |
+| DATABASE_URL    | SQLAlchemy URL (``postgresql+psycopg://...``)         | SQLite file in ``instance/`` |
+| REDIS_URL       | Redis for rate limits (and jobs, later)              | none: in-memory / in-process |
+| SECRET_KEY      | signs sessions and CSRF tokens; required in production | none                       |
+| MIGRATION_DATABASE_URL | owner role used by ``flask db upgrade``       | DATABASE_URL                 |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+INSECURE_SECRETS = {"", "dev", "change-me", "secret", "changeme"}
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the ``postgres://`` and ``postgresql://`` spellings hosts hand out; use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ
+    database_url = normalise_database_url(env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'retain.db'}")
+    redis_url = env.get("REDIS_URL") or None
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MIGRATION_DATABASE_URL": normalise_database_url(env.get("MIGRATION_DATABASE_URL", "")) or None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STRATEGY": "moving-window",
+        "SIGNUP_RATE_LIMIT": env.get("SIGNUP_RATE_LIMIT", "5 per minute;20 per hour"),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
+        "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "API_TITLE": "Retain API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_PAGE_LIMIT_MAX": 200,
+        "API_PAGE_LIMIT_DEFAULT": 50,
+        "API_KEY_TOUCH_SECONDS": 60,
+    }
+
+
+def check_secret(app) -> None:
+    """Refuse to serve production with a missing or well-known secret; make one for development."""
+    secret = app.config.get("SECRET_KEY") or ""
+    if secret not in INSECURE_SECRETS and len(secret) >= 16:
+        return
+    if not (app.debug or app.testing):
+        raise ConfigError("SECRET_KEY is missing or insecure: set a long random SECRET_KEY in the environment")
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    app.config["SECRET_KEY"] = path.read_text().strip()

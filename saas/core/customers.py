@@ -1,0 +1,112 @@
+"""Customer records: the customer file (客户档案), its tags and the tenant's custom fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from saas.core.db import TenantScoped, Timestamped, db, tenant_fk
+from saas.core.types import UTCDateTime
+
+
+class CustomerKind(str, enum.Enum):
+    person = "person"
+    company = "company"
+
+
+class Channel(str, enum.Enum):
+    phone = "phone"
+    email = "email"
+    visit = "visit"
+    meeting = "meeting"
+    chat = "chat"
+    sms = "sms"
+    social = "social"
+
+
+class FieldType(str, enum.Enum):
+    text = "text"
+    number = "number"
+    date = "date"
+    boolean = "boolean"
+    choice = "choice"
+
+
+customer_tags = sa.Table(
+    "customer_tags",
+    db.metadata,
+    sa.Column("tenant_id", sa.Uuid, primary_key=True),
+    sa.Column("customer_id", sa.Uuid, primary_key=True),
+    sa.Column("tag_id", sa.Uuid, primary_key=True),
+    tenant_fk(["customer_id"], "customers", ondelete="CASCADE"),
+    tenant_fk(["tag_id"], "tags", ondelete="CASCADE"),
+    sa.Index("ix_customer_tags_tag", "tenant_id", "tag_id"),
+)
+
+
+class Tag(TenantScoped, Timestamped, db.Model):
+    __tablename__ = "tags"
+    __audit__ = True
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(sa.String(50))
+    color: Mapped[str | None] = mapped_column(sa.String(7))
+
+
+class Customer(TenantScoped, Timestamped, db.Model):
+    __tablename__ = "customers"
+    __audit__ = True
+    __table_args__ = (
+        tenant_fk(["owner_id"], "memberships.user_id"),
+        sa.Index("ix_customers_tenant_created", "tenant_id", "created_at", "id"),
+        sa.Index("ix_customers_tenant_name", "tenant_id", "name", "id"),
+        sa.Index("ix_customers_tenant_email", "tenant_id", "email"),
+        sa.Index("ix_customers_tenant_phone", "tenant_id", "phone"),
+        sa.Index("ix_customers_tenant_owner", "tenant_id", "owner_id"),
+    )
+
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[CustomerKind] = mapped_column(
+        sa.Enum(CustomerKind, native_enum=False, length=20), default=CustomerKind.person
+    )
+    company: Mapped[str | None] = mapped_column(sa.String(200))
+    title: Mapped[str | None] = mapped_column(sa.String(100))
+    industry: Mapped[str | None] = mapped_column(sa.String(100))
+    region: Mapped[str | None] = mapped_column(sa.String(100))
+    address: Mapped[str | None] = mapped_column(sa.String(500))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    social: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    birthday: Mapped[dt.date | None] = mapped_column(sa.Date)
+    source: Mapped[str | None] = mapped_column(sa.String(100))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    team: Mapped[str | None] = mapped_column(sa.String(100))
+    preferences: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    custom_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=customer_tags, order_by=Tag.name, lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CustomFieldDefinition(TenantScoped, Timestamped, db.Model):
+    """A field a tenant adds to its customer records, validated by type."""
+
+    __tablename__ = "custom_field_definitions"
+    __audit__ = True
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "key"),)
+
+    key: Mapped[str] = mapped_column(sa.String(50))
+    label: Mapped[str] = mapped_column(sa.String(100))
+    type: Mapped[FieldType] = mapped_column(sa.Enum(FieldType, native_enum=False, length=20))
+    choices: Mapped[list] = mapped_column(sa.JSON, default=list)
+    required: Mapped[bool] = mapped_column(sa.Boolean, default=False)

@@ -1,0 +1,56 @@
+"""The SQLAlchemy handle and the declarative base shared by the core and plugins."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from saas.core.types import UTCDateTime, new_id, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class TenantScoped:
+    """Mixin for every tenant-owned table.
+
+    ``tenant_id`` is the first column of the primary key, so every unique constraint and foreign
+    key can (and must) include it: a row can never point at another tenant's row. The ORM adds
+    ``tenant_id = <current tenant>`` to every query of such a model (see :mod:`saas.core.tenancy`)
+    and PostgreSQL's row-level security does the same in the database.
+    """
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
+
+
+class Timestamped:
+    created_at: Mapped[sa.DateTime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[sa.DateTime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+def tenant_fk(columns: list[str], target: str, **kw) -> sa.ForeignKeyConstraint:
+    """A composite foreign key ``(tenant_id, col) -> target(tenant_id, id)``."""
+    table, _, column = target.partition(".")
+    return sa.ForeignKeyConstraint(
+        ["tenant_id", *columns], [f"{table}.tenant_id", f"{table}.{column or 'id'}"], **kw
+    )

@@ -1,0 +1,12 @@
+"""Imports every core model so that the metadata (and Alembic) sees every table."""
+
+from saas.core.accounts import ApiKey, Membership, Tenant, User
+from saas.core.activity import Interaction, Purchase
+from saas.core.audit import AuditEntry
+from saas.core.customers import CustomFieldDefinition, Customer, Tag, customer_tags
+from saas.core.idempotency import IdempotencyRecord
+
+__all__ = [
+    "ApiKey", "AuditEntry", "CustomFieldDefinition", "Customer", "IdempotencyRecord", "Interaction",
+    "Membership", "Purchase", "Tag", "Tenant", "User", "customer_tags",
+]

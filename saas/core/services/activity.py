@@ -1,0 +1,125 @@
+"""Recording purchases (idempotent on ``external_ref``), refunds and interactions; the timeline."""
+
+from __future__ import annotations
+
+import heapq
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from saas.core.activity import Interaction, Purchase
+from saas.core.db import db
+from saas.core.errors import Conflict, Invalid, NotFound
+from saas.core.pagination import Page, after, decode_cursor, encode_cursor, paginate
+from saas.core.services import customers
+from saas.core.tenancy import current_tenant_id
+from saas.core.types import utcnow
+
+
+def record_purchase(data: dict, *, default_currency: str) -> tuple[Purchase, bool]:
+    """Record a purchase; returns ``(purchase, created)``.
+
+    Re-posting an ``external_ref`` already recorded returns the existing purchase unchanged, so a
+    shop or ERP that retries never double-counts an order.
+    """
+    ref = data.get("external_ref")
+    if ref:
+        existing = db.session.scalar(sa.select(Purchase).where(Purchase.external_ref == ref))
+        if existing is not None:
+            return existing, False
+    customers.get(data["customer_id"])
+    data = {"currency": default_currency, **data}
+    if data.get("unit_price") is not None and "amount" not in data:
+        data["amount"] = data["unit_price"] * data.get("quantity", Decimal(1))
+    purchase = Purchase(**data)
+    try:
+        with db.session.begin_nested():
+            db.session.add(purchase)
+    except sa.exc.IntegrityError:
+        if not ref:
+            raise
+        # Another request recorded the same order between our look-up and our insert.
+        return db.session.scalar(sa.select(Purchase).where(Purchase.external_ref == ref)), False
+    return purchase, True
+
+
+def get_purchase(purchase_id: uuid.UUID) -> Purchase:
+    purchase = db.session.get(Purchase, (current_tenant_id(), purchase_id))
+    if purchase is None:
+        raise NotFound("purchase not found")
+    return purchase
+
+
+def refund(purchase: Purchase, amount: Decimal | None, reason: str | None) -> Purchase:
+    remaining = purchase.amount - purchase.refunded_amount
+    amount = remaining if amount is None else amount
+    if remaining <= 0:
+        raise Conflict("the purchase is fully refunded already")
+    if amount <= 0 or amount > remaining:
+        raise Invalid("refund out of range", {"amount": [f"Must be above 0 and at most {remaining}."]})
+    purchase.refunded_amount = purchase.refunded_amount + amount
+    purchase.refunded_at = utcnow()
+    purchase.refund_reason = reason
+    db.session.flush()
+    return purchase
+
+
+def log_interaction(data: dict) -> Interaction:
+    customers.get(data["customer_id"])
+    interaction = Interaction(**data)
+    db.session.add(interaction)
+    db.session.flush()
+    return interaction
+
+
+def get_interaction(interaction_id: uuid.UUID) -> Interaction:
+    interaction = db.session.get(Interaction, (current_tenant_id(), interaction_id))
+    if interaction is None:
+        raise NotFound("interaction not found")
+    return interaction
+
+
+def list_purchases(*, customer_id: uuid.UUID | None, cursor: str | None, limit: int) -> Page:
+    return _newest_first(Purchase, Purchase.purchased_at, customer_id, cursor, limit)
+
+
+def list_interactions(*, customer_id: uuid.UUID | None, cursor: str | None, limit: int) -> Page:
+    return _newest_first(Interaction, Interaction.occurred_at, customer_id, cursor, limit)
+
+
+def _newest_first(model, time_col, customer_id, cursor, limit) -> Page:
+    stmt = sa.select(model)
+    if customer_id is not None:
+        stmt = stmt.where(model.customer_id == customer_id)
+    return paginate(stmt, db.session, [time_col, model.id], descending=True, cursor=cursor, limit=limit,
+                    key=lambda r: (getattr(r, time_col.key), r.id))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    type: str  # "purchase" or "interaction"
+    at: object
+    item: object
+
+
+def timeline(customer_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
+    """Purchases and interactions of one customer, newest first, in one keyset-paged stream.
+
+    Two bounded queries (one per source), merged; the cursor is the (time, id) of the last entry.
+    """
+    customers.get(customer_id, include_deleted=True)
+    position = decode_cursor(cursor, 2) if cursor else None
+    sources = ((Purchase, Purchase.purchased_at, "purchase"), (Interaction, Interaction.occurred_at, "interaction"))
+    streams = []
+    for model, time_col, kind in sources:
+        stmt = sa.select(model).where(model.customer_id == customer_id)
+        if position:
+            stmt = stmt.where(after([time_col, model.id], position, descending=True))
+        rows = db.session.scalars(stmt.order_by(time_col.desc(), model.id.desc()).limit(limit + 1)).all()
+        streams.append([TimelineEntry(kind, getattr(r, time_col.key), r) for r in rows])
+    merged = list(heapq.merge(*streams, key=lambda e: (e.at, e.item.id), reverse=True))
+    items = merged[:limit]
+    next_cursor = encode_cursor((items[-1].at, items[-1].item.id)) if len(merged) > limit else None
+    return Page(items, next_cursor)

@@ -1,0 +1,161 @@
+"""Creating, changing, finding and soft-deleting customers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from saas.core.accounts import Membership
+from saas.core.customers import Customer, Tag, customer_tags
+from saas.core.db import db
+from saas.core.errors import Conflict, Invalid, NotFound
+from saas.core.pagination import Page, paginate
+from saas.core.services import custom_fields
+from saas.core.tenancy import current_tenant_id
+from saas.core.types import utcnow
+
+SORTS = {
+    "created_at": ("created_at", False),
+    "-created_at": ("created_at", True),
+    "name": ("name", False),
+    "-name": ("name", True),
+    "updated_at": ("updated_at", False),
+    "-updated_at": ("updated_at", True),
+}
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    q: str | None = None
+    tag: str | None = None
+    owner_id: uuid.UUID | None = None
+    kind: str | None = None
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+    deleted: bool = False
+
+
+def get(customer_id: uuid.UUID, *, include_deleted: bool = False) -> Customer:
+    customer = db.session.get(Customer, (_tenant(), customer_id))
+    if customer is None or (customer.deleted_at is not None and not include_deleted):
+        raise NotFound("customer not found")
+    return customer
+
+
+def _tenant() -> uuid.UUID:
+    tenant = current_tenant_id()
+    if tenant is None:
+        raise NotFound("customer not found")
+    return tenant
+
+
+def tags_named(names: list[str]) -> list[Tag]:
+    """The tags with these names, created if missing."""
+    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not wanted:
+        return []
+    found = {t.name: t for t in db.session.scalars(sa.select(Tag).where(Tag.name.in_(wanted)))}
+    for name in wanted:
+        if name not in found:
+            found[name] = Tag(name=name)
+            db.session.add(found[name])
+    return [found[n] for n in wanted]
+
+
+def _check_owner(owner_id: uuid.UUID | None) -> None:
+    if owner_id is None:
+        return
+    exists = db.session.scalar(sa.select(Membership.id).where(Membership.user_id == owner_id))
+    if exists is None:
+        raise Invalid("the owner is not a member of this workspace", {"owner_id": ["Not a member."]})
+
+
+def create(data: dict) -> Customer:
+    data = dict(data)
+    tags = tags_named(data.pop("tags", []))
+    _check_owner(data.get("owner_id"))
+    data["custom_fields"] = custom_fields.validate(data.pop("custom_fields", {}) or {})
+    customer = Customer(**data, tags=tags)
+    db.session.add(customer)
+    db.session.flush()
+    return customer
+
+
+def update(customer: Customer, data: dict, *, expected_version: int | None = None) -> Customer:
+    """Apply a partial update; a stale ``expected_version`` raises :class:`Conflict`."""
+    if expected_version is not None and expected_version != customer.version:
+        raise Conflict(
+            f"the customer was changed meanwhile (version {customer.version}, you sent {expected_version})",
+            {"version": ["Stale version; reload and try again."]},
+        )
+    data = dict(data)
+    if "tags" in data:
+        customer.tags = tags_named(data.pop("tags"))
+    if "owner_id" in data:
+        _check_owner(data["owner_id"])
+    if "custom_fields" in data:
+        data["custom_fields"] = custom_fields.validate(data.pop("custom_fields") or {}, existing=customer.custom_fields)
+    for key, value in data.items():
+        setattr(customer, key, value)
+    return _flush(customer)
+
+
+def _flush(customer: Customer) -> Customer:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("the customer was changed meanwhile; reload and try again") from None
+    return customer
+
+
+def soft_delete(customer: Customer) -> None:
+    customer.deleted_at = utcnow()
+    _flush(customer)
+
+
+def restore(customer: Customer) -> Customer:
+    if customer.deleted_at is None:
+        raise Conflict("the customer is not deleted")
+    customer.deleted_at = None
+    return _flush(customer)
+
+
+def search(filters: CustomerFilter, *, sort: str, cursor: str | None, limit: int) -> Page:
+    stmt = sa.select(Customer)
+    stmt = stmt.where(Customer.deleted_at.is_not(None) if filters.deleted else Customer.deleted_at.is_(None))
+    if filters.q:
+        pattern = f"%{_escape_like(filters.q.strip())}%"
+        stmt = stmt.where(sa.or_(*(
+            col.ilike(pattern, escape="\\")
+            for col in (Customer.name, Customer.email, Customer.phone, Customer.company)
+        )))
+    if filters.tag:
+        tagged = (
+            sa.select(customer_tags.c.customer_id)
+            .join(Tag, sa.and_(Tag.tenant_id == customer_tags.c.tenant_id, Tag.id == customer_tags.c.tag_id))
+            .where(Tag.name == filters.tag)
+        )
+        stmt = stmt.where(Customer.id.in_(tagged))
+    if filters.owner_id:
+        stmt = stmt.where(Customer.owner_id == filters.owner_id)
+    if filters.kind:
+        stmt = stmt.where(Customer.kind == filters.kind)
+    if filters.created_after:
+        stmt = stmt.where(Customer.created_at >= filters.created_after)
+    if filters.created_before:
+        stmt = stmt.where(Customer.created_at < filters.created_before)
+    column, descending = SORTS[sort]
+    sort_col = getattr(Customer, column)
+    return paginate(
+        stmt, db.session, [sort_col, Customer.id], descending=descending, cursor=cursor, limit=limit,
+        key=lambda c: (getattr(c, column), c.id),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

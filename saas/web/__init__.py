@@ -1,0 +1,81 @@
+"""The server-rendered pages: the landing page and signing in and out (the full UI comes later)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField
+from wtforms.validators import DataRequired, Email, Length
+
+from saas.core.db import db
+from saas.core.passwords import hash_password, needs_rehash, verify_password
+from saas.extensions import csrf, limiter
+from tenants import accounts
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+
+
+class WorkspaceForm(FlaskForm):
+    tenant_id = SelectField("Workspace", validators=[DataRequired()])
+
+
+@bp.before_request
+def _protect_forms():
+    if request.method == "POST":
+        csrf.protect()
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/")
+def landing():
+    workspaces = accounts.memberships_of(current_user) if current_user.is_authenticated else []
+    form = WorkspaceForm()
+    form.tenant_id.choices = [(str(t.id), t.name) for _, t in workspaces]
+    active = next((t for _, t in workspaces if str(t.id) == session.get("tenant_id")), None)
+    return render_template("landing.html", workspaces=workspaces, active=active, form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.find_user(form.email.data)
+        if user is not None and user.is_active and verify_password(user.password_hash, form.password.data):
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(form.password.data)
+                db.session.commit()
+            login_user(user)
+            workspaces = accounts.memberships_of(user)
+            session["tenant_id"] = str(workspaces[0][1].id) if workspaces else None
+            return redirect(url_for("web.landing"))
+        flash("Wrong e-mail or password.", "error")
+        return render_template("login.html", form=form), 401
+    return render_template("login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/workspace", methods=["POST"])
+@login_required
+def switch_workspace():
+    form = WorkspaceForm()
+    workspaces = accounts.memberships_of(current_user)
+    form.tenant_id.choices = [(str(t.id), t.name) for _, t in workspaces]
+    if form.validate_on_submit():
+        session["tenant_id"] = form.tenant_id.data
+    return redirect(url_for("web.landing"))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.pop("tenant_id", None)
+    return redirect(url_for("web.login"))

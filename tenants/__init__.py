@@ -1,0 +1,1 @@
+"""The tenant lifecycle: sign-up, members, API keys and workspace settings."""

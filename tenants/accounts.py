@@ -1,0 +1,203 @@
+"""Signing a company up, and the people and keys that act for it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zoneinfo
+
+import sqlalchemy as sa
+from babel import Locale, UnknownLocaleError
+from babel.numbers import list_currencies
+
+from saas.core.accounts import DEFAULT_SETTINGS, ApiKey, Membership, Role, Scope, Tenant, User
+from saas.core.customers import Customer
+from saas.core.db import db
+from saas.core.errors import Conflict, Forbidden, Invalid, NotFound
+from saas.core.passwords import check_strength, hash_password, verify_password
+from saas.core.tenancy import current_tenant_id, global_lookup, tenant_context
+from saas.core.types import new_id, utcnow
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$")
+RESERVED_SLUGS = {"api", "admin", "app", "login", "logout", "signup", "static", "t", "www", "help", "status"}
+LOCALES = ("en", "zh_CN")
+
+
+def normalise_email(email: str) -> str:
+    local, _, domain = email.strip().rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def validate_settings(settings: dict) -> dict:
+    errors = {}
+    if "currency" in settings and settings["currency"] not in list_currencies():
+        errors["currency"] = ["Not an ISO 4217 currency code."]
+    if "timezone" in settings:
+        try:
+            zoneinfo.ZoneInfo(settings["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            errors["timezone"] = ["Not an IANA time zone (e.g. Asia/Shanghai)."]
+    if "locale" in settings and settings["locale"] not in LOCALES:
+        errors["locale"] = [f"One of: {', '.join(LOCALES)}."]
+    if errors:
+        raise Invalid("invalid settings", {"settings": errors})
+    return settings
+
+
+def create_user(email: str, password: str, name: str = "") -> User:
+    email = normalise_email(email)
+    problems = check_strength(password, email)
+    if problems:
+        raise Invalid("weak password", {"password": problems})
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise Conflict("a user with this e-mail exists already", {"email": ["Already registered."]})
+    user = User(email=email, password_hash=hash_password(password), name=name)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: str,
+            admin_name: str = "", settings: dict | None = None) -> tuple[Tenant, User, str]:
+    """Create a tenant, its owner and a first API key; returns ``(tenant, user, api_key)``.
+
+    An e-mail that is already registered may sign up another company only with its own password.
+    """
+    if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
+        raise Invalid("bad slug", {"slug": ["3-50 lower-case letters, digits and dashes; not reserved."]})
+    settings = validate_settings({**DEFAULT_SETTINGS, **(settings or {})})
+    if db.session.scalar(sa.select(Tenant.id).where(Tenant.slug == slug)):
+        raise Conflict("this slug is taken", {"slug": ["Already taken."]})
+    user = find_user(admin_email)
+    if user is None:
+        user = create_user(admin_email, admin_password, admin_name)
+    elif not verify_password(user.password_hash, admin_password):
+        raise Conflict("this e-mail is registered; sign up with its password", {"admin_email": ["Already registered."]})
+    tenant = Tenant(id=new_id(), slug=slug, name=company_name, settings=settings)
+    with tenant_context(tenant.id, db.session):
+        db.session.add(tenant)
+        db.session.flush()  # the tenant row first: nothing relates the other rows to it in the ORM
+        db.session.add(Membership(user_id=user.id, role=Role.owner))
+        _, key = issue_api_key("Created at sign-up", [s.value for s in Scope], created_by=user.id)
+    return tenant, user, key
+
+
+def current_tenant() -> Tenant:
+    return db.session.get(Tenant, current_tenant_id())
+
+
+def update_tenant(tenant: Tenant, *, name: str | None = None, settings: dict | None = None) -> Tenant:
+    if name is not None:
+        tenant.name = name
+    if settings:
+        tenant.settings = {**tenant.settings, **validate_settings(settings)}
+    db.session.flush()
+    return tenant
+
+
+def memberships_of(user: User) -> list[tuple[Membership, Tenant]]:
+    """Every workspace a user belongs to (a global look-up, admitted by RLS for this user only)."""
+    with global_lookup(db.session, user_id=str(user.id)):
+        rows = db.session.execute(
+            sa.select(Membership, Tenant).join(Tenant, Tenant.id == Membership.tenant_id)
+            .where(Membership.user_id == user.id, Tenant.status == "active")
+            .order_by(Tenant.name)
+        ).all()
+    return [(m, t) for m, t in rows]
+
+
+# Members ------------------------------------------------------------------------------------
+
+
+def get_member(member_id: uuid.UUID) -> Membership:
+    member = db.session.get(Membership, (current_tenant_id(), member_id))
+    if member is None:
+        raise NotFound("member not found")
+    return member
+
+
+def members() -> list[Membership]:
+    return list(db.session.scalars(sa.select(Membership).order_by(Membership.created_at, Membership.id)))
+
+
+def add_member(*, email: str, role: Role, actor_role: Role, team: str | None = None,
+               name: str = "", password: str | None = None) -> Membership:
+    _may_grant(actor_role, role)
+    user = find_user(email)
+    if user is None:
+        if not password:
+            raise Invalid("new user needs a password", {"password": ["Required for a new user."]})
+        user = create_user(email, password, name)
+    if db.session.scalar(sa.select(Membership.id).where(Membership.user_id == user.id)):
+        raise Conflict("already a member", {"email": ["Already a member of this workspace."]})
+    member = Membership(user_id=user.id, role=role, team=team)
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def change_member(member: Membership, *, actor_role: Role, role: Role | None = None,
+                  team: str | None = None, clear_team: bool = False) -> Membership:
+    if role is not None and role != member.role:
+        _may_grant(actor_role, role)
+        _may_grant(actor_role, member.role)
+        if member.role is Role.owner:
+            _keep_an_owner(member)
+        member.role = role
+    if team is not None or clear_team:
+        member.team = team
+    db.session.flush()
+    return member
+
+
+def remove_member(member: Membership, *, actor_role: Role) -> None:
+    _may_grant(actor_role, member.role)
+    if member.role is Role.owner:
+        _keep_an_owner(member)
+    db.session.execute(sa.update(Customer).where(Customer.owner_id == member.user_id).values(owner_id=None))
+    db.session.delete(member)
+    db.session.flush()
+
+
+def _may_grant(actor_role: Role, role: Role) -> None:
+    if role is Role.owner and actor_role is not Role.owner:
+        raise Forbidden("only an owner may grant or take the owner role")
+
+
+def _keep_an_owner(member: Membership) -> None:
+    owners = db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(Membership.role == Role.owner))
+    if owners <= 1:
+        raise Conflict("a workspace needs at least one owner")
+
+
+# API keys -----------------------------------------------------------------------------------
+
+
+def issue_api_key(name: str, scopes: list[str], created_by: uuid.UUID | None = None) -> tuple[ApiKey, str]:
+    """Create a key; returns the row and the full key, which is never shown again."""
+    key, prefix, key_hash = ApiKey.generate()
+    row = ApiKey(name=name, prefix=prefix, key_hash=key_hash, scopes=sorted(set(scopes)), created_by=created_by)
+    db.session.add(row)
+    db.session.flush()
+    return row, key
+
+
+def api_keys() -> list[ApiKey]:
+    return list(db.session.scalars(sa.select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)))
+
+
+def get_api_key(key_id: uuid.UUID) -> ApiKey:
+    key = db.session.get(ApiKey, (current_tenant_id(), key_id))
+    if key is None:
+        raise NotFound("API key not found")
+    return key
+
+
+def revoke_api_key(key: ApiKey) -> None:
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        db.session.flush()

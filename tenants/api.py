@@ -1,0 +1,206 @@
+"""``/api/v1/tenants`` (public sign-up), ``/tenant``, ``/members`` and ``/api-keys``."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app
+from marshmallow import fields as f
+from marshmallow import validate as v
+
+from saas.api.base import ApiBlueprint, page_schema
+from saas.auth import current_principal, public, requires
+from saas.core.accounts import Role, Scope
+from saas.core.db import db
+from saas.extensions import limiter
+from tenants import accounts
+
+bp = ApiBlueprint("tenants", __name__, url_prefix="/api/v1", description="Workspaces, members and API keys")
+
+
+class SettingsSchema(ma.Schema):
+    currency = f.String(validate=v.Length(equal=3), metadata={"example": "CNY"})
+    timezone = f.String(validate=v.Length(max=64), metadata={"example": "Asia/Shanghai"})
+    locale = f.String(validate=v.OneOf(accounts.LOCALES))
+
+
+class TenantSchema(ma.Schema):
+    id = f.UUID(dump_only=True)
+    slug = f.String(dump_only=True)
+    name = f.String(validate=v.Length(min=1, max=200))
+    status = f.String(dump_only=True)
+    settings = f.Nested(SettingsSchema)
+    created_at = f.AwareDateTime(dump_only=True)
+
+
+class TenantUpdateSchema(TenantSchema):
+    class Meta:
+        partial = True
+
+
+class UserSchema(ma.Schema):
+    id = f.UUID()
+    email = f.String()
+    name = f.String()
+
+
+class SignupSchema(ma.Schema):
+    company_name = f.String(required=True, validate=v.Length(min=1, max=200))
+    slug = f.String(required=True, validate=v.Length(min=3, max=50))
+    admin_email = f.Email(required=True, validate=v.Length(max=254))
+    admin_password = f.String(required=True, load_only=True, validate=v.Length(max=256))
+    admin_name = f.String(load_default="", validate=v.Length(max=200))
+    settings = f.Nested(SettingsSchema, load_default=dict)
+
+
+class SignupResultSchema(ma.Schema):
+    tenant = f.Nested(TenantSchema)
+    user = f.Nested(UserSchema)
+    api_key = f.String(metadata={"description": "Shown only this once"})
+
+
+class MemberSchema(ma.Schema):
+    id = f.UUID(dump_only=True)
+    user_id = f.UUID(dump_only=True)
+    email = f.Email(required=True, validate=v.Length(max=254), attribute="user.email")
+    name = f.String(load_default="", validate=v.Length(max=200), attribute="user.name")
+    password = f.String(load_only=True, validate=v.Length(max=256),
+                        metadata={"description": "Only for a person who has no account yet"})
+    role = f.Enum(Role, by_value=True, required=True)
+    team = f.String(allow_none=True, validate=v.Length(max=100))
+    created_at = f.AwareDateTime(dump_only=True)
+
+
+class MemberUpdateSchema(ma.Schema):
+    role = f.Enum(Role, by_value=True)
+    team = f.String(allow_none=True, validate=v.Length(max=100))
+
+
+class ApiKeySchema(ma.Schema):
+    id = f.UUID(dump_only=True)
+    name = f.String(required=True, validate=v.Length(min=1, max=100))
+    prefix = f.String(dump_only=True)
+    scopes = f.List(f.String(validate=v.OneOf([s.value for s in Scope])), load_default=lambda: ["read"],
+                    validate=v.Length(min=1))
+    last_used_at = f.AwareDateTime(dump_only=True)
+    revoked_at = f.AwareDateTime(dump_only=True)
+    created_at = f.AwareDateTime(dump_only=True)
+
+
+class NewApiKeySchema(ApiKeySchema):
+    key = f.String(dump_only=True, metadata={"description": "The full key; shown only this once"})
+
+
+def _signup_limit() -> str:
+    return current_app.config["SIGNUP_RATE_LIMIT"]
+
+
+@bp.route("/tenants", methods=["POST"])
+@public
+@limiter.limit(_signup_limit)
+@bp.arguments(SignupSchema)
+@bp.response(201, SignupResultSchema)
+@bp.errors(400, 409, 429)
+@bp.doc(security=[])
+def sign_up(data):
+    """Sign a company up: a new workspace, its owner and a first API key (shown once)."""
+    settings = data.pop("settings")
+    tenant, user, key = accounts.sign_up(**data, settings=settings)
+    db.session.commit()
+    return {"tenant": tenant, "user": user, "api_key": key}
+
+
+@bp.route("/tenant", methods=["GET"])
+@bp.response(200, TenantSchema)
+def get_tenant():
+    """The workspace of the credentials in use."""
+    return current_principal().tenant
+
+
+@bp.route("/tenant", methods=["PATCH"])
+@requires(Scope.admin)
+@bp.arguments(TenantUpdateSchema)
+@bp.response(200, TenantSchema)
+@bp.errors(400, 422)
+def update_tenant(data):
+    """Rename the workspace or change its currency, time zone or locale (admins)."""
+    tenant = accounts.update_tenant(accounts.current_tenant(), **data)
+    db.session.commit()
+    return tenant
+
+
+@bp.route("/members", methods=["GET"])
+@bp.response(200, page_schema(MemberSchema, "MemberList"))
+def list_members():
+    """Everyone who works in this workspace."""
+    return {"items": accounts.members(), "next_cursor": None}
+
+
+@bp.route("/members", methods=["POST"])
+@requires(Scope.admin)
+@bp.idempotent
+@bp.arguments(MemberSchema)
+@bp.response(201, MemberSchema)
+@bp.errors(400, 409, 422)
+def add_member(data):
+    """Add a person (a new account needs a password) with a role (admins; owners grant owner)."""
+    user = data.pop("user")
+    member = accounts.add_member(email=user["email"], name=user.get("name", ""), actor_role=current_principal().role, **data)
+    db.session.commit()
+    return member
+
+
+@bp.route("/members/<uuid:member_id>", methods=["PATCH"])
+@requires(Scope.admin)
+@bp.arguments(MemberUpdateSchema)
+@bp.response(200, MemberSchema)
+@bp.errors(400, 404, 409)
+def change_member(data, member_id):
+    """Change a member's role or team (admins)."""
+    member = accounts.get_member(member_id)
+    accounts.change_member(member, actor_role=current_principal().role, role=data.get("role"),
+                           team=data.get("team"), clear_team="team" in data and data["team"] is None)
+    db.session.commit()
+    return member
+
+
+@bp.route("/members/<uuid:member_id>", methods=["DELETE"])
+@requires(Scope.admin)
+@bp.response(204)
+@bp.errors(404, 409)
+def remove_member(member_id):
+    """Remove a member; their customers lose their account manager (admins)."""
+    accounts.remove_member(accounts.get_member(member_id), actor_role=current_principal().role)
+    db.session.commit()
+
+
+@bp.route("/api-keys", methods=["GET"])
+@requires(Scope.admin)
+@bp.response(200, page_schema(ApiKeySchema, "ApiKeyList"))
+def list_api_keys():
+    """This workspace's API keys (never their secrets) (admins)."""
+    return {"items": accounts.api_keys(), "next_cursor": None}
+
+
+@bp.route("/api-keys", methods=["POST"])
+@requires(Scope.admin)
+@bp.idempotent
+@bp.arguments(ApiKeySchema)
+@bp.response(201, NewApiKeySchema)
+@bp.errors(400)
+def create_api_key(data):
+    """Issue an API key; the full key is in this response only (admins)."""
+    principal = current_principal()
+    row, key = accounts.issue_api_key(data["name"], data["scopes"], created_by=principal.user.id if principal.user else None)
+    db.session.commit()
+    row.key = key  # carried to the response only; the database keeps the hash
+    return row
+
+
+@bp.route("/api-keys/<uuid:key_id>", methods=["DELETE"])
+@requires(Scope.admin)
+@bp.response(204)
+@bp.errors(404)
+def revoke_api_key(key_id):
+    """Revoke a key at once (admins)."""
+    accounts.revoke_api_key(accounts.get_api_key(key_id))
+    db.session.commit()

@@ -1,0 +1,238 @@
+"""Fixtures: every test that uses ``app`` runs on SQLite and on PostgreSQL (with RLS, as a role
+that owns nothing). Without the server, PostgreSQL tests skip locally and fail when CI=true."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from saas.app import create_app
+from saas.core.db import db
+
+IN_CI = os.environ.get("CI") == "true"
+PG_ADMIN_URL = os.environ.get("RETAIN_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("RETAIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+OWNER_ROLE, APP_ROLE = "retain_test_owner", "retain_test_app"
+
+
+def unavailable(what: str, error: Exception):
+    message = f"{what} is not reachable: {error}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: the suite must run against it)", pytrace=False)
+    pytest.skip(message)
+
+
+@dataclass
+class Database:
+    kind: str
+    app_url: str
+    owner_url: str | None = None
+    admin_url: str | None = None
+    name: str | None = None
+
+
+def _with_database(url: str, name: str, user: str | None = None) -> str:
+    parsed = sa.engine.make_url(url).set(database=name)
+    if user:
+        parsed = parsed.set(username=user, password=None)
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_postgres_database() -> Database:
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        unavailable("PostgreSQL", error)
+    name = f"retain_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with admin.connect() as conn:
+        for role, extra in ((OWNER_ROLE, ""), (APP_ROLE, " NOSUPERUSER NOBYPASSRLS")):
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+            if not exists:
+                conn.execute(sa.text(f"CREATE ROLE {role} LOGIN{extra}"))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER {OWNER_ROLE}'))
+    admin.dispose()
+    owner_url = _with_database(PG_ADMIN_URL, name, OWNER_ROLE)
+    owner = sa.create_engine(owner_url)
+    with owner.begin() as conn:
+        conn.execute(sa.text(
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER_ROLE} IN SCHEMA public "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}"
+        ))
+    owner.dispose()
+    return Database("postgresql", _with_database(PG_ADMIN_URL, name, APP_ROLE), owner_url, PG_ADMIN_URL, name)
+
+
+def drop_postgres_database(database: Database) -> None:
+    admin = sa.create_engine(database.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_app(database: Database, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough",
+        "SQLALCHEMY_DATABASE_URI": database.app_url,
+        "MIGRATION_DATABASE_URL": database.owner_url,
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "WTF_CSRF_ENABLED": True,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory):
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "retain.db"
+        yield Database("sqlite", f"sqlite:///{path}")
+        return
+    database = create_postgres_database()
+    yield database
+    drop_postgres_database(database)
+
+
+@pytest.fixture(scope="session")
+def migrated_app(database):
+    app = make_app(database)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(migrated_app, database):
+    yield migrated_app
+    wipe(migrated_app, database)
+
+
+def wipe(app, database: Database) -> None:
+    """Empty every table between tests (as the owner on PostgreSQL: TRUNCATE ignores RLS)."""
+    tables = [t.name for t in db.metadata.sorted_tables]
+    if database.kind == "postgresql":
+        engine = sa.create_engine(database.owner_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        engine.dispose()
+        return
+    with app.app_context():
+        with db.engine.begin() as conn:
+            for table in reversed(tables):
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class TenantClient:
+    """A test client that speaks as one tenant's API key."""
+
+    client: object
+    key: str
+    tenant: dict
+    user: dict
+    password: str
+    headers: dict = field(init=False)
+
+    def __post_init__(self):
+        self.headers = {"Authorization": f"Bearer {self.key}"}
+
+    @property
+    def id(self) -> uuid.UUID:
+        return uuid.UUID(self.tenant["id"])
+
+    def open(self, method: str, path: str, **kw):
+        headers = {**self.headers, **kw.pop("headers", {})}
+        return self.client.open(path, method=method, headers=headers, **kw)
+
+    def get(self, path, **kw):
+        return self.open("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.open("POST", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.open("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.open("DELETE", path, **kw)
+
+    def customer(self, **fields) -> dict:
+        response = self.post("/api/v1/customers", json={"name": "客户 " + secrets.token_hex(3), **fields})
+        assert response.status_code == 201, response.json
+        return response.json
+
+
+@pytest.fixture
+def sign_up(client):
+    """Sign a new company up through the public API; returns a :class:`TenantClient`."""
+
+    def _sign_up(slug: str | None = None, **extra) -> TenantClient:
+        slug = slug or f"co-{secrets.token_hex(4)}"
+        password = "a long enough password"
+        body = {"company_name": f"Company {slug}", "slug": slug, "admin_email": f"owner@{slug}.example",
+                "admin_password": password, **extra}
+        response = client.post("/api/v1/tenants", json=body)
+        assert response.status_code == 201, response.json
+        data = response.json
+        return TenantClient(client, data["api_key"], data["tenant"], data["user"], password)
+
+    return _sign_up
+
+
+@pytest.fixture
+def tenant_a(sign_up) -> TenantClient:
+    return sign_up("tenant-a")
+
+
+@pytest.fixture
+def tenant_b(sign_up) -> TenantClient:
+    return sign_up("tenant-b")
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as n: ...`` then ``n()`` is the number of SQL statements run."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def counting():
+        seen = []
+
+        def before(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield lambda: len(seen)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return counting
+
+
+def pytest_report_header(config):
+    return [f"CI={'true' if IN_CI else 'false'}; PostgreSQL admin URL {PG_ADMIN_URL}; Redis {REDIS_URL}"]
+
+
+ROOT = Path(__file__).resolve().parent.parent
