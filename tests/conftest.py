@@ -231,6 +231,19 @@ def count_queries(app):
     return counting
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` run only with the PostgreSQL parameter, ``sqlite`` only with SQLite."""
+    only = {"postgres": "postgresql", "sqlite": "sqlite"}
+    keep, drop = [], []
+    for item in items:
+        backend = item.callspec.params.get("database") if hasattr(item, "callspec") else None
+        wanted = [only[m.name] for m in item.iter_markers() if m.name in only]
+        (drop if backend and wanted and backend not in wanted else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_report_header(config):
     return [f"CI={'true' if IN_CI else 'false'}; PostgreSQL admin URL {PG_ADMIN_URL}; Redis {REDIS_URL}"]
 

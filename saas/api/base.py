@@ -80,6 +80,14 @@ def _replay(record: IdempotencyRecord, digest: str):
     return response
 
 
+class PartialSchema(ma.Schema):
+    """Every field optional: the body of a PATCH. Put it first among the bases."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
 class PageArgs(ma.Schema):
     cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500),
                               metadata={"description": "Opaque cursor from a previous page's next_cursor"})

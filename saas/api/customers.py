@@ -7,7 +7,7 @@ from flask import request
 from marshmallow import fields as f
 from marshmallow import validate as v
 
-from saas.api.base import ApiBlueprint, PageArgs, page_schema
+from saas.api.base import ApiBlueprint, PartialSchema, PageArgs, page_schema
 from saas.core.customers import Channel, CustomerKind
 from saas.core.db import db
 from saas.core.services import customers as service
@@ -18,7 +18,7 @@ SOCIAL_NETWORKS = ("wechat", "weibo", "qq", "dingtalk", "linkedin", "x", "facebo
 
 
 class PreferencesSchema(ma.Schema):
-    preferred_channel = f.Enum(Channel, by_value=True, allow_none=True)
+    preferred_channel = f.String(allow_none=True, validate=v.OneOf([c.value for c in Channel]))
     contact_time = f.String(allow_none=True, validate=v.Length(max=100),
                             metadata={"example": "weekdays 9:00-11:00"})
     language = f.String(allow_none=True, validate=v.Length(max=20))
@@ -61,11 +61,8 @@ class CustomerSchema(ma.Schema):
         return value
 
 
-class CustomerUpdateSchema(CustomerSchema):
+class CustomerUpdateSchema(PartialSchema, CustomerSchema):
     version = f.Integer(metadata={"description": "The version you read; a stale one answers 409"})
-
-    class Meta:
-        partial = True
 
 
 class CustomerListArgs(PageArgs):

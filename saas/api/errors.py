@@ -68,8 +68,9 @@ class RetainApi(Api):
         if status >= 500:
             message = "Internal error."
         headers = dict(data.get("headers") or {})
-        if error.response is not None:  # e.g. rate limiting sets Retry-After
-            headers.update({k: v for k, v in error.response.headers.items() if k.lower() in {"retry-after", "www-authenticate"}})
+        passed_on = {"retry-after", "www-authenticate", "allow"}
+        source = error.response.headers.items() if error.response is not None else error.get_headers()
+        headers.update({k: v for k, v in source if k.lower() in passed_on})
         return error_response(status, _code_for(status, error.name), message, fields, headers)
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from marshmallow import fields as f
 from marshmallow import validate as v
 
-from saas.api.base import ApiBlueprint, page_schema
+from saas.api.base import ApiBlueprint, PartialSchema, page_schema
 from saas.auth import requires
 from saas.core.accounts import Scope
 from saas.core.customers import CustomFieldDefinition, FieldType, Tag, customer_tags
@@ -28,9 +28,8 @@ class TagSchema(ma.Schema):
     customers = f.Integer(dump_only=True, metadata={"description": "How many customers carry it"})
 
 
-class TagUpdateSchema(TagSchema):
-    class Meta:
-        partial = True
+class TagUpdateSchema(PartialSchema, TagSchema):
+    """Rename or recolour."""
 
 
 class CustomFieldSchema(ma.Schema):

@@ -49,7 +49,7 @@ def tenant_context(tenant_id: uuid.UUID, session: Session | None = None) -> Iter
     finally:
         _tenant.reset(token)
         if session is not None:
-            apply_database_settings(session)
+            _restore_settings(session)
 
 
 def bind_tenant(tenant_id: uuid.UUID, session: Session) -> object:
@@ -76,7 +76,22 @@ def global_lookup(session: Session, **settings: str) -> Iterator[None]:
         yield
     finally:
         _lookups.reset(token)
+        _restore_settings(session)
+
+
+def _restore_settings(session: Session) -> None:
+    """Put the outer settings back, unless the transaction is aborted (it runs nothing more)."""
+    if not _transaction_aborted(session):
         apply_database_settings(session)
+
+
+def _transaction_aborted(session: Session) -> bool:
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        return False
+    info = getattr(session.connection().connection.dbapi_connection, "info", None)  # psycopg 3
+    return info is not None and info.transaction_status.name == "INERROR"
 
 
 _SET_CONFIG = sa.text(

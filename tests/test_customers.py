@@ -1,0 +1,193 @@
+"""The customer file through the API: create, read, change with optimistic locking, find, delete."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from saas.core.db import db
+
+
+def test_a_customer_is_created_with_its_whole_profile(tenant_a):
+    body = {
+        "name": "西湖茶庄", "kind": "company", "company": "西湖茶庄有限公司", "title": "采购经理",
+        "industry": "茶馆", "region": "浙江", "address": "杭州市西湖区龙井路 1 号",
+        "email": "buyer@xihu.example", "phone": "+86 138 0013 8000", "social": {"wechat": "xihu_tea"},
+        "birthday": "1980-05-04", "source": "展会", "team": "sales", "tags": ["VIP", "批发"],
+        "preferences": {"preferred_channel": "visit", "contact_time": "weekdays 9:00-11:00"},
+        "notes": "Prefers 明前 grades.",
+    }
+    created = tenant_a.post("/api/v1/customers", json=body)
+    assert created.status_code == 201
+    customer = created.json
+    assert isinstance(customer["id"], str) and customer["version"] == 1
+    read = tenant_a.get(f"/api/v1/customers/{customer['id']}")
+    assert read.status_code == 200 and read.headers["ETag"] == '"1"'
+    for key, value in body.items():
+        expected = sorted(value) if key == "tags" else value
+        assert read.json[key] == expected, key
+
+
+def test_the_account_manager_must_be_a_member_of_the_workspace(tenant_a, tenant_b):
+    own = tenant_a.customer(owner_id=tenant_a.user["id"])
+    assert own["owner_id"] == tenant_a.user["id"]
+    foreign = tenant_a.post("/api/v1/customers", json={"name": "x", "owner_id": tenant_b.user["id"]})
+    assert foreign.status_code == 422
+    assert "owner_id" in foreign.json["error"]["fields"]
+
+
+def test_a_stale_version_answers_409_and_changes_nothing(tenant_a):
+    customer = tenant_a.customer(name="Old name")
+    path = f"/api/v1/customers/{customer['id']}"
+    first = tenant_a.patch(path, json={"name": "First", "version": 1})
+    assert first.status_code == 200 and first.json["version"] == 2
+    stale = tenant_a.patch(path, json={"name": "Second", "version": 1})
+    assert stale.status_code == 409 and stale.json["error"]["code"] == "conflict"
+    assert tenant_a.get(path).json["name"] == "First"
+
+
+def test_if_match_guards_an_update_like_the_version_field(tenant_a):
+    customer = tenant_a.customer()
+    path = f"/api/v1/customers/{customer['id']}"
+    assert tenant_a.patch(path, json={"region": "江苏"}, headers={"If-Match": '"1"'}).status_code == 200
+    assert tenant_a.patch(path, json={"region": "上海"}, headers={"If-Match": '"1"'}).status_code == 409
+
+
+def test_a_partial_update_keeps_the_other_fields(tenant_a):
+    customer = tenant_a.customer(email="a@b.example", tags=["VIP"])
+    changed = tenant_a.patch(f"/api/v1/customers/{customer['id']}", json={"region": "广东"}).json
+    assert changed["email"] == "a@b.example" and changed["tags"] == ["VIP"] and changed["region"] == "广东"
+
+
+def test_soft_delete_hides_a_customer_and_restore_brings_it_back(tenant_a):
+    customer = tenant_a.customer()
+    path = f"/api/v1/customers/{customer['id']}"
+    assert tenant_a.delete(path).status_code == 204
+    assert tenant_a.get(path).status_code == 404
+    assert tenant_a.get("/api/v1/customers").json["items"] == []
+    assert [c["id"] for c in tenant_a.get("/api/v1/customers?deleted=true").json["items"]] == [customer["id"]]
+    restored = tenant_a.post(f"{path}/restore")
+    assert restored.status_code == 200 and restored.json["deleted_at"] is None
+    assert tenant_a.get(path).status_code == 200
+    assert tenant_a.post(f"{path}/restore").status_code == 409
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("q=teahouse", {"Teahouse One"}),
+    ("q=138001", {"By phone"}),
+    ("q=MAIL.EXAMPLE", {"By mail"}),
+    ("q=Longjing", {"At a company"}),
+    ("tag=VIP", {"Teahouse One", "By mail"}),
+    ("kind=company", {"At a company"}),
+    ("q=100%25", set()),
+])
+def test_customers_are_found_by_text_tag_and_kind(tenant_a, query, expected):
+    tenant_a.customer(name="Teahouse One", tags=["VIP"])
+    tenant_a.customer(name="By phone", phone="13800138000")
+    tenant_a.customer(name="By mail", email="x@mail.example", tags=["VIP", "批发"])
+    tenant_a.customer(name="At a company", kind="company", company="Longjing Trading")
+    found = tenant_a.get(f"/api/v1/customers?{query}").json["items"]
+    assert {c["name"] for c in found} == expected
+
+
+def test_customers_are_filtered_by_owner_and_creation_time(tenant_a):
+    mine = tenant_a.customer(owner_id=tenant_a.user["id"])
+    tenant_a.customer()
+    owned = tenant_a.get(f"/api/v1/customers?owner_id={tenant_a.user['id']}").json["items"]
+    assert [c["id"] for c in owned] == [mine["id"]]
+    created = mine["created_at"].replace("+00:00", "Z")
+    after = tenant_a.get(f"/api/v1/customers?created_after={created}").json["items"]
+    assert len(after) == 2
+    before = tenant_a.get(f"/api/v1/customers?created_before={created}").json["items"]
+    assert before == []
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"])
+def test_cursor_pages_walk_every_customer_once_in_order(tenant_a, sort):
+    names = [f"Customer {i:02d}" for i in (5, 3, 9, 1, 7, 2, 8, 4, 6, 0)]
+    for name in names:
+        tenant_a.customer(name=name)
+    seen, cursor = [], None
+    while True:
+        query = f"/api/v1/customers?limit=3&sort={sort}" + (f"&cursor={cursor}" if cursor else "")
+        page = tenant_a.get(query).json
+        assert len(page["items"]) <= 3
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 10 and len({c["id"] for c in seen}) == 10
+    key = sort.lstrip("-")
+    values = [(c[key], c["id"]) for c in seen]
+    assert values == sorted(values, reverse=sort.startswith("-"))
+
+
+@pytest.mark.parametrize("query", ["cursor=not-a-cursor", "cursor=W10", "limit=0", "limit=201", "limit=abc",
+                                   "sort=bogus", "owner_id=nope", "created_after=yesterday"])
+def test_a_bad_cursor_limit_or_filter_is_a_400(tenant_a, query):
+    response = tenant_a.get(f"/api/v1/customers?{query}")
+    assert response.status_code == 400
+    assert response.json["error"]["code"] in {"bad_request", "bad_cursor"}
+
+
+@pytest.mark.postgres  # SQLite's compiler writes "LIMIT ? OFFSET 0" for every LIMIT
+def test_list_pages_use_keyset_conditions_not_offset(tenant_a, app):
+    for i in range(3):
+        tenant_a.customer(name=f"c{i}")
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        cursor = tenant_a.get("/api/v1/customers?limit=1").json["next_cursor"]
+        tenant_a.get(f"/api/v1/customers?limit=1&cursor={cursor}")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    selects = [s for s in statements if "FROM customers" in s]
+    assert len(selects) == 2 and not any("OFFSET" in s.upper() for s in selects)
+    assert "customers.created_at <" in selects[1]
+
+
+def test_custom_fields_are_validated_by_type(tenant_a):
+    for definition in (
+        {"key": "shop_size", "label": "Shop size", "type": "number"},
+        {"key": "grade", "label": "Grade", "type": "choice", "choices": ["A", "B"]},
+        {"key": "opened", "label": "Opened", "type": "date"},
+        {"key": "franchise", "label": "Franchise", "type": "boolean"},
+    ):
+        assert tenant_a.post("/api/v1/custom-fields", json=definition).status_code == 201
+    good = tenant_a.customer(custom_fields={"shop_size": 120, "grade": "A", "opened": "2019-03-01", "franchise": True})
+    assert good["custom_fields"] == {"shop_size": "120", "grade": "A", "opened": "2019-03-01", "franchise": True}
+    bad = tenant_a.post("/api/v1/customers", json={
+        "name": "x", "custom_fields": {"shop_size": "big", "grade": "Z", "opened": "soon", "franchise": "yes", "nope": 1}})
+    assert bad.status_code == 422
+    assert set(bad.json["error"]["fields"]["custom_fields"]) == {"shop_size", "grade", "opened", "franchise", "nope"}
+
+
+def test_a_required_custom_field_must_be_given(tenant_a):
+    tenant_a.post("/api/v1/custom-fields", json={"key": "vat_no", "label": "VAT", "type": "text", "required": True})
+    missing = tenant_a.post("/api/v1/customers", json={"name": "x"})
+    assert missing.status_code == 422
+    assert tenant_a.post("/api/v1/customers", json={"name": "x", "custom_fields": {"vat_no": "91330"}}).status_code == 201
+
+
+def test_a_custom_field_key_is_unique_and_well_formed(tenant_a):
+    field = {"key": "grade", "label": "Grade", "type": "text"}
+    assert tenant_a.post("/api/v1/custom-fields", json=field).status_code == 201
+    assert tenant_a.post("/api/v1/custom-fields", json=field).status_code == 409
+    assert tenant_a.post("/api/v1/custom-fields", json={**field, "key": "Bad Key"}).status_code == 422
+    assert tenant_a.post("/api/v1/custom-fields", json={**field, "key": "c", "type": "choice"}).status_code == 422
+
+
+def test_tags_are_listed_with_counts_renamed_and_deleted(tenant_a):
+    tenant_a.customer(tags=["VIP"])
+    tenant_a.customer(tags=["VIP", "批发"])
+    tags = {t["name"]: t for t in tenant_a.get("/api/v1/tags").json["items"]}
+    assert {n: t["customers"] for n, t in tags.items()} == {"VIP": 2, "批发": 1}
+    assert tenant_a.post("/api/v1/tags", json={"name": "VIP"}).status_code == 409
+    renamed = tenant_a.patch(f"/api/v1/tags/{tags['VIP']['id']}", json={"name": "核心", "color": "#aa0000"})
+    assert renamed.status_code == 200 and renamed.json["name"] == "核心"
+    assert tenant_a.delete(f"/api/v1/tags/{tags['批发']['id']}").status_code == 204
+    remaining = tenant_a.get("/api/v1/customers").json["items"]
+    assert sorted(t for c in remaining for t in c["tags"]) == ["核心", "核心"]
