@@ -64,18 +64,27 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _sqlite_pragmas(app: Flask) -> None:
+    """Foreign keys on, WAL, and real transactions: pysqlite's own BEGIN handling breaks
+    SAVEPOINTs (releasing the outermost one would commit), so SQLAlchemy emits BEGIN itself."""
     from sqlalchemy import event
 
     from saas.extensions import db
 
     with app.app_context():
-        @event.listens_for(db.engine, "connect")
-        def _on_connect(dbapi_connection, record):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.close()
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
 
 
 def _register_api(app: Flask) -> None:

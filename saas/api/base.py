@@ -28,14 +28,33 @@ IDEMPOTENCY_HEADER = {
 
 
 class ApiBlueprint(Blueprint):
-    """A flask-smorest blueprint whose views document the errors they can answer."""
+    """A flask-smorest blueprint whose views document every error they can answer.
 
-    def errors(self, *codes: int):
-        """Document error responses (401 and 403 are added to every authenticated route)."""
+    :meth:`route` adds 401/403 to authenticated views, 404 to views with an id in the path and
+    400 to views that parse arguments; :meth:`errors` adds the rest (409, 422, ...).
+    """
+
+    def route(self, rule, *, parameters=None, **options):
+        register = super().route(rule, parameters=parameters, **options)
 
         def decorator(func):
+            codes = [] if getattr(func, "_public", False) else [401, 403]
+            if "<" in rule:
+                codes.append(404)
+            if getattr(func, "_apidoc", {}).get("arguments"):
+                codes.append(400)
+            return register(self.errors(*codes)(func))
+
+        return decorator
+
+    def errors(self, *codes: int):
+        """Document error responses by status code (each once)."""
+
+        def decorator(func):
+            documented = getattr(func, "_apidoc", {}).get("response", {}).get("responses", {})
             for code in codes:
-                func = self.alt_response(code, response=ERROR_NAMES[code])(func)
+                if code not in documented:
+                    func = self.alt_response(code, response=ERROR_NAMES[code])(func)
             return func
 
         return decorator

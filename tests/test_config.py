@@ -1,0 +1,55 @@
+"""Configuration: embedded defaults for a newcomer, the environment for production."""
+
+from __future__ import annotations
+
+import pytest
+
+from saas.app import create_app
+from saas.config import ConfigError, normalise_database_url
+
+
+def test_production_refuses_to_start_without_a_secret(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+@pytest.mark.parametrize("secret", ["dev", "change-me", "short"])
+def test_production_refuses_a_well_known_or_short_secret(monkeypatch, tmp_path, secret):
+    monkeypatch.setenv("SECRET_KEY", secret)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    with pytest.raises(ConfigError):
+        create_app()
+
+
+def test_production_starts_with_a_real_secret_and_reads_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
+    monkeypatch.setenv("DATABASE_URL", "postgres://app@db.internal/retain")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://app@db.internal/retain"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/0"
+
+
+def test_debug_mode_makes_and_keeps_a_local_secret(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    first = create_app()
+    second = create_app()
+    assert len(first.config["SECRET_KEY"]) >= 32
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert first.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert first.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/retain.db")
+    assert first.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+    ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+    ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+    ("sqlite:///x.db", "sqlite:///x.db"),
+])
+def test_database_urls_are_normalised_to_psycopg_3(url, expected):
+    assert normalise_database_url(url) == expected

@@ -1,0 +1,141 @@
+"""Tenant isolation, as a property: several tenants act at random, and no request made with one
+tenant's credentials reads, lists, changes or deletes another tenant's object through any route
+of the OpenAPI document. Runs on SQLite (the ORM filter alone) and PostgreSQL (ORM filter + RLS).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+# Which kind of object each path parameter names; a new route with a new parameter must be added
+# here (test_every_path_parameter_is_covered fails until it is).
+PARAMETER_KINDS = {
+    "customer_id": "customers", "purchase_id": "purchases", "interaction_id": "interactions",
+    "tag_id": "tags", "field_id": "custom_fields", "member_id": "members", "key_id": "api_keys",
+}
+# A valid body for each write, so that a 404 cannot hide behind a 422.
+BODIES = {
+    ("patch", "/api/v1/customers/{customer_id}"): {"name": "taken over"},
+    ("post", "/api/v1/purchases/{purchase_id}/refund"): {},
+    ("post", "/api/v1/customers/{customer_id}/restore"): None,
+    ("patch", "/api/v1/tags/{tag_id}"): {"name": "taken over"},
+    ("patch", "/api/v1/custom-fields/{field_id}"): {"label": "taken over"},
+    ("patch", "/api/v1/members/{member_id}"): {"team": "taken over"},
+}
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def openapi_operations(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for path, operations in spec["paths"].items():
+        for method in operations:
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield method, path
+
+
+def act(tenant, objects, action, n):
+    """Perform one random action as ``tenant``, remembering what it created."""
+    mine = objects[tenant.tenant["slug"]]
+    live = [c for c in mine["customers"] if c not in mine["deleted"]]
+    if action == "customer" or not live:
+        made = tenant.customer(tags=[f"t{n % 3}"], owner_id=tenant.user["id"])
+        mine["customers"].append(made["id"])
+        live.append(made["id"])
+    elif action == "purchase":
+        made = tenant.post("/api/v1/purchases", json={
+            "customer_id": live[n % len(live)], "product": "Tea", "amount": "99.00",
+            "purchased_at": "2026-01-01T00:00:00Z", "external_ref": f"R{n}"}).json
+        mine["purchases"].append(made["id"])
+    elif action == "interaction":
+        made = tenant.post("/api/v1/interactions", json={
+            "customer_id": live[n % len(live)], "channel": "phone", "subject": "call",
+            "occurred_at": "2026-01-01T00:00:00Z"}).json
+        mine["interactions"].append(made["id"])
+    elif action == "custom_field":
+        made = tenant.post("/api/v1/custom-fields", json={"key": f"f{n}", "label": "F", "type": "text"}).json
+        mine["custom_fields"].append(made["id"])
+    elif action == "member":
+        made = tenant.post("/api/v1/members", json={
+            "email": f"m{n}-{secrets.token_hex(3)}@x.example", "password": "a long enough password", "role": "agent"}).json
+        mine["members"].append(made["id"])
+    elif action == "api_key":
+        made = tenant.post("/api/v1/api-keys", json={"name": f"k{n}", "scopes": ["read"]}).json
+        mine["api_keys"].append(made["id"])
+    elif action == "delete_customer":
+        assert tenant.delete(f"/api/v1/customers/{live[0]}").status_code == 204
+        mine["deleted"].append(live[0])
+    for tag in tenant.get("/api/v1/tags").json["items"]:
+        if tag["id"] not in mine["tags"]:
+            mine["tags"].append(tag["id"])
+    for member in tenant.get("/api/v1/members").json["items"]:
+        if member["id"] not in mine["members"]:
+            mine["members"].append(member["id"])
+
+
+def snapshot(tenant) -> dict:
+    """Everything a tenant can list about itself (what an attacker must not be able to change)."""
+    paths = ["/api/v1/customers?deleted=false", "/api/v1/customers?deleted=true", "/api/v1/purchases",
+             "/api/v1/interactions", "/api/v1/tags", "/api/v1/custom-fields", "/api/v1/members",
+             "/api/v1/api-keys", "/api/v1/tenant"]
+    state = {}
+    for path in paths:
+        body = tenant.get(path + ("&" if "?" in path else "?") + "limit=200" if "tenant" not in path else path).json
+        if isinstance(body, dict) and "items" in body:
+            for item in body["items"]:
+                item.pop("last_used_at", None)
+        state[path] = body
+    return state
+
+
+ACTIONS = st.sampled_from(["customer", "purchase", "interaction", "custom_field", "member", "api_key",
+                           "delete_customer"])
+
+
+def test_every_path_parameter_is_covered(client, app):
+    for _, path in openapi_operations(client):
+        for parameter in re.findall(r"{(\w+)}", path):
+            assert parameter in PARAMETER_KINDS, f"{path}: add {parameter} to the isolation test"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.integers(0, 2), ACTIONS), min_size=3, max_size=10))
+def test_no_tenant_reaches_another_tenants_objects_through_any_route(client, sign_up, steps):
+    tenants = [sign_up() for _ in range(3)]
+    objects = {t.tenant["slug"]: {kind: [] for kind in {*PARAMETER_KINDS.values(), "deleted"}} for t in tenants}
+    for n, (who, action) in enumerate(steps):
+        act(tenants[who], objects, action, n)
+    operations = list(openapi_operations(client))
+    for attacker, victim in itertools.permutations(tenants, 2):
+        before = snapshot(victim)
+        foreign_ids = {i for kind, ids in objects[victim.tenant["slug"]].items() for i in ids}
+        foreign_ids |= {victim.tenant["id"], victim.user["id"]} - {attacker.user["id"]}
+        for method, path in operations:
+            parameters = re.findall(r"{(\w+)}", path)
+            if not parameters:
+                if method == "get" and path != "/api/v1/openapi.json":
+                    listed = attacker.get(path).get_data(as_text=True)
+                    assert not (set(UUID.findall(listed)) & foreign_ids), f"GET {path} leaks"
+                continue
+            kind = PARAMETER_KINDS[parameters[0]]
+            for object_id in objects[victim.tenant["slug"]][kind][:2]:
+                url = path.replace("{" + parameters[0] + "}", object_id)
+                body = BODIES.get((method, path), None)
+                response = attacker.open(method.upper(), url, **({"json": body} if body is not None else {}))
+                assert response.status_code == 404, f"{method.upper()} {path} as another tenant: {response.status_code}"
+        for customer_id in objects[victim.tenant["slug"]]["customers"][:1]:
+            for path, body in (
+                ("/api/v1/purchases", {"customer_id": customer_id, "product": "x", "amount": "1.00",
+                                       "purchased_at": "2026-01-01T00:00:00Z"}),
+                ("/api/v1/interactions", {"customer_id": customer_id, "channel": "sms", "subject": "x",
+                                          "occurred_at": "2026-01-01T00:00:00Z"}),
+            ):
+                assert attacker.post(path, json=body).status_code == 404
+            listed = attacker.get(f"/api/v1/purchases?customer_id={customer_id}").json["items"]
+            assert listed == []
+        assert attacker.get(f"/api/v1/customers?owner_id={victim.user['id']}").json["items"] == []
+        assert snapshot(victim) == before

@@ -1,0 +1,81 @@
+"""The OpenAPI document describes every route, parameter, body and error."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture
+def spec(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json
+
+
+def flask_api_routes(app) -> set[tuple[str, str]]:
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("api-docs"):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        routes |= {(m.lower(), path) for m in rule.methods if m.lower() in METHODS}
+    return routes
+
+
+def operations(spec):
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield method, path, operation
+
+
+def test_every_api_route_is_in_the_document(app, spec):
+    documented = {(m, p) for m, p, _ in operations(spec)}
+    assert flask_api_routes(app) == documented
+
+
+def test_every_operation_has_a_summary_and_documents_its_errors(spec):
+    for method, path, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        assert operation.get("summary") or operation.get("description"), where
+        codes = set(operation["responses"])
+        assert any(c.startswith("2") for c in codes), where
+        if operation.get("security", spec["security"]):
+            assert {"401", "403"} <= codes, where
+        if "{" in path:
+            assert "404" in codes, where
+        if "requestBody" in operation:
+            assert {"400", "422"} <= codes, where
+        if any(p["in"] == "query" for p in operation.get("parameters", [])):
+            assert "400" in codes, where
+
+
+def test_path_parameters_are_declared_as_uuids(spec):
+    for path, item in spec["paths"].items():
+        for name in re.findall(r"{(\w+)}", path):
+            declared = [p for p in item.get("parameters", []) if p["name"] == name]
+            assert declared and declared[0]["schema"]["format"] == "uuid", path
+
+
+def test_errors_share_one_schema(spec):
+    error = spec["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["$ref"].endswith("/ErrorDetail")
+    assert spec["components"]["responses"]["NOT_FOUND"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+def test_sign_up_is_public_and_everything_else_needs_a_key(spec):
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    public = {(m, p) for m, p, op in operations(spec) if op.get("security") == []}
+    assert public == {("post", "/api/v1/tenants")}
+
+
+def test_posts_that_create_document_the_idempotency_key(spec):
+    for method, path, operation in operations(spec):
+        if method == "post" and operation["responses"].get("201"):
+            names = {p["name"] for p in operation.get("parameters", [])}
+            if path != "/api/v1/tenants":
+                assert "Idempotency-Key" in names, path
