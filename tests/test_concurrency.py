@@ -1,0 +1,35 @@
+"""Concurrent retries against a real PostgreSQL: one order, one effect."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+pytestmark = pytest.mark.postgres  # SQLite serialises writers; the races worth testing need PostgreSQL
+
+
+def in_parallel(app, tenant, requests: int, call):
+    clients = [app.test_client() for _ in range(requests)]
+    with ThreadPoolExecutor(max_workers=requests) as pool:
+        return list(pool.map(lambda c: call(c, tenant.headers), clients))
+
+
+def test_ten_concurrent_posts_of_one_order_record_one_purchase(app, tenant_a):
+    customer = tenant_a.customer()
+    body = {"customer_id": customer["id"], "product": "龙井", "amount": "880.00",
+            "purchased_at": "2026-05-01T08:00:00Z", "external_ref": "SHOP-77"}
+    responses = in_parallel(app, tenant_a, 10, lambda c, h: c.post("/api/v1/purchases", json=body, headers=h))
+    assert sorted(r.status_code for r in responses) == [200] * 9 + [201]
+    assert len({r.json["id"] for r in responses}) == 1
+    assert len(tenant_a.get("/api/v1/purchases").json["items"]) == 1
+
+
+def test_concurrent_retries_with_one_idempotency_key_create_one_customer(app, tenant_a):
+    headers = {"Idempotency-Key": "retry-storm"}
+    responses = in_parallel(app, tenant_a, 8, lambda c, h: c.post(
+        "/api/v1/customers", json={"name": "Storm"}, headers={**h, **headers}))
+    codes = [r.status_code for r in responses]
+    assert set(codes) <= {201, 409} and 201 in codes
+    assert len({r.json["id"] for r in responses if r.status_code == 201}) == 1
+    assert len(tenant_a.get("/api/v1/customers").json["items"]) == 1
