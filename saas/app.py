@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask
+from flask_wtf.csrf import CSRFError
 
-from saas import __version__
+import saas.core.models  # noqa: F401  every table on the metadata before Alembic looks
+from saas import auth, cli, web
+from saas.api import activity, audit, customers, tags
+from saas.api.errors import handle_csrf_error, handle_domain_error
 from saas.config import check_secret, from_environment
+from saas.core import passwords
+from saas.core.accounts import User
+from saas.core.errors import DomainError
+from saas.extensions import api, csrf, db, limiter, login_manager, migrate
+from tenants import api as tenants_api
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+API_MODULES = (customers, activity, tags, audit, tenants_api)
+SPEC_OPTIONS = {
+    "info": {"description": "Retain's REST API. Authenticate with `Authorization: Bearer <API key>`."},
+    "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"bearerAuth": []}],
+}
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -19,101 +34,59 @@ def create_app(overrides: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(from_environment(app.instance_path))
     app.config.update(overrides or {})
-    app.config["API_SPEC_OPTIONS"] = _spec_options()
+    app.config["API_SPEC_OPTIONS"] = SPEC_OPTIONS
     check_secret(app)
     _init_extensions(app)
     _register_api(app)
-    _register_web(app)
-    _register_cli(app)
-    logging.getLogger(__name__).debug("Retain %s ready", __version__)
+    app.register_blueprint(web.bp)
+    cli.register(app)
     return app
 
 
-def _spec_options() -> dict:
-    return {
-        "info": {"description": "Retain's REST API. Authenticate with `Authorization: Bearer <API key>`."},
-        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"bearerAuth": []}],
-    }
-
-
 def _init_extensions(app: Flask) -> None:
-    from saas.core import passwords
-    from saas.extensions import csrf, db, limiter, login_manager, migrate
-
-    import saas.core.models  # noqa: F401  every table on the metadata before Alembic looks
-
     passwords.use_profile(app.config["PASSWORD_HASH_PROFILE"])
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        _sqlite_pragmas(app)
+        with app.app_context():
+            _configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from saas.core.accounts import User
-
-        try:
-            return db.session.get(User, uuid.UUID(user_id))
-        except ValueError:
-            return None
+    login_manager.user_loader(_load_user)
 
 
-def _sqlite_pragmas(app: Flask) -> None:
+def _load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, uuid.UUID(user_id))
+    except ValueError:
+        return None
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
     """Foreign keys on, WAL, and real transactions: pysqlite's own BEGIN handling breaks
     SAVEPOINTs (releasing the outermost one would commit), so SQLAlchemy emits BEGIN itself."""
-    from sqlalchemy import event
 
-    from saas.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-
-    @event.listens_for(engine, "connect")
+    @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        for pragma in ("foreign_keys=ON", "journal_mode=WAL", "busy_timeout=5000"):
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
+    @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN")
 
 
 def _register_api(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFError
-
-    from saas import auth
-    from saas.api import activity, audit, customers, tags
-    from saas.api.errors import handle_csrf_error, handle_domain_error
-    from saas.core.errors import DomainError
-    from saas.extensions import api
-    from tenants import api as tenants_api
-
     api.init_app(app)
-    for module in (customers, activity, tags, audit, tenants_api):
+    for module in API_MODULES:
         api.register_blueprint(module.bp)
     app.before_request(auth.authenticate_api_request)
     app.after_request(auth.commit_key_touch)
     app.teardown_request(auth.release_request_context)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
-
-
-def _register_web(app: Flask) -> None:
-    from saas import web
-
-    app.register_blueprint(web.bp)
-
-
-def _register_cli(app: Flask) -> None:
-    from saas import cli
-
-    cli.register(app)
