@@ -1,0 +1,118 @@
+"""The demo workspace seeder (``tenants.demo``), on a SQLite database of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from saas.app import create_app
+from saas.core.accounts import Membership, Role, Tenant, User
+from saas.core.activity import Interaction, Purchase
+from saas.core.customers import Customer
+from saas.core.db import db
+from saas.core.passwords import verify_password
+from saas.core.tenancy import tenant_context
+from saas.core.types import utcnow
+from tenants import demo
+
+
+def _seeded_app(path, customers: int, rng_seed: int = 20261123):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "PASSWORD_HASH_PROFILE": "CHEAPEST"})
+    with app.app_context():
+        db.create_all()
+        credentials = demo.seed(customers=customers, rng_seed=rng_seed)
+    return app, credentials
+
+
+@pytest.fixture(scope="module")
+def demo_workspace(tmp_path_factory):
+    return _seeded_app(tmp_path_factory.mktemp("demo") / "demo.db", customers=300)
+
+
+def _in_tenant(app, query):
+    with app.app_context():
+        tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == demo.SLUG))
+        with tenant_context(tenant.id, db.session):
+            return query()
+
+
+def _band(spend) -> str:
+    for floor, band in ((100_000, "core"), (30_000, "important"), (10_000, "basic")):
+        if spend >= floor:
+            return band
+    return "general"
+
+
+def test_credentials_sign_in_and_call_the_api(demo_workspace):
+    app, credentials = demo_workspace
+    assert credentials["slug"] == "longjing-demo" and credentials["email"] == "owner@longjing.example"
+    assert len(credentials["password"]) >= 10
+    with app.app_context():
+        owner = db.session.scalar(sa.select(User).where(User.email == credentials["email"]))
+        assert verify_password(owner.password_hash, credentials["password"])
+    response = app.test_client().get("/api/v1/customers",
+                                      headers={"Authorization": f"Bearer {credentials['api_key']}"})
+    assert response.status_code == 200
+    assert response.json["items"]
+
+
+def test_staff_are_the_owner_and_four_members(demo_workspace):
+    app, _ = demo_workspace
+    members = _in_tenant(app, lambda: [(m.role, m.team) for m in db.session.scalars(sa.select(Membership))])
+    assert sorted(members, key=lambda m: (m[0].value, m[1] or "")) == [
+        (Role.agent, "sales"), (Role.agent, "sales"), (Role.agent, "service"), (Role.manager, None), (Role.owner, None),
+    ]
+
+
+def test_trailing_twelve_month_spend_falls_into_the_planned_bands(demo_workspace):
+    app, _ = demo_workspace
+
+    def bands():
+        since = utcnow() - dt.timedelta(days=365)
+        recent, ever = Counter(), set()
+        for customer_id, amount, when in db.session.execute(
+                sa.select(Purchase.customer_id, Purchase.amount, Purchase.purchased_at)):
+            ever.add(customer_id)
+            if when >= since:
+                recent[customer_id] += amount
+        ids = db.session.scalars(sa.select(Customer.id)).all()
+        return Counter(_band(recent[i]) if recent[i] else "dormant" if i in ever else "prospect" for i in ids)
+
+    assert _in_tenant(app, bands) == {
+        "core": 30, "important": 90, "basic": 96, "general": 12, "dormant": 30, "prospect": 42,
+    }
+
+
+def test_history_is_recent_consistent_and_numbered_once(demo_workspace):
+    app, _ = demo_workspace
+    now = utcnow()
+
+    def check():
+        purchases = db.session.scalars(sa.select(Purchase)).all()
+        interactions = db.session.scalars(sa.select(Interaction)).all()
+        buyers = {p.customer_id for p in purchases}
+        assert 8 <= len(purchases) / len(buyers) <= 12
+        assert 3 <= sum(i.customer_id in buyers for i in interactions) / len(buyers) <= 6
+        assert all(p.amount == p.quantity * p.unit_price and p.currency == "CNY" for p in purchases)
+        assert len({p.external_ref for p in purchases}) == len(purchases)
+        assert all(now - dt.timedelta(days=31 * 30) < p.purchased_at < now for p in purchases)
+        assert all(now - dt.timedelta(days=31 * 18) < i.occurred_at < now for i in interactions)
+        assert all(i.staff_id for i in interactions)
+
+    _in_tenant(app, check)
+
+
+def test_the_same_seed_gives_the_same_workspace(tmp_path):
+    def snapshot(app):
+        return _in_tenant(app, lambda: (
+            sorted((c.name, c.phone, c.email) for c in db.session.scalars(sa.select(Customer))),
+            sorted((p.external_ref, p.product, p.amount) for p in db.session.scalars(sa.select(Purchase))),
+        ))
+
+    first, _ = _seeded_app(tmp_path / "a.db", customers=40, rng_seed=7)
+    second, _ = _seeded_app(tmp_path / "b.db", customers=40, rng_seed=7)
+    assert snapshot(first) == snapshot(second)
