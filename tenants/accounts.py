@@ -35,7 +35,7 @@ def validate_settings(settings: dict) -> dict:
     if "timezone" in settings:
         try:
             zoneinfo.ZoneInfo(settings["timezone"])
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a tzdata folder
             errors["timezone"] = ["Not an IANA time zone (e.g. Asia/Shanghai)."]
     if "locale" in settings and settings["locale"] not in LOCALES:
         errors["locale"] = [f"One of: {', '.join(LOCALES)}."]
@@ -44,11 +44,12 @@ def validate_settings(settings: dict) -> dict:
     return settings
 
 
-def create_user(email: str, password: str, name: str = "") -> User:
+def create_user(email: str, password: str, name: str = "", *, password_field: str = "password") -> User:
+    """``password_field`` names the password in the caller's request, for the error's ``fields``."""
     email = normalise_email(email)
     problems = check_strength(password, email)
     if problems:
-        raise Invalid("weak password", {"password": problems})
+        raise Invalid("weak password", {password_field: problems})
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise Conflict("a user with this e-mail exists already", {"email": ["Already registered."]})
     user = User(email=email, password_hash=hash_password(password), name=name)
@@ -74,7 +75,7 @@ def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: s
         raise Conflict("this slug is taken", {"slug": ["Already taken."]})
     user = find_user(admin_email)
     if user is None:
-        user = create_user(admin_email, admin_password, admin_name)
+        user = create_user(admin_email, admin_password, admin_name, password_field="admin_password")
     elif not verify_password(user.password_hash, admin_password):
         raise Conflict("this e-mail is registered; sign up with its password", {"admin_email": ["Already registered."]})
     tenant = Tenant(id=new_id(), slug=slug, name=company_name, settings=settings)

@@ -7,7 +7,7 @@ from flask import current_app
 from marshmallow import fields as f
 from marshmallow import validate as v
 
-from saas.api.base import ApiBlueprint, page_schema
+from saas.api.base import ApiBlueprint, PartialSchema, page_schema
 from saas.auth import current_principal, public, requires
 from saas.core.accounts import Role, Scope
 from saas.core.db import db
@@ -32,9 +32,8 @@ class TenantSchema(ma.Schema):
     created_at = f.AwareDateTime(dump_only=True)
 
 
-class TenantUpdateSchema(TenantSchema):
-    class Meta:
-        partial = True
+class TenantUpdateSchema(PartialSchema, TenantSchema):
+    """Any of the workspace's changeable fields."""
 
 
 class UserSchema(ma.Schema):
