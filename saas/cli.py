@@ -22,7 +22,7 @@ demo_cli = AppGroup("demo", help="The demo workspace.")
 
 
 def _fail(error: DomainError):
-    detail = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
+    detail = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in error.fields.items())
     raise click.ClickException(f"{error.message}{' (' + detail + ')' if detail else ''}")
 
 

@@ -53,9 +53,17 @@ def create_user(email: str, password: str, name: str = "", *, password_field: st
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise Conflict("a user with this e-mail exists already", {"email": ["Already registered."]})
     user = User(email=email, password_hash=hash_password(password), name=name)
-    db.session.add(user)
-    db.session.flush()
+    _insert(user, Conflict("a user with this e-mail exists already", {"email": ["Already registered."]}))
     return user
+
+
+def _insert(row, conflict: Conflict) -> None:
+    """Insert now; a concurrent insert that won the unique constraint becomes ``conflict``."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except sa.exc.IntegrityError:
+        raise conflict from None
 
 
 def find_user(email: str) -> User | None:
@@ -80,8 +88,9 @@ def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: s
         raise Conflict("this e-mail is registered; sign up with its password", {"admin_email": ["Already registered."]})
     tenant = Tenant(id=new_id(), slug=slug, name=company_name, settings=settings)
     with tenant_context(tenant.id, db.session):
-        db.session.add(tenant)
-        db.session.flush()  # the tenant row first: nothing relates the other rows to it in the ORM
+        # The tenant row first (nothing relates the other rows to it in the ORM); a concurrent
+        # sign-up may have taken the slug since we looked.
+        _insert(tenant, Conflict("this slug is taken", {"slug": ["Already taken."]}))
         db.session.add(Membership(user_id=user.id, role=Role.owner))
         _, key = issue_api_key("Created at sign-up", [s.value for s in Scope], created_by=user.id)
     return tenant, user, key

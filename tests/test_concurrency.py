@@ -33,3 +33,15 @@ def test_concurrent_retries_with_one_idempotency_key_create_one_customer(app, te
     assert set(codes) <= {201, 409} and 201 in codes
     assert len({r.json["id"] for r in responses if r.status_code == 201}) == 1
     assert len(tenant_a.get("/api/v1/customers").json["items"]) == 1
+
+
+def test_concurrent_sign_ups_for_one_slug_make_one_workspace_and_clean_409s(app):
+    def sign_up(client, n):
+        return client.post("/api/v1/tenants", json={
+            "company_name": "Race", "slug": "race", "admin_email": f"owner{n}@race.example",
+            "admin_password": "a long enough password"})
+
+    clients = [app.test_client() for _ in range(6)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = sorted(r.status_code for r in pool.map(sign_up, clients, range(6)))
+    assert codes == [201] + [409] * 5
