@@ -141,23 +141,11 @@ def client(app):
     return app.test_client()
 
 
-@dataclass
-class TenantClient:
-    """A test client that speaks as one tenant's API key."""
+class Caller:
+    """Sends requests through ``self.client`` with ``self.headers`` added."""
 
     client: object
-    key: str
-    tenant: dict
-    user: dict
-    password: str
-    headers: dict = field(init=False)
-
-    def __post_init__(self):
-        self.headers = {"Authorization": f"Bearer {self.key}"}
-
-    @property
-    def id(self) -> uuid.UUID:
-        return uuid.UUID(self.tenant["id"])
+    headers: dict
 
     def open(self, method: str, path: str, **kw):
         headers = {**self.headers, **kw.pop("headers", {})}
@@ -174,6 +162,25 @@ class TenantClient:
 
     def delete(self, path, **kw):
         return self.open("DELETE", path, **kw)
+
+
+@dataclass
+class TenantClient(Caller):
+    """A test client that speaks as one tenant's API key."""
+
+    client: object
+    key: str
+    tenant: dict
+    user: dict
+    password: str
+    headers: dict = field(init=False)
+
+    def __post_init__(self):
+        self.headers = {"Authorization": f"Bearer {self.key}"}
+
+    @property
+    def id(self) -> uuid.UUID:
+        return uuid.UUID(self.tenant["id"])
 
     def customer(self, **fields) -> dict:
         response = self.post("/api/v1/customers", json={"name": "客户 " + secrets.token_hex(3), **fields})

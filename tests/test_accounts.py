@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from saas.core.accounts import Tenant, User
 from saas.core.db import db
+from conftest import Caller
 
 PASSWORD = "a long enough password"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -53,32 +54,17 @@ def assert_error(response, status: int, code: str | None = None, field: str | No
     return error
 
 
-class SessionClient:
+class SessionClient(Caller):
     """A browser-like client signed in through the ``/login`` form; writes carry the CSRF header."""
 
     def __init__(self, app, email: str, password: str = PASSWORD):
         self.client = app.test_client()
         page = self.client.get("/login").get_data(as_text=True)
         self.token = CSRF_INPUT.search(page).group(1)
+        self.headers = {"X-CSRFToken": self.token}
         response = self.client.post("/login", data={"email": email, "password": password,
                                                       "csrf_token": self.token})
         assert response.status_code == 302, response.get_data(as_text=True)
-
-    def open(self, method: str, path: str, **kw):
-        headers = {"X-CSRFToken": self.token, **kw.pop("headers", {})}
-        return self.client.open(path, method=method, headers=headers, **kw)
-
-    def get(self, path, **kw):
-        return self.open("GET", path, **kw)
-
-    def post(self, path, **kw):
-        return self.open("POST", path, **kw)
-
-    def patch(self, path, **kw):
-        return self.open("PATCH", path, **kw)
-
-    def delete(self, path, **kw):
-        return self.open("DELETE", path, **kw)
 
 
 def add_member(tenant, role: str, email: str | None = None, **extra) -> dict:

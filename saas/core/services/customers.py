@@ -40,17 +40,10 @@ class CustomerFilter:
 
 
 def get(customer_id: uuid.UUID, *, include_deleted: bool = False) -> Customer:
-    customer = db.session.get(Customer, (_tenant(), customer_id))
+    customer = db.session.get(Customer, (current_tenant_id(), customer_id))
     if customer is None or (customer.deleted_at is not None and not include_deleted):
         raise NotFound("customer not found")
     return customer
-
-
-def _tenant() -> uuid.UUID:
-    tenant = current_tenant_id()
-    if tenant is None:
-        raise NotFound("customer not found")
-    return tenant
 
 
 def tags_named(names: list[str]) -> list[Tag]:
