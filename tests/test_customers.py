@@ -146,7 +146,7 @@ def test_list_pages_use_keyset_conditions_not_offset(tenant_a, app):
         event.remove(engine, "before_cursor_execute", listener)
     selects = [s for s in statements if "FROM customers" in s]
     assert len(selects) == 2 and not any("OFFSET" in s.upper() for s in selects)
-    assert "customers.created_at <" in selects[1]
+    assert "(customers.created_at, customers.id) <" in selects[1]
 
 
 def test_custom_fields_are_validated_by_type(tenant_a):
@@ -191,3 +191,18 @@ def test_tags_are_listed_with_counts_renamed_and_deleted(tenant_a):
     assert tenant_a.delete(f"/api/v1/tags/{tags['批发']['id']}").status_code == 204
     remaining = tenant_a.get("/api/v1/customers").json["items"]
     assert sorted(t for c in remaining for t in c["tags"]) == ["核心", "核心"]
+
+
+def test_a_cursor_only_fits_the_list_and_sort_it_came_from(tenant_a):
+    import base64
+    import json
+
+    for name in ("a", "b", "c"):
+        tenant_a.customer(name=name)
+    by_name = tenant_a.get("/api/v1/customers?limit=1&sort=name").json["next_cursor"]
+    assert tenant_a.get(f"/api/v1/customers?cursor={by_name}").status_code == 400
+    assert tenant_a.get(f"/api/v1/purchases?cursor={by_name}").status_code == 400
+    for forged in ({"k": ["created_at", "id"], "v": ["x", "y"]}, {"k": ["created_at", "id"], "v": [None, None]},
+                   {"k": ["created_at", "id"], "v": ["2026-01-01T00:00:00+00:00", 5]}, ["x"], "nope"):
+        token = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+        assert tenant_a.get(f"/api/v1/customers?cursor={token}").status_code == 400, forged

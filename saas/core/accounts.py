@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 
@@ -133,7 +134,7 @@ class ApiKey(TenantScoped, Timestamped, db.Model):
     def parse_prefix(key: str) -> str | None:
         mark, _, rest = key.partition("_")
         prefix, _, secret = rest.partition("_")
-        if mark != API_KEY_MARK or len(prefix) != 12 or not secret:
+        if mark != API_KEY_MARK or not re.fullmatch(r"[0-9a-f]{12}", prefix) or not secret:
             return None
         return prefix
 

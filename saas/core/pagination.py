@@ -28,64 +28,64 @@ class Page:
     next_cursor: str | None
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    def plain(v):
-        if isinstance(v, dt.datetime):
-            return {"t": v.isoformat()}
-        if isinstance(v, uuid.UUID):
-            return {"u": str(v)}
-        return v
+Spec = Sequence[tuple[str, type]]  # (name, Python type) of each sort value, in order
 
-    raw = json.dumps([plain(v) for v in values], separators=(",", ":")).encode()
+
+def spec_of(columns: Sequence[sa.ColumnElement]) -> list[tuple[str, type]]:
+    return [(c.key, c.type.python_type) for c in columns]
+
+
+def encode_cursor(spec: Spec, values: Sequence[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, dt.datetime) else str(v) if isinstance(v, uuid.UUID) else v
+             for v in values]
+    raw = json.dumps({"k": [name for name, _ in spec], "v": plain}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(token: str, arity: int) -> list[Any]:
+def decode_cursor(token: str, spec: Spec) -> list[Any]:
+    """The sort values in ``token``, checked against ``spec``; anything else is a :class:`BadCursor`."""
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        values = json.loads(raw)
-        if not isinstance(values, list) or len(values) != arity:
-            raise ValueError
-        return [_typed(v) for v in values]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if raw["k"] != [name for name, _ in spec] or len(raw["v"]) != len(spec):
+            raise ValueError("a cursor of another list or sort order")
+        return [_typed(value, kind) for value, (_, kind) in zip(raw["v"], spec)]
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise BadCursor("the cursor is not valid for this list", {"cursor": ["Invalid cursor."]}) from None
 
 
-def _typed(value):
-    if isinstance(value, dict) and len(value) == 1:
-        (kind, v), = value.items()
-        if kind == "t":
-            parsed = dt.datetime.fromisoformat(v)
-            if parsed.tzinfo is None:
-                raise ValueError
-            return parsed
-        if kind == "u":
-            return uuid.UUID(v)
-        raise ValueError
-    if isinstance(value, (str, int, float)) or value is None:
+def _typed(value: Any, kind: type) -> Any:
+    if not isinstance(value, str):
+        raise TypeError
+    if kind is dt.datetime:
+        parsed = dt.datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("naive datetime in cursor")
+        return parsed.astimezone(dt.timezone.utc)
+    if kind is uuid.UUID:
+        return uuid.UUID(value)
+    if kind is str and "\x00" not in value:
         return value
-    raise ValueError
+    raise TypeError
 
 
 def after(columns: Sequence[sa.ColumnElement], values: Sequence[Any], descending: bool) -> sa.ColumnElement:
-    """``(c1, c2, ...) > (v1, v2, ...)`` (or ``<``), spelled out so SQLite and PostgreSQL agree."""
-    op = (lambda c, v: c < v) if descending else (lambda c, v: c > v)
-    clause = None
-    for i in reversed(range(len(columns))):
-        step = op(columns[i], values[i])
-        clause = step if clause is None else sa.or_(step, sa.and_(columns[i] == values[i], clause))
-    return clause
+    """``(c1, c2) > (v1, v2)`` (or ``<``) as a row-value comparison, which PostgreSQL can use as an
+    index condition (an OR-expanded form is only a filter) and SQLite supports since 3.15."""
+    left = sa.tuple_(*columns)
+    right = sa.tuple_(*(sa.literal(v, type_=c.type) for c, v in zip(columns, values)))
+    return left < right if descending else left > right
 
 
 def paginate(stmt: sa.Select, session, columns: Sequence[sa.ColumnElement], *, descending: bool,
-             cursor: str | None, limit: int, key=None) -> Page:
-    """Run ``stmt`` ordered by ``columns`` after ``cursor``; ``key(row)`` gives a row's sort values."""
+             cursor: str | None, limit: int) -> Page:
+    """Run ``stmt`` ordered by ``columns`` (attributes of the selected entity) after ``cursor``."""
+    spec = spec_of(columns)
     if cursor:
-        stmt = stmt.where(after(columns, decode_cursor(cursor, len(columns)), descending))
+        stmt = stmt.where(after(columns, decode_cursor(cursor, spec), descending))
     order = [c.desc() if descending else c.asc() for c in columns]
     rows = session.scalars(stmt.order_by(*order).limit(limit + 1)).all()
     items = list(rows[:limit])
     next_cursor = None
     if len(rows) > limit and items:
-        next_cursor = encode_cursor(key(items[-1]))
+        next_cursor = encode_cursor(spec, [getattr(items[-1], c.key) for c in columns])
     return Page(items, next_cursor)

@@ -26,6 +26,10 @@ class UTCDateTime(TypeDecorator):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type:
+        return dt.datetime
+
     def process_bind_param(self, value, dialect):
         if value is None:
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import uuid
 from dataclasses import dataclass
@@ -93,15 +94,17 @@ def _newest_first(model, time_col, customer_id, cursor, limit) -> Page:
     stmt = sa.select(model)
     if customer_id is not None:
         stmt = stmt.where(model.customer_id == customer_id)
-    return paginate(stmt, db.session, [time_col, model.id], descending=True, cursor=cursor, limit=limit,
-                    key=lambda r: (getattr(r, time_col.key), r.id))
+    return paginate(stmt, db.session, [time_col, model.id], descending=True, cursor=cursor, limit=limit)
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
     type: str  # "purchase" or "interaction"
-    at: object
-    item: object
+    at: dt.datetime
+    item: Purchase | Interaction
+
+
+TIMELINE_CURSOR = (("at", dt.datetime), ("id", uuid.UUID))
 
 
 def timeline(customer_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
@@ -110,7 +113,7 @@ def timeline(customer_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
     Two bounded queries (one per source), merged; the cursor is the (time, id) of the last entry.
     """
     customers.get(customer_id, include_deleted=True)
-    position = decode_cursor(cursor, 2) if cursor else None
+    position = decode_cursor(cursor, TIMELINE_CURSOR) if cursor else None
     sources = ((Purchase, Purchase.purchased_at, "purchase"), (Interaction, Interaction.occurred_at, "interaction"))
     streams = []
     for model, time_col, kind in sources:
@@ -121,5 +124,5 @@ def timeline(customer_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
         streams.append([TimelineEntry(kind, getattr(r, time_col.key), r) for r in rows])
     merged = list(heapq.merge(*streams, key=lambda e: (e.at, e.item.id), reverse=True))
     items = merged[:limit]
-    next_cursor = encode_cursor((items[-1].at, items[-1].item.id)) if len(merged) > limit else None
+    next_cursor = encode_cursor(TIMELINE_CURSOR, (items[-1].at, items[-1].item.id)) if len(merged) > limit else None
     return Page(items, next_cursor)

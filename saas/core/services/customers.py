@@ -146,7 +146,6 @@ def search(filters: CustomerFilter, *, sort: str, cursor: str | None, limit: int
     sort_col = getattr(Customer, column)
     return paginate(
         stmt, db.session, [sort_col, Customer.id], descending=descending, cursor=cursor, limit=limit,
-        key=lambda c: (getattr(c, column), c.id),
     )
 
 
