@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from saas.core.db import TenantScoped, db
+from saas.core.db import TenantOwned, db
 from saas.core.tenancy import tenant_context
 
 
@@ -31,7 +31,7 @@ def test_every_tenant_table_has_forced_row_level_security(app, pg):
 
 
 def test_every_mapped_tenant_model_is_a_tenant_table():
-    mapped = {m.class_.__tablename__ for m in db.Model.registry.mappers if issubclass(m.class_, TenantScoped)}
+    mapped = {m.class_.__tablename__ for m in db.Model.registry.mappers if issubclass(m.class_, TenantOwned)}
     assert mapped <= set(tenant_tables())
 
 

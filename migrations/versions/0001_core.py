@@ -173,6 +173,7 @@ def upgrade():
     sa.Column('tag_id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'customer_id'], ['customers.tenant_id', 'customers.id'], name=op.f('fk_customer_tags_tenant_id_customer_id'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id', 'tag_id'], ['tags.tenant_id', 'tags.id'], name=op.f('fk_customer_tags_tenant_id_tag_id'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_customer_tags_tenant_id'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('tenant_id', 'customer_id', 'tag_id', name=op.f('pk_customer_tags'))
     )
     with op.batch_alter_table('customer_tags', schema=None) as batch_op:

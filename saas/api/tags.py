@@ -10,7 +10,7 @@ from marshmallow import validate as v
 from saas.api.base import ApiBlueprint, PartialSchema, page_schema
 from saas.auth import requires
 from saas.core.accounts import Scope
-from saas.core.customers import CustomFieldDefinition, FieldType, Tag, customer_tags
+from saas.core.customers import Customer, CustomerTag, CustomFieldDefinition, FieldType, Tag
 from saas.core.db import db
 from saas.core.errors import Conflict, NotFound
 from saas.core.services import custom_fields
@@ -69,9 +69,10 @@ def _unique_name(name: str, tag_id=None) -> None:
 def list_tags():
     """All tags, with how many customers carry each (one query)."""
     counts = (
-        sa.select(customer_tags.c.tag_id, sa.func.count().label("n"))
-        .where(customer_tags.c.tenant_id == current_tenant_id())
-        .group_by(customer_tags.c.tag_id).subquery()
+        sa.select(CustomerTag.tag_id, sa.func.count().label("n"))
+        .join(Customer, sa.and_(Customer.tenant_id == CustomerTag.tenant_id, Customer.id == CustomerTag.customer_id))
+        .where(Customer.deleted_at.is_(None))
+        .group_by(CustomerTag.tag_id).subquery()
     )
     rows = db.session.execute(
         sa.select(Tag, sa.func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.tag_id == Tag.id).order_by(Tag.name)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from saas.core.db import TenantScoped, db
+from saas.core.db import TenantOwned, TenantScoped, db
 from saas.core.types import UTCDateTime, new_id, utcnow
 
 ALWAYS_EXCLUDED = {"tenant_id", "id", "version", "created_at", "updated_at"}
@@ -128,7 +128,7 @@ def _record(session: Session, flush_context) -> None:
             changes = _changes(obj, default)
             if default == "update" and not changes:
                 continue
-            tenant_id = obj.tenant_id if isinstance(obj, TenantScoped) else obj.id
+            tenant_id = obj.tenant_id if isinstance(obj, TenantOwned) else obj.id
             rows.append({
                 "tenant_id": tenant_id,
                 "id": new_id(),

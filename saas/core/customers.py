@@ -9,7 +9,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from saas.core.db import TenantScoped, Timestamped, db, tenant_fk
+from saas.core.db import TenantOwned, TenantScoped, Timestamped, db, tenant_fk
 from saas.core.types import UTCDateTime
 
 
@@ -36,18 +36,6 @@ class FieldType(str, enum.Enum):
     choice = "choice"
 
 
-customer_tags = sa.Table(
-    "customer_tags",
-    db.metadata,
-    sa.Column("tenant_id", sa.Uuid, primary_key=True),
-    sa.Column("customer_id", sa.Uuid, primary_key=True),
-    sa.Column("tag_id", sa.Uuid, primary_key=True),
-    tenant_fk(["customer_id"], "customers", ondelete="CASCADE"),
-    tenant_fk(["tag_id"], "tags", ondelete="CASCADE"),
-    sa.Index("ix_customer_tags_tag", "tenant_id", "tag_id"),
-)
-
-
 class Tag(TenantScoped, Timestamped, db.Model):
     __tablename__ = "tags"
     __audit__ = True
@@ -55,6 +43,20 @@ class Tag(TenantScoped, Timestamped, db.Model):
 
     name: Mapped[str] = mapped_column(sa.String(50))
     color: Mapped[str | None] = mapped_column(sa.String(7))
+
+
+class CustomerTag(TenantOwned, db.Model):
+    """A tag on a customer (the association table, mapped so the tenancy filter covers it)."""
+
+    __tablename__ = "customer_tags"
+    __table_args__ = (
+        tenant_fk(["customer_id"], "customers", ondelete="CASCADE"),
+        tenant_fk(["tag_id"], "tags", ondelete="CASCADE"),
+        sa.Index("ix_customer_tags_tag", "tenant_id", "tag_id"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    tag_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
 
 
 class Customer(TenantScoped, Timestamped, db.Model):
@@ -92,7 +94,7 @@ class Customer(TenantScoped, Timestamped, db.Model):
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     tags: Mapped[list[Tag]] = relationship(
-        secondary=customer_tags, order_by=Tag.name, lazy="selectin"
+        secondary="customer_tags", order_by=Tag.name, lazy="selectin"
     )
 
     __mapper_args__ = {"version_id_col": version}

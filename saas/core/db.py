@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import sqlalchemy as sa
@@ -26,24 +27,29 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
-class TenantScoped:
-    """Mixin for every tenant-owned table.
+class TenantOwned:
+    """Mixin for every tenant-owned table: ``tenant_id`` is the first column of its primary key.
 
-    ``tenant_id`` is the first column of the primary key, so every unique constraint and foreign
-    key can (and must) include it: a row can never point at another tenant's row. The ORM adds
-    ``tenant_id = <current tenant>`` to every query of such a model (see :mod:`saas.core.tenancy`)
-    and PostgreSQL's row-level security does the same in the database.
+    So every unique constraint and foreign key can (and must) include it, and a row can never
+    point at another tenant's row. The ORM adds ``tenant_id = <current tenant>`` to every query of
+    such a model (see :mod:`saas.core.tenancy`) and PostgreSQL's row-level security does the same
+    in the database.
     """
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+        sa.Uuid, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, sort_order=-2
     )
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
+
+
+class TenantScoped(TenantOwned):
+    """A tenant-owned entity with its own id: primary key ``(tenant_id, id)``."""
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id, sort_order=-1)
 
 
 class Timestamped:
-    created_at: Mapped[sa.DateTime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    updated_at: Mapped[sa.DateTime] = mapped_column(
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
 

@@ -3,10 +3,10 @@
 from saas.core.accounts import ApiKey, Membership, Tenant, User
 from saas.core.activity import Interaction, Purchase
 from saas.core.audit import AuditEntry
-from saas.core.customers import CustomFieldDefinition, Customer, Tag, customer_tags
+from saas.core.customers import CustomerTag, CustomFieldDefinition, Customer, Tag
 from saas.core.idempotency import IdempotencyRecord
 
 __all__ = [
     "ApiKey", "AuditEntry", "CustomFieldDefinition", "Customer", "IdempotencyRecord", "Interaction",
-    "Membership", "Purchase", "Tag", "Tenant", "User", "customer_tags",
+    "Membership", "Purchase", "Tag", "Tenant", "User", "CustomerTag",
 ]

@@ -1,9 +1,11 @@
 """The tenancy mechanism: which tenant a unit of work belongs to, enforced in two places.
 
-1. The ORM: every SELECT/UPDATE/DELETE that touches a :class:`TenantScoped` model gets
+1. The ORM: every SELECT/UPDATE/DELETE that touches a :class:`TenantOwned` model gets
    ``tenant_id = <current>`` added (``do_orm_execute`` + ``with_loader_criteria``); a query of a
    tenant model with no tenant bound raises instead of returning everyone's rows. INSERTs are not
-   covered by that filter, so a ``before_flush`` guard sets or checks ``tenant_id`` on new rows.
+   covered by that filter, so a ``before_flush`` guard sets or checks ``tenant_id`` on new rows,
+   and ORM bulk INSERT/UPDATE statements are stamped or checked as they execute. Core statements
+   on bare tables and ``text()`` bypass the ORM: there only row-level security holds.
 2. PostgreSQL: row-level security policies read ``app.tenant_id``, which we set with
    ``set_config(..., true)`` (transaction-local: a session-level SET would leak to the next user of
    a pooled connection) at the start of every transaction and whenever the tenant is bound.
@@ -22,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, scoped_session, with_loader_criteria
 
-from saas.core.db import TenantScoped
+from saas.core.db import TenantOwned
 
 _tenant: ContextVar[uuid.UUID | None] = ContextVar("saas_tenant", default=None)
 # Narrow, explicit holes for the few global look-ups (an API key by its prefix, a user's
@@ -120,32 +122,44 @@ def _set_config(connection: sa.Connection) -> None:
 
 
 def _touches_tenant_models(state: ORMExecuteState) -> bool:
-    return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
+    return any(issubclass(m.class_, TenantOwned) for m in state.all_mappers)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_queries(state: ORMExecuteState) -> None:
-    if not (state.is_select or state.is_update or state.is_delete):
-        return
-    if _lookups.get():
+    if _lookups.get() or not _touches_tenant_models(state):
         return
     tenant = _tenant.get()
     if tenant is None:
-        if _touches_tenant_models(state):
-            raise TenantScopeError("query of a tenant-owned model with no tenant bound")
+        raise TenantScopeError("query of a tenant-owned model with no tenant bound")
+    if state.is_insert or state.is_update:
+        _guard_bulk_values(state, tenant)
+    if state.is_insert:
         return
     state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantScoped, lambda cls: cls.tenant_id == tenant, include_aliases=True
-        )
+        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True)
     )
+
+
+def _guard_bulk_values(state: ORMExecuteState, tenant: uuid.UUID) -> None:
+    """ORM bulk ``insert(Model)`` / ``update(Model)`` skip ``before_flush``: stamp or check here."""
+    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
+    for row in rows:
+        if state.is_insert:
+            row.setdefault("tenant_id", tenant)
+        if row.get("tenant_id", tenant) != tenant:
+            raise TenantScopeError("a bulk statement names another tenant")
+    # UPDATE ... SET tenant_id = ... would move rows out of the tenant.
+    assigned = getattr(state.statement, "_values", None) or {}
+    if state.is_update and any(getattr(column, "key", column) == "tenant_id" for column in assigned):
+        raise TenantScopeError("tenant_id cannot be changed")
 
 
 @event.listens_for(Session, "before_flush")
 def _guard_writes(session: Session, flush_context, instances) -> None:
     tenant = _tenant.get()
     for obj in session.new:
-        if not isinstance(obj, TenantScoped):
+        if not isinstance(obj, TenantOwned):
             continue
         if obj.tenant_id is None:
             if tenant is None:
@@ -154,7 +168,7 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
         elif obj.tenant_id != tenant:
             raise TenantScopeError(f"new {type(obj).__name__} for another tenant")
     for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, TenantScoped) and obj.tenant_id != tenant:
+        if isinstance(obj, TenantOwned) and obj.tenant_id != tenant:
             raise TenantScopeError(f"change to {type(obj).__name__} outside its tenant")
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from saas.core.accounts import Membership
-from saas.core.customers import Customer, Tag, customer_tags
+from saas.core.customers import Customer, CustomerTag, Tag
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.pagination import Page, paginate
@@ -129,8 +129,8 @@ def search(filters: CustomerFilter, *, sort: str, cursor: str | None, limit: int
         )))
     if filters.tag:
         tagged = (
-            sa.select(customer_tags.c.customer_id)
-            .join(Tag, sa.and_(Tag.tenant_id == customer_tags.c.tenant_id, Tag.id == customer_tags.c.tag_id))
+            sa.select(CustomerTag.customer_id)
+            .join(Tag, sa.and_(Tag.tenant_id == CustomerTag.tenant_id, Tag.id == CustomerTag.tag_id))
             .where(Tag.name == filters.tag)
         )
         stmt = stmt.where(Customer.id.in_(tagged))
