@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 
 import saas.core.models  # noqa: F401  every table on the metadata before Alembic looks
 from saas import auth, cli, web
-from saas.api import activity, audit, customers, tags
+from saas.api import activity, audit, custom_fields, customers, tags
 from saas.api.errors import handle_csrf_error, handle_domain_error
 from saas.config import check_secret, from_environment
 from saas.core import passwords
@@ -21,7 +21,7 @@ from saas.extensions import api, csrf, db, limiter, login_manager, migrate
 from tenants import api as tenants_api
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-API_MODULES = (customers, activity, tags, audit, tenants_api)
+API_MODULES = (customers, activity, tags, custom_fields, audit, tenants_api)
 SPEC_OPTIONS = {
     "info": {"description": "Retain's REST API. Authenticate with `Authorization: Bearer <API key>`."},
     "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},

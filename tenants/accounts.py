@@ -12,13 +12,14 @@ from babel.numbers import list_currencies
 
 from saas.core.accounts import DEFAULT_SETTINGS, ApiKey, Membership, Role, Scope, Tenant, User
 from saas.core.customers import Customer
-from saas.core.db import db
+from saas.core.db import db, insert_unique
+from saas.core.pagination import Page, paginate
 from saas.core.errors import Conflict, Forbidden, Invalid, NotFound
 from saas.core.passwords import check_strength, hash_password, verify_password
 from saas.core.tenancy import current_tenant_id, global_lookup, tenant_context
 from saas.core.types import new_id, utcnow
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$")
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,48}[a-z0-9]")
 RESERVED_SLUGS = {"api", "admin", "app", "login", "logout", "signup", "static", "t", "www", "help", "status"}
 LOCALES = ("en", "zh_CN")
 
@@ -53,17 +54,8 @@ def create_user(email: str, password: str, name: str = "", *, password_field: st
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise Conflict("a user with this e-mail exists already", {"email": ["Already registered."]})
     user = User(email=email, password_hash=hash_password(password), name=name)
-    _insert(user, Conflict("a user with this e-mail exists already", {"email": ["Already registered."]}))
+    insert_unique(user, Conflict("a user with this e-mail exists already", {"email": ["Already registered."]}))
     return user
-
-
-def _insert(row, conflict: Conflict) -> None:
-    """Insert now; a concurrent insert that won the unique constraint becomes ``conflict``."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except sa.exc.IntegrityError:
-        raise conflict from None
 
 
 def find_user(email: str) -> User | None:
@@ -76,7 +68,7 @@ def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: s
 
     An e-mail that is already registered may sign up another company only with its own password.
     """
-    if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
+    if not SLUG_PATTERN.fullmatch(slug) or slug in RESERVED_SLUGS:
         raise Invalid("bad slug", {"slug": ["3-50 lower-case letters, digits and dashes; not reserved."]})
     settings = validate_settings({**DEFAULT_SETTINGS, **(settings or {})})
     if db.session.scalar(sa.select(Tenant.id).where(Tenant.slug == slug)):
@@ -90,7 +82,7 @@ def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: s
     with tenant_context(tenant.id, db.session):
         # The tenant row first (nothing relates the other rows to it in the ORM); a concurrent
         # sign-up may have taken the slug since we looked.
-        _insert(tenant, Conflict("this slug is taken", {"slug": ["Already taken."]}))
+        insert_unique(tenant, Conflict("this slug is taken", {"slug": ["Already taken."]}))
         db.session.add(Membership(user_id=user.id, role=Role.owner))
         _, key = issue_api_key("Created at sign-up", [s.value for s in Scope], created_by=user.id)
     return tenant, user, key
@@ -130,8 +122,9 @@ def get_member(member_id: uuid.UUID) -> Membership:
     return member
 
 
-def members() -> list[Membership]:
-    return list(db.session.scalars(sa.select(Membership).order_by(Membership.created_at, Membership.id)))
+def members(*, cursor: str | None = None, limit: int = 200) -> Page:
+    return paginate(sa.select(Membership), db.session, [Membership.created_at, Membership.id], descending=False,
+                    cursor=cursor, limit=limit)
 
 
 def add_member(*, email: str, role: Role, actor_role: Role, team: str | None = None,
@@ -196,8 +189,9 @@ def issue_api_key(name: str, scopes: list[str], created_by: uuid.UUID | None = N
     return row, key
 
 
-def api_keys() -> list[ApiKey]:
-    return list(db.session.scalars(sa.select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)))
+def api_keys(*, cursor: str | None = None, limit: int = 200) -> Page:
+    return paginate(sa.select(ApiKey), db.session, [ApiKey.created_at, ApiKey.id], descending=False,
+                    cursor=cursor, limit=limit)
 
 
 def get_api_key(key_id: uuid.UUID) -> ApiKey:

@@ -7,7 +7,7 @@ from flask import current_app
 from marshmallow import fields as f
 from marshmallow import validate as v
 
-from saas.api.base import ApiBlueprint, PartialSchema, page_schema
+from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
 from saas.auth import current_principal, public, requires
 from saas.core.accounts import Role, Scope
 from saas.core.db import db
@@ -128,10 +128,12 @@ def update_tenant(data):
 
 
 @bp.route("/members", methods=["GET"])
+@bp.arguments(PageArgs, location="query", as_kwargs=True)
 @bp.response(200, page_schema(MemberSchema, "MemberList"))
-def list_members():
-    """Everyone who works in this workspace."""
-    return {"items": accounts.members(), "next_cursor": None}
+def list_members(cursor, limit):
+    """Everyone who works in this workspace, oldest first."""
+    page = accounts.members(cursor=cursor, limit=limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @bp.route("/members", methods=["POST"])
@@ -174,15 +176,16 @@ def remove_member(member_id):
 
 @bp.route("/api-keys", methods=["GET"])
 @requires(Scope.admin)
+@bp.arguments(PageArgs, location="query", as_kwargs=True)
 @bp.response(200, page_schema(ApiKeySchema, "ApiKeyList"))
-def list_api_keys():
-    """This workspace's API keys (never their secrets) (admins)."""
-    return {"items": accounts.api_keys(), "next_cursor": None}
+def list_api_keys(cursor, limit):
+    """This workspace's API keys, never their secrets (admins)."""
+    page = accounts.api_keys(cursor=cursor, limit=limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @bp.route("/api-keys", methods=["POST"])
 @requires(Scope.admin)
-@bp.idempotent
 @bp.arguments(ApiKeySchema)
 @bp.response(201, NewApiKeySchema)
 @bp.errors(400)

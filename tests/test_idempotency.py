@@ -48,3 +48,18 @@ def test_purchases_and_interactions_take_idempotency_keys_too(tenant_a):
     for _ in range(2):
         tenant_a.post("/api/v1/purchases", json=body, headers={"Idempotency-Key": "p-1"})
     assert len(tenant_a.get("/api/v1/purchases").json["items"]) == 1
+
+
+def test_a_new_api_keys_secret_is_never_kept_for_replay(app, tenant_a):
+    import sqlalchemy as sa
+
+    from saas.core.db import db
+    from saas.core.tenancy import tenant_context
+
+    headers = {"Idempotency-Key": "key-1"}
+    first = tenant_a.post("/api/v1/api-keys", json={"name": "shop"}, headers=headers).json["key"]
+    second = tenant_a.post("/api/v1/api-keys", json={"name": "shop"}, headers=headers).json["key"]
+    assert first != second
+    with app.app_context(), tenant_context(tenant_a.id, db.session):
+        stored = db.session.execute(sa.text("SELECT response_body FROM idempotency_keys")).scalars().all()
+    assert not any(first in (body or "") for body in stored)

@@ -60,3 +60,16 @@ def tenant_fk(columns: list[str], target: str, **kw) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
         ["tenant_id", *columns], [f"{table}.tenant_id", f"{table}.{column or 'id'}"], **kw
     )
+
+
+def insert_unique(row, conflict: Exception) -> None:
+    """Insert ``row`` now, in a savepoint; losing a unique-constraint race raises ``conflict``.
+
+    A look-up before the insert gives the friendly answer in the common case; this covers two
+    requests that both looked before either inserted.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except sa.exc.IntegrityError:
+        raise conflict from None

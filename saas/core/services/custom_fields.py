@@ -9,10 +9,10 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 
 from saas.core.customers import CustomFieldDefinition, FieldType
-from saas.core.db import db
+from saas.core.db import db, insert_unique
 from saas.core.errors import Conflict, Invalid
 
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,49}")
 MAX_TEXT = 1000
 
 
@@ -22,14 +22,23 @@ def definitions() -> dict[str, CustomFieldDefinition]:
 
 
 def define(key: str, label: str, type: FieldType, choices: list[str], required: bool) -> CustomFieldDefinition:
-    if not KEY_PATTERN.match(key):
+    if not KEY_PATTERN.fullmatch(key):
         raise Invalid("bad key", {"key": ["Use lower-case letters, digits and _; start with a letter."]})
     if type is FieldType.choice and not choices:
         raise Invalid("choices missing", {"choices": ["A choice field needs at least one choice."]})
+    conflict = Conflict(f"a custom field '{key}' exists already", {"key": ["Already defined."]})
     if key in definitions():
-        raise Conflict(f"a custom field '{key}' exists already", {"key": ["Already defined."]})
+        raise conflict
     field = CustomFieldDefinition(key=key, label=label, type=type, choices=choices, required=required)
-    db.session.add(field)
+    insert_unique(field, conflict)
+    return field
+
+
+def update(field: CustomFieldDefinition, changes: dict) -> CustomFieldDefinition:
+    if field.type is FieldType.choice and changes.get("choices") == []:
+        raise Invalid("choices missing", {"choices": ["A choice field needs at least one choice."]})
+    for name, value in changes.items():
+        setattr(field, name, value)
     db.session.flush()
     return field
 

@@ -15,6 +15,7 @@ from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.pagination import Page, paginate
 from saas.core.services import custom_fields
+from saas.core.services import tags as tag_service
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
 
@@ -46,19 +47,6 @@ def get(customer_id: uuid.UUID, *, include_deleted: bool = False) -> Customer:
     return customer
 
 
-def tags_named(names: list[str]) -> list[Tag]:
-    """The tags with these names, created if missing."""
-    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
-    if not wanted:
-        return []
-    found = {t.name: t for t in db.session.scalars(sa.select(Tag).where(Tag.name.in_(wanted)))}
-    for name in wanted:
-        if name not in found:
-            found[name] = Tag(name=name)
-            db.session.add(found[name])
-    return [found[n] for n in wanted]
-
-
 def _check_owner(owner_id: uuid.UUID | None) -> None:
     if owner_id is None:
         return
@@ -69,7 +57,7 @@ def _check_owner(owner_id: uuid.UUID | None) -> None:
 
 def create(data: dict) -> Customer:
     data = dict(data)
-    tags = tags_named(data.pop("tags", []))
+    tags = tag_service.named(data.pop("tags", []))
     _check_owner(data.get("owner_id"))
     data["custom_fields"] = custom_fields.validate(data.pop("custom_fields", {}) or {})
     customer = Customer(**data, tags=tags)
@@ -87,7 +75,10 @@ def update(customer: Customer, data: dict, *, expected_version: int | None = Non
         )
     data = dict(data)
     if "tags" in data:
-        customer.tags = tags_named(data.pop("tags"))
+        tags = tag_service.named(data.pop("tags"))
+        if tags != customer.tags:
+            customer.tags = tags
+            customer.updated_at = utcnow()  # a new version: tags are part of the record
     if "owner_id" in data:
         _check_owner(data["owner_id"])
     if "custom_fields" in data:
@@ -101,7 +92,6 @@ def _flush(customer: Customer) -> Customer:
     try:
         db.session.flush()
     except StaleDataError:
-        db.session.rollback()
         raise Conflict("the customer was changed meanwhile; reload and try again") from None
     return customer
 
