@@ -59,9 +59,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _load_user(user_id: str) -> User | None:
     try:
-        return db.session.get(User, uuid.UUID(user_id))
+        user = db.session.get(User, uuid.UUID(user_id))
     except ValueError:
         return None
+    return user if user is not None and user.is_active else None
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:

@@ -9,6 +9,7 @@ needed defaults to ``read`` for safe methods and ``write`` otherwise, so a view 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from saas.core.db import db
 from saas.core.tenancy import bind_tenant, global_lookup, unbind_tenant
 from saas.core.types import utcnow
 from saas.extensions import csrf
+
+log = logging.getLogger(__name__)
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -136,14 +139,19 @@ def _touch(api_key: ApiKey) -> None:
 def commit_key_touch(response):
     """``after_request``: write the key's last-used time in its own small transaction."""
     touch = g.pop("touch_api_key", None)
-    if touch is not None and response.status_code < 500:
-        tenant_id, key_id, now = touch
-        db.session.rollback()
+    if touch is None or response.status_code >= 500:
+        return response
+    tenant_id, key_id, now = touch
+    db.session.rollback()
+    try:
         db.session.execute(
             sa.update(ApiKey).where(ApiKey.tenant_id == tenant_id, ApiKey.id == key_id).values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
+    except sa.exc.SQLAlchemyError:  # bookkeeping must never fail a request that has succeeded
+        db.session.rollback()
+        log.warning("could not record the last use of API key %s", key_id, exc_info=True)
     return response
 
 
@@ -158,7 +166,8 @@ def _from_session() -> Principal | None:
         return None
     with global_lookup(db.session, user_id=str(current_user.id)):
         membership = db.session.scalar(
-            sa.select(Membership).where(Membership.tenant_id == tenant.id, Membership.user_id == current_user.id)
+            sa.select(Membership).where(Membership.tenant_id == tenant.id, Membership.user_id == current_user.id,
+                                        Membership.status == "active")
         )
     if membership is None:
         return None

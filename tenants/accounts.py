@@ -101,15 +101,30 @@ def update_tenant(tenant: Tenant, *, name: str | None = None, settings: dict | N
     return tenant
 
 
-def memberships_of(user: User) -> list[tuple[Membership, Tenant]]:
-    """Every workspace a user belongs to (a global look-up, admitted by RLS for this user only)."""
+def memberships_of(user: User, status: str = "active") -> list[tuple[Membership, Tenant]]:
+    """A user's workspaces (or invitations), oldest first: a global look-up that RLS admits for
+    this user's rows only."""
     with global_lookup(db.session, user_id=str(user.id)):
         rows = db.session.execute(
             sa.select(Membership, Tenant).join(Tenant, Tenant.id == Membership.tenant_id)
-            .where(Membership.user_id == user.id, Tenant.status == "active")
-            .order_by(Tenant.name)
+            .where(Membership.user_id == user.id, Membership.status == status, Tenant.status == "active")
+            .order_by(Membership.created_at, Membership.id)
         ).all()
     return [(m, t) for m, t in rows]
+
+
+def answer_invitation(user: User, tenant_id: uuid.UUID, accept: bool) -> None:
+    """Join (or turn down) a workspace the user was invited to."""
+    with tenant_context(tenant_id, db.session):
+        member = db.session.scalar(
+            sa.select(Membership).where(Membership.user_id == user.id, Membership.status == "invited"))
+        if member is None:
+            raise NotFound("invitation not found")
+        if accept:
+            member.status = "active"
+        else:
+            db.session.delete(member)
+        db.session.flush()
 
 
 # Members ------------------------------------------------------------------------------------
@@ -131,13 +146,14 @@ def add_member(*, email: str, role: Role, actor_role: Role, team: str | None = N
                name: str = "", password: str | None = None) -> Membership:
     _may_grant(actor_role, role)
     user = find_user(email)
+    status = "invited"  # an existing account joins only when its owner accepts
     if user is None:
         if not password:
             raise Invalid("new user needs a password", {"password": ["Required for a new user."]})
-        user = create_user(email, password, name)
+        user, status = create_user(email, password, name), "active"
     if db.session.scalar(sa.select(Membership.id).where(Membership.user_id == user.id)):
         raise Conflict("already a member", {"email": ["Already a member of this workspace."]})
-    member = Membership(user_id=user.id, role=role, team=team)
+    member = Membership(user_id=user.id, role=role, team=team, status=status)
     db.session.add(member)
     db.session.flush()
     return member

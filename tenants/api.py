@@ -66,6 +66,9 @@ class MemberSchema(ma.Schema):
                         metadata={"description": "Only for a person who has no account yet"})
     role = f.Enum(Role, by_value=True, required=True)
     team = f.String(allow_none=True, validate=v.Length(max=100))
+    status = f.String(dump_only=True, metadata={
+        "enum": ["active", "invited"],
+        "description": "An existing account is invited and joins when its owner accepts on the web"})
     created_at = f.AwareDateTime(dump_only=True)
 
 

@@ -24,9 +24,17 @@ def test_a_purchase_is_recorded_in_the_tenants_currency(tenant_a):
 def test_reposting_an_external_ref_returns_the_first_purchase(tenant_a):
     customer = tenant_a.customer()
     first = purchase(tenant_a, customer["id"], external_ref="SHOP-1001")
-    again = purchase(tenant_a, customer["id"], external_ref="SHOP-1001", amount="9999.00")
+    again = purchase(tenant_a, customer["id"], external_ref="SHOP-1001")
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json == first.json
+    assert len(tenant_a.get("/api/v1/purchases").json["items"]) == 1
+
+
+def test_another_order_under_a_used_external_ref_is_a_409(tenant_a):
+    customer, other = tenant_a.customer(), tenant_a.customer()
+    purchase(tenant_a, customer["id"], external_ref="SHOP-1002")
+    assert purchase(tenant_a, customer["id"], external_ref="SHOP-1002", amount="9999.00").status_code == 409
+    assert purchase(tenant_a, other["id"], external_ref="SHOP-1002").status_code == 409
     assert len(tenant_a.get("/api/v1/purchases").json["items"]) == 1
 
 

@@ -44,3 +44,13 @@ def test_purchases_interactions_and_settings_are_audited(tenant_a):
     tenant_a.patch("/api/v1/tenant", json={"settings": {"currency": "USD"}})
     types = {e["object_type"] for e in entries(tenant_a, limit=200)}
     assert {"customers", "purchases", "interactions", "tenants", "memberships", "api_keys", "tags"} - types == {"tags"}
+
+
+def test_a_change_of_tags_alone_is_a_new_version_and_audited(tenant_a):
+    customer = tenant_a.customer(tags=["VIP"])
+    path = f"/api/v1/customers/{customer['id']}"
+    changed = tenant_a.patch(path, json={"tags": ["VIP", "批发"], "version": 1})
+    assert changed.status_code == 200 and changed.json["version"] == 2
+    assert tenant_a.patch(path, json={"tags": ["VIP"], "version": 1}).status_code == 409
+    log = entries(tenant_a, object_type="customers", object_id=customer["id"])
+    assert log[0]["action"] == "update" and log[0]["changes"]["tags"] == [["VIP"], ["VIP", "批发"]]

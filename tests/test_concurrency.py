@@ -45,3 +45,25 @@ def test_concurrent_sign_ups_for_one_slug_make_one_workspace_and_clean_409s(app)
     with ThreadPoolExecutor(max_workers=6) as pool:
         codes = sorted(r.status_code for r in pool.map(sign_up, clients, range(6)))
     assert codes == [201] + [409] * 5
+
+
+def test_concurrent_refunds_never_exceed_the_amount(app, tenant_a):
+    customer = tenant_a.customer()
+    bought = tenant_a.post("/api/v1/purchases", json={"customer_id": customer["id"], "product": "Tea", "amount": "100.00",
+                                                      "purchased_at": "2026-05-01T08:00:00Z"}).json
+    responses = in_parallel(app, tenant_a, 8, lambda c, h: c.post(
+        f"/api/v1/purchases/{bought['id']}/refund", json={"amount": "60.00"}, headers=h))
+    assert sorted(r.status_code for r in responses) == [200] + [422] * 7
+    assert tenant_a.get(f"/api/v1/purchases/{bought['id']}").json["refunded_amount"] == "60.00"
+
+
+def test_concurrent_first_uses_of_a_tag_make_one_tag(app, tenant_a):
+    responses = in_parallel(app, tenant_a, 6, lambda c, h: c.post(
+        "/api/v1/customers", json={"name": "x", "tags": ["新茶"]}, headers=h))
+    assert [r.status_code for r in responses] == [201] * 6
+    assert [t["name"] for t in tenant_a.get("/api/v1/tags").json["items"]] == ["新茶"]
+
+
+def test_concurrent_creations_of_one_tag_answer_201_once_and_409_otherwise(app, tenant_a):
+    responses = in_parallel(app, tenant_a, 6, lambda c, h: c.post("/api/v1/tags", json={"name": "VIP"}, headers=h))
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 5

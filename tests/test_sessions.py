@@ -250,13 +250,27 @@ def test_a_role_change_applies_to_an_open_session_at_once(app, tenant_a):
 def test_a_person_in_two_workspaces_switches_between_them(app, tenant_a, tenant_b):
     tenant_a.post("/api/v1/members", json={"email": tenant_b.user["email"], "role": "agent"})
     browser, token = signed_in(app, tenant_b.user["email"], tenant_b.password)
-    first = browser.get("/api/v1/tenant").json["id"]
-    other = ({tenant_a.tenant["id"], tenant_b.tenant["id"]} - {first}).pop()
+    browser.post(f"/invitations/{tenant_a.tenant['id']}/accept", data={"csrf_token": token})
+    assert browser.get("/api/v1/tenant").json["id"] == tenant_b.tenant["id"]
 
-    response = browser.post("/workspace", data={"tenant_id": other, "csrf_token": token})
+    response = browser.post("/workspace", data={"tenant_id": tenant_a.tenant["id"], "csrf_token": token})
 
     assert response.status_code == 302
-    assert browser.get("/api/v1/tenant").json["id"] == other
+    assert browser.get("/api/v1/tenant").json["id"] == tenant_a.tenant["id"]
+
+
+def test_another_workspace_cannot_draw_an_existing_account_in_without_its_consent(app, tenant_a, tenant_b):
+    invited = tenant_a.post("/api/v1/members", json={"email": tenant_b.user["email"], "role": "agent",
+                                                      "name": "renamed", "password": "another long password"})
+    assert invited.status_code == 201 and invited.json["status"] == "invited"
+    browser, token = signed_in(app, tenant_b.user["email"], tenant_b.password)
+    assert browser.get("/api/v1/tenant").json["id"] == tenant_b.tenant["id"]
+    browser.post("/workspace", data={"tenant_id": tenant_a.tenant["id"], "csrf_token": token})
+    assert browser.get("/api/v1/tenant").json["id"] == tenant_b.tenant["id"]
+    assert "invited you" in browser.get("/").get_data(as_text=True)
+    browser.post(f"/invitations/{tenant_a.tenant['id']}/decline", data={"csrf_token": token})
+    assert [m["email"] for m in tenant_a.get("/api/v1/members").json["items"]] == [tenant_a.user["email"]]
+    signed_in(app, tenant_b.user["email"], tenant_b.password)  # the password was not changed
 
 
 def test_a_person_cannot_switch_to_a_workspace_they_do_not_belong_to(app, tenant_a, tenant_b):

@@ -112,6 +112,7 @@ def upgrade():
     sa.Column('user_id', sa.Uuid(), nullable=False),
     sa.Column('role', sa.Enum('owner', 'admin', 'manager', 'agent', 'viewer', name='role', native_enum=False, length=20), nullable=False),
     sa.Column('team', sa.String(length=100), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -7,6 +7,7 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 from saas.api.base import ApiBlueprint, PageArgs, page_schema
+from saas.api.fields import UTCDateTime
 from saas.auth import current_principal
 from saas.core.activity import Direction
 from saas.core.customers import Channel
@@ -31,7 +32,7 @@ class PurchaseSchema(ma.Schema):
                        metadata={"example": "1280.00"})
     currency = f.String(validate=v.Regexp(r"^[A-Z]{3}$", error="An ISO 4217 code such as CNY."),
                         metadata={"description": "Defaults to the tenant's currency"})
-    purchased_at = f.AwareDateTime(required=True)
+    purchased_at = UTCDateTime(required=True)
     external_ref = f.String(allow_none=True, validate=v.Length(min=1, max=100),
                             metadata={"description": "Your order number; re-posting it does not duplicate"})
     refunded_amount = f.Decimal(**MONEY, dump_only=True)
@@ -58,7 +59,7 @@ class InteractionSchema(ma.Schema):
     direction = f.Enum(Direction, by_value=True, load_default=Direction.outbound)
     subject = f.String(required=True, validate=v.Length(min=1, max=200))
     notes = f.String(allow_none=True, validate=v.Length(max=10_000))
-    occurred_at = f.AwareDateTime(required=True)
+    occurred_at = UTCDateTime(required=True)
     staff_id = f.UUID(dump_only=True, metadata={"description": "The user who logged it"})
     outcome = f.String(allow_none=True, validate=v.Length(max=200))
     created_at = f.AwareDateTime(dump_only=True)
@@ -109,9 +110,10 @@ def list_purchases(cursor, limit, customer_id=None):
 @bp.arguments(PurchaseSchema)
 @bp.response(201, PurchaseSchema)
 @bp.alt_response(200, schema=PurchaseSchema, description="The external_ref was recorded before", success=True)
-@bp.errors(400, 404, 422)
+@bp.errors(404, 409, 422)
 def record_purchase(data):
-    """Record a purchase. An ``external_ref`` seen before returns the first purchase (200)."""
+    """Record a purchase. Re-posting an ``external_ref`` returns the first purchase (200); the
+    same reference with another customer or amount is a 409."""
     currency = current_principal().tenant.settings.get("currency", "CNY")
     purchase, created = service.record_purchase(data, default_currency=currency)
     db.session.commit()
@@ -132,7 +134,7 @@ def get_purchase(purchase_id):
 @bp.errors(400, 404, 409, 422)
 def refund_purchase(data, purchase_id):
     """Refund all or part of a purchase."""
-    purchase = service.refund(service.get_purchase(purchase_id), data["amount"], data["reason"])
+    purchase = service.refund(service.get_purchase(purchase_id, for_update=True), data["amount"], data["reason"])
     db.session.commit()
     return purchase
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import functools
+import re
 
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app, make_response, request
 from flask_smorest import Blueprint
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser
 
 from saas.api.errors import error_response
 from saas.core.db import db
@@ -22,9 +25,68 @@ IDEMPOTENCY_HEADER = {
     "in": "header",
     "name": "Idempotency-Key",
     "required": False,
-    "schema": {"type": "string", "maxLength": 255},
+    "schema": {"type": "string", "maxLength": 255, "pattern": r"^[\x21-\x7e]+$"},
     "description": "Retrying a POST with the same key returns the first response instead of acting twice.",
 }
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+NUL_MESSAGE = "Must not contain NUL characters."
+
+
+class ApiParser(FlaskParser):
+    """Refuse what the database cannot store or Python cannot parse, for every API argument.
+
+    PostgreSQL rejects NUL in text (SQLite stores it), so a NUL anywhere in a JSON body (values
+    and keys) is a 422 and in a query-string value a 400. JSON nested too deep (``RecursionError``)
+    or with an integer over Python's 4,300-digit limit (``ValueError``) is not valid JSON (400).
+    """
+
+    def load_json(self, req, schema):
+        try:
+            data = super().load_json(req, schema)
+        except (RecursionError, ValueError) as error:
+            self._handle_invalid_json_error(error, req)
+        if data is not missing:
+            _refuse_nul(_nul_paths(data))
+        return data
+
+    def load_querystring(self, req, schema):
+        _refuse_nul((key,) for key, value in req.args.items(multi=True) if "\x00" in value)
+        return super().load_querystring(req, schema)
+
+
+def _nul_paths(data):
+    """Yield the path (keys and indexes) of each string in ``data``, key or value, holding a NUL.
+
+    Iterative, so that JSON nested as deep as the decoder allows cannot overflow the stack here.
+    """
+    stack = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                yield path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    yield (*path, key)
+                else:
+                    stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, index), item) for index, item in enumerate(value))
+
+
+def _refuse_nul(paths) -> None:
+    """Raise a ``ValidationError`` shaped like marshmallow's (nested by path) if there are paths."""
+    errors: dict = {}
+    for path in paths:
+        if not path:
+            raise ma.ValidationError(NUL_MESSAGE)
+        node = errors
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = [NUL_MESSAGE]
+    if errors:
+        raise ma.ValidationError(errors)
 
 
 class ApiBlueprint(Blueprint):
@@ -33,6 +95,8 @@ class ApiBlueprint(Blueprint):
     :meth:`route` adds 401/403 to authenticated views, 404 to views with an id in the path and
     400 to views that parse arguments; :meth:`errors` adds the rest (409, 422, ...).
     """
+
+    ARGUMENTS_PARSER = ApiParser()
 
     def route(self, rule, *, parameters=None, **options):
         register = super().route(rule, parameters=parameters, **options)
@@ -67,8 +131,9 @@ class ApiBlueprint(Blueprint):
             key = request.headers.get("Idempotency-Key")
             if key is None:
                 return func(*args, **kwargs)
-            if not 0 < len(key) <= 255:
-                return error_response(400, "bad_request", "Idempotency-Key must be 1 to 255 characters.")
+            if not IDEMPOTENCY_KEY.fullmatch(key):
+                return error_response(400, "bad_request",
+                                      "Idempotency-Key must be 1 to 255 printable ASCII characters, without spaces.")
             digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.get_data()).hexdigest()
             record = db.session.scalar(sa.select(IdempotencyRecord).where(IdempotencyRecord.key == key))
             if record is not None:

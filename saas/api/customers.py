@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 from flask import request
+from flask_smorest import abort
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from saas.api.base import ApiBlueprint, PartialSchema, PageArgs, page_schema
+from saas.api.fields import UTCDateTime
 from saas.core.customers import Channel, CustomerKind
 from saas.core.db import db
 from saas.core.services import customers as service
@@ -70,8 +74,8 @@ class CustomerListArgs(PageArgs):
     tag = f.String(validate=v.Length(max=50))
     owner_id = f.UUID()
     kind = f.Enum(CustomerKind, by_value=True)
-    created_after = f.AwareDateTime()
-    created_before = f.AwareDateTime()
+    created_after = UTCDateTime()
+    created_before = UTCDateTime()
     deleted = f.Boolean(load_default=False, metadata={"description": "List soft-deleted customers instead"})
     sort = f.String(load_default="-created_at", validate=v.OneOf(list(service.SORTS)))
 
@@ -116,18 +120,26 @@ def get_customer(customer_id):
 @bp.errors(400, 404, 409)
 def update_customer(data, customer_id):
     """Change some fields. Send the ``version`` you read (or ``If-Match``) to avoid lost updates."""
+    if_match = _if_match()
     customer = service.get(customer_id)
     expected = data.pop("version", None)
     if expected is None:
-        expected = _if_match()
+        expected = if_match
     service.update(customer, data, expected_version=expected)
     db.session.commit()
     return customer
 
 
 def _if_match() -> int | None:
-    raw = request.headers.get("If-Match", "").strip().strip('"').removeprefix('W/"').strip('"')
-    return int(raw) if raw.isdigit() else None
+    """The version in ``If-Match: "<version>"`` (``W/`` and quotes optional); a malformed one is a 400."""
+    raw = request.headers.get("If-Match", "").strip()
+    if raw in ("", "*"):
+        return None
+    match = re.fullmatch(r'(?:W/)?"?(\d{1,9})"?', raw, re.ASCII)
+    if match is None:
+        abort(400, message='If-Match must be a customer version, such as "3".',
+              errors={"headers": {"If-Match": ["Not a version."]}})
+    return int(match.group(1))
 
 
 @bp.route("/<uuid:customer_id>", methods=["DELETE"])

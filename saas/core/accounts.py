@@ -92,6 +92,9 @@ class Membership(TenantScoped, Timestamped, db.Model):
     user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=20))
     team: Mapped[str | None] = mapped_column(sa.String(100))
+    # "invited" until the person accepts: an existing account is never put to work in a
+    # workspace it did not agree to join.
+    status: Mapped[str] = mapped_column(sa.String(20), default="active")
 
     user: Mapped[User] = relationship(lazy="joined")
 

@@ -108,10 +108,17 @@ def _changes(obj, action: str) -> dict:
             new = history.added[0] if history.added else None
             if old != new:
                 changes[key] = [_plain(old), _plain(new)]
+    if action == "update":
+        for key, label in getattr(obj, "__audit_relationships__", {}).items():
+            history = state.attrs[key].history
+            if history.added or history.deleted:
+                kept = [getattr(o, label) for o in history.unchanged]
+                changes[key] = [sorted(kept + [getattr(o, label) for o in history.deleted]),
+                                sorted(kept + [getattr(o, label) for o in history.added])]
     return changes
 
 
-def _action(obj, default: str, changes: dict) -> str:
+def _action(default: str, changes: dict) -> str:
     if default == "update" and "deleted_at" in changes:
         return "restore" if changes["deleted_at"][1] is None else "delete"
     return default
@@ -135,7 +142,7 @@ def _record(session: Session, flush_context) -> None:
                 "created_at": utcnow(),
                 "actor_type": actor.type,
                 "actor_id": actor.id,
-                "action": _action(obj, default, changes),
+                "action": _action(default, changes),
                 "object_type": obj.__tablename__,
                 "object_id": str(obj.id),
                 "changes": changes,

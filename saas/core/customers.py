@@ -62,6 +62,7 @@ class CustomerTag(TenantOwned, db.Model):
 class Customer(TenantScoped, Timestamped, db.Model):
     __tablename__ = "customers"
     __audit__ = True
+    __audit_relationships__ = {"tags": "name"}
     __table_args__ = (
         tenant_fk(["owner_id"], "memberships.user_id"),
         sa.Index("ix_customers_tenant_created", "tenant_id", "created_at", "id"),

@@ -41,7 +41,9 @@ def landing():
     form = WorkspaceForm()
     form.tenant_id.choices = [(str(t.id), t.name) for _, t in workspaces]
     active = next((t for _, t in workspaces if str(t.id) == session.get("tenant_id")), None)
-    return render_template("landing.html", workspaces=workspaces, active=active, form=form)
+    invitations = accounts.memberships_of(current_user, "invited") if current_user.is_authenticated else []
+    return render_template("landing.html", workspaces=workspaces, active=active, form=form,
+                           invitations=invitations)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -71,6 +73,16 @@ def switch_workspace():
     form.tenant_id.choices = [(str(t.id), t.name) for _, t in workspaces]
     if form.validate_on_submit():
         session["tenant_id"] = form.tenant_id.data
+    return redirect(url_for("web.landing"))
+
+
+@bp.route("/invitations/<uuid:tenant_id>/<any(accept, decline):answer>", methods=["POST"])
+@login_required
+def answer_invitation(tenant_id, answer):
+    accounts.answer_invitation(current_user, tenant_id, accept=answer == "accept")
+    db.session.commit()
+    if answer == "accept" and not session.get("tenant_id"):
+        session["tenant_id"] = str(tenant_id)
     return redirect(url_for("web.landing"))
 
 

@@ -29,11 +29,9 @@ def record_purchase(data: dict, *, default_currency: str) -> tuple[Purchase, boo
     if ref:
         existing = db.session.scalar(sa.select(Purchase).where(Purchase.external_ref == ref))
         if existing is not None:
-            return existing, False
+            return _same_order(existing, data), False
     customers.get(data["customer_id"])
     data = {"currency": default_currency, **data}
-    if data.get("unit_price") is not None and "amount" not in data:
-        data["amount"] = data["unit_price"] * data.get("quantity", Decimal(1))
     purchase = Purchase(**data)
     try:
         with db.session.begin_nested():
@@ -42,12 +40,24 @@ def record_purchase(data: dict, *, default_currency: str) -> tuple[Purchase, boo
         if not ref:
             raise
         # Another request recorded the same order between our look-up and our insert.
-        return db.session.scalar(sa.select(Purchase).where(Purchase.external_ref == ref)), False
+        existing = db.session.scalar(sa.select(Purchase).where(Purchase.external_ref == ref))
+        return _same_order(existing, data), False
     return purchase, True
 
 
-def get_purchase(purchase_id: uuid.UUID) -> Purchase:
-    purchase = db.session.get(Purchase, (current_tenant_id(), purchase_id))
+def _same_order(existing: Purchase, data: dict) -> Purchase:
+    """A re-post of an order is fine; another order under the same reference is a conflict."""
+    if existing.customer_id != data["customer_id"] or existing.amount != data["amount"]:
+        raise Conflict(
+            f"external_ref '{existing.external_ref}' was recorded for another customer or amount",
+            {"external_ref": ["Already used for a different order."]},
+        )
+    return existing
+
+
+def get_purchase(purchase_id: uuid.UUID, *, for_update: bool = False) -> Purchase:
+    """One purchase; ``for_update`` locks its row until commit (refunds add up, never race)."""
+    purchase = db.session.get(Purchase, (current_tenant_id(), purchase_id), with_for_update=for_update or None)
     if purchase is None:
         raise NotFound("purchase not found")
     return purchase
