@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
+
+from saas.core.accounts import User
+from saas.core.db import db
 
 PASSWORD = "a long enough password"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -324,3 +328,12 @@ def test_signing_out_needs_a_post(app, tenant_a):
 
     assert browser.get("/logout").status_code == 405
     assert browser.get("/api/v1/customers").status_code == 200
+
+
+def test_a_disabled_account_loses_its_session_at_once(app, tenant_a):
+    browser, _ = signed_in(app, tenant_a.user["email"], tenant_a.password)
+    assert browser.get("/api/v1/customers").status_code == 200
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.email == tenant_a.user["email"]).values(is_disabled=True))
+        db.session.commit()
+    assert browser.get("/api/v1/customers").status_code == 401
