@@ -25,8 +25,8 @@ LOCALES = ("en", "zh_CN")
 
 
 def normalise_email(email: str) -> str:
-    local, _, domain = email.strip().rpartition("@")
-    return f"{local}@{domain.lower()}"
+    """One account per address whatever its spelling: mail providers ignore case in practice."""
+    return email.strip().lower()
 
 
 def validate_settings(settings: dict) -> dict:
@@ -177,7 +177,8 @@ def remove_member(member: Membership, *, actor_role: Role) -> None:
     _may_grant(actor_role, member.role)
     if member.role is Role.owner:
         _keep_an_owner(member)
-    db.session.execute(sa.update(Customer).where(Customer.owner_id == member.user_id).values(owner_id=None))
+    for customer in db.session.scalars(sa.select(Customer).where(Customer.owner_id == member.user_id)):
+        customer.owner_id = None  # through the ORM: a new version and an audit entry for each
     db.session.delete(member)
     db.session.flush()
 

@@ -141,11 +141,14 @@ def test_the_password_is_stored_as_an_argon2id_hash(app, client):
     assert PASSWORD not in stored
 
 
-def test_the_domain_of_the_email_is_stored_in_lower_case(client):
+def test_the_email_is_stored_in_lower_case_so_one_address_is_one_account(client):
     response = client.post("/api/v1/tenants", json=signup_body("acme", admin_email="Boss@ACME.Example"))
 
     assert response.status_code == 201, response.json
-    assert response.json["user"]["email"] == "Boss@acme.example"
+    assert response.json["user"]["email"] == "boss@acme.example"
+    again = client.post("/api/v1/tenants", json=signup_body("acme-two", admin_email="BOSS@acme.example",
+                                                             admin_password="some other long password"))
+    assert again.status_code == 409
 
 
 @pytest.mark.parametrize("change, field", [

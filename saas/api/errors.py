@@ -10,12 +10,10 @@ from flask_smorest import Api
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from saas.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from saas.core.pagination import BadCursor
+from saas.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
-DOMAIN_STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, BadCursor: 400, Invalid: 422}
 # Query strings and headers that fail validation are malformed requests (400); a body that
 # parses but breaks the schema is unprocessable (422).
 REQUEST_LINE_LOCATIONS = {"query", "querystring", "headers", "view_args"}
@@ -75,8 +73,7 @@ class RetainApi(Api):
 
 
 def handle_domain_error(error: DomainError):
-    status = next(s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls))
-    return error_response(status, error.code, error.message, error.fields)
+    return error_response(error.status, error.code, error.message, error.fields)
 
 
 def is_api_request() -> bool:

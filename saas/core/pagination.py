@@ -20,6 +20,7 @@ from saas.core.errors import Invalid
 
 class BadCursor(Invalid):
     code = "bad_cursor"
+    status = 400
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,21 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def verify_nothing(password: str) -> None:
+    """Spend the time a real check takes, so an unknown e-mail cannot be told by the response time."""
+    verify_password(_dummy_hash(), password)
+
+
+def _dummy_hash() -> str:
+    global _dummy
+    if _dummy is None or needs_rehash(_dummy):
+        _dummy = _hasher.hash("not a password anyone has")
+    return _dummy
+
+
+_dummy: str | None = None
+
+
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 

@@ -9,7 +9,7 @@ from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
 from saas.core.db import db
-from saas.core.passwords import hash_password, needs_rehash, verify_password
+from saas.core.passwords import hash_password, needs_rehash, verify_nothing, verify_password
 from saas.extensions import csrf, limiter
 from tenants import accounts
 
@@ -52,7 +52,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
-        if user is not None and user.is_active and verify_password(user.password_hash, form.password.data):
+        if user is None:
+            verify_nothing(form.password.data)
+        elif user.is_active and verify_password(user.password_hash, form.password.data):
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
                 db.session.commit()
