@@ -1,0 +1,159 @@
+"""``python -m bench``: build the data, serve the page from the bare app and from Retain, load both.
+
+Steps: (re)create the ``retain_bench`` database and its roles, migrate as the owner, sign the big
+tenant up through ``tenants.accounts.sign_up``, bulk-load the customers as the owner, fetch the
+reference page in-process; then, for each round, serve each app with gunicorn (2 sync workers) on
+loopback, check that it answers the reference page, warm it up and measure it with wrk
+(16 connections). Only one server runs at a time. Prints a table; writes ``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import sys
+import time
+
+from bench import cpu, data, database, load, report
+
+ENV_DROPPED = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FLASK_DEBUG", "FLASK_APP")
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep an already loaded retain_bench database (skips the data generation)")
+    parser.add_argument("--admin-url", default=database.ADMIN_URL,
+                        help="a superuser on the server (default: $RETAIN_BENCH_PG_ADMIN_URL or postgres@127.0.0.1)")
+    parser.add_argument("--seconds", type=int, default=20, help="measured wrk run per side (default 20)")
+    parser.add_argument("--warmup", type=int, default=5, help="unmeasured wrk run before each (default 5)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="bare/Retain pairs to run (default 3); each side's best run is reported")
+    parser.add_argument("--wait-quiet", type=float, default=120,
+                        help="before each run, wait up to this many seconds for idle CPUs (default 120)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--tag", default="vip", help="the tag filter (default vip, on ~10%% of customers)")
+    parser.add_argument("--limit", type=int, default=50)
+    parser.add_argument("--page", type=int, default=2, help="which page to request (its cursor from the one before)")
+    parser.add_argument("--big", type=int, default=500_000, help="customers of the big tenant")
+    parser.add_argument("--small-tenants", type=int, default=100)
+    parser.add_argument("--small", type=int, default=1_000, help="customers of each small tenant")
+    return parser.parse_args(argv)
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # so every ``finally`` (and the servers' clean-up) runs
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_DROPPED}
+    env.update(extra)
+    return env
+
+
+def prepare(args) -> dict:
+    """The database, the big tenant's key and the reference page."""
+    from bench import retain  # imports the app: after argument parsing, so --help stays fast
+
+    started = time.perf_counter()
+    description = f"big={args.big} small={args.small_tenants}x{args.small}"
+    db = database.Database(args.admin_url, database.NAME)
+    reuse = args.reuse and database.exists(args.admin_url) and database.loaded(db) == description
+    if args.reuse and not reuse:
+        print(f"--reuse: no complete load with {description} in {database.NAME}; generating one")
+    if not reuse:
+        db = database.recreate(args.admin_url)
+    secret = secrets.token_urlsafe(48)
+    app = retain.make_app(db.url(database.APP), db.url(database.OWNER), secret)
+    timings = {}
+    t = time.perf_counter()
+    retain.migrate(app)
+    timings["migrate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    tenant_id, key = retain.big_tenant(app)
+    timings["sign_up_or_key"] = time.perf_counter() - t
+    if not reuse:
+        print(f"Generating data in {database.NAME} (as {database.OWNER}):")
+        timings.update(data.generate(db.dsn(database.OWNER), tenant_id, big=args.big,
+                                     small_tenants=args.small_tenants, small=args.small))
+        database.mark_loaded(db, description)
+        timings["generation_total"] = time.perf_counter() - started
+        print(f"  data generation, all told (database, migrations, sign-up, load, analyse): "
+              f"{timings['generation_total']:.1f} s")
+    else:
+        print(f"Reusing {database.NAME} ({description})")
+    path, reference = retain.reference_page(app, key, tag=args.tag, limit=args.limit, page=args.page)
+    return {"db": db, "secret": secret, "tenant_id": tenant_id, "key": key, "path": path,
+            "reference": reference, "timings": timings, "reused": reuse,
+            "counts": data.counts(db.dsn(database.OWNER), tenant_id)}
+
+
+def measure(side: str, setup: dict, args) -> dict:
+    db = setup["db"]
+    if side == "bare":
+        spec, headers = "bench.bare:app", {}
+        env = _env(BENCH_BARE_DSN=db.dsn(database.READER), BENCH_TENANT_ID=str(setup["tenant_id"]))
+    else:
+        spec, headers = "wsgi:app", {"Authorization": f"Bearer {setup['key']}"}
+        env = _env(DATABASE_URL=db.url(database.APP), SECRET_KEY=setup["secret"])
+    log_path = report.RESULTS / f"gunicorn-{side}.log"
+    idle = cpu.wait_for_quiet(args.wait_quiet)
+    if idle < cpu.QUIET:
+        print(f"  warning: the CPUs were only {idle:.0f}% idle before the {side} run: something else is busy")
+    with load.gunicorn(spec, env, workers=args.workers, log_path=log_path,
+                       probe_path=setup["path"], probe_headers=headers) as (base, server_pids):
+        url = base + setup["path"]
+        status, body = load.fetch(url, headers)
+        if status != 200 or json.loads(body) != setup["reference"]:
+            raise load.LoadError(f"{side} did not answer the reference page (HTTP {status}): {body[:300]!r}")
+        load.run_wrk(url, headers, seconds=args.warmup, connections=args.connections, threads=args.threads)
+        other_load = cpu.OtherLoad(lambda: {"app": server_pids, "database": database.backend_pids(db)})
+        measured = load.run_wrk(url, headers, seconds=args.seconds, connections=args.connections,
+                                threads=args.threads, other_load=other_load)
+    if measured.errors["status"] or measured.errors["timeout"]:
+        raise load.LoadError(f"{side}: {measured.errors} during the run; the figures would not be comparable")
+    print(f"  {side:6}  {measured.rps:8,.0f} req/s  p50 {measured.p50_ms:6.1f} ms  p99 {measured.p99_ms:6.1f} ms"
+          f"  ({measured.requests:,} requests, {sum(measured.errors.values())} errors;"
+          f" other load {measured.other_load_pct}% of the CPUs)")
+    print(f"          CPU ms per request: {measured.cpu_ms_per_request}")
+    return {**measured.as_dict(), "cpu_idle_before_pct": idle}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    load.wrk_path()  # fail before the long part if wrk is missing
+    setup = prepare(args)
+    print(f"Request: GET {setup['path'][:90]}... ({args.limit} rows, tag={args.tag}, page {args.page})")
+    print(f"Load: wrk -t{args.threads} -c{args.connections}, {args.warmup} s warm-up + {args.seconds} s measured"
+          f" per side; gunicorn {args.workers} sync workers on 127.0.0.1")
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        print(f"Round {number}/{args.rounds}:")
+        rounds.append({side: measure(side, setup, args) for side in ("bare", "retain")})
+    result = {
+        "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
+        "code": report.code_version(),
+        "machine": report.machine(),
+        "postgresql": database.server_version(setup["db"]),
+        "request": {"path": setup["path"], "tag": args.tag, "limit": args.limit, "page": args.page},
+        "load": {"tool": "wrk", "threads": args.threads, "connections": args.connections,
+                 "warmup_s": args.warmup, "seconds": args.seconds, "gunicorn_sync_workers": args.workers},
+        "data": {**setup["counts"], "reused": setup["reused"]},
+        "timings_s": {k: round(v, 2) for k, v in setup["timings"].items()},
+        "rounds": rounds,
+    }
+    path = report.write(result)
+    print()
+    print(report.table(rounds))
+    print(f"\nResults: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
