@@ -95,7 +95,7 @@ class Customer(TenantScoped, Timestamped, db.Model):
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     tags: Mapped[list[Tag]] = relationship(
-        secondary="customer_tags", order_by=Tag.name, lazy="selectin"
+        secondary="customer_tags", order_by=Tag.name  # lists fill it in one query: load_tags()
     )
 
     __mapper_args__ = {"version_id_col": version}

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from saas.core.accounts import Membership
@@ -134,9 +135,32 @@ def search(filters: CustomerFilter, *, sort: str, cursor: str | None, limit: int
         stmt = stmt.where(Customer.created_at < filters.created_before)
     column, descending = SORTS[sort]
     sort_col = getattr(Customer, column)
-    return paginate(
+    page = paginate(
         stmt, db.session, [sort_col, Customer.id], descending=descending, cursor=cursor, limit=limit,
     )
+    load_tags(page.items)
+    return page
+
+
+def load_tags(customers: list[Customer]) -> None:
+    """Fill ``tags`` for many customers with one plain ``customer_id IN (...)`` query.
+
+    SQLAlchemy's selectin loader would send ``(tenant_id, customer_id) IN ((...), ...)`` over the
+    composite key, which PostgreSQL is slow to plan; the tenant filter already pins tenant_id.
+    """
+    if not customers:
+        return
+    rows = db.session.execute(
+        sa.select(CustomerTag.customer_id, Tag)
+        .join(Tag, sa.and_(Tag.tenant_id == CustomerTag.tenant_id, Tag.id == CustomerTag.tag_id))
+        .where(CustomerTag.customer_id.in_([c.id for c in customers]))
+        .order_by(Tag.name)
+    ).all()
+    by_customer: dict[uuid.UUID, list[Tag]] = {}
+    for customer_id, tag in rows:
+        by_customer.setdefault(customer_id, []).append(tag)
+    for customer in customers:
+        set_committed_value(customer, "tags", by_customer.get(customer.id, []))
 
 
 def _escape_like(text: str) -> str:
