@@ -7,7 +7,6 @@ import uuid
 import zoneinfo
 
 import sqlalchemy as sa
-from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 
 from saas.core.accounts import DEFAULT_SETTINGS, ApiKey, Membership, Role, Scope, Tenant, User

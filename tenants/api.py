@@ -136,7 +136,7 @@ def update_tenant(data):
 def list_members(cursor, limit):
     """Everyone who works in this workspace, oldest first."""
     page = accounts.members(cursor=cursor, limit=limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page
 
 
 @bp.route("/members", methods=["POST"])
@@ -184,7 +184,7 @@ def remove_member(member_id):
 def list_api_keys(cursor, limit):
     """This workspace's API keys, never their secrets (admins)."""
     page = accounts.api_keys(cursor=cursor, limit=limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page
 
 
 @bp.route("/api-keys", methods=["POST"])

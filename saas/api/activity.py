@@ -102,7 +102,7 @@ TimelinePage = page_schema(TimelineEntrySchema, "TimelinePage")
 def list_purchases(cursor, limit, customer_id=None):
     """List purchases, newest first."""
     page = service.list_purchases(customer_id=customer_id, cursor=cursor, limit=limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page
 
 
 @bp.route("/purchases", methods=["POST"])
@@ -146,7 +146,7 @@ def refund_purchase(data, purchase_id):
 def list_interactions(cursor, limit, customer_id=None):
     """List interactions, newest first."""
     page = service.list_interactions(customer_id=customer_id, cursor=cursor, limit=limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page
 
 
 @bp.route("/interactions", methods=["POST"])
@@ -178,4 +178,4 @@ def get_interaction(interaction_id):
 def customer_timeline(customer_id, cursor, limit):
     """A customer's purchases and interactions merged, newest first."""
     page = service.timeline(customer_id, cursor=cursor, limit=limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page

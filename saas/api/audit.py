@@ -47,4 +47,4 @@ def list_audit_log(cursor, limit, object_type=None, object_id=None):
         stmt = stmt.where(AuditEntry.object_id == object_id)
     page = paginate(stmt, db.session, [AuditEntry.created_at, AuditEntry.id], descending=True, cursor=cursor,
                     limit=limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page

@@ -53,7 +53,7 @@ def list_custom_fields(cursor, limit):
     """The custom fields defined for this workspace's customers, by key."""
     page = paginate(sa.select(CustomFieldDefinition), db.session, [CustomFieldDefinition.key, CustomFieldDefinition.id],
                     descending=False, cursor=cursor, limit=limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page
 
 
 @bp.route("", methods=["POST"])

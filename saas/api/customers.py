@@ -90,7 +90,7 @@ CustomerPage = page_schema(CustomerSchema, "CustomerPage")
 def list_customers(cursor, limit, sort, deleted, **filters):
     """List customers, newest first by default, with search and filters."""
     page = service.search(service.CustomerFilter(deleted=deleted, **filters), sort=sort, cursor=cursor, limit=limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page
 
 
 @bp.route("", methods=["POST"])
