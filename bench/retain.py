@@ -47,7 +47,7 @@ def big_tenant(app: Flask) -> tuple[uuid.UUID, str]:
                 admin_password=secrets.token_urlsafe(24),
             )
         else:
-            with tenant_context(tenant.id, db.session):
+            with tenant_context(tenant.id):
                 _, key = accounts.issue_api_key("benchmark", ["read"])
         tenant_id = tenant.id
         db.session.commit()

@@ -88,7 +88,7 @@ def authenticate_api_request():
         )
     needed = getattr(view, "_required_scope", None) or (Scope.read if request.method in SAFE_METHODS else Scope.write)
     g.principal = principal
-    g.tenant_token = bind_tenant(principal.tenant.id, db.session)
+    g.tenant_token = bind_tenant(principal.tenant.id)
     g.actor_token = set_actor(principal.actor)
     if needed not in principal.scopes:
         raise Forbidden(f"This needs the '{needed.value}' permission.")
@@ -115,7 +115,7 @@ def _from_api_key() -> Principal | None:
     prefix = ApiKey.parse_prefix(key) if scheme.lower() == "bearer" else None
     if prefix is None:
         return None
-    with global_lookup(db.session, key_prefix=prefix):
+    with global_lookup(key_prefix=prefix):
         row = db.session.execute(
             sa.select(ApiKey, Tenant).join(Tenant, Tenant.id == ApiKey.tenant_id).where(ApiKey.prefix == prefix)
         ).first()
@@ -164,7 +164,7 @@ def _from_session() -> Principal | None:
         return None
     if tenant is None or not tenant.is_active:
         return None
-    with global_lookup(db.session, user_id=str(current_user.id)):
+    with global_lookup(user_id=str(current_user.id)):
         membership = db.session.scalar(
             sa.select(Membership).where(Membership.tenant_id == tenant.id, Membership.user_id == current_user.id,
                                         Membership.status == "active")

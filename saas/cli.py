@@ -64,7 +64,7 @@ def create_user(email, password, name, slug, role, team):
     if tenant is None:
         raise click.ClickException(f"no workspace with slug '{slug}'")
     try:
-        with tenant_context(tenant.id, db.session):
+        with tenant_context(tenant.id):
             accounts.add_member(email=email, name=name, password=password, role=Role(role), team=team,
                                 actor_role=Role.owner)
             db.session.commit()

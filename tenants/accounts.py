@@ -78,7 +78,7 @@ def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: s
     elif not verify_password(user.password_hash, admin_password):
         raise Conflict("this e-mail is registered; sign up with its password", {"admin_email": ["Already registered."]})
     tenant = Tenant(id=new_id(), slug=slug, name=company_name, settings=settings)
-    with tenant_context(tenant.id, db.session):
+    with tenant_context(tenant.id):
         # The tenant row first (nothing relates the other rows to it in the ORM); a concurrent
         # sign-up may have taken the slug since we looked.
         insert_unique(tenant, Conflict("this slug is taken", {"slug": ["Already taken."]}))
@@ -103,7 +103,7 @@ def update_tenant(tenant: Tenant, *, name: str | None = None, settings: dict | N
 def memberships_of(user: User, status: str = "active") -> list[tuple[Membership, Tenant]]:
     """A user's workspaces (or invitations), oldest first: a global look-up that RLS admits for
     this user's rows only."""
-    with global_lookup(db.session, user_id=str(user.id)):
+    with global_lookup(user_id=str(user.id)):
         rows = db.session.execute(
             sa.select(Membership, Tenant).join(Tenant, Tenant.id == Membership.tenant_id)
             .where(Membership.user_id == user.id, Membership.status == status, Tenant.status == "active")
@@ -114,7 +114,7 @@ def memberships_of(user: User, status: str = "active") -> list[tuple[Membership,
 
 def answer_invitation(user: User, tenant_id: uuid.UUID, accept: bool) -> None:
     """Join (or turn down) a workspace the user was invited to."""
-    with tenant_context(tenant_id, db.session):
+    with tenant_context(tenant_id):
         member = db.session.scalar(
             sa.select(Membership).where(Membership.user_id == user.id, Membership.status == "invited"))
         if member is None:

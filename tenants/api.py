@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import current_app
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
+from saas.api.schema import Schema
 from saas.auth import current_principal, public, requires
 from saas.core.accounts import Role, Scope
 from saas.core.db import db
@@ -17,13 +17,13 @@ from tenants import accounts
 bp = ApiBlueprint("tenants", __name__, url_prefix="/api/v1", description="Workspaces, members and API keys")
 
 
-class SettingsSchema(ma.Schema):
+class SettingsSchema(Schema):
     currency = f.String(validate=v.Length(equal=3), metadata={"example": "CNY"})
     timezone = f.String(validate=v.Length(max=64), metadata={"example": "Asia/Shanghai"})
     locale = f.String(validate=v.OneOf(accounts.LOCALES))
 
 
-class TenantSchema(ma.Schema):
+class TenantSchema(Schema):
     id = f.UUID(dump_only=True)
     slug = f.String(dump_only=True)
     name = f.String(validate=v.Length(min=1, max=200))
@@ -36,13 +36,13 @@ class TenantUpdateSchema(PartialSchema, TenantSchema):
     """Any of the workspace's changeable fields."""
 
 
-class UserSchema(ma.Schema):
+class UserSchema(Schema):
     id = f.UUID()
     email = f.String()
     name = f.String()
 
 
-class SignupSchema(ma.Schema):
+class SignupSchema(Schema):
     company_name = f.String(required=True, validate=v.Length(min=1, max=200))
     slug = f.String(required=True, validate=v.Length(min=3, max=50))
     admin_email = f.Email(required=True, validate=v.Length(max=254))
@@ -51,13 +51,13 @@ class SignupSchema(ma.Schema):
     settings = f.Nested(SettingsSchema, load_default=dict)
 
 
-class SignupResultSchema(ma.Schema):
+class SignupResultSchema(Schema):
     tenant = f.Nested(TenantSchema)
     user = f.Nested(UserSchema)
     api_key = f.String(metadata={"description": "Shown only this once"})
 
 
-class MemberSchema(ma.Schema):
+class MemberSchema(Schema):
     id = f.UUID(dump_only=True)
     user_id = f.UUID(dump_only=True)
     email = f.Email(required=True, validate=v.Length(max=254), attribute="user.email")
@@ -72,12 +72,12 @@ class MemberSchema(ma.Schema):
     created_at = f.AwareDateTime(dump_only=True)
 
 
-class MemberUpdateSchema(ma.Schema):
+class MemberUpdateSchema(Schema):
     role = f.Enum(Role, by_value=True)
     team = f.String(allow_none=True, validate=v.Length(max=100))
 
 
-class ApiKeySchema(ma.Schema):
+class ApiKeySchema(Schema):
     id = f.UUID(dump_only=True)
     name = f.String(required=True, validate=v.Length(min=1, max=100))
     prefix = f.String(dump_only=True)

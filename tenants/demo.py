@@ -221,7 +221,7 @@ def seed(customers: int = 300, *, rng_seed: int = 20261123) -> dict:
         company_name=COMPANY, slug=SLUG, admin_email=OWNER_EMAIL, admin_password=PASSWORD,
         admin_name=OWNER_NAME, settings=SETTINGS,
     )
-    with tenant_context(tenant.id, db.session):
+    with tenant_context(tenant.id):
         staff = _add_staff()
         tags = _add_tags()
         taken: set[str] = set()

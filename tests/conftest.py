@@ -9,10 +9,12 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import marshmallow as ma
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from saas.api.schema import Schema
 from saas.app import create_app
 from saas.core.db import db
 
@@ -92,6 +94,21 @@ def make_app(database: Database, **overrides):
     }
     config.update(overrides)
     return create_app(config)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dumps_checked_against_marshmallow():
+    """Every response the suite dumps is also dumped by marshmallow's own code, and must match."""
+    fast = Schema._serialize
+
+    def checked(self, obj, *, many=False):
+        result = fast(self, obj, many=many)
+        assert result == ma.Schema._serialize(self, obj, many=many), f"{type(self).__name__} dumps differently"
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Schema, "_serialize", checked)
+        yield
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -12,7 +12,7 @@ from saas.core.tenancy import tenant_context
 
 def tenant_rows(app, tenant) -> int:
     """Rows in every table as the tenant sees them (all rows on SQLite, the tenant's under RLS)."""
-    with app.app_context(), tenant_context(tenant.id, db.session):
+    with app.app_context(), tenant_context(tenant.id):
         return sum(db.session.execute(sa.text(f"SELECT count(*) FROM {t.name}")).scalar()
                    for t in db.metadata.sorted_tables)
 

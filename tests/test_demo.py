@@ -36,7 +36,7 @@ def demo_workspace(tmp_path_factory):
 def _in_tenant(app, query):
     with app.app_context():
         tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == demo.SLUG))
-        with tenant_context(tenant.id, db.session):
+        with tenant_context(tenant.id):
             return query()
 
 

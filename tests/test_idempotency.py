@@ -60,6 +60,6 @@ def test_a_new_api_keys_secret_is_never_kept_for_replay(app, tenant_a):
     first = tenant_a.post("/api/v1/api-keys", json={"name": "shop"}, headers=headers).json["key"]
     second = tenant_a.post("/api/v1/api-keys", json={"name": "shop"}, headers=headers).json["key"]
     assert first != second
-    with app.app_context(), tenant_context(tenant_a.id, db.session):
+    with app.app_context(), tenant_context(tenant_a.id):
         stored = db.session.execute(sa.text("SELECT response_body FROM idempotency_keys")).scalars().all()
     assert not any(first in (body or "") for body in stored)

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from saas.core.db import TenantOwned, db
-from saas.core.tenancy import tenant_context
+from saas.core.tenancy import global_lookup, tenant_context
 
 
 pytestmark = pytest.mark.postgres  # row-level security exists on PostgreSQL only
@@ -49,7 +49,7 @@ def test_raw_sql_without_the_orm_filter_sees_only_the_bound_tenant(app, pg, tena
     a = tenant_a.customer(name="A's customer")
     b = tenant_b.customer(name="B's customer")
     with app.app_context():
-        with tenant_context(tenant_a.id, db.session):
+        with tenant_context(tenant_a.id):
             names = db.session.execute(sa.text("SELECT name FROM customers")).scalars().all()
             foreign = db.session.execute(sa.text("SELECT count(*) FROM customers WHERE id = :id"),
                                          {"id": b["id"]}).scalar()
@@ -69,7 +69,7 @@ def test_with_no_tenant_bound_raw_sql_sees_no_rows(app, pg, tenant_a, table):
 
 def test_raw_sql_cannot_write_a_row_for_another_tenant(app, pg, tenant_a, tenant_b):
     with app.app_context():
-        with tenant_context(tenant_a.id, db.session):
+        with tenant_context(tenant_a.id):
             with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
                 db.session.execute(sa.text(
                     "INSERT INTO tags (tenant_id, id, name, created_at, updated_at) "
@@ -80,7 +80,7 @@ def test_raw_sql_cannot_write_a_row_for_another_tenant(app, pg, tenant_a, tenant
 def test_raw_sql_cannot_move_a_row_to_another_tenant(app, pg, tenant_a, tenant_b):
     customer = tenant_a.customer()
     with app.app_context():
-        with tenant_context(tenant_a.id, db.session):
+        with tenant_context(tenant_a.id):
             with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
                 db.session.execute(sa.text("UPDATE customers SET tenant_id = :t WHERE id = :id"),
                                    {"t": str(tenant_b.id), "id": customer["id"]})
@@ -109,3 +109,49 @@ def test_the_key_lookup_policy_admits_only_the_named_prefix(app, pg, tenant_a, t
             updated = conn.execute(sa.text("UPDATE api_keys SET name = 'stolen'")).rowcount
     assert prefixes == [prefix_b]
     assert updated == 0
+
+
+def current_settings() -> tuple[str, str]:
+    return tuple(db.session.execute(sa.text(
+        "SELECT current_setting('app.tenant_id', true), current_setting('app.key_prefix', true)")).one())
+
+
+def test_every_transaction_gets_the_bound_tenant_again(app, pg, tenant_a):
+    with app.app_context(), tenant_context(tenant_a.id):
+        assert current_settings() == (str(tenant_a.id), "")
+        db.session.commit()
+        assert current_settings() == (str(tenant_a.id), "")
+        db.session.rollback()
+        assert current_settings() == (str(tenant_a.id), "")
+        db.session.rollback()
+
+
+def test_a_lookup_setting_lasts_only_for_its_block(app, pg, tenant_a):
+    with app.app_context(), tenant_context(tenant_a.id):
+        assert current_settings() == (str(tenant_a.id), "")
+        with global_lookup(key_prefix="abc"):
+            assert current_settings() == (str(tenant_a.id), "abc")
+        assert current_settings() == (str(tenant_a.id), "")
+        db.session.rollback()
+
+
+def test_a_rolled_back_savepoint_takes_its_settings_with_it_and_they_are_written_again(app, pg, tenant_a, tenant_b):
+    with app.app_context(), tenant_context(tenant_a.id):
+        assert current_settings()[0] == str(tenant_a.id)
+        savepoint = db.session.begin_nested()
+        with tenant_context(tenant_b.id):
+            assert current_settings()[0] == str(tenant_b.id)
+            savepoint.rollback()  # PostgreSQL is back to tenant A's setting
+            assert current_settings()[0] == str(tenant_b.id)
+        assert current_settings()[0] == str(tenant_a.id)
+        db.session.rollback()
+
+
+def test_a_savepoint_of_a_failed_statement_rolls_back_cleanly(app, pg, tenant_a):
+    with app.app_context(), tenant_context(tenant_a.id):
+        savepoint = db.session.begin_nested()
+        with pytest.raises(sa.exc.DataError):
+            db.session.execute(sa.text("SELECT 1 / 0"))
+        savepoint.rollback()  # nothing may run before ROLLBACK TO SAVEPOINT in the failed transaction
+        assert current_settings()[0] == str(tenant_a.id)
+        db.session.rollback()

@@ -23,20 +23,20 @@ def test_queries_of_tenant_models_without_a_tenant_raise(app, tenant_a):
 def test_the_association_table_is_filtered_like_any_tenant_model(app, tenant_a, tenant_b):
     tenant_a.customer(tags=["a"])
     tenant_b.customer(tags=["b"])
-    with app.app_context(), tenant_context(tenant_a.id, db.session):
+    with app.app_context(), tenant_context(tenant_a.id):
         rows = db.session.execute(sa.select(CustomerTag.tenant_id)).scalars().all()
     assert rows == [tenant_a.id]
 
 
 def test_an_orm_bulk_insert_is_stamped_with_the_bound_tenant(app, tenant_a):
-    with app.app_context(), tenant_context(tenant_a.id, db.session):
+    with app.app_context(), tenant_context(tenant_a.id):
         db.session.execute(sa.insert(Tag), [{"id": uuid.uuid4(), "name": "bulk"}])
         db.session.commit()
     assert [t["name"] for t in tenant_a.get("/api/v1/tags").json["items"]] == ["bulk"]
 
 
 def test_an_orm_bulk_insert_for_another_tenant_is_refused(app, tenant_a, tenant_b):
-    with app.app_context(), tenant_context(tenant_a.id, db.session):
+    with app.app_context(), tenant_context(tenant_a.id):
         with pytest.raises(TenantScopeError):
             db.session.execute(sa.insert(Tag), [{"tenant_id": tenant_b.id, "id": uuid.uuid4(), "name": "planted"}])
     assert tenant_b.get("/api/v1/tags").json["items"] == []
@@ -44,7 +44,7 @@ def test_an_orm_bulk_insert_for_another_tenant_is_refused(app, tenant_a, tenant_
 
 def test_an_update_cannot_move_rows_to_another_tenant(app, tenant_a, tenant_b):
     customer = tenant_a.customer()
-    with app.app_context(), tenant_context(tenant_a.id, db.session):
+    with app.app_context(), tenant_context(tenant_a.id):
         with pytest.raises(TenantScopeError):
             db.session.execute(sa.update(Customer).values(tenant_id=tenant_b.id))
     assert tenant_a.get(f"/api/v1/customers/{customer['id']}").status_code == 200
@@ -53,14 +53,14 @@ def test_an_update_cannot_move_rows_to_another_tenant(app, tenant_a, tenant_b):
 def test_an_update_only_reaches_the_bound_tenants_rows(app, tenant_a, tenant_b):
     tenant_a.customer(region="A")
     theirs = tenant_b.customer(region="B")
-    with app.app_context(), tenant_context(tenant_a.id, db.session):
+    with app.app_context(), tenant_context(tenant_a.id):
         db.session.execute(sa.update(Customer).values(region="changed"))
         db.session.commit()
     assert tenant_b.get(f"/api/v1/customers/{theirs['id']}").json["region"] == "B"
 
 
 def test_a_new_row_for_another_tenant_is_refused_at_flush(app, tenant_a, tenant_b):
-    with app.app_context(), tenant_context(tenant_a.id, db.session):
+    with app.app_context(), tenant_context(tenant_a.id):
         db.session.add(Tag(tenant_id=tenant_b.id, name="x"))
         with pytest.raises(TenantScopeError):
             db.session.flush()

@@ -8,6 +8,7 @@ from marshmallow import validate as v
 
 from saas.api.base import ApiBlueprint, PageArgs, page_schema
 from saas.api.fields import UTCDateTime
+from saas.api.schema import Schema
 from saas.auth import current_principal
 from saas.core.activity import Direction
 from saas.core.customers import Channel
@@ -20,7 +21,7 @@ MONEY = {"places": 2, "as_string": True}
 MAX_AMOUNT = 10**12
 
 
-class PurchaseSchema(ma.Schema):
+class PurchaseSchema(Schema):
     id = f.UUID(dump_only=True)
     customer_id = f.UUID(required=True)
     product = f.String(required=True, validate=v.Length(min=1, max=200))
@@ -47,12 +48,12 @@ class PurchaseSchema(ma.Schema):
         return data
 
 
-class RefundSchema(ma.Schema):
+class RefundSchema(Schema):
     amount = f.Decimal(**MONEY, load_default=None, metadata={"description": "Defaults to what is left to refund"})
     reason = f.String(load_default=None, validate=v.Length(max=500))
 
 
-class InteractionSchema(ma.Schema):
+class InteractionSchema(Schema):
     id = f.UUID(dump_only=True)
     customer_id = f.UUID(required=True)
     channel = f.Enum(Channel, by_value=True, required=True)
@@ -69,7 +70,7 @@ class ActivityListArgs(PageArgs):
     customer_id = f.UUID()
 
 
-class TimelineEntrySchema(ma.Schema):
+class TimelineEntrySchema(Schema):
     type = f.String(metadata={"enum": ["purchase", "interaction"]})
     at = f.AwareDateTime()
     id = f.Function(lambda entry: str(entry.item.id))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 import sqlalchemy as sa
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from saas.api.base import ApiBlueprint, PageArgs, page_schema
+from saas.api.schema import Schema
 from saas.auth import requires
 from saas.core.accounts import Scope
 from saas.core.audit import AuditEntry
@@ -17,7 +17,7 @@ from saas.core.pagination import paginate
 bp = ApiBlueprint("audit", __name__, url_prefix="/api/v1/audit-log", description="Audit log")
 
 
-class AuditEntrySchema(ma.Schema):
+class AuditEntrySchema(Schema):
     id = f.UUID()
     created_at = f.AwareDateTime()
     actor_type = f.String(metadata={"enum": ["user", "api_key", "system"]})

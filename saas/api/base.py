@@ -14,6 +14,7 @@ from webargs.core import missing
 from webargs.flaskparser import FlaskParser
 
 from saas.api.errors import error_response
+from saas.api.schema import Schema
 from saas.core.db import db
 from saas.core.idempotency import IdempotencyRecord
 
@@ -164,7 +165,7 @@ def _replay(record: IdempotencyRecord, digest: str):
     return response
 
 
-class PartialSchema(ma.Schema):
+class PartialSchema(Schema):
     """Every field optional: the body of a PATCH. Put it first among the bases."""
 
     def __init__(self, *args, **kwargs):
@@ -172,15 +173,15 @@ class PartialSchema(ma.Schema):
         super().__init__(*args, **kwargs)
 
 
-class PageArgs(ma.Schema):
+class PageArgs(Schema):
     cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500),
                               metadata={"description": "Opaque cursor from a previous page's next_cursor"})
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 
-def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     """``{"items": [...], "next_cursor": "..." | null}`` for ``item_schema``."""
-    return ma.Schema.from_dict(
+    return Schema.from_dict(
         {"items": ma.fields.List(ma.fields.Nested(item_schema)), "next_cursor": ma.fields.String(allow_none=True)},
         name=name,
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-import marshmallow as ma
 import sqlalchemy as sa
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from saas.api.base import ApiBlueprint, PageArgs, page_schema
+from saas.api.schema import Schema
 from saas.auth import requires
 from saas.core.accounts import Scope
 from saas.core.customers import CustomFieldDefinition, FieldType
@@ -24,7 +24,7 @@ bp = ApiBlueprint("custom_fields", __name__, url_prefix="/api/v1/custom-fields",
 CHOICES = f.List(f.String(validate=v.Length(min=1, max=100)), validate=v.Length(max=100))
 
 
-class CustomFieldSchema(ma.Schema):
+class CustomFieldSchema(Schema):
     id = f.UUID(dump_only=True)
     key = f.String(required=True, validate=v.Length(min=1, max=50))
     label = f.String(required=True, validate=v.Length(min=1, max=100))
@@ -33,7 +33,7 @@ class CustomFieldSchema(ma.Schema):
     required = f.Boolean(load_default=False)
 
 
-class CustomFieldUpdateSchema(ma.Schema):
+class CustomFieldUpdateSchema(Schema):
     label = f.String(validate=v.Length(min=1, max=100))
     choices = CHOICES
     required = f.Boolean()

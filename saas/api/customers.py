@@ -9,9 +9,11 @@ from flask import request
 from flask_smorest import abort
 from marshmallow import fields as f
 from marshmallow import validate as v
+from marshmallow.utils import get_value
 
 from saas.api.base import ApiBlueprint, PartialSchema, PageArgs, page_schema
 from saas.api.fields import UTCDateTime
+from saas.api.schema import Schema
 from saas.core.customers import Channel, CustomerKind
 from saas.core.db import db
 from saas.core.services import customers as service
@@ -21,14 +23,14 @@ bp = ApiBlueprint("customers", __name__, url_prefix="/api/v1/customers", descrip
 SOCIAL_NETWORKS = ("wechat", "weibo", "qq", "dingtalk", "linkedin", "x", "facebook", "instagram", "whatsapp", "line")
 
 
-class PreferencesSchema(ma.Schema):
+class PreferencesSchema(Schema):
     preferred_channel = f.String(allow_none=True, validate=v.OneOf([c.value for c in Channel]))
     contact_time = f.String(allow_none=True, validate=v.Length(max=100),
                             metadata={"example": "weekdays 9:00-11:00"})
     language = f.String(allow_none=True, validate=v.Length(max=20))
 
 
-class CustomerSchema(ma.Schema):
+class CustomerSchema(Schema):
     id = f.UUID(dump_only=True)
     name = f.String(required=True, validate=v.Length(min=1, max=200))
     kind = f.Enum(CustomerKind, by_value=True, load_default=CustomerKind.person)
@@ -55,7 +57,8 @@ class CustomerSchema(ma.Schema):
     deleted_at = f.AwareDateTime(dump_only=True)
 
     def dump_tags(self, customer):
-        return [t.name for t in customer.tags]
+        """A customer instance, or a row of a list (a dict with ``tag_names``)."""
+        return get_value(customer, "tag_names")
 
     def load_tags(self, value):
         if not isinstance(value, list) or len(value) > 50:

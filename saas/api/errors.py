@@ -10,6 +10,7 @@ from flask_smorest import Api
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from saas.api.schema import Schema
 from saas.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -19,13 +20,13 @@ log = logging.getLogger(__name__)
 REQUEST_LINE_LOCATIONS = {"query", "querystring", "headers", "view_args"}
 
 
-class ErrorDetailSchema(ma.Schema):
+class ErrorDetailSchema(Schema):
     code = ma.fields.String(required=True, metadata={"example": "not_found"})
     message = ma.fields.String(required=True)
     fields = ma.fields.Dict(metadata={"description": "Field name to a list of problems"})
 
 
-class ErrorSchema(ma.Schema):
+class ErrorSchema(Schema):
     error = ma.fields.Nested(ErrorDetailSchema, required=True)
 
 

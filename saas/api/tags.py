@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 import sqlalchemy as sa
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
+from saas.api.schema import Schema
 from saas.core.customers import Tag
 from saas.core.db import db
 from saas.core.pagination import paginate
@@ -18,7 +18,7 @@ bp = ApiBlueprint("tags", __name__, url_prefix="/api/v1/tags", description="Tags
 COLOR = v.Regexp(r"#[0-9a-fA-F]{6}\Z", error="A colour such as #1f77b4.")
 
 
-class TagSchema(ma.Schema):
+class TagSchema(Schema):
     id = f.UUID(dump_only=True)
     name = f.String(required=True, validate=v.Length(min=1, max=50))
     color = f.String(allow_none=True, validate=COLOR)

@@ -95,8 +95,12 @@ class Customer(TenantScoped, Timestamped, db.Model):
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     tags: Mapped[list[Tag]] = relationship(
-        secondary="customer_tags", order_by=Tag.name  # lists fill it in one query: load_tags()
+        secondary="customer_tags", order_by=Tag.name
     )
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [tag.name for tag in self.tags]
 
     __mapper_args__ = {"version_id_col": version}
 

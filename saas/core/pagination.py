@@ -78,15 +78,25 @@ def after(columns: Sequence[sa.ColumnElement], values: Sequence[Any], descending
 
 
 def paginate(stmt: sa.Select, session, columns: Sequence[sa.ColumnElement], *, descending: bool,
-             cursor: str | None, limit: int) -> Page:
-    """Run ``stmt`` ordered by ``columns`` (attributes of the selected entity) after ``cursor``."""
+             cursor: str | None, limit: int, as_dicts: bool = False) -> Page:
+    """Run ``stmt`` ordered by ``columns`` after ``cursor``.
+
+    ``stmt`` selects one entity (the page holds instances) or, with ``as_dicts``, columns (the page
+    holds one dict per row, keyed by column name: no identity map or change tracking, for
+    read-only lists). ``columns`` are among what it selects.
+    """
     spec = spec_of(columns)
     if cursor:
         stmt = stmt.where(after(columns, decode_cursor(cursor, spec), descending))
     order = [c.desc() if descending else c.asc() for c in columns]
-    rows = session.scalars(stmt.order_by(*order).limit(limit + 1)).all()
-    items = list(rows[:limit])
+    result = session.execute(stmt.order_by(*order).limit(limit + 1))
+    if as_dicts:
+        rows, value = [dict(row) for row in result.mappings()], dict.__getitem__
+    else:
+        rows, value = result.scalars().all(), getattr
+    items = rows[:limit]
     next_cursor = None
     if len(rows) > limit and items:
-        next_cursor = encode_cursor(spec, [getattr(items[-1], c.key) for c in columns])
+        next_cursor = encode_cursor(spec, [value(items[-1], c.key) for c in columns])
     return Page(items, next_cursor)
+

@@ -8,7 +8,7 @@
    on bare tables and ``text()`` bypass the ORM: there only row-level security holds.
 2. PostgreSQL: row-level security policies read ``app.tenant_id``, which we set with
    ``set_config(..., true)`` (transaction-local: a session-level SET would leak to the next user of
-   a pooled connection) at the start of every transaction and whenever the tenant is bound.
+   a pooled connection) before the first statement that runs under a new tenant binding.
 
 The tenant comes from the authenticated principal only; see :mod:`saas.auth`.
 """
@@ -22,7 +22,8 @@ from typing import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, scoped_session, with_loader_criteria
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from saas.core.db import TenantOwned
 
@@ -41,24 +42,18 @@ def current_tenant_id() -> uuid.UUID | None:
 
 
 @contextlib.contextmanager
-def tenant_context(tenant_id: uuid.UUID, session: Session | None = None) -> Iterator[None]:
+def tenant_context(tenant_id: uuid.UUID) -> Iterator[None]:
     """Run the block as ``tenant_id``: queries are filtered, inserts are stamped, RLS is set."""
     token = _tenant.set(tenant_id)
-    if session is not None:
-        apply_database_settings(session)
     try:
         yield
     finally:
         _tenant.reset(token)
-        if session is not None:
-            _restore_settings(session)
 
 
-def bind_tenant(tenant_id: uuid.UUID, session: Session) -> object:
+def bind_tenant(tenant_id: uuid.UUID) -> object:
     """Bind the tenant for the rest of a request; returns a token for :func:`unbind_tenant`."""
-    token = _tenant.set(tenant_id)
-    apply_database_settings(session)
-    return token
+    return _tenant.set(tenant_id)
 
 
 def unbind_tenant(token) -> None:
@@ -66,59 +61,57 @@ def unbind_tenant(token) -> None:
 
 
 @contextlib.contextmanager
-def global_lookup(session: Session, **settings: str) -> Iterator[None]:
-    """Allow one cross-tenant look-up, e.g. ``global_lookup(s, key_prefix="abc")``.
+def global_lookup(**settings: str) -> Iterator[None]:
+    """Allow one cross-tenant look-up, e.g. ``global_lookup(key_prefix="abc")``.
 
     The ORM filter is lifted for the block; on PostgreSQL the matching RLS policy
     (``app.key_prefix``, ``app.user_id``) still admits only the rows named by the setting.
     """
     token = _lookups.set(dict(settings))
-    apply_database_settings(session)
     try:
         yield
     finally:
         _lookups.reset(token)
-        _restore_settings(session)
 
 
-def _restore_settings(session: Session) -> None:
-    """Put the outer settings back, unless the transaction is aborted (it runs nothing more)."""
-    if not _transaction_aborted(session):
-        apply_database_settings(session)
+# -- PostgreSQL settings ---------------------------------------------------------------------
+# The settings that the RLS policies read are written just before a statement runs, when the
+# transaction's current ones differ from the context's: one round trip for a request that binds
+# a tenant, none for a statement that needs no change. ``set_config(..., true)`` lasts until the
+# transaction (or the savepoint it ran in) ends, so every begin, commit and rollback forgets them.
 
-
-def _transaction_aborted(session: Session) -> bool:
-    if isinstance(session, scoped_session):
-        session = session()
-    if not session.in_transaction():
-        return False
-    info = getattr(session.connection().connection.dbapi_connection, "info", None)  # psycopg 3
-    return info is not None and info.transaction_status.name == "INERROR"
-
-
-_SET_CONFIG = sa.text(
-    "SELECT set_config('app.tenant_id', :tenant_id, true),"
-    " set_config('app.key_prefix', :key_prefix, true),"
-    " set_config('app.user_id', :user_id, true)"
+_SET_CONFIG = (
+    "SELECT set_config('app.tenant_id', %s, true),"
+    " set_config('app.key_prefix', %s, true),"
+    " set_config('app.user_id', %s, true)"
 )
+_APPLIED = "retain.rls_settings"
+# Savepoint commands run in a failed transaction too, where nothing else may run before them.
+_SAVEPOINT_COMMANDS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
-def apply_database_settings(session: Session) -> None:
-    """Write the current settings into the open transaction (PostgreSQL only)."""
-    if isinstance(session, scoped_session):
-        session = session()
-    if not session.in_transaction() or not session.is_active:
-        return  # ``after_begin`` sets them when the next transaction starts
-    _set_config(session.connection())
-
-
-def _set_config(connection: sa.Connection) -> None:
-    if connection.dialect.name != "postgresql":
-        return
+def _wanted() -> tuple[str, str, str]:
     tenant = _tenant.get()
-    values = {"tenant_id": str(tenant) if tenant else "", "key_prefix": "", "user_id": ""}
-    values.update(_lookups.get())
-    connection.execute(_SET_CONFIG, values)
+    lookups = _lookups.get()
+    return str(tenant) if tenant else "", lookups.get("key_prefix", ""), lookups.get("user_id", "")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _apply_settings(conn: sa.Connection, cursor, statement, parameters, context, executemany) -> None:
+    if conn.dialect.name != "postgresql" or statement.startswith(_SAVEPOINT_COMMANDS):
+        return
+    wanted = _wanted()
+    if conn.info.get(_APPLIED) != wanted:
+        cursor.execute(_SET_CONFIG, wanted)
+        conn.info[_APPLIED] = wanted
+
+
+@event.listens_for(Engine, "begin")
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+@event.listens_for(Engine, "rollback_savepoint")
+def _forget_settings(conn: sa.Connection, *args) -> None:
+    conn.info.pop(_APPLIED, None)
 
 
 def _touches_tenant_models(state: ORMExecuteState) -> bool:
@@ -127,15 +120,20 @@ def _touches_tenant_models(state: ORMExecuteState) -> bool:
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_queries(state: ORMExecuteState) -> None:
-    if _lookups.get() or not _touches_tenant_models(state):
+    if _lookups.get():
         return
     tenant = _tenant.get()
-    if tenant is None:
-        raise TenantScopeError("query of a tenant-owned model with no tenant bound")
-    if state.is_insert or state.is_update:
+    if tenant is None or state.is_insert or state.is_update:
+        # Working out which models a statement touches costs more than the criteria option
+        # itself, so it is done only where it decides something.
+        if not _touches_tenant_models(state):
+            return
+        if tenant is None:
+            raise TenantScopeError("query of a tenant-owned model with no tenant bound")
         _guard_bulk_values(state, tenant)
-    if state.is_insert:
-        return
+        if state.is_insert:
+            return
+    # The criteria only affect TenantOwned mappers; on any other statement they are inert.
     state.statement = state.statement.options(
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True)
     )
@@ -170,8 +168,3 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, TenantOwned) and obj.tenant_id != tenant:
             raise TenantScopeError(f"change to {type(obj).__name__} outside its tenant")
-
-
-@event.listens_for(Session, "after_begin")
-def _begin(session: Session, transaction, connection: sa.Connection) -> None:
-    _set_config(connection)

@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from saas.core.accounts import Membership
@@ -17,6 +16,7 @@ from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.pagination import Page, paginate
 from saas.core.services import custom_fields
 from saas.core.services import tags as tag_service
+from saas.core.sql import strings_of
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
 
@@ -109,8 +109,24 @@ def restore(customer: Customer) -> Customer:
     return _flush(customer)
 
 
+# A list reads columns, not instances: no identity map or change tracking for rows only shown,
+# and each row's tag names come in the same statement. Built once; requests add conditions.
+_TAG_JOIN = sa.and_(Tag.tenant_id == CustomerTag.tenant_id, Tag.id == CustomerTag.tag_id)
+_TAG_NAMES = strings_of(
+    sa.select(Tag.name).join(CustomerTag, _TAG_JOIN)
+    .where(CustomerTag.tenant_id == Customer.tenant_id, CustomerTag.customer_id == Customer.id)
+    .order_by(Tag.name)
+)
+_LIST = sa.select(
+    *(getattr(Customer, c.key) for c in sa.inspect(Customer).column_attrs if c.key != "tenant_id"),
+    _TAG_NAMES.label("tag_names"),
+)
+_TAGGED = sa.select(CustomerTag.customer_id).join(Tag, _TAG_JOIN)
+
+
 def search(filters: CustomerFilter, *, sort: str, cursor: str | None, limit: int) -> Page:
-    stmt = sa.select(Customer)
+    """One page of customers, each a dict of its columns plus ``tag_names``."""
+    stmt = _LIST
     stmt = stmt.where(Customer.deleted_at.is_not(None) if filters.deleted else Customer.deleted_at.is_(None))
     if filters.q:
         pattern = f"%{_escape_like(filters.q.strip())}%"
@@ -119,12 +135,7 @@ def search(filters: CustomerFilter, *, sort: str, cursor: str | None, limit: int
             for col in (Customer.name, Customer.email, Customer.phone, Customer.company)
         )))
     if filters.tag:
-        tagged = (
-            sa.select(CustomerTag.customer_id)
-            .join(Tag, sa.and_(Tag.tenant_id == CustomerTag.tenant_id, Tag.id == CustomerTag.tag_id))
-            .where(Tag.name == filters.tag)
-        )
-        stmt = stmt.where(Customer.id.in_(tagged))
+        stmt = stmt.where(Customer.id.in_(_TAGGED.where(Tag.name == filters.tag)))
     if filters.owner_id:
         stmt = stmt.where(Customer.owner_id == filters.owner_id)
     if filters.kind:
@@ -135,32 +146,9 @@ def search(filters: CustomerFilter, *, sort: str, cursor: str | None, limit: int
         stmt = stmt.where(Customer.created_at < filters.created_before)
     column, descending = SORTS[sort]
     sort_col = getattr(Customer, column)
-    page = paginate(
-        stmt, db.session, [sort_col, Customer.id], descending=descending, cursor=cursor, limit=limit,
+    return paginate(
+        stmt, db.session, [sort_col, Customer.id], descending=descending, cursor=cursor, limit=limit, as_dicts=True,
     )
-    load_tags(page.items)
-    return page
-
-
-def load_tags(customers: list[Customer]) -> None:
-    """Fill ``tags`` for many customers with one plain ``customer_id IN (...)`` query.
-
-    SQLAlchemy's selectin loader would send ``(tenant_id, customer_id) IN ((...), ...)`` over the
-    composite key, which PostgreSQL is slow to plan; the tenant filter already pins tenant_id.
-    """
-    if not customers:
-        return
-    rows = db.session.execute(
-        sa.select(CustomerTag.customer_id, Tag)
-        .join(Tag, sa.and_(Tag.tenant_id == CustomerTag.tenant_id, Tag.id == CustomerTag.tag_id))
-        .where(CustomerTag.customer_id.in_([c.id for c in customers]))
-        .order_by(Tag.name)
-    ).all()
-    by_customer: dict[uuid.UUID, list[Tag]] = {}
-    for customer_id, tag in rows:
-        by_customer.setdefault(customer_id, []).append(tag)
-    for customer in customers:
-        set_committed_value(customer, "tags", by_customer.get(customer.id, []))
 
 
 def _escape_like(text: str) -> str:
