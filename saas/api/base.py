@@ -112,6 +112,11 @@ class ApiBlueprint(Blueprint):
 
         return decorator
 
+    def arguments(self, schema, **options):
+        """As flask-smorest's, with a schema class made into an instance once: given a class,
+        webargs would build a new schema (deep-copying its fields) on every request."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, **options)
+
     def errors(self, *codes: int):
         """Document error responses by status code (each once)."""
 

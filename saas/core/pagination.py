@@ -91,7 +91,8 @@ def paginate(stmt: sa.Select, session, columns: Sequence[sa.ColumnElement], *, d
     order = [c.desc() if descending else c.asc() for c in columns]
     result = session.execute(stmt.order_by(*order).limit(limit + 1))
     if as_dicts:
-        rows, value = [dict(row) for row in result.mappings()], dict.__getitem__
+        keys = tuple(result.keys())
+        rows, value = [dict(zip(keys, row)) for row in result], dict.__getitem__
     else:
         rows, value = result.scalars().all(), getattr
     items = rows[:limit]
