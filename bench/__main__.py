@@ -30,8 +30,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="a superuser on the server (default: $RETAIN_BENCH_PG_ADMIN_URL or postgres@127.0.0.1)")
     parser.add_argument("--seconds", type=int, default=20, help="measured wrk run per side (default 20)")
     parser.add_argument("--warmup", type=int, default=5, help="unmeasured wrk run before each (default 5)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="bare/Retain pairs to run (default 3); each side's best run is reported")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="bare/Retain pairs to run, the order alternating (default 4)")
     parser.add_argument("--wait-quiet", type=float, default=120,
                         help="before each run, wait up to this many seconds for idle CPUs (default 120)")
     parser.add_argument("--connections", type=int, default=16)
@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     rounds = []
     for number in range(1, args.rounds + 1):
         print(f"Round {number}/{args.rounds}:")
-        rounds.append({side: measure(side, setup, args) for side in ("bare", "retain")})
+        order = ("bare", "retain") if number % 2 else ("retain", "bare")  # neither side always runs second
+        rounds.append({side: measure(side, setup, args) for side in order})
     result = {
         "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
         "code": report.code_version(),

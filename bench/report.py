@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -49,6 +50,11 @@ def best_of(rounds: list[dict], side: str) -> dict:
     return max((r[side] for r in rounds), key=lambda m: m["rps"])
 
 
+def paired_ratios(rounds: list[dict]) -> list[float]:
+    """Retain / bare within each round, where the two ran back to back on the same machine state."""
+    return [r["retain"]["rps"] / r["bare"]["rps"] for r in rounds if r["bare"]["rps"]]
+
+
 def table(rounds: list[dict]) -> str:
     bare, retain = best_of(rounds, "bare"), best_of(rounds, "retain")
     lines = ["| endpoint | req/s | p50 ms | p90 ms | p99 ms | requests | errors "
@@ -62,8 +68,11 @@ def table(rounds: list[dict]) -> str:
         lines.append(f"| {name} | {m['rps']:,.0f} | {m['p50_ms']:.1f} | {m['p90_ms']:.1f} | {m['p99_ms']:.1f} "
                      f"| {m['requests']:,} | {errors} | {split} | {'?' if other is None else f'{other:.0f}%'} |")
     ratio = retain["rps"] / bare["rps"] if bare["rps"] else 0.0
+    paired = paired_ratios(rounds)
     lines += ["", f"Retain / bare = {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'}); "
-                  f"best run of each side over {len(rounds)} round(s)"]
+                  f"best run of each side over {len(rounds)} round(s)",
+              f"Retain / bare within each round: median {statistics.median(paired):.2f}, lowest {min(paired):.2f}"
+              f" (target >= 0.50: {'met' if statistics.median(paired) >= 0.5 else 'NOT met'} by the median)"]
     lines.append("rounds (bare req/s, Retain req/s, ratio, % of the CPUs used by other processes during each run): " + "; ".join(
         f"{r['bare']['rps']:,.0f}, {r['retain']['rps']:,.0f}, {r['retain']['rps'] / r['bare']['rps']:.2f}, "
         f"{r['bare'].get('other_load_pct', '?')}/{r['retain'].get('other_load_pct', '?')}" for r in rounds))

@@ -109,6 +109,11 @@ def _bearer_challenge():
     return WWWAuthenticate("bearer", {"realm": "retain"})
 
 
+_KEY_LOOKUP = (  # built once: it runs on every API request
+    sa.select(ApiKey, Tenant).join(Tenant, Tenant.id == ApiKey.tenant_id).where(ApiKey.prefix == sa.bindparam("prefix"))
+)
+
+
 def _from_api_key() -> Principal | None:
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     key = key.strip()
@@ -116,9 +121,7 @@ def _from_api_key() -> Principal | None:
     if prefix is None:
         return None
     with global_lookup(key_prefix=prefix):
-        row = db.session.execute(
-            sa.select(ApiKey, Tenant).join(Tenant, Tenant.id == ApiKey.tenant_id).where(ApiKey.prefix == prefix)
-        ).first()
+        row = db.session.execute(_KEY_LOOKUP, {"prefix": prefix}).first()
     if row is None:
         return None
     api_key, tenant = row
