@@ -5,3 +5,7 @@ web application. The application factory lives in :mod:`saas.app`.
 """
 
 __version__ = "0.1.0"
+
+from saas.core.hookspecs import hookimpl  # noqa: E402  the marker plugins use: ``from saas import hookimpl``
+
+__all__ = ["__version__", "hookimpl"]

@@ -11,18 +11,19 @@ from flask import Flask
 from flask_wtf.csrf import CSRFError
 
 import saas.core.models  # noqa: F401  every table on the metadata before Alembic looks
-from saas import auth, cli, web
-from saas.api import activity, audit, custom_fields, customers, tags
-from saas.api.errors import handle_csrf_error, handle_domain_error
+from saas import auth, cli, plugin_host, web
+from saas.api import activity, audit, custom_fields, customers, tags, workspace
+from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error
 from saas.config import check_secret, from_environment
 from saas.core import passwords
 from saas.core.accounts import User
 from saas.core.errors import DomainError
-from saas.extensions import api, csrf, db, limiter, login_manager, migrate
+from saas.extensions import csrf, db, limiter, login_manager, migrate
 from tenants import api as tenants_api
+from tenants import modules_api
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-API_MODULES = (customers, activity, tags, custom_fields, audit, tenants_api)
+API_MODULES = (customers, activity, tags, custom_fields, audit, workspace, tenants_api, modules_api)
 SPEC_OPTIONS = {
     "info": {"description": "Retain's REST API. Authenticate with `Authorization: Bearer <API key>`."},
     "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
@@ -30,7 +31,8 @@ SPEC_OPTIONS = {
 }
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object]] | None = None) -> Flask:
+    """The application. ``plugins`` (``[(name, plugin)]``) replaces entry-point discovery, for tests."""
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(from_environment(app.instance_path))
@@ -38,7 +40,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["API_SPEC_OPTIONS"] = SPEC_OPTIONS
     check_secret(app)
     _init_extensions(app)
-    _register_api(app)
+    api = _register_api(app)
+    plugin_host.init_app(app, api, plugins)
     app.register_blueprint(web.bp)
     cli.register(app)
     return app
@@ -98,12 +101,14 @@ def _configure_postgresql(engine: sa.Engine) -> None:
         psycopg.types.json.set_json_loads(lambda data: _decode_json(data.decode()), dbapi_connection)
 
 
-def _register_api(app: Flask) -> None:
-    api.init_app(app)
+def _register_api(app: Flask) -> RetainApi:
+    api = RetainApi(app)
     for module in API_MODULES:
         api.register_blueprint(module.bp)
     app.before_request(auth.authenticate_api_request)
+    app.before_request(plugin_host.refuse_disabled_module)
     app.after_request(auth.commit_key_touch)
     app.teardown_request(auth.release_request_context)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    return api

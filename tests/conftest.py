@@ -81,7 +81,7 @@ def drop_postgres_database(database: Database) -> None:
     admin.dispose()
 
 
-def make_app(database: Database, **overrides):
+def make_app(database: Database, plugins: list[tuple[str, object]] | None = None, **overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough",
@@ -93,7 +93,7 @@ def make_app(database: Database, **overrides):
         "WTF_CSRF_ENABLED": True,
     }
     config.update(overrides)
-    return create_app(config)
+    return create_app(config, plugins=plugins)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from conftest import REDIS_URL, make_app, unavailable
 from saas.core.accounts import Tenant
 from saas.core.db import db
-from saas.extensions import api, limiter
+from saas.extensions import limiter
 
 PASSWORD = "a long enough password"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -31,7 +31,7 @@ class LimitedApps:
 
     def __init__(self, database):
         self.database = database
-        self.saved = {extension: dict(vars(extension)) for extension in (limiter, api)}
+        self.saved = {extension: dict(vars(extension)) for extension in (limiter,)}
         self.built = []
         self.key_prefixes = []  # unique per app, so reruns and parallel runs share no counters
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import marshmallow as ma
@@ -16,6 +17,7 @@ from saas.api.fields import UTCDateTime
 from saas.api.schema import Schema
 from saas.core.customers import Channel, CustomerKind
 from saas.core.db import db
+from saas.core.plugins import installed
 from saas.core.services import customers as service
 
 bp = ApiBlueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customer records")
@@ -115,6 +117,27 @@ def get_customer(customer_id):
     """Read one customer; the ``ETag`` carries its version."""
     customer = service.get(customer_id)
     return customer, 200, {"ETag": f'"{customer.version}"'}
+
+
+class PanelSchema(Schema):
+    module = f.String(metadata={"description": "The module that made the panel"})
+    key = f.String()
+    title = f.String()
+    rows = f.List(f.List(f.String()), metadata={"description": "[label, value] pairs"})
+    link = f.String(allow_none=True)
+
+
+class PanelListSchema(Schema):
+    items = f.List(f.Nested(PanelSchema))
+
+
+@bp.route("/<uuid:customer_id>/panels", methods=["GET"])
+@bp.response(200, PanelListSchema)
+def customer_panels(customer_id):
+    """What the workspace's enabled modules show on this customer's profile."""
+    customer = service.get(customer_id)
+    found = installed().call_current("saas_customer_panels", customer=customer)
+    return {"items": [{"module": module, **dataclasses.asdict(panel)} for module, panels in found for panel in panels or []]}
 
 
 @bp.route("/<uuid:customer_id>", methods=["PATCH"])

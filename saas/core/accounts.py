@@ -47,12 +47,16 @@ class Tenant(Timestamped, db.Model):
 
     __tablename__ = "tenants"
     __audit__ = True
+    __audit_exclude__ = {"modules_version"}  # the module changes are audited on tenant_modules
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=new_id)
     slug: Mapped[str] = mapped_column(sa.String(50), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(20), default="active")
     settings: Mapped[dict] = mapped_column(sa.JSON, default=lambda: dict(DEFAULT_SETTINGS))
+    # Bumped with every module switch or settings change, so caches of the tenant's module
+    # states (saas.core.modules) know when to reload.
+    modules_version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:

@@ -5,8 +5,9 @@ from saas.core.activity import Interaction, Purchase
 from saas.core.audit import AuditEntry
 from saas.core.customers import CustomerTag, CustomFieldDefinition, Customer, Tag
 from saas.core.idempotency import IdempotencyRecord
+from saas.core.modules import PluginError, TenantModule
 
 __all__ = [
     "ApiKey", "AuditEntry", "CustomFieldDefinition", "Customer", "IdempotencyRecord", "Interaction",
-    "Membership", "Purchase", "Tag", "Tenant", "User", "CustomerTag",
+    "Membership", "PluginError", "Purchase", "Tag", "Tenant", "TenantModule", "User", "CustomerTag",
 ]

@@ -14,6 +14,7 @@ from saas.core.customers import Customer, CustomerTag, Tag
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.pagination import Page, paginate
+from saas.core.plugins import installed
 from saas.core.services import custom_fields
 from saas.core.services import tags as tag_service
 from saas.core.sql import strings_of
@@ -62,6 +63,7 @@ def create(data: dict) -> Customer:
     _check_owner(data.get("owner_id"))
     data["custom_fields"] = custom_fields.validate(data.pop("custom_fields", {}) or {})
     customer = Customer(**data, tags=tags)
+    _check_with_modules(customer, data)
     db.session.add(customer)
     db.session.flush()
     return customer
@@ -86,7 +88,18 @@ def update(customer: Customer, data: dict, *, expected_version: int | None = Non
         data["custom_fields"] = custom_fields.validate(data.pop("custom_fields") or {}, existing=customer.custom_fields)
     for key, value in data.items():
         setattr(customer, key, value)
+    _check_with_modules(customer, data)
     return _flush(customer)
+
+
+def _check_with_modules(customer: Customer, changes: dict) -> None:
+    """The enabled modules' ``saas_validate_customer``: any field error refuses the change (422)."""
+    errors: dict[str, list[str]] = {}
+    for _, found in installed().call_current("saas_validate_customer", customer=customer, changes=changes):
+        for field, messages in (found or {}).items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise Invalid("the customer breaks a rule of an enabled module", errors)
 
 
 def _flush(customer: Customer) -> Customer:

@@ -1,0 +1,59 @@
+"""``/api/v1/navigation`` and ``/api/v1/reports/cards``: what the enabled modules add to the workspace."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from marshmallow import fields as f
+
+from saas.api.base import ApiBlueprint
+from saas.api.schema import Schema
+from saas.auth import current_principal
+from saas.core.plugins import installed
+
+bp = ApiBlueprint("workspace", __name__, url_prefix="/api/v1", description="Navigation and report cards")
+
+
+class NavItemSchema(Schema):
+    module = f.String()
+    key = f.String()
+    label = f.String()
+    path = f.String()
+    order = f.Integer()
+
+
+class NavigationSchema(Schema):
+    items = f.List(f.Nested(NavItemSchema))
+
+
+class ReportCardSchema(Schema):
+    module = f.String()
+    key = f.String()
+    title = f.String()
+    value = f.Raw(metadata={"description": "A number or a short text"})
+    unit = f.String()
+    previous = f.Raw(allow_none=True, metadata={"description": "The figure it is compared with, if any"})
+
+
+class ReportCardListSchema(Schema):
+    items = f.List(f.Nested(ReportCardSchema))
+
+
+def _items(found) -> list[dict]:
+    return [{"module": module, **dataclasses.asdict(item)} for module, items in found for item in items or []]
+
+
+@bp.route("/navigation", methods=["GET"])
+@bp.response(200, NavigationSchema)
+def navigation():
+    """Menu entries the enabled modules add for the caller's role, in menu order."""
+    principal = current_principal()
+    items = _items(installed().call("saas_navigation", principal.tenant, role=principal.role))
+    return {"items": sorted(items, key=lambda item: (item["order"], item["label"]))}
+
+
+@bp.route("/reports/cards", methods=["GET"])
+@bp.response(200, ReportCardListSchema)
+def report_cards():
+    """KPI tiles from the enabled modules for the workspace's dashboard."""
+    return {"items": _items(installed().call("saas_report_cards", current_principal().tenant))}

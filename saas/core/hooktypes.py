@@ -1,0 +1,94 @@
+"""What hooks return: plain data, never HTML. Plugins build these; the core renders or serves them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import marshmallow as ma
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """A plugin's description of itself (``saas_module``).
+
+    ``name`` is the module's code (``loyalty``), also the prefix of its tables and event types.
+    ``requires`` names the modules that must be enabled before this one. ``core`` is a PEP 440
+    specifier of the core versions it works with (``">=0.1,<1"``). ``settings`` is a marshmallow
+    schema whose ``load_default`` values are the settings of a tenant that changed nothing.
+    """
+
+    name: str
+    title: str
+    description: str = ""
+    version: str = "0"
+    requires: tuple[str, ...] = ()
+    core: str = ""
+    settings: type[ma.Schema] | None = None
+
+
+@dataclass(frozen=True)
+class EventType:
+    """An event a module emits (``loyalty.points_earned``), with what its data holds."""
+
+    name: str
+    description: str
+    example: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Periodic work: ``func`` (importable, taking no arguments) run on a cron expression."""
+
+    name: str
+    cron: str
+    func: Callable[[], Any]
+    queue: str = "low"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission a module adds, and the roles that hold it unless a tenant changes that."""
+
+    name: str
+    description: str
+    roles: tuple[str, ...] = ("owner", "admin")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A block on a customer's profile: a title and rows of label and value (rendered by the core)."""
+
+    key: str
+    title: str
+    rows: tuple[tuple[str, str], ...] = ()
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    path: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ReportCard:
+    """A KPI tile: a figure with its unit and, optionally, the figure it is compared with."""
+
+    key: str
+    title: str
+    value: float | int | str
+    unit: str = ""
+    previous: float | int | None = None
+
+
+@dataclass(frozen=True)
+class ExportField:
+    """An extra column for customer exports: ``value(customer_ids)`` returns ``{customer_id: value}``."""
+
+    key: str
+    label: str
+    values: Callable[[list[uuid.UUID]], dict[uuid.UUID, Any]]

@@ -1,0 +1,81 @@
+"""Which modules each tenant has switched on, with their settings, and the errors plugins raised.
+
+The enabled set is read on every request that reaches a module or a tenant hook, so it is cached
+per process and keyed by ``Tenant.modules_version``, which every change bumps in the same
+transaction: the next request in any process that loads the tenant sees the change, and a
+request pays no query while nothing changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.core.accounts import Tenant
+from saas.core.db import TenantScoped, db
+from saas.core.types import UTCDateTime, utcnow
+
+
+class TenantModule(TenantScoped, db.Model):
+    """A module's state in one tenant; no row means never enabled (off, default settings)."""
+
+    __tablename__ = "tenant_modules"
+    __audit__ = True
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "module"),)
+
+    module: Mapped[str] = mapped_column(sa.String(50))
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    settings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    changed_by: Mapped[str | None] = mapped_column(sa.String(80))  # "user:<id>", "api_key:<id>", "system"
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PluginError(TenantScoped, db.Model):
+    """An exception a plugin raised in a tenant hook or job, kept for the tenant's admins."""
+
+    __tablename__ = "plugin_errors"
+    __table_args__ = (sa.Index("ix_plugin_errors_tenant_time", "tenant_id", "occurred_at"),)
+
+    module: Mapped[str] = mapped_column(sa.String(50))
+    hook: Mapped[str] = mapped_column(sa.String(100))
+    error: Mapped[str] = mapped_column(sa.String(1000))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@dataclass(frozen=True)
+class ModuleStates:
+    version: int
+    enabled: frozenset[str]
+    settings: dict[str, dict]
+
+
+_cache: dict[uuid.UUID, ModuleStates] = {}
+_cache_lock = threading.Lock()
+
+
+def states(tenant: Tenant) -> ModuleStates:
+    """The tenant's module states (read in the current tenant context, cached by version)."""
+    cached = _cache.get(tenant.id)
+    if cached is not None and cached.version == tenant.modules_version:
+        return cached
+    rows = db.session.execute(
+        sa.select(TenantModule.module, TenantModule.enabled, TenantModule.settings)
+        .where(TenantModule.tenant_id == tenant.id)
+    ).all()
+    fresh = ModuleStates(
+        version=tenant.modules_version,
+        enabled=frozenset(module for module, enabled, _ in rows if enabled),
+        settings={module: dict(settings or {}) for module, _, settings in rows},
+    )
+    with _cache_lock:
+        _cache[tenant.id] = fresh
+    return fresh
+
+
+def enabled_modules(tenant: Tenant) -> frozenset[str]:
+    return states(tenant).enabled

@@ -1,0 +1,217 @@
+"""The installed plugins: discovery, their modules, and calling hooks for a tenant.
+
+Plugins are found through the entry-point group ``saas.plugins`` (the built-in ones too). A plugin
+that fails to import, has no ``saas_module``, needs a core version this is not, or raises while
+describing itself is logged and left out; the application starts without it.
+
+Tenant hooks are called implementation by implementation, only for the modules the tenant has
+enabled: pluggy stops a hook call at the first exception, and one module's bug must not cost the
+request or the other modules. Failures are logged with module and tenant, counted, and queued for
+the tenant's admins (:func:`save_errors` writes them once the request's own transaction is over).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import traceback
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, Iterable
+
+import pluggy
+from flask import current_app
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from saas.core import hookspecs
+from saas.core.accounts import Tenant
+from saas.core.db import db
+from saas.core.hooktypes import ModuleInfo
+from saas.core.modules import PluginError, enabled_modules
+from saas.core.tenancy import current_tenant_id
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "saas.plugins"
+EXTENSION = "saas.plugins"  # where the application keeps its Plugins (``app.extensions``)
+APPLICATION_HOOKS = ("saas_module", "saas_blueprints", "saas_permissions", "saas_cli_commands")
+
+_unsaved_errors: ContextVar[list[PluginError] | None] = ContextVar("saas_plugin_errors", default=None)
+
+
+class PluginRefused(Exception):
+    """A plugin cannot be used: why is in the message."""
+
+
+@dataclass
+class Module:
+    """An installed module: its description and what it added at start-up."""
+
+    info: ModuleInfo
+    plugin: object
+    blueprints: list = field(default_factory=list)
+    permissions: list = field(default_factory=list)
+    cli_commands: list = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+
+class Plugins:
+    """pluggy's manager for one application, with the modules that loaded."""
+
+    def __init__(self, core_version: str):
+        self.core_version = Version(core_version)
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.modules: dict[str, Module] = {}
+        self.refused: dict[str, str] = {}  # plugin name -> why it was left out
+        self.error_counts: collections.Counter[str] = collections.Counter()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
+        for entry_point in entry_points(group=group):
+            try:
+                plugin = entry_point.load()
+            except Exception as error:  # a broken plugin must not stop the application
+                self._refuse(entry_point.name, f"import failed: {error!r}")
+                continue
+            self.add(plugin, entry_point.name)
+
+    def add(self, plugin: object, name: str) -> Module | None:
+        """Register ``plugin`` and describe it; None (logged) when it cannot be used."""
+        try:
+            self.pm.register(plugin, name=name)
+            self.pm.check_pending()
+            module = self._describe(plugin, name)
+        except Exception as error:
+            if self.pm.is_registered(plugin):
+                self.pm.unregister(plugin)
+            self._refuse(name, str(error) if isinstance(error, PluginRefused) else repr(error))
+            return None
+        self.modules[module.name] = module
+        return module
+
+    def check_requirements(self) -> None:
+        """Leave out modules that require a module which is not installed (repeatedly: chains)."""
+        changed = True
+        while changed:
+            changed = False
+            for module in list(self.modules.values()):
+                missing = [name for name in module.info.requires if name not in self.modules]
+                if missing:
+                    self.pm.unregister(module.plugin)
+                    del self.modules[module.name]
+                    self._refuse(module.name, f"requires modules that are not installed: {', '.join(missing)}")
+                    changed = True
+
+    def _describe(self, plugin: object, name: str) -> Module:
+        info = self._call_one(plugin, "saas_module")
+        if not isinstance(info, ModuleInfo):
+            raise PluginRefused("saas_module() must return a ModuleInfo")
+        if info.name != name:
+            raise PluginRefused(f"registered as {name!r} but calls itself {info.name!r}")
+        if info.name in self.modules:
+            raise PluginRefused(f"a module named {info.name!r} is already installed")
+        if info.core:
+            try:
+                compatible = self.core_version in SpecifierSet(info.core)
+            except InvalidSpecifier:
+                raise PluginRefused(f"core version specifier {info.core!r} is not valid") from None
+            if not compatible:
+                raise PluginRefused(f"needs core {info.core}, this is {self.core_version}")
+        return Module(
+            info=info,
+            plugin=plugin,
+            blueprints=list(self._call_one(plugin, "saas_blueprints") or []),
+            permissions=list(self._call_one(plugin, "saas_permissions") or []),
+            cli_commands=list(self._call_one(plugin, "saas_cli_commands") or []),
+        )
+
+    def _call_one(self, plugin: object, hook: str) -> Any:
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            if impl.plugin is plugin:
+                return impl.function()
+        if hook == "saas_module":
+            raise PluginRefused("it does not implement saas_module()")
+        return None
+
+    def _refuse(self, name: str, why: str) -> None:
+        self.refused[name] = why
+        log.error("plugin %s left out: %s", name, why)
+
+    # -- per tenant --------------------------------------------------------------------------
+
+    def module_of_blueprint(self, blueprint: str | None) -> str | None:
+        for module in self.modules.values():
+            if any(bp.name == blueprint for bp in module.blueprints):
+                return module.name
+        return None
+
+    def call(self, hook: str, tenant, **kwargs) -> list[tuple[str, Any]]:
+        """Call tenant hook ``hook`` for the modules ``tenant`` has enabled, one at a time.
+
+        Returns ``[(module name, result), ...]`` for the implementations that returned; the ones
+        that raised are logged, counted and queued for the tenant's error log.
+        """
+        enabled = enabled_modules(tenant)
+        arguments = {"tenant": tenant, **kwargs}
+        results = []
+        for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
+            if impl.plugin_name not in enabled:
+                continue
+            try:
+                result = impl.function(*(arguments[name] for name in impl.argnames))
+            except Exception as error:
+                self.record_error(tenant.id, impl.plugin_name, hook, error)
+                continue
+            results.append((impl.plugin_name, result))
+        return results
+
+    def call_current(self, hook: str, **kwargs) -> list[tuple[str, Any]]:
+        """:meth:`call` for the tenant bound to this context; free when no module implements it."""
+        if not getattr(self.pm.hook, hook).get_hookimpls():
+            return []
+        tenant = db.session.get(Tenant, current_tenant_id())  # usually already in the identity map
+        return self.call(hook, tenant, **kwargs)
+
+    def call_module(self, module: str, hook: str, tenant, **kwargs) -> Any:
+        """Call ``hook`` of one module only (enable/disable); exceptions propagate to the caller."""
+        plugin = self.modules[module].plugin
+        arguments = {"tenant": tenant, **kwargs}
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            if impl.plugin is plugin:
+                return impl.function(*(arguments[name] for name in impl.argnames))
+        return None
+
+    def record_error(self, tenant_id, module: str, hook: str, error: BaseException) -> None:
+        self.error_counts[module] += 1
+        log.error("module %s failed in %s for tenant %s", module, hook, tenant_id,
+                  exc_info=(type(error), error, error.__traceback__))
+        text = "".join(traceback.format_exception_only(type(error), error)).strip()[:1000]
+        pending = _unsaved_errors.get()
+        if pending is None:
+            pending = []
+            _unsaved_errors.set(pending)
+        pending.append(PluginError(tenant_id=tenant_id, module=module, hook=hook, error=text))
+
+
+def installed() -> "Plugins":
+    """The current application's plugins."""
+    return current_app.extensions[EXTENSION]
+
+
+def take_unsaved_errors() -> list[PluginError]:
+    """The errors recorded in this context and not yet saved (and forget them)."""
+    pending = _unsaved_errors.get() or []
+    _unsaved_errors.set(None)
+    return pending
+
+
+def results(pairs: Iterable[tuple[str, Any]]) -> list:
+    """Flatten ``call()``'s ``[(module, [items])]`` into one list of items."""
+    return [item for _, items in pairs for item in (items or [])]

@@ -1,0 +1,243 @@
+"""Installed modules, switched on and off per tenant, and tenant hooks that reach only enabled ones."""
+
+from __future__ import annotations
+
+import uuid
+
+import marshmallow as ma
+import pytest
+from flask import jsonify
+
+from saas import hookimpl
+from saas.api.base import ApiBlueprint
+from saas.core.hooktypes import ModuleInfo, NavItem, Panel, Permission, ReportCard
+from tests.conftest import make_app
+
+
+class StampSettings(ma.Schema):
+    stamps_per_visit = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10))
+    card_size = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=2, max=50))
+
+
+stamps_api = ApiBlueprint("stamps", __name__, url_prefix="/api/v1/stamps", description="Stamp cards")
+
+
+@stamps_api.route("/ping", methods=["GET"])
+def stamps_ping():
+    """Answers when the stamps module is on."""
+    return jsonify({"pong": True})
+
+
+class Stamps:
+    """A small module with settings, a route, panels, navigation, report cards and a validator."""
+
+    def __init__(self):
+        self.calls = []
+
+    @hookimpl
+    def saas_module(self):
+        return ModuleInfo(name="stamps", title="Stamp cards", description="A stamp per visit", version="1.2",
+                          core=">=0.1", settings=StampSettings)
+
+    @hookimpl
+    def saas_blueprints(self):
+        return [stamps_api]
+
+    @hookimpl
+    def saas_permissions(self):
+        return [Permission("stamps.grant", "Grant stamps by hand", ("owner", "admin", "manager"))]
+
+    @hookimpl
+    def saas_module_enabled(self, tenant, settings):
+        self.calls.append(("enabled", tenant.id, settings))
+
+    @hookimpl
+    def saas_module_disabled(self, tenant):
+        self.calls.append(("disabled", tenant.id))
+
+    @hookimpl
+    def saas_customer_panels(self, tenant, customer):
+        return [Panel("stamps", "Stamps", (("Stamps", "3 of 10"),))]
+
+    @hookimpl
+    def saas_navigation(self, tenant, role):
+        return [NavItem("stamps", "Stamp cards", "/stamps", order=20)]
+
+    @hookimpl
+    def saas_report_cards(self, tenant):
+        return [ReportCard("stamps.given", "Stamps given", 42, previous=40)]
+
+    @hookimpl
+    def saas_validate_customer(self, tenant, customer, changes):
+        return {"email": ["Stamp cards need an e-mail address."]} if customer.email is None else {}
+
+
+class Vouchers:
+    """Requires stamps; its panel hook raises, to show that the others still run."""
+
+    @hookimpl
+    def saas_module(self):
+        return ModuleInfo(name="vouchers", title="Vouchers", requires=("stamps",))
+
+    @hookimpl
+    def saas_customer_panels(self, tenant, customer):
+        raise RuntimeError("voucher service down")
+
+
+@pytest.fixture
+def stamps():
+    return Stamps()
+
+
+@pytest.fixture
+def plugin_app(app, database, stamps):
+    plugin_app = make_app(database, plugins=[("stamps", stamps), ("vouchers", Vouchers())])
+    yield plugin_app
+
+
+@pytest.fixture
+def client(plugin_app):
+    return plugin_app.test_client()
+
+
+def enable(tenant, name, **body):
+    return tenant.client.open(f"/api/v1/modules/{name}", method="PUT", headers=tenant.headers,
+                              json={"enabled": True, **body})
+
+
+def test_the_installed_modules_are_listed_off_with_their_default_settings(tenant_a):
+    response = tenant_a.get("/api/v1/modules")
+    assert response.status_code == 200
+    listed = {item["name"]: item for item in response.json["items"]}
+    assert set(listed) == {"stamps", "vouchers"}
+    assert listed["stamps"]["enabled"] is False
+    assert listed["stamps"]["settings"] == {"stamps_per_visit": 1, "card_size": 10}
+    assert listed["stamps"]["title"] == "Stamp cards" and listed["stamps"]["version"] == "1.2"
+    assert listed["stamps"]["permissions"] == [
+        {"name": "stamps.grant", "description": "Grant stamps by hand", "roles": ["owner", "admin", "manager"]}]
+    assert listed["vouchers"]["requires"] == ["stamps"]
+
+
+def test_enabling_is_for_one_tenant_only_and_calls_the_modules_hook(tenant_a, tenant_b, stamps):
+    response = enable(tenant_a, "stamps", settings={"card_size": 12})
+    assert response.status_code == 200, response.json
+    assert response.json["enabled"] is True
+    assert response.json["settings"] == {"stamps_per_visit": 1, "card_size": 12}
+    assert stamps.calls == [("enabled", tenant_a.id, {"stamps_per_visit": 1, "card_size": 12})]
+    assert tenant_a.get("/api/v1/modules/stamps").json["enabled"] is True
+    assert tenant_b.get("/api/v1/modules/stamps").json["enabled"] is False
+
+
+def test_a_disabled_module_answers_404_and_its_settings_come_back_when_enabled_again(tenant_a, tenant_b, stamps):
+    assert tenant_a.get("/api/v1/stamps/ping").status_code == 404
+    enable(tenant_a, "stamps", settings={"card_size": 20})
+    assert tenant_a.get("/api/v1/stamps/ping").json == {"pong": True}
+    assert tenant_b.get("/api/v1/stamps/ping").status_code == 404
+    off = tenant_a.open("PUT", "/api/v1/modules/stamps", json={"enabled": False})
+    assert off.status_code == 200 and off.json["enabled"] is False
+    assert tenant_a.get("/api/v1/stamps/ping").status_code == 404
+    assert stamps.calls[-1] == ("disabled", tenant_a.id)
+    again = enable(tenant_a, "stamps")
+    assert again.json["settings"]["card_size"] == 20
+
+
+def test_bad_settings_are_a_422_with_field_errors_and_change_nothing(tenant_a, stamps):
+    response = enable(tenant_a, "stamps", settings={"card_size": 1, "colour": "red"})
+    assert response.status_code == 422
+    fields = response.json["error"]["fields"]["settings"]
+    assert set(fields) == {"card_size", "colour"}
+    assert tenant_a.get("/api/v1/modules/stamps").json["enabled"] is False
+    assert stamps.calls == []
+
+
+def test_a_module_cannot_be_enabled_before_what_it_requires_nor_that_disabled_first(tenant_a):
+    refused = enable(tenant_a, "vouchers")
+    assert refused.status_code == 409
+    assert "'stamps'" in refused.json["error"]["message"]
+    assert enable(tenant_a, "stamps").status_code == 200
+    assert enable(tenant_a, "vouchers").status_code == 200
+    blocked = tenant_a.open("PUT", "/api/v1/modules/stamps", json={"enabled": False})
+    assert blocked.status_code == 409
+    assert "'vouchers'" in blocked.json["error"]["message"]
+
+
+def test_only_owners_and_admins_switch_modules(tenant_a):
+    member = tenant_a.post("/api/v1/members", json={"email": "agent@a.example", "role": "agent",
+                                                    "password": "a long enough password"})
+    assert member.status_code == 201, member.json
+    key = tenant_a.post("/api/v1/api-keys", json={"name": "agent key", "scopes": ["read", "write"]}).json["key"]
+    response = tenant_a.client.open("/api/v1/modules/stamps", method="PUT", json={"enabled": True},
+                                    headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 403
+    assert tenant_a.get("/api/v1/modules/stamps").json["enabled"] is False
+
+
+def test_an_unknown_module_is_a_404(tenant_a):
+    assert tenant_a.get("/api/v1/modules/nope").status_code == 404
+    assert enable(tenant_a, "nope").status_code == 404
+
+
+def test_one_modules_failing_hook_leaves_the_request_and_the_others_alone(tenant_a, tenant_b):
+    enable(tenant_a, "stamps")
+    enable(tenant_a, "vouchers")
+    customer = tenant_a.customer(email="c@a.example")
+    response = tenant_a.get(f"/api/v1/customers/{customer['id']}/panels")
+    assert response.status_code == 200
+    assert response.json["items"] == [
+        {"module": "stamps", "key": "stamps", "title": "Stamps", "rows": [["Stamps", "3 of 10"]], "link": None}]
+    errors = tenant_a.get("/api/v1/modules/errors").json["items"]
+    assert [(e["module"], e["hook"]) for e in errors] == [("vouchers", "saas_customer_panels")]
+    assert "voucher service down" in errors[0]["error"]
+    assert tenant_b.get("/api/v1/modules/errors").json["items"] == []
+
+
+def test_tenant_hooks_reach_only_the_modules_the_tenant_enabled(tenant_a, tenant_b):
+    enable(tenant_a, "stamps")
+    nav_a = tenant_a.get("/api/v1/navigation").json["items"]
+    assert nav_a == [{"module": "stamps", "key": "stamps", "label": "Stamp cards", "path": "/stamps", "order": 20}]
+    assert tenant_b.get("/api/v1/navigation").json["items"] == []
+    cards = tenant_a.get("/api/v1/reports/cards").json["items"]
+    assert cards == [{"module": "stamps", "key": "stamps.given", "title": "Stamps given", "value": 42, "unit": "",
+                      "previous": 40}]
+    assert tenant_b.get("/api/v1/reports/cards").json["items"] == []
+    b_customer = tenant_b.customer()
+    assert tenant_b.get(f"/api/v1/customers/{b_customer['id']}/panels").json["items"] == []
+
+
+def test_an_enabled_modules_validator_refuses_a_customer_with_422(tenant_a, tenant_b):
+    enable(tenant_a, "stamps")
+    refused = tenant_a.post("/api/v1/customers", json={"name": "No mail"})
+    assert refused.status_code == 422
+    assert refused.json["error"]["fields"] == {"email": ["Stamp cards need an e-mail address."]}
+    assert tenant_a.get("/api/v1/customers").json["items"] == []
+    customer = tenant_a.customer(email="x@a.example")
+    cleared = tenant_a.patch(f"/api/v1/customers/{customer['id']}", json={"email": None})
+    assert cleared.status_code == 422
+    assert tenant_a.get(f"/api/v1/customers/{customer['id']}").json["email"] == "x@a.example"
+    assert tenant_b.post("/api/v1/customers", json={"name": "No mail"}).status_code == 201
+
+
+def test_a_change_reaches_another_process_on_its_next_request(plugin_app, database, tenant_a, stamps):
+    other_process = make_app(database, plugins=[("stamps", stamps), ("vouchers", Vouchers())]).test_client()
+    headers = tenant_a.headers
+    assert other_process.get("/api/v1/stamps/ping", headers=headers).status_code == 404  # cached: off
+    enable(tenant_a, "stamps")
+    assert other_process.get("/api/v1/stamps/ping", headers=headers).status_code == 200
+    tenant_a.open("PUT", "/api/v1/modules/stamps", json={"enabled": False})
+    assert other_process.get("/api/v1/stamps/ping", headers=headers).status_code == 404
+
+
+def test_module_changes_are_audited(tenant_a):
+    enable(tenant_a, "stamps", settings={"card_size": 12})
+    entries = tenant_a.get("/api/v1/audit-log").json["items"]
+    module_entries = [e for e in entries if e["object_type"] == "tenant_modules"]
+    assert module_entries and module_entries[0]["changes"]["enabled"] == [None, True]
+
+
+def test_ids_in_the_module_api_are_strings(tenant_a):
+    enable(tenant_a, "stamps")
+    enable(tenant_a, "vouchers")
+    customer = tenant_a.customer(email="c@a.example")
+    tenant_a.get(f"/api/v1/customers/{customer['id']}/panels")
+    error = tenant_a.get("/api/v1/modules/errors").json["items"][0]
+    assert uuid.UUID(error["id"])
