@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, g, request
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from werkzeug.exceptions import NotFound
@@ -35,6 +35,8 @@ def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = No
         if module.cli_commands:
             group = AppGroup(module.name, help=f"{module.info.title} ({module.name} module)")
             for command in module.cli_commands:
+                if command.callback is not None:  # plain click commands get the app context too
+                    command.callback = with_appcontext(command.callback)
                 group.add_command(command)
             app.cli.add_command(group)
     app.cli.add_command(list_modules_command)
@@ -65,6 +67,7 @@ def save_plugin_errors(exc=None) -> None:
 
 
 @click.command("modules")
+@with_appcontext
 def list_modules_command() -> None:
     """List the installed modules and the plugins that were left out."""
     host = installed()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import click
 import marshmallow as ma
 import pytest
 from flask import jsonify
@@ -48,6 +49,10 @@ class Stamps:
         return [Permission("stamps.grant", "Grant stamps by hand", ("owner", "admin", "manager"))]
 
     @hookimpl
+    def saas_cli_commands(self):
+        return [stamp_count]
+
+    @hookimpl
     def saas_module_enabled(self, tenant, settings):
         self.calls.append(("enabled", tenant.id, settings))
 
@@ -70,6 +75,12 @@ class Stamps:
     @hookimpl
     def saas_validate_customer(self, tenant, customer, changes):
         return {"email": ["Stamp cards need an e-mail address."]} if customer.email is None else {}
+
+
+@click.command("stamp-count")
+def stamp_count():
+    """Print how many stamps there are."""
+    click.echo("stamps: 0")
 
 
 class Vouchers:
@@ -105,7 +116,7 @@ def enable(tenant, name, **body):
                               json={"enabled": True, **body})
 
 
-def test_the_installed_modules_are_listed_off_with_their_default_settings(tenant_a):
+def test_saas_module_and_saas_permissions_describe_the_listed_modules(tenant_a):
     response = tenant_a.get("/api/v1/modules")
     assert response.status_code == 200
     listed = {item["name"]: item for item in response.json["items"]}
@@ -118,7 +129,7 @@ def test_the_installed_modules_are_listed_off_with_their_default_settings(tenant
     assert listed["vouchers"]["requires"] == ["stamps"]
 
 
-def test_enabling_is_for_one_tenant_only_and_calls_the_modules_hook(tenant_a, tenant_b, stamps):
+def test_saas_module_enabled_is_called_when_one_tenant_enables_it(tenant_a, tenant_b, stamps):
     response = enable(tenant_a, "stamps", settings={"card_size": 12})
     assert response.status_code == 200, response.json
     assert response.json["enabled"] is True
@@ -128,7 +139,7 @@ def test_enabling_is_for_one_tenant_only_and_calls_the_modules_hook(tenant_a, te
     assert tenant_b.get("/api/v1/modules/stamps").json["enabled"] is False
 
 
-def test_a_disabled_module_answers_404_and_its_settings_come_back_when_enabled_again(tenant_a, tenant_b, stamps):
+def test_saas_blueprints_answer_404_where_the_module_is_off_and_saas_module_disabled_keeps_settings(tenant_a, tenant_b, stamps):
     assert tenant_a.get("/api/v1/stamps/ping").status_code == 404
     enable(tenant_a, "stamps", settings={"card_size": 20})
     assert tenant_a.get("/api/v1/stamps/ping").json == {"pong": True}
@@ -177,7 +188,7 @@ def test_an_unknown_module_is_a_404(tenant_a):
     assert enable(tenant_a, "nope").status_code == 404
 
 
-def test_one_modules_failing_hook_leaves_the_request_and_the_others_alone(tenant_a, tenant_b):
+def test_saas_customer_panels_one_modules_failure_leaves_the_request_and_the_others_alone(tenant_a, tenant_b):
     enable(tenant_a, "stamps")
     enable(tenant_a, "vouchers")
     customer = tenant_a.customer(email="c@a.example")
@@ -191,7 +202,7 @@ def test_one_modules_failing_hook_leaves_the_request_and_the_others_alone(tenant
     assert tenant_b.get("/api/v1/modules/errors").json["items"] == []
 
 
-def test_tenant_hooks_reach_only_the_modules_the_tenant_enabled(tenant_a, tenant_b):
+def test_saas_navigation_and_saas_report_cards_reach_only_the_modules_the_tenant_enabled(tenant_a, tenant_b):
     enable(tenant_a, "stamps")
     nav_a = tenant_a.get("/api/v1/navigation").json["items"]
     assert nav_a == [{"module": "stamps", "key": "stamps", "label": "Stamp cards", "path": "/stamps", "order": 20}]
@@ -204,7 +215,7 @@ def test_tenant_hooks_reach_only_the_modules_the_tenant_enabled(tenant_a, tenant
     assert tenant_b.get(f"/api/v1/customers/{b_customer['id']}/panels").json["items"] == []
 
 
-def test_an_enabled_modules_validator_refuses_a_customer_with_422(tenant_a, tenant_b):
+def test_saas_validate_customer_of_an_enabled_module_refuses_with_422(tenant_a, tenant_b):
     enable(tenant_a, "stamps")
     refused = tenant_a.post("/api/v1/customers", json={"name": "No mail"})
     assert refused.status_code == 422
@@ -241,3 +252,29 @@ def test_ids_in_the_module_api_are_strings(tenant_a):
     tenant_a.get(f"/api/v1/customers/{customer['id']}/panels")
     error = tenant_a.get("/api/v1/modules/errors").json["items"][0]
     assert uuid.UUID(error["id"])
+
+
+def test_saas_cli_commands_appear_under_the_modules_name(plugin_app):
+    result = plugin_app.test_cli_runner().invoke(args=["stamps", "stamp-count"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "stamps: 0\n"
+    listed = plugin_app.test_cli_runner().invoke(args=["modules"])
+    assert listed.output.splitlines() == ["stamps\t1.2\tStamp cards", "vouchers\t0\tVouchers"]
+
+
+def test_saas_module_enabled_that_raises_refuses_the_switch_with_409(plugin_app, tenant_a, stamps):
+    def refuse(tenant, settings):
+        raise RuntimeError("no stamp printer")
+
+    host = plugin_app.extensions["saas.plugins"]
+    impl = next(i for i in host.pm.hook.saas_module_enabled.get_hookimpls() if i.plugin_name == "stamps")
+    original, impl.function = impl.function, refuse
+    try:
+        response = enable(tenant_a, "stamps")
+    finally:
+        impl.function = original
+    assert response.status_code == 409
+    assert "no stamp printer" in response.json["error"]["message"]
+    assert tenant_a.get("/api/v1/modules/stamps").json["enabled"] is False
+    errors = tenant_a.get("/api/v1/modules/errors").json["items"]
+    assert [(e["module"], e["hook"]) for e in errors] == [("stamps", "saas_module_enabled")]

@@ -73,8 +73,8 @@ class Plugins:
 
     # -- loading -----------------------------------------------------------------------------
 
-    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
-        for entry_point in entry_points(group=group):
+    def load_entry_points(self, group: str | None = None) -> None:
+        for entry_point in entry_points(group=group or ENTRY_POINT_GROUP):
             try:
                 plugin = entry_point.load()
             except Exception as error:  # a broken plugin must not stop the application
