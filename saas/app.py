@@ -11,7 +11,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFError
 
 import saas.core.models  # noqa: F401  every table on the metadata before Alembic looks
-from saas import auth, cli, plugin_host, web
+from saas import auth, cli, jobs_cli, plugin_host, web
 from saas.api import activity, audit, custom_fields, customers, tags, workspace
 from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error
 from saas.config import check_secret, from_environment
@@ -44,6 +44,7 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     plugin_host.init_app(app, api, plugins)
     app.register_blueprint(web.bp)
     cli.register(app)
+    jobs_cli.register(app)
     return app
 
 

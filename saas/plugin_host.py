@@ -1,5 +1,6 @@
 """Wires the installed plugins into one application: their blueprints behind the tenant's module
-switch, their CLI commands, and the saving of the errors they raised during a request."""
+switch, their CLI commands, the job queue, and what runs once a request is over (saving the
+errors plugins raised, in-process jobs)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from werkzeug.exceptions import NotFound
 
 import saas
-from saas.core.db import db
+from saas.core import jobs
 from saas.core.modules import enabled_modules
-from saas.core.plugins import EXTENSION, Plugins, installed, take_unsaved_errors
-from saas.core.tenancy import tenant_context
+from saas.core.plugins import EXTENSION, Plugins, installed, save_unsaved_errors
+
 
 def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = None) -> Plugins:
     """Load the entry-point plugins (or exactly ``plugins``, ``[(name, plugin)]``, for tests)."""
@@ -40,7 +41,8 @@ def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = No
                 group.add_command(command)
             app.cli.add_command(group)
     app.cli.add_command(list_modules_command)
-    app.teardown_request(save_plugin_errors)
+    app.extensions[jobs.EXTENSION] = jobs.queue_for(app.config)
+    app.teardown_appcontext(finish_request)
     return host
 
 
@@ -54,16 +56,10 @@ def refuse_disabled_module() -> None:
         raise NotFound(f"There is no '{module}' module in this workspace.")
 
 
-def save_plugin_errors(exc=None) -> None:
-    """``teardown_request``: keep the errors plugins raised, in their own transaction."""
-    errors = take_unsaved_errors()
-    if not errors:
-        return
-    db.session.rollback()
-    for error in errors:
-        with tenant_context(error.tenant_id):
-            db.session.add(error)
-            db.session.commit()
+def finish_request(exc=None) -> None:
+    """``teardown_appcontext``: keep the errors plugins raised, then run in-process jobs."""
+    save_unsaved_errors()
+    jobs.current_queue().run_pending()
 
 
 @click.command("modules")

@@ -11,6 +11,7 @@ from saas.core.accounts import Tenant
 from saas.core.audit import current_actor
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
+from saas.core.events import emit
 from saas.core.modules import PluginError, TenantModule, states
 from saas.core.plugins import Module, Plugins
 from saas.core.types import utcnow
@@ -92,6 +93,7 @@ def set_module(plugins: Plugins, tenant: Tenant, name: str, *, enabled: bool | N
         except Exception as error:
             plugins.record_error(tenant.id, name, hook, error)
             raise Conflict(f"the '{name}' module refused to be {'enabled' if enabled else 'disabled'}: {error}") from None
+        emit("module.enabled" if enabled else "module.disabled", module=name)
     return ModuleState(module, enabled, new_settings)
 
 

@@ -1,4 +1,4 @@
-"""``/api/v1/navigation`` and ``/api/v1/reports/cards``: what the enabled modules add to the workspace."""
+"""``/api/v1/navigation``, ``/api/v1/reports/cards`` and ``/api/v1/event-types``: what modules add."""
 
 from __future__ import annotations
 
@@ -39,6 +39,16 @@ class ReportCardListSchema(Schema):
     items = f.List(f.Nested(ReportCardSchema))
 
 
+class EventTypeSchema(Schema):
+    name = f.String(metadata={"example": "purchase.recorded"})
+    description = f.String()
+    example = f.Dict(metadata={"description": "What the event's data holds"})
+
+
+class EventTypeListSchema(Schema):
+    items = f.List(f.Nested(EventTypeSchema))
+
+
 def _items(found) -> list[dict]:
     return [{"module": module, **dataclasses.asdict(item)} for module, items in found for item in items or []]
 
@@ -57,3 +67,10 @@ def navigation():
 def report_cards():
     """KPI tiles from the enabled modules for the workspace's dashboard."""
     return {"items": _items(installed().call("saas_report_cards", current_principal().tenant))}
+
+
+@bp.route("/event-types", methods=["GET"])
+@bp.response(200, EventTypeListSchema)
+def event_types():
+    """The catalogue of events: the core's and every installed module's."""
+    return {"items": installed().event_types()}

@@ -52,6 +52,17 @@ def saas_permissions():
 
 
 @hookspec
+def saas_event_types():
+    """Return the event types the module emits (a list of :class:`~saas.core.hooktypes.EventType`),
+    named ``<module>.<what happened>``.
+
+    Called once at start-up. They join the core's in the catalogue (``GET /api/v1/event-types``),
+    which webhooks and other modules subscribe from; emit them with
+    :func:`saas.core.events.emit`.
+    """
+
+
+@hookspec
 def saas_cli_commands():
     """Return click commands to add under ``flask <module> ...`` (a list of ``click.Command``).
 
@@ -77,6 +88,17 @@ def saas_module_disabled(tenant):
     """The tenant has just disabled the module. Its data stays; do not delete it.
 
     Called in the request that disables it, before its transaction commits. Return nothing.
+    """
+
+
+@hookspec
+def saas_handle_event(tenant, event):
+    """Handle a domain event (:class:`saas.core.events.Event`) of the tenant; return nothing.
+
+    Called in a background job of its own, after the change that emitted the event committed,
+    for every event of a tenant that has the module enabled (check ``event.type``). Your writes
+    and the record that you handled the event commit together, so a redelivered event does not
+    run you twice; raising rolls your writes back and the job is retried with backoff.
     """
 
 

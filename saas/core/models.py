@@ -4,10 +4,11 @@ from saas.core.accounts import ApiKey, Membership, Tenant, User
 from saas.core.activity import Interaction, Purchase
 from saas.core.audit import AuditEntry
 from saas.core.customers import CustomerTag, CustomFieldDefinition, Customer, Tag
+from saas.core.events import HandledEvent, OutboxEvent
 from saas.core.idempotency import IdempotencyRecord
 from saas.core.modules import PluginError, TenantModule
 
 __all__ = [
-    "ApiKey", "AuditEntry", "CustomFieldDefinition", "Customer", "IdempotencyRecord", "Interaction",
+    "ApiKey", "AuditEntry", "HandledEvent", "OutboxEvent", "CustomFieldDefinition", "Customer", "IdempotencyRecord", "Interaction",
     "Membership", "PluginError", "Purchase", "Tag", "Tenant", "TenantModule", "User", "CustomerTag",
 ]

@@ -28,15 +28,15 @@ from packaging.version import Version
 from saas.core import hookspecs
 from saas.core.accounts import Tenant
 from saas.core.db import db
+from saas.core.events import CORE_EVENT_TYPES
 from saas.core.hooktypes import ModuleInfo
 from saas.core.modules import PluginError, enabled_modules
-from saas.core.tenancy import current_tenant_id
+from saas.core.tenancy import current_tenant_id, tenant_context
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "saas.plugins"
 EXTENSION = "saas.plugins"  # where the application keeps its Plugins (``app.extensions``)
-APPLICATION_HOOKS = ("saas_module", "saas_blueprints", "saas_permissions", "saas_cli_commands")
 
 _unsaved_errors: ContextVar[list[PluginError] | None] = ContextVar("saas_plugin_errors", default=None)
 
@@ -54,6 +54,7 @@ class Module:
     blueprints: list = field(default_factory=list)
     permissions: list = field(default_factory=list)
     cli_commands: list = field(default_factory=list)
+    event_types: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -130,7 +131,15 @@ class Plugins:
             blueprints=list(self._call_one(plugin, "saas_blueprints") or []),
             permissions=list(self._call_one(plugin, "saas_permissions") or []),
             cli_commands=list(self._call_one(plugin, "saas_cli_commands") or []),
+            event_types=self._event_types(plugin, info.name),
         )
+
+    def _event_types(self, plugin: object, name: str) -> list:
+        declared = list(self._call_one(plugin, "saas_event_types") or [])
+        foreign = [t.name for t in declared if not t.name.startswith(f"{name}.")]
+        if foreign:
+            raise PluginRefused(f"event types must start with '{name}.': {', '.join(foreign)}")
+        return declared
 
     def _call_one(self, plugin: object, hook: str) -> Any:
         for impl in getattr(self.pm.hook, hook).get_hookimpls():
@@ -145,6 +154,10 @@ class Plugins:
         log.error("plugin %s left out: %s", name, why)
 
     # -- per tenant --------------------------------------------------------------------------
+
+    def event_types(self) -> list:
+        """The catalogue: the core's event types, then each module's."""
+        return [*CORE_EVENT_TYPES, *(t for m in self.modules.values() for t in m.event_types)]
 
     def module_of_blueprint(self, blueprint: str | None) -> str | None:
         for module in self.modules.values():
@@ -205,11 +218,18 @@ def installed() -> "Plugins":
     return current_app.extensions[EXTENSION]
 
 
-def take_unsaved_errors() -> list[PluginError]:
-    """The errors recorded in this context and not yet saved (and forget them)."""
+def save_unsaved_errors() -> None:
+    """Save the errors recorded in this context, each in its tenant, after rolling back whatever
+    the session still holds (call it once the request's or job's own work is over)."""
     pending = _unsaved_errors.get() or []
     _unsaved_errors.set(None)
-    return pending
+    if not pending:
+        return
+    db.session.rollback()
+    for error in pending:
+        with tenant_context(error.tenant_id):
+            db.session.add(error)
+            db.session.commit()
 
 
 def results(pairs: Iterable[tuple[str, Any]]) -> list:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from saas.core.activity import Interaction, Purchase
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
+from saas.core.events import emit
 from saas.core.pagination import Page, after, decode_cursor, encode_cursor, paginate
 from saas.core.services import customers
 from saas.core.tenancy import current_tenant_id
@@ -42,6 +43,8 @@ def record_purchase(data: dict, *, default_currency: str) -> tuple[Purchase, boo
         # Another request recorded the same order between our look-up and our insert.
         existing = db.session.scalar(sa.select(Purchase).where(Purchase.external_ref == ref))
         return _same_order(existing, data), False
+    emit("purchase.recorded", purchase_id=purchase.id, customer_id=purchase.customer_id, amount=purchase.amount,
+         currency=purchase.currency, purchased_at=purchase.purchased_at.isoformat(), external_ref=purchase.external_ref)
     return purchase, True
 
 
@@ -74,6 +77,8 @@ def refund(purchase: Purchase, amount: Decimal | None, reason: str | None) -> Pu
     purchase.refunded_at = utcnow()
     purchase.refund_reason = reason
     db.session.flush()
+    emit("purchase.refunded", purchase_id=purchase.id, customer_id=purchase.customer_id, refunded=amount,
+         refunded_total=purchase.refunded_amount)
     return purchase
 
 
@@ -82,6 +87,8 @@ def log_interaction(data: dict) -> Interaction:
     interaction = Interaction(**data)
     db.session.add(interaction)
     db.session.flush()
+    emit("interaction.logged", interaction_id=interaction.id, customer_id=interaction.customer_id,
+         channel=interaction.channel, subject=interaction.subject)
     return interaction
 
 

@@ -13,6 +13,7 @@ from saas.core.accounts import Membership
 from saas.core.customers import Customer, CustomerTag, Tag
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
+from saas.core.events import emit
 from saas.core.pagination import Page, paginate
 from saas.core.plugins import installed
 from saas.core.services import custom_fields
@@ -66,6 +67,7 @@ def create(data: dict) -> Customer:
     _check_with_modules(customer, data)
     db.session.add(customer)
     db.session.flush()
+    emit("customer.created", customer_id=customer.id, name=customer.name)
     return customer
 
 
@@ -89,7 +91,12 @@ def update(customer: Customer, data: dict, *, expected_version: int | None = Non
     for key, value in data.items():
         setattr(customer, key, value)
     _check_with_modules(customer, data)
-    return _flush(customer)
+    state = sa.inspect(customer)
+    changed = sorted(key for key in (*data, "tags") if state.attrs[key].history.has_changes())
+    _flush(customer)
+    if changed:
+        emit("customer.updated", customer_id=customer.id, fields=changed)
+    return customer
 
 
 def _check_with_modules(customer: Customer, changes: dict) -> None:
@@ -113,13 +120,16 @@ def _flush(customer: Customer) -> Customer:
 def soft_delete(customer: Customer) -> None:
     customer.deleted_at = utcnow()
     _flush(customer)
+    emit("customer.deleted", customer_id=customer.id)
 
 
 def restore(customer: Customer) -> Customer:
     if customer.deleted_at is None:
         raise Conflict("the customer is not deleted")
     customer.deleted_at = None
-    return _flush(customer)
+    _flush(customer)
+    emit("customer.restored", customer_id=customer.id)
+    return customer
 
 
 # A list reads columns, not instances: no identity map or change tracking for rows only shown,

@@ -1,0 +1,132 @@
+"""Domain events through an outbox: a change and its event commit together or not at all.
+
+:func:`emit` adds the event row to the session of the change. After the commit the event ids are
+handed to the job queue (:mod:`saas.core.jobs`): ``deliver_event`` fans the event out to every
+enabled module's ``saas_handle_event`` as a job of its own and marks the event delivered. If the
+hand-over fails (Redis down), the event simply stays undelivered: :func:`sweep` hands over every
+event still undelivered after a grace period, so an outage delays events but never loses them.
+Delivery is at least once; a module's handler runs once per event (``handled_events``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from saas.core.audit import current_actor
+from saas.core.db import TenantOwned, TenantScoped, db
+from saas.core.hooktypes import EventType
+from saas.core.tenancy import current_tenant_id
+from saas.core.types import UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
+
+CORE_EVENT_TYPES = (
+    EventType("customer.created", "A customer was created", {"customer_id": "…", "name": "…"}),
+    EventType("customer.updated", "A customer's fields changed", {"customer_id": "…", "fields": ["email"]}),
+    EventType("customer.deleted", "A customer was deleted (soft: it can be restored)", {"customer_id": "…"}),
+    EventType("customer.restored", "A deleted customer was restored", {"customer_id": "…"}),
+    EventType("customer.merged", "Two customers were merged into one", {"customer_id": "…", "merged_id": "…"}),
+    EventType("purchase.recorded", "A purchase was recorded",
+              {"purchase_id": "…", "customer_id": "…", "amount": "99.00", "currency": "CNY"}),
+    EventType("purchase.refunded", "A purchase was refunded, in part or in full",
+              {"purchase_id": "…", "customer_id": "…", "refunded": "10.00", "refunded_total": "10.00"}),
+    EventType("interaction.logged", "A call, visit, message... was logged",
+              {"interaction_id": "…", "customer_id": "…", "channel": "phone"}),
+    EventType("module.enabled", "A module was switched on for the workspace", {"module": "loyalty"}),
+    EventType("module.disabled", "A module was switched off for the workspace", {"module": "loyalty"}),
+)
+
+
+class OutboxEvent(TenantScoped, db.Model):
+    __tablename__ = "events"
+    __table_args__ = (sa.Index("ix_events_undelivered", "tenant_id", "delivered_at", "occurred_at"),)
+
+    type: Mapped[str] = mapped_column(sa.String(100))
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    actor: Mapped[str] = mapped_column(sa.String(80))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class HandledEvent(TenantOwned, db.Model):
+    """That ``module`` handled ``event_id``: a redelivered event does not run its handler again."""
+
+    __tablename__ = "handled_events"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    module: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    handled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@dataclass(frozen=True)
+class Event:
+    """What a handler receives: plain values, safe to pass to a job."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    occurred_at: dt.datetime | None = None
+    actor: str = "system"
+
+    @classmethod
+    def of(cls, row: OutboxEvent) -> "Event":
+        return cls(row.id, row.tenant_id, row.type, dict(row.data), row.occurred_at, row.actor)
+
+
+def emit(type_: str, **data: Any) -> OutboxEvent:
+    """Record event ``type_`` with ``data`` (JSON values) in the current transaction and tenant."""
+    actor = current_actor()
+    row = OutboxEvent(tenant_id=current_tenant_id(), type=type_, data=_plain(data),
+                      actor=f"{actor.type}:{actor.id}" if actor.id else actor.type)
+    db.session.add(row)
+    db.session.info.setdefault("emitted_events", []).append(row)
+    return row
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)  # ids, decimals, dates: as strings
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _hand_over(session: Session) -> None:
+    rows = session.info.pop("emitted_events", [])
+    if rows:
+        from saas.core import jobs  # the queue depends on events' tables; imported late on purpose
+
+        jobs.after_commit([(row.tenant_id, row.id) for row in rows])
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    if not session.in_transaction():
+        session.info.pop("emitted_events", None)
+
+
+def undelivered(older_than: dt.timedelta, limit: int = 500) -> list[uuid.UUID]:
+    """Ids of the bound tenant's events still undelivered after ``older_than``, locked for us.
+
+    ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: two sweepers never hand over the same rows at once.
+    """
+    stmt = (
+        sa.select(OutboxEvent.id)
+        .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.occurred_at < utcnow() - older_than)
+        .order_by(OutboxEvent.occurred_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(db.session.scalars(stmt))

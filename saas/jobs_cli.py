@@ -1,0 +1,74 @@
+"""``flask jobs ...``: run a worker, sweep undelivered events, inspect and re-queue failed jobs."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from rq import SimpleWorker
+from rq.registry import FailedJobRegistry
+
+from saas.core import jobs
+
+group = AppGroup("jobs", help="Background jobs (rq on Redis; in-process without REDIS_URL).")
+
+
+def _rq() -> jobs.RqQueue:
+    queue = jobs.current_queue()
+    if not isinstance(queue, jobs.RqQueue):
+        raise click.ClickException("REDIS_URL is not set: jobs run in-process after each request.")
+    return queue
+
+
+@group.command("worker")
+@click.option("--queue", "queues", multiple=True, default=jobs.QUEUES, show_default=True)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(queues, burst):
+    """Run an rq worker for the queues, with this application's context.
+
+    A ``SimpleWorker``: jobs run in the worker process itself, so they share its database pool
+    instead of inheriting forked connections. Run several workers for parallelism.
+    """
+    rq = _rq()
+    SimpleWorker([rq.queue(name) for name in queues], connection=rq.redis).work(burst=burst, with_scheduler=False)
+
+
+@group.command("sweep")
+@click.option("--grace", default=jobs.SWEEP_GRACE.total_seconds(), show_default=True,
+              help="Seconds an event may wait before it counts as missed.")
+def sweep(grace):
+    """Hand over every event not yet delivered (after a Redis outage, for instance)."""
+    handed = jobs.sweep_events(grace)
+    click.echo(f"{handed} event(s) handed over")
+
+
+@group.command("failed")
+@click.option("--queue", "queue_name", default="default", show_default=True)
+def failed(queue_name):
+    """List failed jobs: id, function, arguments, the last line of the error."""
+    queue = _rq().queue(queue_name)
+    for job_id in FailedJobRegistry(queue=queue).get_job_ids():
+        job = queue.fetch_job(job_id)
+        if job is None:
+            continue
+        result = job.latest_result()
+        lines = (result.exc_string or "").strip().splitlines() if result is not None else []
+        click.echo(f"{job.id}\t{job.func_name}{tuple(job.args)}\t{lines[-1] if lines else ''}")
+
+
+@group.command("requeue")
+@click.argument("job_ids", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Re-queue every failed job of the queue.")
+@click.option("--queue", "queue_name", default="default", show_default=True)
+def requeue(job_ids, everything, queue_name):
+    """Put failed jobs back on their queue."""
+    registry = FailedJobRegistry(queue=_rq().queue(queue_name))
+    ids = registry.get_job_ids() if everything else list(job_ids)
+    if not ids:
+        raise click.UsageError("Name job ids, or pass --all.")
+    for job_id in ids:
+        registry.requeue(job_id)
+    click.echo(f"{len(ids)} job(s) re-queued")
+
+
+def register(app) -> None:
+    app.cli.add_command(group)

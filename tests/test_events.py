@@ -1,0 +1,270 @@
+"""Domain events: written with the change (outbox), handed to jobs after commit, delivered to the
+enabled modules once each, and not lost while Redis is down."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+import redis
+import sqlalchemy as sa
+from rq import Retry, SimpleWorker
+
+from saas import hookimpl
+from saas.core import jobs
+from saas.core.customers import Tag
+from saas.core.db import db
+from saas.core.events import OutboxEvent
+from saas.core.hooktypes import EventType, ModuleInfo
+from saas.core.tenancy import tenant_context
+from tests.conftest import make_app, unavailable
+
+
+class Ledger:
+    """Notes every event it is given as a tag named after it: a database effect to count."""
+
+    def __init__(self):
+        self.seen: list[tuple[uuid.UUID, str]] = []
+        self.fail = False
+
+    @hookimpl
+    def saas_module(self):
+        return ModuleInfo(name="ledger", title="Ledger")
+
+    @hookimpl
+    def saas_event_types(self):
+        return [EventType("ledger.noted", "The ledger noted an event", {"event_id": "…"})]
+
+    @hookimpl
+    def saas_handle_event(self, tenant, event):
+        if self.fail:
+            raise RuntimeError("ledger is full")
+        self.seen.append((tenant.id, event.type))
+        db.session.add(Tag(name=f"ev-{event.id.hex[-12:]}"))
+
+
+@pytest.fixture
+def ledger():
+    return Ledger()
+
+
+@pytest.fixture
+def plugin_app(app, database, ledger):
+    return make_app(database, plugins=[("ledger", ledger)])
+
+
+@pytest.fixture
+def client(plugin_app):
+    return plugin_app.test_client()
+
+
+def events_of(app, tenant) -> list[OutboxEvent]:
+    with app.app_context(), tenant_context(tenant.id):
+        rows = list(db.session.scalars(sa.select(OutboxEvent).order_by(OutboxEvent.occurred_at, OutboxEvent.id)))
+        db.session.expunge_all()
+        db.session.rollback()
+    return rows
+
+
+def tags_of(app, tenant) -> list[str]:
+    with app.app_context(), tenant_context(tenant.id):
+        names = sorted(db.session.scalars(sa.select(Tag.name)))
+        db.session.rollback()
+    return names
+
+
+def enable_ledger(tenant):
+    response = tenant.open("PUT", "/api/v1/modules/ledger", json={"enabled": True})
+    assert response.status_code == 200, response.json
+
+
+def test_core_changes_emit_events_in_the_same_transaction(plugin_app, tenant_a):
+    customer = tenant_a.customer(name="Li Wei")
+    tenant_a.patch(f"/api/v1/customers/{customer['id']}", json={"email": "li@a.example"})
+    purchase = tenant_a.post("/api/v1/purchases", json={
+        "customer_id": customer["id"], "product": "Longjing", "amount": "120.00",
+        "purchased_at": "2026-05-01T08:00:00Z"}).json
+    tenant_a.post(f"/api/v1/purchases/{purchase['id']}/refund", json={"amount": "20.00"})
+    tenant_a.post("/api/v1/interactions", json={"customer_id": customer["id"], "channel": "phone",
+                                                "subject": "follow-up", "occurred_at": "2026-05-02T08:00:00Z"})
+    tenant_a.delete(f"/api/v1/customers/{customer['id']}")
+    tenant_a.post(f"/api/v1/customers/{customer['id']}/restore")
+    refused = tenant_a.post("/api/v1/customers", json={"name": "x", "owner_id": str(uuid.uuid4())})
+    assert refused.status_code == 422
+    events = events_of(plugin_app, tenant_a)
+    assert [e.type for e in events] == [
+        "customer.created", "customer.updated", "purchase.recorded", "purchase.refunded", "interaction.logged",
+        "customer.deleted", "customer.restored"]
+    assert events[1].data == {"customer_id": customer["id"], "fields": ["email"]}
+    assert events[2].data["amount"] == "120.00" and events[2].data["customer_id"] == customer["id"]
+    assert events[3].data["refunded"] == "20.00"
+    assert all(e.actor.startswith("api_key:") for e in events)
+    assert all(e.delivered_at is not None for e in events)  # in-process: delivered after the request
+
+
+def test_saas_handle_event_reaches_only_tenants_that_enabled_the_module(plugin_app, tenant_a, tenant_b, ledger):
+    enable_ledger(tenant_a)
+    tenant_a.customer(name="A's")
+    tenant_b.customer(name="B's")
+    assert ledger.seen == [(tenant_a.id, "module.enabled"), (tenant_a.id, "customer.created")]
+    assert len(tags_of(plugin_app, tenant_a)) == 2
+    assert tags_of(plugin_app, tenant_b) == []
+
+
+def test_saas_event_types_join_the_catalogue(tenant_a):
+    names = [item["name"] for item in tenant_a.get("/api/v1/event-types").json["items"]]
+    assert names[:3] == ["customer.created", "customer.updated", "customer.deleted"]
+    assert "purchase.recorded" in names and "module.disabled" in names
+    assert names[-1] == "ledger.noted"
+
+
+def test_a_redelivered_event_runs_each_handler_once(plugin_app, tenant_a, ledger):
+    enable_ledger(tenant_a)
+    tenant_a.customer()
+    event = events_of(plugin_app, tenant_a)[-1]
+    before = tags_of(plugin_app, tenant_a)
+    with plugin_app.app_context():
+        jobs.deliver_event(str(tenant_a.id), str(event.id))
+        jobs.handle_event(str(tenant_a.id), str(event.id), "ledger")
+        jobs.current_queue().run_pending()
+    assert tags_of(plugin_app, tenant_a) == before
+    assert [t for t in ledger.seen if t[1] == "customer.created"] == [(tenant_a.id, "customer.created")]
+
+
+def test_a_failing_handler_changes_nothing_and_its_error_is_shown_to_the_admins(plugin_app, tenant_a, ledger):
+    enable_ledger(tenant_a)
+    before = tags_of(plugin_app, tenant_a)  # the tag noted for module.enabled
+    ledger.fail = True
+    assert tenant_a.post("/api/v1/customers", json={"name": "still created"}).status_code == 201
+    assert tags_of(plugin_app, tenant_a) == before
+    errors = tenant_a.get("/api/v1/modules/errors").json["items"]
+    assert [(e["module"], e["hook"]) for e in errors] == [("ledger", "saas_handle_event")]
+    assert "ledger is full" in errors[0]["error"]
+
+
+# -- on rq, with a Redis server of the test's own that it can stop and start ------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.dir = tmp_path
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis.from_url(self.url).ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start in 10 s")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server", FileNotFoundError("redis-server is not installed"))
+    server = RedisServer(tmp_path)
+    try:
+        server.start()
+    except (OSError, RuntimeError) as error:
+        unavailable("redis-server", error)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def rq_app(app, database, ledger, redis_server):
+    return make_app(database, plugins=[("ledger", ledger)], REDIS_URL=redis_server.url)
+
+
+def work(app) -> None:
+    """Run an rq worker in this process until the queues are empty."""
+    with app.app_context():
+        queue = jobs.current_queue()
+        SimpleWorker([queue.queue(name) for name in jobs.QUEUES], connection=queue.redis).work(burst=True)
+
+
+@pytest.mark.redis
+def test_on_rq_events_are_delivered_by_workers(rq_app, sign_up, ledger):
+    client = rq_app.test_client()
+    tenant = sign_up()
+    tenant.client = client
+    enable_ledger(tenant)
+    tenant.customer(name="queued")
+    assert ledger.seen == []  # nothing runs until a worker does
+    work(rq_app)
+    assert ledger.seen == [(tenant.id, "module.enabled"), (tenant.id, "customer.created")]
+    assert all(e.delivered_at is not None for e in events_of(rq_app, tenant))
+
+
+@pytest.mark.redis
+def test_with_redis_stopped_the_api_answers_and_no_event_is_lost(rq_app, sign_up, ledger, redis_server):
+    client = rq_app.test_client()
+    tenant = sign_up()
+    tenant.client = client
+    enable_ledger(tenant)
+    work(rq_app)
+    redis_server.stop()
+    made = [tenant.customer(name=f"during the outage {n}") for n in range(3)]
+    assert len(made) == 3  # every request answered 201
+    pending = [e for e in events_of(rq_app, tenant) if e.delivered_at is None]
+    assert [e.type for e in pending] == ["customer.created"] * 3
+    redis_server.start()  # empty: what was queued before the outage is gone too
+    with rq_app.app_context():
+        assert jobs.sweep_events(0) == 3
+    work(rq_app)
+    assert [t for t in ledger.seen if t[1] == "customer.created"] == [(tenant.id, "customer.created")] * 3
+    assert all(e.delivered_at is not None for e in events_of(rq_app, tenant))
+    with rq_app.app_context():
+        assert jobs.sweep_events(0) == 0
+
+
+@pytest.mark.redis
+def test_on_rq_a_failing_handler_is_retried_then_kept_as_failed_and_can_be_requeued(rq_app, sign_up, ledger,
+                                                                                      monkeypatch):
+    monkeypatch.setattr(jobs, "RETRY", Retry(max=1, interval=0))  # one immediate retry, no waiting
+    client = rq_app.test_client()
+    tenant = sign_up()
+    tenant.client = client
+    enable_ledger(tenant)
+    work(rq_app)
+    ledger.fail = True
+    tenant.customer(name="unlucky")
+    work(rq_app)  # the handler fails, is retried once, fails again
+    runner = rq_app.test_cli_runner()
+    listed = runner.invoke(args=["jobs", "failed"])
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.strip().splitlines()
+    assert len(lines) == 1 and "handle_event" in lines[0] and "ledger is full" in lines[0]
+    ledger.fail = False
+    requeued = runner.invoke(args=["jobs", "requeue", "--all"])
+    assert requeued.output.strip() == "1 job(s) re-queued"
+    work(rq_app)
+    assert ledger.seen.count((tenant.id, "customer.created")) == 1
+    assert runner.invoke(args=["jobs", "failed"]).output == ""
