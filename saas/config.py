@@ -2,7 +2,7 @@
 
 | variable        | meaning                                              | default                      |
 | DATABASE_URL    | SQLAlchemy URL (``postgresql+psycopg://...``)         | SQLite file in ``instance/`` |
-| REDIS_URL       | Redis for rate limits (and jobs, later)              | none: in-memory / in-process |
+| REDIS_URL       | Redis for the job queue (rq) and rate limits         | none: in-process / in-memory |
 | SECRET_KEY      | signs sessions and CSRF tokens; required in production | none                       |
 | MIGRATION_DATABASE_URL | owner role used by ``flask db upgrade``       | DATABASE_URL                 |
 """

@@ -41,6 +41,26 @@ def sweep(grace):
     click.echo(f"{handed} event(s) handed over")
 
 
+@group.command("scheduler")
+def scheduler():
+    """Run rq's cron scheduler with the periodic work of the core and the installed modules."""
+    jobs.cron_scheduler(_rq()).start()
+
+
+@group.command("run-schedules")
+@click.argument("names", nargs=-1)
+def run_schedules(names):
+    """Run periodic work once, now: every schedule, or the ones named (the embedded set-up)."""
+    known = {schedule.name for schedule in jobs.schedules()}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise click.UsageError(f"no schedule named {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    for name in names or sorted(known):
+        jobs.schedule_named(name).func()
+        click.echo(f"ran {name}")
+    jobs.current_queue().run_pending()
+
+
 @group.command("failed")
 @click.option("--queue", "queue_name", default="default", show_default=True)
 def failed(queue_name):

@@ -3,6 +3,7 @@ enabled modules once each, and not lost while Redis is down."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import socket
 import subprocess
@@ -19,9 +20,17 @@ from saas.core import jobs
 from saas.core.customers import Tag
 from saas.core.db import db
 from saas.core.events import OutboxEvent
-from saas.core.hooktypes import EventType, ModuleInfo
+from saas.core.hooktypes import EventType, ModuleInfo, Schedule
 from saas.core.tenancy import tenant_context
 from tests.conftest import make_app, unavailable
+
+
+TICKS: list[str] = []
+
+
+def ledger_tick() -> None:
+    """The ledger's periodic work (module level: rq imports it by name)."""
+    TICKS.append("tick")
 
 
 class Ledger:
@@ -38,6 +47,10 @@ class Ledger:
     @hookimpl
     def saas_event_types(self):
         return [EventType("ledger.noted", "The ledger noted an event", {"event_id": "…"})]
+
+    @hookimpl
+    def saas_schedules(self):
+        return [Schedule("ledger.tick", "*/5 * * * *", ledger_tick)]
 
     @hookimpl
     def saas_handle_event(self, tenant, event):
@@ -268,3 +281,28 @@ def test_on_rq_a_failing_handler_is_retried_then_kept_as_failed_and_can_be_reque
     work(rq_app)
     assert ledger.seen.count((tenant.id, "customer.created")) == 1
     assert runner.invoke(args=["jobs", "failed"]).output == ""
+
+
+def test_saas_schedules_run_once_each_from_the_cli(plugin_app, tenant_a):
+    TICKS.clear()
+    result = plugin_app.test_cli_runner().invoke(args=["jobs", "run-schedules"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["ran events.sweep", "ran ledger.tick"]
+    assert TICKS == ["tick"]
+    unknown = plugin_app.test_cli_runner().invoke(args=["jobs", "run-schedules", "ledger.tock"])
+    assert unknown.exit_code == 2 and "no schedule named ledger.tock" in unknown.output
+
+
+@pytest.mark.redis
+def test_saas_schedules_run_once_per_period_even_with_two_schedulers(rq_app):
+    TICKS.clear()
+    with rq_app.app_context():
+        queue = jobs.current_queue()
+        schedulers = [jobs.cron_scheduler(queue), jobs.cron_scheduler(queue)]
+        for scheduler in schedulers:
+            assert sorted(j.name for j in scheduler.get_jobs()) == ["events.sweep", "ledger.tick"]
+            for cron_job in scheduler.get_jobs():
+                cron_job.next_enqueue_time = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)  # due now
+            assert len(scheduler.enqueue_jobs()) == 2
+    work(rq_app)
+    assert TICKS == ["tick"]

@@ -278,3 +278,14 @@ def test_saas_module_enabled_that_raises_refuses_the_switch_with_409(plugin_app,
     assert tenant_a.get("/api/v1/modules/stamps").json["enabled"] is False
     errors = tenant_a.get("/api/v1/modules/errors").json["items"]
     assert [(e["module"], e["hook"]) for e in errors] == [("stamps", "saas_module_enabled")]
+
+
+def test_tenants_with_a_module_lists_only_those_that_enabled_it(plugin_app, tenant_a, tenant_b):
+    from saas.core.db import db
+    from saas.core.modules import tenants_with
+
+    enable(tenant_a, "stamps")
+    with plugin_app.app_context():
+        assert [t.id for t in tenants_with("stamps")] == [tenant_a.id]
+        assert tenants_with("vouchers") == []
+        db.session.rollback()

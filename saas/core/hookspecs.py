@@ -63,6 +63,18 @@ def saas_event_types():
 
 
 @hookspec
+def saas_schedules():
+    """Return periodic work (a list of :class:`~saas.core.hooktypes.Schedule`), each named
+    ``<module>.<what>``, with a cron expression and a job function that takes no arguments.
+
+    Called once at start-up. ``flask jobs scheduler`` runs them on rq's cron scheduler, each
+    exactly once per period even with several schedulers; ``flask jobs run-schedules`` runs them
+    all once, now (the embedded set-up). A schedule runs for every tenant at once: open a
+    :func:`~saas.core.tenancy.tenant_context` per tenant that has the module enabled.
+    """
+
+
+@hookspec
 def saas_cli_commands():
     """Return click commands to add under ``flask <module> ...`` (a list of ``click.Command``).
 

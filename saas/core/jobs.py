@@ -21,11 +21,14 @@ from typing import Callable
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
+from croniter import croniter
 from rq import Queue, Retry
+from rq.cron import CronScheduler
 
 from saas.core.accounts import Tenant
 from saas.core.db import db
 from saas.core.events import Event, HandledEvent, OutboxEvent, undelivered
+from saas.core.hooktypes import Schedule
 from saas.core.modules import enabled_modules
 from saas.core.plugins import installed, save_unsaved_errors
 from saas.core.tenancy import tenant_context
@@ -165,3 +168,49 @@ def sweep_events(grace_seconds: float = SWEEP_GRACE.total_seconds()) -> int:
                 handed += 1
             db.session.commit()
     return handed
+
+
+# -- schedules -----------------------------------------------------------------------------------
+
+CORE_SCHEDULES = (
+    Schedule("events.sweep", "* * * * *", sweep_events, "low"),
+)
+ONCE_KEY = "retain:schedule:{name}:{period}"
+
+
+def schedules() -> list[Schedule]:
+    return [*CORE_SCHEDULES, *installed().schedules()]
+
+
+def schedule_named(name: str) -> Schedule:
+    for schedule in schedules():
+        if schedule.name == name:
+            return schedule
+    raise KeyError(name)
+
+
+@job
+def run_scheduled(name: str) -> bool:
+    """Run schedule ``name`` for the period it is due in, unless another scheduler's job already did.
+
+    rq's cron scheduler enqueues on every scheduler process that runs; a Redis ``SET NX`` on
+    ``(name, period start)`` lets exactly one of those jobs do the work. Returns whether it ran.
+    """
+    schedule = schedule_named(name)
+    period = croniter(schedule.cron, dt.datetime.now().astimezone()).get_prev(dt.datetime)  # rq's cron is local time
+    queue = current_queue()
+    if isinstance(queue, RqQueue):
+        key = ONCE_KEY.format(name=name, period=period.isoformat())
+        if not queue.redis.set(key, "1", nx=True, ex=7 * 24 * 3600):
+            return False
+    schedule.func()
+    return True
+
+
+def cron_scheduler(queue: RqQueue) -> CronScheduler:
+    """rq's cron scheduler with every schedule of the core and the installed modules."""
+    scheduler = CronScheduler(connection=queue.redis)
+    for schedule in schedules():
+        scheduler.register(run_scheduled, schedule.queue, args=(schedule.name,), cron=schedule.cron,
+                           name=schedule.name)
+    return scheduler

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.accounts import Tenant
 from saas.core.db import TenantScoped, db
+from saas.core.tenancy import tenant_context
 from saas.core.types import UTCDateTime, utcnow
 
 
@@ -79,3 +80,14 @@ def states(tenant: Tenant) -> ModuleStates:
 
 def enabled_modules(tenant: Tenant) -> frozenset[str]:
     return states(tenant).enabled
+
+
+def tenants_with(module: str) -> list[Tenant]:
+    """The active tenants that have ``module`` enabled, for work that runs for all of them at once
+    (schedules): open a :func:`~saas.core.tenancy.tenant_context` for each."""
+    found = []
+    for tenant in db.session.scalars(sa.select(Tenant).where(Tenant.status == "active").order_by(Tenant.created_at)):
+        with tenant_context(tenant.id):
+            if module in enabled_modules(tenant):
+                found.append(tenant)
+    return found

@@ -55,6 +55,7 @@ class Module:
     permissions: list = field(default_factory=list)
     cli_commands: list = field(default_factory=list)
     event_types: list = field(default_factory=list)
+    schedules: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -132,13 +133,19 @@ class Plugins:
             permissions=list(self._call_one(plugin, "saas_permissions") or []),
             cli_commands=list(self._call_one(plugin, "saas_cli_commands") or []),
             event_types=self._event_types(plugin, info.name),
+            schedules=self._named(self._call_one(plugin, "saas_schedules"), info.name, "schedule"),
         )
 
     def _event_types(self, plugin: object, name: str) -> list:
-        declared = list(self._call_one(plugin, "saas_event_types") or [])
-        foreign = [t.name for t in declared if not t.name.startswith(f"{name}.")]
+        return self._named(self._call_one(plugin, "saas_event_types"), name, "event type")
+
+    @staticmethod
+    def _named(declared, module: str, what: str) -> list:
+        """``declared`` (things with a ``name``), each of which must be named ``<module>.<...>``."""
+        declared = list(declared or [])
+        foreign = [item.name for item in declared if not item.name.startswith(f"{module}.")]
         if foreign:
-            raise PluginRefused(f"event types must start with '{name}.': {', '.join(foreign)}")
+            raise PluginRefused(f"{what} names must start with '{module}.': {', '.join(foreign)}")
         return declared
 
     def _call_one(self, plugin: object, hook: str) -> Any:
@@ -158,6 +165,10 @@ class Plugins:
     def event_types(self) -> list:
         """The catalogue: the core's event types, then each module's."""
         return [*CORE_EVENT_TYPES, *(t for m in self.modules.values() for t in m.event_types)]
+
+    def schedules(self) -> list:
+        """Every module's periodic work (the core's own is added by :mod:`saas.core.jobs`)."""
+        return [schedule for module in self.modules.values() for schedule in module.schedules]
 
     def module_of_blueprint(self, blueprint: str | None) -> str | None:
         for module in self.modules.values():
