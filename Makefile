@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+EXAMPLE_STAMP := $(VENV)/.example-plugin-stamp
+EXAMPLE := examples/retain-birthdays
 export FLASK_APP := wsgi
 
 .PHONY: run test install migrate seed clean bench
@@ -15,6 +17,11 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
+# The tests install the example third-party plugin with pip, as its users would.
+$(EXAMPLE_STAMP): $(STAMP) $(EXAMPLE)/pyproject.toml
+	$(BIN)/pip install --quiet -e $(EXAMPLE)
+	touch $(EXAMPLE_STAMP)
+
 migrate: install
 	FLASK_DEBUG=1 $(BIN)/flask db upgrade
 
@@ -24,7 +31,7 @@ seed: migrate
 run: seed
 	FLASK_DEBUG=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install
+test: install $(EXAMPLE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install

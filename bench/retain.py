@@ -34,7 +34,7 @@ def make_app(app_url: str, owner_url: str, secret_key: str) -> Flask:
 
 def migrate(app: Flask) -> None:
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
 
 
 def big_tenant(app: Flask) -> tuple[uuid.UUID, str]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 
+import flask_migrate.cli
 import sqlalchemy as sa
 from flask import Flask
 from flask_wtf.csrf import CSRFError
@@ -18,6 +20,7 @@ from saas.config import check_secret, from_environment
 from saas.core import passwords
 from saas.core.accounts import User
 from saas.core.errors import DomainError
+from saas.core.plugins import installed
 from saas.extensions import csrf, db, limiter, login_manager, migrate
 from tenants import api as tenants_api
 from tenants import modules_api
@@ -62,6 +65,20 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     login_manager.user_loader(_load_user)
+
+
+@migrate.configure
+def _with_module_migrations(config):
+    """Alembic reads the core's revisions and each installed module's branch."""
+    locations = [str(MIGRATIONS / "versions"), *installed().migration_locations()]
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(locations))
+    return config
+
+
+# With modules, the revisions have several heads (the core's and one per module's branch), and
+# "head" would refuse to choose: ``flask db upgrade`` applies them all.
+next(p for p in flask_migrate.cli.upgrade.params if p.name == "revision").default = "heads"
 
 
 def _load_user(user_id: str) -> User | None:

@@ -126,7 +126,7 @@ def database(request, tmp_path_factory):
 def migrated_app(database):
     app = make_app(database)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -17,6 +17,8 @@ class ModuleInfo:
     ``requires`` names the modules that must be enabled before this one. ``core`` is a PEP 440
     specifier of the core versions it works with (``">=0.1,<1"``). ``settings`` is a marshmallow
     schema whose ``load_default`` values are the settings of a tenant that changed nothing.
+    ``migrations`` is the directory of the module's Alembic revisions: a branch of its own
+    (``branch_labels = ("<name>",)``, ``depends_on = "0001_core"``), applied by ``flask db upgrade``.
     """
 
     name: str
@@ -26,6 +28,7 @@ class ModuleInfo:
     requires: tuple[str, ...] = ()
     core: str = ""
     settings: type[ma.Schema] | None = None
+    migrations: str | None = None
 
 
 @dataclass(frozen=True)

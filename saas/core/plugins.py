@@ -166,6 +166,9 @@ class Plugins:
         """The catalogue: the core's event types, then each module's."""
         return [*CORE_EVENT_TYPES, *(t for m in self.modules.values() for t in m.event_types)]
 
+    def migration_locations(self) -> list[str]:
+        return [m.info.migrations for m in self.modules.values() if m.info.migrations]
+
     def schedules(self) -> list:
         """Every module's periodic work (the core's own is added by :mod:`saas.core.jobs`)."""
         return [schedule for module in self.modules.values() for schedule in module.schedules]

@@ -1,0 +1,115 @@
+"""The ``birthdays`` module: greets customers on their birthday (entry point ``saas.plugins``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from importlib.metadata import version
+from pathlib import Path
+
+import marshmallow as ma
+from marshmallow import fields as f
+
+from saas import hookimpl
+from saas.api.base import ApiBlueprint
+from saas.api.schema import Schema
+from saas.auth import current_principal
+from saas.core.customers import Customer
+from saas.core.db import db
+from saas.core.hooktypes import EventType, ModuleInfo, Panel, Schedule
+from saas.core.modules import states, tenants_with
+from saas.core.tenancy import tenant_context
+from retain_birthdays import greetings
+from retain_birthdays.models import Greeting
+
+NAME = "birthdays"
+
+
+class Settings(Schema):
+    days_ahead = f.Integer(load_default=7, validate=ma.validate.Range(min=0, max=60),
+                           metadata={"description": "How far ahead the upcoming list looks"})
+    channel = f.String(load_default="sms", validate=ma.validate.OneOf(["sms", "email", "wechat"]))
+
+
+def settings_of(tenant) -> dict:
+    stored = states(tenant).settings.get(NAME, {})
+    return {**Settings().load({}), **stored}
+
+
+bp = ApiBlueprint(NAME, __name__, url_prefix="/api/v1/birthdays", description="Birthday greetings (example module)")
+
+
+class UpcomingSchema(Schema):
+    customer_id = f.UUID()
+    name = f.String()
+    birthday = f.Date(metadata={"description": "The next birthday"})
+
+
+class UpcomingListSchema(Schema):
+    items = f.List(f.Nested(UpcomingSchema))
+
+
+@bp.route("/upcoming", methods=["GET"])
+@bp.response(200, UpcomingListSchema)
+def upcoming():
+    """Customers with a birthday within the workspace's ``days_ahead``, soonest first."""
+    tenant = current_principal().tenant
+    found = greetings.upcoming(settings_of(tenant)["days_ahead"], dt.date.today())
+    return {"items": [{"customer_id": c.id, "name": c.name, "birthday": day} for c, day in found]}
+
+
+def greet_today() -> None:
+    """Daily: greet every customer whose birthday is today, in every tenant with the module on."""
+    today = dt.date.today()
+    for tenant in tenants_with(NAME):
+        with tenant_context(tenant.id):
+            channel = settings_of(tenant)["channel"]
+            for customer, day in greetings.upcoming(0, today):
+                greetings.greet(customer.id, channel, today)
+            db.session.commit()
+
+
+@hookimpl
+def saas_module():
+    return ModuleInfo(
+        name=NAME, title="Birthday greetings", description="Greets customers on their birthday, once a year",
+        version=version("retain-birthdays"), core=">=0.1,<1", settings=Settings,
+        migrations=str(Path(__file__).parent / "migrations"),
+    )
+
+
+@hookimpl
+def saas_blueprints():
+    return [bp]
+
+
+@hookimpl
+def saas_event_types():
+    return [EventType("birthdays.greeted", "A customer was greeted for their birthday",
+                      {"customer_id": "…", "year": 2026, "channel": "sms"})]
+
+
+@hookimpl
+def saas_schedules():
+    return [Schedule("birthdays.greet", "0 9 * * *", greet_today)]
+
+
+@hookimpl
+def saas_handle_event(tenant, event):
+    """A customer created on their birthday is greeted at once."""
+    if event.type != "customer.created":
+        return
+    customer = db.session.get(Customer, (tenant.id, uuid.UUID(event.data["customer_id"])))
+    today = dt.date.today()
+    if customer is not None and customer.birthday is not None and greetings.is_birthday(customer.birthday, today):
+        greetings.greet(customer.id, settings_of(tenant)["channel"], today)
+
+
+@hookimpl
+def saas_customer_panels(tenant, customer):
+    greeted = db.session.scalars(
+        db.select(Greeting.year).where(Greeting.customer_id == customer.id).order_by(Greeting.year.desc())
+    ).all()
+    rows = (("Birthday", customer.birthday.isoformat() if customer.birthday else "unknown"),
+            ("Greeted", ", ".join(str(y) for y in greeted) or "never"))
+    return [Panel("birthdays", "Birthday", rows)]

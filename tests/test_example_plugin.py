@@ -1,0 +1,110 @@
+"""The example third-party plugin (examples/retain-birthdays), installed with pip by ``make test``,
+proves the whole path: entry point, migration branch, settings, route, event handler, schedule,
+an event of its own, a profile panel; and the test helpers of ``saas.testing``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+
+from saas.core.db import db
+from saas.core.events import OutboxEvent
+from saas.core.tenancy import tenant_context
+from saas.testing import workspaces_with
+
+try:
+    from retain_birthdays.models import Greeting
+except ImportError:  # pragma: no cover - make test installs it
+    pytest.fail("the example plugin is not installed: run `make test` (pip install -e examples/retain-birthdays)",
+                pytrace=False)
+
+TODAY = dt.date.today()
+
+
+def born_on(day: dt.date) -> str:
+    """A birthday on ``day``'s month and day (1984 was a leap year: 29 February exists)."""
+    return day.replace(year=1984).isoformat()
+
+
+def birthday_today() -> str:
+    return born_on(TODAY)
+
+
+def test_it_is_found_through_its_entry_point(app):
+    module = app.extensions["saas.plugins"].modules["birthdays"]
+    assert module.info.version == "1.0.0" and module.info.title == "Birthday greetings"
+
+
+def test_its_migrations_are_a_branch_that_flask_db_upgrade_applies(app):
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        script = ScriptDirectory.from_config(config)
+        heads = set(script.get_heads())
+        assert "birthdays_0001" in heads and len(heads) == 2
+        branch = script.get_revision("birthdays_0001")
+        assert branch.branch_labels == {"birthdays"} and branch.dependencies == "0001_core"
+        assert "birthdays_greetings" in sa.inspect(db.engine).get_table_names()
+        applied = {row[0] for row in db.session.execute(sa.text("SELECT version_num FROM alembic_version"))}
+        db.session.rollback()
+    assert applied == heads
+
+
+def test_flask_db_upgrade_applies_every_head(app):
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+
+
+def test_its_route_and_settings_work_only_where_it_is_enabled(app):
+    on, off = workspaces_with(app.test_client(), "birthdays", settings={"days_ahead": 3})
+    near = on.post("/api/v1/customers", json={"name": "Near", "birthday": born_on(TODAY + dt.timedelta(days=2))}).json
+    on.post("/api/v1/customers", json={"name": "Far", "birthday": born_on(TODAY + dt.timedelta(days=20))})
+    upcoming = on.get("/api/v1/birthdays/upcoming")
+    assert upcoming.status_code == 200
+    assert [item["customer_id"] for item in upcoming.json["items"]] == [near["id"]]
+    assert off.get("/api/v1/birthdays/upcoming").status_code == 404
+    bad = on.put("/api/v1/modules/birthdays", json={"settings": {"days_ahead": 100, "channel": "fax"}})
+    assert bad.status_code == 422 and set(bad.json["error"]["fields"]["settings"]) == {"days_ahead", "channel"}
+
+
+def test_its_event_handler_greets_a_customer_created_on_their_birthday_and_emits_its_own_event(app):
+    on, off = workspaces_with(app.test_client(), "birthdays", settings={"channel": "wechat"})
+    customer = on.post("/api/v1/customers", json={"name": "Birthday child", "birthday": birthday_today()}).json
+    off.post("/api/v1/customers", json={"name": "Also born today", "birthday": birthday_today()})
+    with app.app_context():
+        with tenant_context(on.id):
+            greetings = list(db.session.execute(sa.select(Greeting.customer_id, Greeting.year, Greeting.channel)))
+            greeted = db.session.scalars(
+                sa.select(OutboxEvent.data).where(OutboxEvent.type == "birthdays.greeted")).all()
+        with tenant_context(off.id):
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Greeting)) == 0
+        db.session.rollback()
+    assert [(str(c), y, ch) for c, y, ch in greetings] == [(customer["id"], TODAY.year, "wechat")]
+    assert greeted == [{"customer_id": customer["id"], "year": TODAY.year, "channel": "wechat"}]
+    panel = on.get(f"/api/v1/customers/{customer['id']}/panels").json["items"]
+    assert panel == [{"module": "birthdays", "key": "birthdays", "title": "Birthday",
+                      "rows": [["Birthday", birthday_today()], ["Greeted", str(TODAY.year)]], "link": None}]
+    names = [item["name"] for item in on.get("/api/v1/event-types").json["items"]]
+    assert "birthdays.greeted" in names
+
+
+def test_its_daily_schedule_greets_once_a_year_in_enabled_workspaces_only(app):
+    client = app.test_client()
+    on, off = workspaces_with(client, "birthdays")
+    on.put("/api/v1/modules/birthdays", json={"enabled": False})
+    customer = on.post("/api/v1/customers", json={"name": "Quiet", "birthday": birthday_today()}).json
+    on.put("/api/v1/modules/birthdays", json={"enabled": True})
+    off.post("/api/v1/customers", json={"name": "Other", "birthday": birthday_today()})
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["jobs", "run-schedules", "birthdays.greet"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        with tenant_context(on.id):
+            greeted = [str(c) for c in db.session.scalars(sa.select(Greeting.customer_id))]
+        with tenant_context(off.id):
+            assert db.session.scalars(sa.select(Greeting.id)).all() == []
+        db.session.rollback()
+    assert greeted == [customer["id"]]
