@@ -17,21 +17,11 @@ import uuid
 from dataclasses import dataclass, field
 
 
-@dataclass
-class Workspace:
-    """A signed-up tenant, speaking through ``client`` with its owner's API key."""
+class Caller:
+    """Sends requests through ``self.client`` (a Flask test client) with ``self.headers`` added."""
 
     client: object
-    key: str
-    tenant: dict
-    headers: dict = field(init=False)
-
-    def __post_init__(self):
-        self.headers = {"Authorization": f"Bearer {self.key}"}
-
-    @property
-    def id(self) -> uuid.UUID:
-        return uuid.UUID(self.tenant["id"])
+    headers: dict
 
     def open(self, method: str, path: str, **kw):
         return self.client.open(path, method=method, headers={**self.headers, **kw.pop("headers", {})}, **kw)
@@ -50,6 +40,23 @@ class Workspace:
 
     def delete(self, path: str, **kw):
         return self.open("DELETE", path, **kw)
+
+
+@dataclass
+class Workspace(Caller):
+    """A signed-up tenant, speaking through ``client`` with its owner's API key."""
+
+    client: object
+    key: str
+    tenant: dict
+    headers: dict = field(init=False)
+
+    def __post_init__(self):
+        self.headers = {"Authorization": f"Bearer {self.key}"}
+
+    @property
+    def id(self) -> uuid.UUID:
+        return uuid.UUID(self.tenant["id"])
 
 
 def sign_up(client, slug: str | None = None) -> Workspace:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from flask_migrate import upgrade
 
 from saas.api.schema import Schema
 from saas.app import create_app
+from saas.testing import Caller, Workspace  # noqa: F401  Caller: for test_accounts
 from saas.core.db import db
 
 IN_CI = os.environ.get("CI") == "true"
@@ -158,46 +158,12 @@ def client(app):
     return app.test_client()
 
 
-class Caller:
-    """Sends requests through ``self.client`` with ``self.headers`` added."""
-
-    client: object
-    headers: dict
-
-    def open(self, method: str, path: str, **kw):
-        headers = {**self.headers, **kw.pop("headers", {})}
-        return self.client.open(path, method=method, headers=headers, **kw)
-
-    def get(self, path, **kw):
-        return self.open("GET", path, **kw)
-
-    def post(self, path, **kw):
-        return self.open("POST", path, **kw)
-
-    def patch(self, path, **kw):
-        return self.open("PATCH", path, **kw)
-
-    def delete(self, path, **kw):
-        return self.open("DELETE", path, **kw)
-
-
 @dataclass
-class TenantClient(Caller):
-    """A test client that speaks as one tenant's API key."""
+class TenantClient(Workspace):
+    """A workspace (saas.testing) that also knows its owner and makes customers."""
 
-    client: object
-    key: str
-    tenant: dict
-    user: dict
-    password: str
-    headers: dict = field(init=False)
-
-    def __post_init__(self):
-        self.headers = {"Authorization": f"Bearer {self.key}"}
-
-    @property
-    def id(self) -> uuid.UUID:
-        return uuid.UUID(self.tenant["id"])
+    user: dict = field(default_factory=dict)
+    password: str = ""
 
     def customer(self, **fields) -> dict:
         response = self.post("/api/v1/customers", json={"name": "客户 " + secrets.token_hex(3), **fields})
