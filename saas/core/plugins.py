@@ -72,6 +72,7 @@ class Plugins:
         self.modules: dict[str, Module] = {}
         self.refused: dict[str, str] = {}  # plugin name -> why it was left out
         self.error_counts: collections.Counter[str] = collections.Counter()
+        self._blueprint_modules: dict[str, str] | None = None  # built on first use, after loading
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -174,10 +175,10 @@ class Plugins:
         return [schedule for module in self.modules.values() for schedule in module.schedules]
 
     def module_of_blueprint(self, blueprint: str | None) -> str | None:
-        for module in self.modules.values():
-            if any(bp.name == blueprint for bp in module.blueprints):
-                return module.name
-        return None
+        """The module that serves ``blueprint``, if any (asked on every request: a dict look-up)."""
+        if self._blueprint_modules is None:
+            self._blueprint_modules = {bp.name: m.name for m in self.modules.values() for bp in m.blueprints}
+        return self._blueprint_modules.get(blueprint)
 
     def call(self, hook: str, tenant, **kwargs) -> list[tuple[str, Any]]:
         """Call tenant hook ``hook`` for the modules ``tenant`` has enabled, one at a time.
