@@ -11,7 +11,7 @@ from flask import jsonify
 
 from saas import hookimpl
 from saas.api.base import ApiBlueprint
-from saas.core.hooktypes import ModuleInfo, NavItem, Panel, Permission, ReportCard
+from saas.core.hooktypes import ExportField, ModuleInfo, NavItem, Panel, Permission, ReportCard
 from tests.conftest import make_app
 
 
@@ -83,6 +83,9 @@ def stamp_count():
     click.echo("stamps: 0")
 
 
+MERGES = []
+
+
 class Vouchers:
     """Requires stamps; its panel hook raises, to show that the others still run."""
 
@@ -93,6 +96,16 @@ class Vouchers:
     @hookimpl
     def saas_customer_panels(self, tenant, customer):
         raise RuntimeError("voucher service down")
+
+    @hookimpl
+    def saas_export_fields(self, tenant):
+        return [ExportField("vouchers", "Vouchers", lambda ids: {ids[0]: 2} if ids else {})]
+
+    @hookimpl
+    def saas_merge_customers(self, tenant, survivor_id, merged_id):
+        if survivor_id == merged_id:
+            raise ValueError("a customer cannot be merged into itself")
+        MERGES.append((tenant.id, survivor_id, merged_id))
 
 
 @pytest.fixture
@@ -289,3 +302,41 @@ def test_tenants_with_a_module_lists_only_those_that_enabled_it(plugin_app, tena
         assert [t.id for t in tenants_with("stamps")] == [tenant_a.id]
         assert tenants_with("vouchers") == []
         db.session.rollback()
+
+
+def test_saas_export_fields_come_from_the_enabled_modules_only(plugin_app, tenant_a, tenant_b):
+    from saas.core.customer_data import export_fields
+    from saas.core.db import db
+    from saas.core.tenancy import tenant_context
+
+    enable(tenant_a, "stamps")
+    enable(tenant_a, "vouchers")
+    customer = uuid.uuid4()
+    with plugin_app.app_context():
+        with tenant_context(tenant_a.id):
+            fields = export_fields()
+            assert [(module, field.key, field.label) for module, field in fields] == [("vouchers", "vouchers", "Vouchers")]
+            assert fields[0][1].values([customer]) == {customer: 2}
+        with tenant_context(tenant_b.id):
+            assert export_fields() == []
+        db.session.rollback()
+
+
+def test_saas_merge_customers_reaches_enabled_modules_and_a_failure_aborts(plugin_app, tenant_a, tenant_b):
+    from saas.core.customer_data import merge_module_data
+    from saas.core.db import db
+    from saas.core.tenancy import tenant_context
+
+    MERGES.clear()
+    enable(tenant_a, "stamps")
+    enable(tenant_a, "vouchers")
+    survivor, merged = uuid.uuid4(), uuid.uuid4()
+    with plugin_app.app_context():
+        with tenant_context(tenant_a.id):
+            merge_module_data(survivor, merged)
+            with pytest.raises(ValueError, match="into itself"):
+                merge_module_data(survivor, survivor)
+        with tenant_context(tenant_b.id):
+            merge_module_data(survivor, merged)
+        db.session.rollback()
+    assert MERGES == [(tenant_a.id, survivor, merged)]

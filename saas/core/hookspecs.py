@@ -143,3 +143,23 @@ def saas_validate_customer(tenant, customer, changes):
     the request set. Any error from any module refuses the request with 422 and those field
     errors, and nothing is written.
     """
+
+
+@hookspec
+def saas_export_fields(tenant):
+    """Return extra columns for customer exports (a list of :class:`~saas.core.hooktypes.ExportField`).
+
+    Called when a tenant exports customers (:func:`saas.core.customer_data.export_fields`): each
+    field's ``values(customer_ids)`` returns ``{customer_id: value}`` for one batch of customers;
+    customers it leaves out get an empty cell.
+    """
+
+
+@hookspec
+def saas_merge_customers(tenant, survivor_id, merged_id):
+    """Move the module's data of customer ``merged_id`` onto ``survivor_id``; return nothing.
+
+    Called in the transaction that merges two customers (:func:`saas.core.customer_data.merge_module_data`),
+    before the merged customer is removed. Unlike other tenant hooks, raising aborts the merge:
+    half-merged data would be worse than none.
+    """

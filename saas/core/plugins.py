@@ -180,11 +180,13 @@ class Plugins:
             self._blueprint_modules = {bp.name: m.name for m in self.modules.values() for bp in m.blueprints}
         return self._blueprint_modules.get(blueprint)
 
-    def call(self, hook: str, tenant, **kwargs) -> list[tuple[str, Any]]:
+    def call(self, hook: str, tenant, *, raising: bool = False, **kwargs) -> list[tuple[str, Any]]:
         """Call tenant hook ``hook`` for the modules ``tenant`` has enabled, one at a time.
 
         Returns ``[(module name, result), ...]`` for the implementations that returned; the ones
-        that raised are logged, counted and queued for the tenant's error log.
+        that raised are logged, counted and queued for the tenant's error log, and, with
+        ``raising``, the first failure is raised again after being recorded (for hooks whose
+        partial success would be worse than failing, such as merges).
         """
         enabled = enabled_modules(tenant)
         arguments = {"tenant": tenant, **kwargs}
@@ -196,16 +198,18 @@ class Plugins:
                 result = impl.function(*(arguments[name] for name in impl.argnames))
             except Exception as error:
                 self.record_error(tenant.id, impl.plugin_name, hook, error)
+                if raising:
+                    raise
                 continue
             results.append((impl.plugin_name, result))
         return results
 
-    def call_current(self, hook: str, **kwargs) -> list[tuple[str, Any]]:
+    def call_current(self, hook: str, *, raising: bool = False, **kwargs) -> list[tuple[str, Any]]:
         """:meth:`call` for the tenant bound to this context; free when no module implements it."""
         if not getattr(self.pm.hook, hook).get_hookimpls():
             return []
         tenant = db.session.get(Tenant, current_tenant_id())  # usually already in the identity map
-        return self.call(hook, tenant, **kwargs)
+        return self.call(hook, tenant, raising=raising, **kwargs)
 
     def call_module(self, module: str, hook: str, tenant, **kwargs) -> Any:
         """Call ``hook`` of one module only (enable/disable); exceptions propagate to the caller."""
