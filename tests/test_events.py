@@ -4,16 +4,21 @@ enabled modules once each, and not lost while Redis is down."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
 import sqlalchemy as sa
 from rq import Retry, SimpleWorker
+from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from saas import hookimpl
 from saas.core import jobs
@@ -25,6 +30,7 @@ from saas.core.tenancy import tenant_context
 from tests.conftest import make_app, unavailable
 
 
+ROOT = Path(__file__).resolve().parent.parent
 TICKS: list[str] = []
 
 
@@ -306,3 +312,44 @@ def test_saas_schedules_run_once_per_period_even_with_two_schedulers(rq_app):
             assert len(scheduler.enqueue_jobs()) == 2
     work(rq_app)
     assert TICKS == ["tick"]
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("moment", ["before-commit", "after-commit"])
+def test_a_worker_killed_mid_job_leaves_a_retried_job_and_a_single_effect(rq_app, sign_up, ledger, database,
+                                                                           tmp_path, moment):
+    client = rq_app.test_client()
+    tenant = sign_up()
+    tenant.client = client
+    enable_ledger(tenant)
+    work(rq_app)
+    ledger.seen.clear()
+    tenant.customer(name="interrupted")
+    event = next(e for e in events_of(rq_app, tenant) if e.type == "customer.created")
+    tag = f"ev-{event.id.hex[-12:]}"
+    sentinel = tmp_path / "stalled"
+    config = {key: rq_app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
+                                                  "MIGRATION_DATABASE_URL", "REDIS_URL")}
+    worker = subprocess.Popen([sys.executable, "tests/killable_worker.py", json.dumps(config), str(sentinel), moment],
+                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 60
+        while not sentinel.exists():
+            assert worker.poll() is None, "the worker ended before it stalled"
+            assert time.monotonic() < deadline, "the worker did not reach the handler in 60 s"
+            time.sleep(0.05)
+    finally:
+        worker.kill()  # SIGKILL: no clean-up of any kind
+        worker.wait(timeout=10)
+    assert (tag in tags_of(rq_app, tenant)) == (moment == "after-commit")
+    with rq_app.app_context():
+        queue = jobs.current_queue().queue("default")
+        started = StartedJobRegistry(queue=queue)
+        assert len(started.get_job_ids(cleanup=False)) == 1  # what rq knows: a job that never finished
+        started.cleanup(time.time() + 3600)  # rq's maintenance, once the dead worker's heartbeat expired
+        assert queue.count == 1 and FailedJobRegistry(queue=queue).count == 0
+    work(rq_app)
+    assert tags_of(rq_app, tenant).count(tag) == 1
+    assert ledger.seen == ([(tenant.id, "customer.created")] if moment == "before-commit" else [])
+    with rq_app.app_context():
+        assert queue.count == 0 and FailedJobRegistry(queue=queue).count == 0
