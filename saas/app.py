@@ -124,7 +124,7 @@ def _register_api(app: Flask) -> RetainApi:
     for module in API_MODULES:
         api.register_blueprint(module.bp)
     app.before_request(auth.authenticate_api_request)
-    app.before_request(plugin_host.refuse_disabled_module)
+    app.before_request(plugin_host.guard_module_routes)
     app.after_request(auth.commit_key_touch)
     app.teardown_request(auth.release_request_context)
     app.register_error_handler(DomainError, handle_domain_error)

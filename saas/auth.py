@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, g, request, session
+from flask import current_app, g, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
@@ -87,12 +87,28 @@ def authenticate_api_request():
             www_authenticate=_bearer_challenge(),
         )
     needed = getattr(view, "_required_scope", None) or (Scope.read if request.method in SAFE_METHODS else Scope.write)
-    g.principal = principal
-    g.tenant_token = bind_tenant(principal.tenant.id)
-    g.actor_token = set_actor(principal.actor)
+    _bind(principal)
     if needed not in principal.scopes:
         raise Forbidden(f"This needs the '{needed.value}' permission.")
     return None
+
+
+def authenticate_page():
+    """For a module's pages (outside ``/api/``): the signed-in user in their chosen workspace.
+
+    Anyone else is sent to the sign-in page, which brings them back here afterwards.
+    """
+    principal = _from_session()
+    if principal is None:
+        return redirect(url_for("web.login", next=request.full_path if request.query_string else request.path))
+    _bind(principal)
+    return None
+
+
+def _bind(principal: Principal) -> None:
+    g.principal = principal
+    g.tenant_token = bind_tenant(principal.tenant.id)
+    g.actor_token = set_actor(principal.actor)
 
 
 def release_request_context(exc=None) -> None:
@@ -159,6 +175,14 @@ def commit_key_touch(response):
 
 
 def _from_session() -> Principal | None:
+    principal = session_principal()
+    if principal is not None and request.method not in SAFE_METHODS:
+        csrf.protect()  # a cookie-authenticated write must carry the CSRF token
+    return principal
+
+
+def session_principal() -> Principal | None:
+    """The signed-in user in the workspace chosen in their session, if they still belong to it."""
     if not current_user.is_authenticated or "tenant_id" not in session:
         return None
     try:
@@ -174,7 +198,5 @@ def _from_session() -> Principal | None:
         )
     if membership is None:
         return None
-    if request.method not in SAFE_METHODS:
-        csrf.protect()  # a cookie-authenticated write must carry the CSRF token
     return Principal(tenant=tenant, scopes=membership.scopes, user=current_user._get_current_object(),
                      membership=membership)

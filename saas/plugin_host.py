@@ -12,6 +12,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from werkzeug.exceptions import NotFound
 
 import saas
+from saas import auth
 from saas.core import jobs
 from saas.core.modules import enabled_modules
 from saas.core.plugins import EXTENSION, Plugins, installed, save_unsaved_errors
@@ -46,14 +47,20 @@ def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = No
     return host
 
 
-def refuse_disabled_module() -> None:
-    """``before_request`` (after authentication): a module's routes are 404 where it is off."""
+def guard_module_routes():
+    """``before_request`` (after API authentication): a module's pages need a signed-in user (the
+    API's routes are authenticated already), and all its routes are 404 where it is off."""
     module = installed().module_of_blueprint(request.blueprint)
     if module is None:
-        return
+        return None
+    if "principal" not in g and not request.path.startswith("/api/"):
+        sign_in = auth.authenticate_page()
+        if sign_in is not None:
+            return sign_in
     principal = g.get("principal")
     if principal is None or module not in enabled_modules(principal.tenant):
         raise NotFound(f"There is no '{module}' module in this workspace.")
+    return None
 
 
 def finish_request(exc=None) -> None:

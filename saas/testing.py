@@ -6,15 +6,19 @@
         on, off = workspaces_with(app.test_client(), "birthdays", settings={"days_ahead": 3})
         assert on.get("/api/v1/birthdays/upcoming").status_code == 200
         assert off.get("/api/v1/birthdays/upcoming").status_code == 404
+        assert on.signed_in().get("/birthdays/").status_code == 200  # a page: needs a session
 
 The application must have its database migrated (``flask_migrate.upgrade(revision="heads")``).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 class Caller:
@@ -49,6 +53,8 @@ class Workspace(Caller):
     client: object
     key: str
     tenant: dict
+    user: dict = field(default_factory=dict)
+    password: str = ""
     headers: dict = field(init=False)
 
     def __post_init__(self):
@@ -58,16 +64,28 @@ class Workspace(Caller):
     def id(self) -> uuid.UUID:
         return uuid.UUID(self.tenant["id"])
 
+    def signed_in(self):
+        """A new test client of the same app, signed in as the owner through the login form
+        (session cookie and all): for a module's pages, which an API key does not open."""
+        browser = self.client.application.test_client()
+        form = browser.get("/login").get_data(as_text=True)
+        token = CSRF_INPUT.search(form)
+        data = {"email": self.user["email"], "password": self.password, "csrf_token": token and token.group(1)}
+        response = browser.post("/login", data=data)
+        assert response.status_code == 302, f"signing in failed with {response.status_code}"
+        return browser
+
 
 def sign_up(client, slug: str | None = None) -> Workspace:
     """Sign a company up through the public API."""
     slug = slug or f"test-{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(18)
     response = client.post("/api/v1/tenants", json={
         "company_name": f"Company {slug}", "slug": slug, "admin_email": f"owner@{slug}.example",
-        "admin_password": secrets.token_urlsafe(18)})
+        "admin_password": password})
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    return Workspace(client, body["api_key"], body["tenant"])
+    return Workspace(client, body["api_key"], body["tenant"], body["user"], password)
 
 
 def workspaces_with(client, module: str, settings: dict | None = None) -> tuple[Workspace, Workspace]:

@@ -160,10 +160,7 @@ def client(app):
 
 @dataclass
 class TenantClient(Workspace):
-    """A workspace (saas.testing) that also knows its owner and makes customers."""
-
-    user: dict = field(default_factory=dict)
-    password: str = ""
+    """A workspace (saas.testing) that also makes customers."""
 
     def customer(self, **fields) -> dict:
         response = self.post("/api/v1/customers", json={"name": "客户 " + secrets.token_hex(3), **fields})

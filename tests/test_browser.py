@@ -9,6 +9,7 @@ login page there.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import threading
@@ -184,4 +185,33 @@ def test_the_landing_page_leads_an_anonymous_visitor_to_the_sign_in_form(page, l
     page.goto("/")  # the header's link goes to the same form
     page.get_by_role("banner").get_by_role("link", name="Sign in").click()
     expect(page).to_have_url(url(live_server, "/login"))
+    assert problems == []
+
+
+def test_a_module_page_is_reached_from_the_header_menu_of_a_workspace_that_enabled_it(page, live_server, sign_up,
+                                                                                       problems):
+    company, other = sign_up(), sign_up()
+    assert company.put("/api/v1/modules/birthdays", json={"enabled": True}).status_code == 200
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    company.customer(name="Zhou Min", birthday=tomorrow.replace(year=1984).isoformat())
+
+    page.goto("/birthdays/")  # not signed in yet: the sign-in form first, then back here
+    expect(page).to_have_url(url(live_server, "/login"))
+    page.get_by_label("E-mail").fill(company.user["email"])
+    page.get_by_label("Password").fill(company.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(url(live_server, "/birthdays/"))
+    expect(page.get_by_role("cell", name="Zhou Min")).to_be_visible()
+
+    page.goto("/")
+    page.get_by_role("navigation", name="Modules").get_by_role("link", name="Birthdays").click()
+    expect(page).to_have_url(url(live_server, "/birthdays/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upcoming birthdays")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(url(live_server, "/login"))
+
+    sign_in(page, other.user["email"], other.password)
+    expect(page.locator(".workspace")).to_have_text(other.tenant["name"])
+    expect(page.get_by_role("navigation", name="Modules")).to_have_count(0)
+    assert page.goto("/birthdays/").status == 404
     assert problems == []

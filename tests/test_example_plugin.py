@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from saas.core.db import db
 from saas.core.events import OutboxEvent
 from saas.core.tenancy import tenant_context
-from saas.testing import workspaces_with
+from saas.testing import CSRF_INPUT, workspaces_with
 
 try:
     from retain_birthdays.models import Greeting
@@ -108,3 +108,32 @@ def test_its_daily_schedule_greets_once_a_year_in_enabled_workspaces_only(app):
             assert db.session.scalars(sa.select(Greeting.id)).all() == []
         db.session.rollback()
     assert greeted == [customer["id"]]
+
+
+def test_its_page_renders_its_template_for_a_signed_in_user_whose_workspace_enabled_it(app):
+    on, off = workspaces_with(app.test_client(), "birthdays", settings={"days_ahead": 3})
+    on.post("/api/v1/customers", json={"name": "Near", "birthday": born_on(TODAY + dt.timedelta(days=1))})
+    on.post("/api/v1/customers", json={"name": "Far", "birthday": born_on(TODAY + dt.timedelta(days=30))})
+    page = on.signed_in().get("/birthdays/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<h1>Upcoming birthdays</h1>" in html
+    assert "Near" in html and "Far" not in html and "greetings go out by sms" in html
+    assert 'href="/birthdays/">Birthdays</a>' in html  # its navigation item, in the header
+    assert 'href="/birthdays/">Birthdays</a>' in on.signed_in().get("/").get_data(as_text=True)
+    other = off.signed_in()
+    assert other.get("/birthdays/").status_code == 404
+    assert "/birthdays/" not in other.get("/").get_data(as_text=True)
+
+
+def test_its_page_sends_an_anonymous_visitor_to_sign_in_and_back(app):
+    on, _ = workspaces_with(app.test_client(), "birthdays")
+    anonymous = app.test_client()
+    response = anonymous.get("/birthdays/?x=1")
+    assert response.status_code == 302 and response.location == "/login?next=/birthdays/?x%3D1"
+    token = CSRF_INPUT.search(anonymous.get(response.location).get_data(as_text=True)).group(1)
+    signed = anonymous.post(response.location, data={"email": on.user["email"], "password": on.password,
+                                                     "csrf_token": token})
+    assert signed.status_code == 302 and signed.location == "/birthdays/?x=1"
+    assert anonymous.get("/birthdays/").status_code == 200
+    # the API key does not open pages: they belong to people signed in
+    assert on.get("/birthdays/").status_code == 302

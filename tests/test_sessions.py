@@ -105,6 +105,22 @@ def test_the_right_password_redirects_to_the_landing_page_naming_the_workspace(c
     assert re.search(r'class="workspace">Company tenant-a<', landing.get_data(as_text=True))
 
 
+@pytest.mark.parametrize("target, lands_on", [
+    ("/birthdays/?x=1", "/birthdays/?x=1"),
+    ("https://evil.example/", "/"),
+    ("//evil.example/", "/"),
+    ("/\\evil.example/", "/"),
+    ("javascript:alert(1)", "/"),
+    ("", "/"),
+])
+def test_signing_in_returns_to_the_page_asked_for_but_never_to_another_site(client, tenant_a, target, lands_on):
+    browser = client.application.test_client()
+    token = csrf_token_on(browser)
+    response = browser.post("/login", query_string={"next": target},
+                            data={"email": tenant_a.user["email"], "password": tenant_a.password, "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == lands_on
+
+
 def test_the_email_s_domain_may_be_typed_in_any_case(client, tenant_a):
     browser = client.application.test_client()
 

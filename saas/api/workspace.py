@@ -9,6 +9,7 @@ from marshmallow import fields as f
 from saas.api.base import ApiBlueprint
 from saas.api.schema import Schema
 from saas.auth import current_principal
+from saas.core import navigation as menus
 from saas.core.plugins import installed
 
 bp = ApiBlueprint("workspace", __name__, url_prefix="/api/v1", description="Navigation and report cards")
@@ -58,8 +59,7 @@ def _items(found) -> list[dict]:
 def navigation():
     """Menu entries the enabled modules add for the caller's role, in menu order."""
     principal = current_principal()
-    items = _items(installed().call("saas_navigation", principal.tenant, role=principal.role))
-    return {"items": sorted(items, key=lambda item: (item["order"], item["label"]))}
+    return {"items": menus.navigation(principal.tenant, principal.role)}
 
 
 @bp.route("/reports/cards", methods=["GET"])

@@ -1,15 +1,21 @@
-"""The server-rendered pages: the landing page and signing in and out (the full UI comes later)."""
+"""The server-rendered pages: the landing page, signing in and out, and the header's menu of module
+pages (the full UI comes later)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
+from saas.auth import session_principal
 from saas.core.db import db
+from saas.core.navigation import navigation
 from saas.core.passwords import hash_password, needs_rehash, verify_nothing, verify_password
+from saas.core.tenancy import tenant_context
 from saas.extensions import csrf, limiter
 from tenants import accounts
 
@@ -33,6 +39,26 @@ def _protect_forms():
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.app_context_processor
+def workspace_menu() -> dict:
+    """The header's menu on every page: the pages of the modules the workspace has enabled."""
+    principal = g.get("principal") or (session_principal() if current_user.is_authenticated else None)
+    if principal is None:
+        return {"menu": []}
+    if "tenant_token" in g:
+        return {"menu": navigation(principal.tenant, principal.role)}
+    with tenant_context(principal.tenant.id):
+        return {"menu": navigation(principal.tenant, principal.role)}
+
+
+def _local_target(target: str | None) -> str | None:
+    """``target`` if it is a path on this site (``/...``), so ``?next=`` cannot send anyone away."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 @bp.route("/")
@@ -61,7 +87,7 @@ def login():
             login_user(user)
             workspaces = accounts.memberships_of(user)
             session["tenant_id"] = str(workspaces[0][1].id) if workspaces else None
-            return redirect(url_for("web.landing"))
+            return redirect(_local_target(request.args.get("next")) or url_for("web.landing"))
         flash("Wrong e-mail or password.", "error")
         return render_template("login.html", form=form), 401
     return render_template("login.html", form=form), 400 if form.errors else 200

@@ -8,6 +8,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import marshmallow as ma
+from flask import Blueprint, render_template
 from marshmallow import fields as f
 
 from saas import hookimpl
@@ -16,7 +17,7 @@ from saas.api.schema import Schema
 from saas.auth import current_principal
 from saas.core.customers import Customer
 from saas.core.db import db
-from saas.core.hooktypes import EventType, ModuleInfo, Panel, Schedule
+from saas.core.hooktypes import EventType, ModuleInfo, NavItem, Panel, Schedule
 from saas.core.modules import states, tenants_with
 from saas.core.tenancy import tenant_context
 from retain_birthdays import greetings
@@ -58,6 +59,18 @@ def upcoming():
     return {"items": [{"customer_id": c.id, "name": c.name, "birthday": day} for c, day in found]}
 
 
+pages = Blueprint("birthdays_pages", __name__, url_prefix="/birthdays", template_folder="templates")
+
+
+@pages.route("/")
+def upcoming_page():
+    """The same list as a page of the web UI (a plain Flask blueprint with its own template)."""
+    tenant = current_principal().tenant
+    settings = settings_of(tenant)
+    found = greetings.upcoming(settings["days_ahead"], dt.date.today())
+    return render_template("birthdays/upcoming.html", upcoming=found, **settings)
+
+
 def greet_today() -> None:
     """Daily: greet every customer whose birthday is today, in every tenant with the module on."""
     today = dt.date.today()
@@ -80,7 +93,12 @@ def saas_module():
 
 @hookimpl
 def saas_blueprints():
-    return [bp]
+    return [bp, pages]
+
+
+@hookimpl
+def saas_navigation(tenant, role):
+    return [NavItem("upcoming", "Birthdays", "/birthdays/", order=50)]
 
 
 @hookimpl
