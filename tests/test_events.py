@@ -134,6 +134,24 @@ def test_saas_handle_event_reaches_only_tenants_that_enabled_the_module(plugin_a
     assert tags_of(plugin_app, tenant_b) == []
 
 
+@pytest.mark.redis
+def test_a_handler_job_queued_before_the_module_was_disabled_does_not_run_it(rq_app, rq_tenant, ledger):
+    work(rq_app)
+    rq_tenant.customer(name="queued while on")
+    with rq_app.app_context():  # the fan-out ran while the module was on: a handler job waits
+        queue = jobs.current_queue().queue("default")
+        deliver = queue.jobs[0]
+        assert deliver.func_name == "saas.core.jobs.deliver_event"
+        queue.remove(deliver)
+        deliver.perform()
+        assert [j.args[2] for j in queue.jobs if j.func_name == "saas.core.jobs.handle_event"] == ["ledger"]
+    assert rq_tenant.put("/api/v1/modules/ledger", json={"enabled": False}).status_code == 200
+    before = tags_of(rq_app, rq_tenant)
+    ledger.seen.clear()
+    work(rq_app)
+    assert ledger.seen == [] and tags_of(rq_app, rq_tenant) == before
+
+
 def test_saas_event_types_join_the_catalogue(tenant_a):
     names = [item["name"] for item in tenant_a.get("/api/v1/event-types").json["items"]]
     assert names[:3] == ["customer.created", "customer.updated", "customer.deleted"]
@@ -222,6 +240,15 @@ def rq_app(app, database, ledger, redis_server):
     return make_app(database, plugins=[("ledger", ledger)], REDIS_URL=redis_server.url)
 
 
+@pytest.fixture
+def rq_tenant(rq_app, sign_up):
+    """A workspace speaking to ``rq_app`` with the ledger enabled (its event not yet handled)."""
+    tenant = sign_up()
+    tenant.client = rq_app.test_client()
+    enable_ledger(tenant)
+    return tenant
+
+
 def work(app) -> None:
     """Run an rq worker in this process until the queues are empty."""
     with app.app_context():
@@ -230,51 +257,39 @@ def work(app) -> None:
 
 
 @pytest.mark.redis
-def test_on_rq_events_are_delivered_by_workers(rq_app, sign_up, ledger):
-    client = rq_app.test_client()
-    tenant = sign_up()
-    tenant.client = client
-    enable_ledger(tenant)
-    tenant.customer(name="queued")
+def test_on_rq_events_are_delivered_by_workers(rq_app, rq_tenant, ledger):
+    rq_tenant.customer(name="queued")
     assert ledger.seen == []  # nothing runs until a worker does
     work(rq_app)
-    assert ledger.seen == [(tenant.id, "module.enabled"), (tenant.id, "customer.created")]
-    assert all(e.delivered_at is not None for e in events_of(rq_app, tenant))
+    assert ledger.seen == [(rq_tenant.id, "module.enabled"), (rq_tenant.id, "customer.created")]
+    assert all(e.delivered_at is not None for e in events_of(rq_app, rq_tenant))
 
 
 @pytest.mark.redis
-def test_with_redis_stopped_the_api_answers_and_no_event_is_lost(rq_app, sign_up, ledger, redis_server):
-    client = rq_app.test_client()
-    tenant = sign_up()
-    tenant.client = client
-    enable_ledger(tenant)
+def test_with_redis_stopped_the_api_answers_and_no_event_is_lost(rq_app, rq_tenant, ledger, redis_server):
     work(rq_app)
     redis_server.stop()
-    made = [tenant.customer(name=f"during the outage {n}") for n in range(3)]
+    made = [rq_tenant.customer(name=f"during the outage {n}") for n in range(3)]
     assert len(made) == 3  # every request answered 201
-    pending = [e for e in events_of(rq_app, tenant) if e.delivered_at is None]
+    pending = [e for e in events_of(rq_app, rq_tenant) if e.delivered_at is None]
     assert [e.type for e in pending] == ["customer.created"] * 3
     redis_server.start()  # empty: what was queued before the outage is gone too
     with rq_app.app_context():
         assert jobs.sweep_events(0) == 3
     work(rq_app)
-    assert [t for t in ledger.seen if t[1] == "customer.created"] == [(tenant.id, "customer.created")] * 3
-    assert all(e.delivered_at is not None for e in events_of(rq_app, tenant))
+    assert [t for t in ledger.seen if t[1] == "customer.created"] == [(rq_tenant.id, "customer.created")] * 3
+    assert all(e.delivered_at is not None for e in events_of(rq_app, rq_tenant))
     with rq_app.app_context():
         assert jobs.sweep_events(0) == 0
 
 
 @pytest.mark.redis
-def test_on_rq_a_failing_handler_is_retried_then_kept_as_failed_and_can_be_requeued(rq_app, sign_up, ledger,
+def test_on_rq_a_failing_handler_is_retried_then_kept_as_failed_and_can_be_requeued(rq_app, rq_tenant, ledger,
                                                                                       monkeypatch):
     monkeypatch.setattr(jobs, "RETRY", Retry(max=1, interval=0))  # one immediate retry, no waiting
-    client = rq_app.test_client()
-    tenant = sign_up()
-    tenant.client = client
-    enable_ledger(tenant)
     work(rq_app)
     ledger.fail = True
-    tenant.customer(name="unlucky")
+    rq_tenant.customer(name="unlucky")
     work(rq_app)  # the handler fails, is retried once, fails again
     runner = rq_app.test_cli_runner()
     listed = runner.invoke(args=["jobs", "failed"])
@@ -285,7 +300,7 @@ def test_on_rq_a_failing_handler_is_retried_then_kept_as_failed_and_can_be_reque
     requeued = runner.invoke(args=["jobs", "requeue", "--all"])
     assert requeued.output.strip() == "1 job(s) re-queued"
     work(rq_app)
-    assert ledger.seen.count((tenant.id, "customer.created")) == 1
+    assert ledger.seen.count((rq_tenant.id, "customer.created")) == 1
     assert runner.invoke(args=["jobs", "failed"]).output == ""
 
 
@@ -316,16 +331,12 @@ def test_saas_schedules_run_once_per_period_even_with_two_schedulers(rq_app):
 
 @pytest.mark.redis
 @pytest.mark.parametrize("moment", ["before-commit", "after-commit"])
-def test_a_worker_killed_mid_job_leaves_a_retried_job_and_a_single_effect(rq_app, sign_up, ledger, database,
+def test_a_worker_killed_mid_job_leaves_a_retried_job_and_a_single_effect(rq_app, rq_tenant, ledger, database,
                                                                            tmp_path, moment):
-    client = rq_app.test_client()
-    tenant = sign_up()
-    tenant.client = client
-    enable_ledger(tenant)
     work(rq_app)
     ledger.seen.clear()
-    tenant.customer(name="interrupted")
-    event = next(e for e in events_of(rq_app, tenant) if e.type == "customer.created")
+    rq_tenant.customer(name="interrupted")
+    event = next(e for e in events_of(rq_app, rq_tenant) if e.type == "customer.created")
     tag = f"ev-{event.id.hex[-12:]}"
     sentinel = tmp_path / "stalled"
     config = {key: rq_app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
@@ -341,7 +352,7 @@ def test_a_worker_killed_mid_job_leaves_a_retried_job_and_a_single_effect(rq_app
     finally:
         worker.kill()  # SIGKILL: no clean-up of any kind
         worker.wait(timeout=10)
-    assert (tag in tags_of(rq_app, tenant)) == (moment == "after-commit")
+    assert (tag in tags_of(rq_app, rq_tenant)) == (moment == "after-commit")
     with rq_app.app_context():
         queue = jobs.current_queue().queue("default")
         started = StartedJobRegistry(queue=queue)
@@ -349,7 +360,7 @@ def test_a_worker_killed_mid_job_leaves_a_retried_job_and_a_single_effect(rq_app
         started.cleanup(time.time() + 3600)  # rq's maintenance, once the dead worker's heartbeat expired
         assert queue.count == 1 and FailedJobRegistry(queue=queue).count == 0
     work(rq_app)
-    assert tags_of(rq_app, tenant).count(tag) == 1
-    assert ledger.seen == ([(tenant.id, "customer.created")] if moment == "before-commit" else [])
+    assert tags_of(rq_app, rq_tenant).count(tag) == 1
+    assert ledger.seen == ([(rq_tenant.id, "customer.created")] if moment == "before-commit" else [])
     with rq_app.app_context():
         assert queue.count == 0 and FailedJobRegistry(queue=queue).count == 0

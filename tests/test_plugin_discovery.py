@@ -3,10 +3,13 @@ application starts anyway."""
 
 from __future__ import annotations
 
+import configparser
 import importlib
+import importlib.metadata
 import logging
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +116,17 @@ def test_the_application_starts_without_the_plugins_it_left_out(installed_plugin
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 40})
     assert set(app.extensions["saas.plugins"].modules) == {"good"}
     assert app.test_client().get("/api/v1/openapi.json").status_code == 200
+
+
+def test_every_built_in_plugin_is_registered_in_setup_cfg_like_a_third_party_one():
+    """The packages under plugins/ reach the app only through their ``saas.plugins`` entry point."""
+    root = Path(__file__).resolve().parent.parent
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    declared = [line.split("=", 1) for line in config["options.entry_points"]["saas.plugins"].splitlines() if line]
+    registered = {name.strip(): target.strip() for name, target in declared}
+    packages = {path.name for path in (root / "plugins").iterdir() if (path / "__init__.py").exists()}
+    assert {target.split(".")[1] for target in registered.values()} == packages
+    assert all(target.startswith("plugins.") and ":" not in target for target in registered.values())
+    installed = {ep.name: ep.value for ep in importlib.metadata.entry_points(group="saas.plugins")}
+    assert registered.items() <= installed.items(), "setup.cfg changed: pip install -e . again"
