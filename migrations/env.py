@@ -4,6 +4,7 @@ Migrations connect with ``MIGRATION_DATABASE_URL`` when set (the role that owns 
 otherwise with the application's own URL.
 """
 
+import contextlib
 import logging
 from logging.config import fileConfig
 
@@ -41,10 +42,32 @@ def run_migrations_online():
     args.setdefault("process_revision_directives", _skip_empty_autogenerate)
     engine = _engine()
     with engine.connect() as connection:
-        args.setdefault("render_as_batch", connection.dialect.name == "sqlite")
+        sqlite = connection.dialect.name == "sqlite"
+        args.setdefault("render_as_batch", sqlite)
         context.configure(connection=connection, target_metadata=target_metadata, **args)
-        with context.begin_transaction():
-            context.run_migrations()
+        if sqlite:
+            with _sqlite_foreign_keys_deferred(connection):
+                with context.begin_transaction():
+                    context.run_migrations()
+        else:
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextlib.contextmanager
+def _sqlite_foreign_keys_deferred(connection):
+    """SQLite alters a table by copying it and dropping the original, which foreign keys from
+    other tables forbid; so they are off while migrating (a pragma that only works outside a
+    transaction) and checked once it is done."""
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -29,6 +29,8 @@ BODIES = {
     ("patch", "/api/v1/tags/{tag_id}"): {"name": "taken over"},
     ("patch", "/api/v1/custom-fields/{field_id}"): {"label": "taken over"},
     ("patch", "/api/v1/members/{member_id}"): {"team": "taken over"},
+    # the attacker tries to merge a customer of its own into the victim's
+    ("post", "/api/v1/customers/{customer_id}/merge"): lambda attacker: {"merged_id": attacker.customer()["id"]},
 }
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -69,6 +71,10 @@ def act(tenant, objects, action, n):
     elif action == "api_key":
         made = tenant.post("/api/v1/api-keys", json={"name": f"k{n}", "scopes": ["read"]}).json
         mine["api_keys"].append(made["id"])
+    elif action == "merge" and len(live) > 1:
+        response = tenant.post(f"/api/v1/customers/{live[0]}/merge", json={"merged_id": live[1]})
+        assert response.status_code == 200, response.json
+        mine["deleted"].append(live[1])
     elif action == "delete_customer":
         assert tenant.delete(f"/api/v1/customers/{live[0]}").status_code == 204
         mine["deleted"].append(live[0])
@@ -96,7 +102,7 @@ def snapshot(tenant) -> dict:
 
 
 ACTIONS = st.sampled_from(["customer", "purchase", "interaction", "custom_field", "member", "api_key",
-                           "delete_customer"])
+                           "delete_customer", "merge"])
 
 
 def test_every_path_parameter_is_covered(client, app):
@@ -128,6 +134,7 @@ def test_no_tenant_reaches_another_tenants_objects_through_any_route(client, sig
             for object_id in objects[victim.tenant["slug"]][kind][:2]:
                 url = path.replace("{" + parameters[0] + "}", object_id)
                 body = BODIES.get((method, path), None)
+                body = body(attacker) if callable(body) else body
                 response = attacker.open(method.upper(), url, **({"json": body} if body is not None else {}))
                 assert response.status_code == 404, f"{method.upper()} {path} as another tenant: {response.status_code}"
         for customer_id in objects[victim.tenant["slug"]]["customers"][:1]:

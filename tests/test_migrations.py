@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
 
 from saas.core.db import db
+from saas.testing import sign_up
+from tests.conftest import Database, make_app
 
 
 def test_models_and_migrations_agree(app):
@@ -32,3 +36,24 @@ def test_every_tenant_table_keys_on_tenant_first(app):
         for index in table.indexes:
             if index.unique:
                 assert [c.name for c in index.columns][0] in {"tenant_id", "prefix"}, (table.name, index.name)
+
+
+@pytest.mark.sqlite
+def test_a_populated_sqlite_database_is_migrated_down_and_up_with_its_rows(database, tmp_path):
+    """SQLite alters a table by copying it: foreign keys pointing at it must not stop that."""
+    app = make_app(Database("sqlite", f"sqlite:///{tmp_path / 'old.db'}"))
+    with app.app_context():
+        upgrade(revision="heads")
+    tenant = sign_up(app.test_client())
+    customer = tenant.post("/api/v1/customers", json={"name": "Kept"}).get_json()
+    purchase = tenant.post("/api/v1/purchases", json={"customer_id": customer["id"], "product": "Tea",
+                                                      "amount": "10.00", "purchased_at": "2026-01-01T00:00:00Z"})
+    assert purchase.status_code == 201
+    with app.app_context():
+        downgrade(revision="0003_events")
+        upgrade(revision="heads")
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert tenant.get(f"/api/v1/customers/{customer['id']}").get_json()["name"] == "Kept"
+    assert tenant.get(f"/api/v1/purchases/{purchase.get_json()['id']}").status_code == 200

@@ -84,6 +84,7 @@ def stamp_count():
 
 
 MERGES = []
+OPEN_VOUCHERS = set()  # customer ids whose vouchers cannot be moved: merging them fails
 
 
 class Vouchers:
@@ -103,9 +104,9 @@ class Vouchers:
 
     @hookimpl
     def saas_merge_customers(self, tenant, survivor_id, merged_id):
-        if survivor_id == merged_id:
-            raise ValueError("a customer cannot be merged into itself")
-        MERGES.append((tenant.id, survivor_id, merged_id))
+        if str(merged_id) in OPEN_VOUCHERS:
+            raise ValueError("a voucher of that customer is being redeemed")
+        MERGES.append((tenant.id, str(survivor_id), str(merged_id)))
 
 
 @pytest.fixture
@@ -323,20 +324,18 @@ def test_saas_export_fields_come_from_the_enabled_modules_only(plugin_app, tenan
 
 
 def test_saas_merge_customers_reaches_enabled_modules_and_a_failure_aborts(plugin_app, tenant_a, tenant_b):
-    from saas.core.customer_data import merge_module_data
-    from saas.core.db import db
-    from saas.core.tenancy import tenant_context
-
     MERGES.clear()
     enable(tenant_a, "stamps")
     enable(tenant_a, "vouchers")
-    survivor, merged = uuid.uuid4(), uuid.uuid4()
-    with plugin_app.app_context():
-        with tenant_context(tenant_a.id):
-            merge_module_data(survivor, merged)
-            with pytest.raises(ValueError, match="into itself"):
-                merge_module_data(survivor, survivor)
-        with tenant_context(tenant_b.id):
-            merge_module_data(survivor, merged)
-        db.session.rollback()
-    assert MERGES == [(tenant_a.id, survivor, merged)]
+    kept, duplicate, blocked = (tenant_a.customer(email=f"c{n}@a.example")["id"] for n in range(3))
+    assert tenant_a.post(f"/api/v1/customers/{kept}/merge", json={"merged_id": duplicate}).status_code == 200
+    b_kept, b_duplicate = (tenant_b.customer()["id"] for _ in range(2))
+    assert tenant_b.post(f"/api/v1/customers/{b_kept}/merge", json={"merged_id": b_duplicate}).status_code == 200
+    assert MERGES == [(tenant_a.id, kept, duplicate)]  # tenant B has not enabled vouchers
+
+    OPEN_VOUCHERS.add(blocked)
+    refused = tenant_a.post(f"/api/v1/customers/{kept}/merge", json={"merged_id": blocked})
+    assert refused.status_code == 409 and "nothing was merged" in refused.json["error"]["message"]
+    assert tenant_a.get(f"/api/v1/customers/{blocked}").status_code == 200  # still there, untouched
+    errors = tenant_a.get("/api/v1/modules/errors").json["items"]
+    assert [(e["module"], e["hook"]) for e in errors] == [("vouchers", "saas_merge_customers")]

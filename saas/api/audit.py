@@ -22,7 +22,7 @@ class AuditEntrySchema(Schema):
     created_at = f.AwareDateTime()
     actor_type = f.String(metadata={"enum": ["user", "api_key", "system"]})
     actor_id = f.String(allow_none=True)
-    action = f.String(metadata={"enum": ["create", "update", "delete", "restore"]})
+    action = f.String(metadata={"enum": ["create", "update", "delete", "restore", "merge"]})
     object_type = f.String()
     object_id = f.String()
     changes = f.Dict(metadata={"description": "field: [old, new]"})

@@ -19,6 +19,7 @@ from saas.core.customers import Channel, CustomerKind
 from saas.core.db import db
 from saas.core.plugins import installed
 from saas.core.services import customers as service
+from saas.core.services import merges
 
 bp = ApiBlueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customer records")
 
@@ -57,6 +58,8 @@ class CustomerSchema(Schema):
     created_at = f.AwareDateTime(dump_only=True)
     updated_at = f.AwareDateTime(dump_only=True)
     deleted_at = f.AwareDateTime(dump_only=True)
+    merged_into_id = f.UUID(dump_only=True, metadata={"description": "On a merged customer's tombstone: the "
+                                                                     "customer it was merged into"})
 
     def dump_tags(self, customer):
         """A customer instance, or a row of a list (a dict with ``tag_names``)."""
@@ -183,5 +186,30 @@ def delete_customer(customer_id):
 def restore_customer(customer_id):
     """Restore a soft-deleted customer."""
     customer = service.restore(service.get(customer_id, include_deleted=True))
+    db.session.commit()
+    return customer
+
+
+class MergeSchema(Schema):
+    merged_id = f.UUID(required=True, metadata={"description": "The duplicate, which becomes a tombstone"})
+    version = f.Integer(metadata={"description": "The survivor's version you read; a stale one answers 409"})
+
+
+@bp.route("/<uuid:customer_id>/merge", methods=["POST"])
+@bp.idempotent
+@bp.arguments(MergeSchema)
+@bp.response(200, CustomerSchema)
+@bp.errors(400, 404, 409, 422)
+def merge_customer(data, customer_id):
+    """Merge a duplicate into this customer.
+
+    This customer keeps its values and gains the duplicate's: empty fields filled, tags, social
+    accounts, preferences and custom fields added, purchases and interactions moved, and each
+    enabled module's data moved. The duplicate stays as a deleted tombstone whose
+    ``merged_into_id`` points here. Emits ``customer.merged``. Send the ``version`` you read (or
+    ``If-Match``) to be sure you merge into what you saw.
+    """
+    expected = data.get("version")
+    customer = merges.merge(customer_id, data["merged_id"], expected_version=_if_match() if expected is None else expected)
     db.session.commit()
     return customer

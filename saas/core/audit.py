@@ -119,6 +119,8 @@ def _changes(obj, action: str) -> dict:
 
 
 def _action(default: str, changes: dict) -> str:
+    if default == "update" and changes.get("merged_into_id", [None, None])[1] is not None:
+        return "merge"
     if default == "update" and "deleted_at" in changes:
         return "restore" if changes["deleted_at"][1] is None else "delete"
     return default

@@ -65,6 +65,7 @@ class Customer(TenantScoped, Timestamped, db.Model):
     __audit_relationships__ = {"tags": "name"}
     __table_args__ = (
         tenant_fk(["owner_id"], "memberships.user_id"),
+        tenant_fk(["merged_into_id"], "customers"),
         sa.Index("ix_customers_tenant_created", "tenant_id", "created_at", "id"),
         sa.Index("ix_customers_tenant_name", "tenant_id", "name", "id"),
         sa.Index("ix_customers_tenant_email", "tenant_id", "email"),
@@ -93,6 +94,7 @@ class Customer(TenantScoped, Timestamped, db.Model):
     custom_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)  # set on a merged customer's tombstone
 
     tags: Mapped[list[Tag]] = relationship(
         secondary="customer_tags", order_by=Tag.name

@@ -33,7 +33,8 @@ CORE_EVENT_TYPES = (
     EventType("customer.updated", "A customer's fields changed", {"customer_id": "…", "fields": ["email"]}),
     EventType("customer.deleted", "A customer was deleted (soft: it can be restored)", {"customer_id": "…"}),
     EventType("customer.restored", "A deleted customer was restored", {"customer_id": "…"}),
-    EventType("customer.merged", "Two customers were merged into one", {"customer_id": "…", "merged_id": "…"}),
+    EventType("customer.merged", "Two customers were merged into one: customer_id survives, merged_id is now a "
+              "tombstone", {"customer_id": "…", "merged_id": "…", "purchases": 2, "interactions": 5}),
     EventType("purchase.recorded", "A purchase was recorded",
               {"purchase_id": "…", "customer_id": "…", "amount": "99.00", "currency": "CNY"}),
     EventType("purchase.refunded", "A purchase was refunded, in part or in full",

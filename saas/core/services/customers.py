@@ -73,11 +73,7 @@ def create(data: dict) -> Customer:
 
 def update(customer: Customer, data: dict, *, expected_version: int | None = None) -> Customer:
     """Apply a partial update; a stale ``expected_version`` raises :class:`Conflict`."""
-    if expected_version is not None and expected_version != customer.version:
-        raise Conflict(
-            f"the customer was changed meanwhile (version {customer.version}, you sent {expected_version})",
-            {"version": ["Stale version; reload and try again."]},
-        )
+    check_version(customer, expected_version)
     data = dict(data)
     if "tags" in data:
         tags = tag_service.named(data.pop("tags"))
@@ -93,10 +89,19 @@ def update(customer: Customer, data: dict, *, expected_version: int | None = Non
     _check_with_modules(customer, data)
     state = sa.inspect(customer)
     changed = sorted(key for key in (*data, "tags") if state.attrs[key].history.has_changes())
-    _flush(customer)
+    flush(customer)
     if changed:
         emit("customer.updated", customer_id=customer.id, fields=changed)
     return customer
+
+
+def check_version(customer: Customer, expected_version: int | None) -> None:
+    """Optimistic locking: the version the client read must still be the customer's (409 if not)."""
+    if expected_version is not None and expected_version != customer.version:
+        raise Conflict(
+            f"the customer was changed meanwhile (version {customer.version}, you sent {expected_version})",
+            {"version": ["Stale version; reload and try again."]},
+        )
 
 
 def _check_with_modules(customer: Customer, changes: dict) -> None:
@@ -109,7 +114,8 @@ def _check_with_modules(customer: Customer, changes: dict) -> None:
         raise Invalid("the customer breaks a rule of an enabled module", errors)
 
 
-def _flush(customer: Customer) -> Customer:
+def flush(customer: Customer) -> Customer:
+    """Write the pending changes now; a concurrent change to the same customer is a 409."""
     try:
         db.session.flush()
     except StaleDataError:
@@ -119,15 +125,17 @@ def _flush(customer: Customer) -> Customer:
 
 def soft_delete(customer: Customer) -> None:
     customer.deleted_at = utcnow()
-    _flush(customer)
+    flush(customer)
     emit("customer.deleted", customer_id=customer.id)
 
 
 def restore(customer: Customer) -> Customer:
     if customer.deleted_at is None:
         raise Conflict("the customer is not deleted")
+    if customer.merged_into_id is not None:
+        raise Conflict(f"the customer was merged into {customer.merged_into_id}; it stays as a record of the merge")
     customer.deleted_at = None
-    _flush(customer)
+    flush(customer)
     emit("customer.restored", customer_id=customer.id)
     return customer
 
