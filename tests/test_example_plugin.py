@@ -137,3 +137,20 @@ def test_its_page_sends_an_anonymous_visitor_to_sign_in_and_back(app):
     assert anonymous.get("/birthdays/").status_code == 200
     # the API key does not open pages: they belong to people signed in
     assert on.get("/birthdays/").status_code == 302
+
+
+def test_disabling_it_hides_its_data_and_enabling_it_again_brings_the_same_data_back(app):
+    on, _ = workspaces_with(app.test_client(), "birthdays", settings={"channel": "email"})
+    customer = on.post("/api/v1/customers", json={"name": "Greeted", "birthday": birthday_today()}).json
+    panels = f"/api/v1/customers/{customer['id']}/panels"
+    shown = on.get(panels).json["items"]
+    assert shown[0]["rows"][1] == ["Greeted", str(TODAY.year)]
+    assert on.put("/api/v1/modules/birthdays", json={"enabled": False}).status_code == 200
+    assert on.get(panels).json["items"] == []
+    assert on.get("/api/v1/birthdays/upcoming").status_code == 404
+    with app.app_context(), tenant_context(on.id):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Greeting)) == 1  # kept, only hidden
+        db.session.rollback()
+    back = on.put("/api/v1/modules/birthdays", json={"enabled": True})
+    assert back.status_code == 200 and back.json["settings"]["channel"] == "email"
+    assert on.get(panels).json["items"] == shown
