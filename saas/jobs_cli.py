@@ -7,20 +7,20 @@ from flask.cli import AppGroup
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 
-from saas.core import jobs
+from saas.core import jobs, queues
 
 group = AppGroup("jobs", help="Background jobs (rq on Redis; in-process without REDIS_URL).")
 
 
-def _rq() -> jobs.RqQueue:
-    queue = jobs.current_queue()
-    if not isinstance(queue, jobs.RqQueue):
+def _rq() -> queues.RqQueue:
+    queue = queues.current_queue()
+    if not isinstance(queue, queues.RqQueue):
         raise click.ClickException("REDIS_URL is not set: jobs run in-process after each request.")
     return queue
 
 
 @group.command("worker")
-@click.option("--queue", "queues", multiple=True, default=jobs.QUEUES, show_default=True)
+@click.option("--queue", "queues", multiple=True, default=queues.QUEUES, show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(queues, burst):
     """Run an rq worker for the queues, with this application's context.
@@ -58,7 +58,7 @@ def run_schedules(names):
     for name in names or sorted(known):
         jobs.schedule_named(name).func()
         click.echo(f"ran {name}")
-    jobs.current_queue().run_pending()
+    queues.current_queue().run_pending()
 
 
 @group.command("failed")

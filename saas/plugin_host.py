@@ -13,7 +13,7 @@ from werkzeug.exceptions import NotFound
 
 import saas
 from saas import auth
-from saas.core import jobs
+from saas.core import queues
 from saas.core.modules import enabled_modules
 from saas.core.plugins import EXTENSION, Plugins, installed, save_unsaved_errors
 
@@ -42,7 +42,7 @@ def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = No
                 group.add_command(command)
             app.cli.add_command(group)
     app.cli.add_command(list_modules_command)
-    app.extensions[jobs.EXTENSION] = jobs.queue_for(app.config)
+    app.extensions[queues.EXTENSION] = queues.queue_for(app.config)
     app.teardown_appcontext(finish_request)
     return host
 
@@ -66,7 +66,7 @@ def guard_module_routes():
 def finish_request(exc=None) -> None:
     """``teardown_appcontext``: keep the errors plugins raised, then run in-process jobs."""
     save_unsaved_errors()
-    jobs.current_queue().run_pending()
+    queues.current_queue().run_pending()
 
 
 @click.command("modules")

@@ -17,7 +17,7 @@ from rq import Retry
 
 from saas import hookimpl
 from saas.app import create_app
-from saas.core import jobs
+from saas.core import queues
 from saas.core.customers import Tag
 from saas.core.db import db
 from saas.core.hooktypes import ModuleInfo
@@ -55,7 +55,7 @@ class StallingLedger:
 
 
 def main(config_json: str, sentinel: str, moment: str) -> None:
-    jobs.RETRY = Retry(max=3, interval=0)  # an abandoned job goes straight back to its queue
+    queues.RETRY = Retry(max=3, interval=0)  # an abandoned job goes straight back to its queue
     app = create_app(json.loads(config_json), plugins=[("ledger", StallingLedger(pathlib.Path(sentinel), moment))])
     result = app.test_cli_runner().invoke(args=["jobs", "worker", "--burst"])
     sys.exit(f"the worker stopped by itself: {result.output}")

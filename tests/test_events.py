@@ -21,7 +21,7 @@ from rq import Retry, SimpleWorker
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from saas import hookimpl
-from saas.core import jobs
+from saas.core import jobs, queues
 from saas.core.customers import Tag
 from saas.core.db import db
 from saas.core.events import OutboxEvent
@@ -139,7 +139,7 @@ def test_a_handler_job_queued_before_the_module_was_disabled_does_not_run_it(rq_
     work(rq_app)
     rq_tenant.customer(name="queued while on")
     with rq_app.app_context():  # the fan-out ran while the module was on: a handler job waits
-        queue = jobs.current_queue().queue("default")
+        queue = queues.current_queue().queue("default")
         deliver = queue.jobs[0]
         assert deliver.func_name == "saas.core.jobs.deliver_event"
         queue.remove(deliver)
@@ -167,7 +167,7 @@ def test_a_redelivered_event_runs_each_handler_once(plugin_app, tenant_a, ledger
     with plugin_app.app_context():
         jobs.deliver_event(str(tenant_a.id), str(event.id))
         jobs.handle_event(str(tenant_a.id), str(event.id), "ledger")
-        jobs.current_queue().run_pending()
+        queues.current_queue().run_pending()
     assert tags_of(plugin_app, tenant_a) == before
     assert [t for t in ledger.seen if t[1] == "customer.created"] == [(tenant_a.id, "customer.created")]
 
@@ -252,8 +252,8 @@ def rq_tenant(rq_app, sign_up):
 def work(app) -> None:
     """Run an rq worker in this process until the queues are empty."""
     with app.app_context():
-        queue = jobs.current_queue()
-        SimpleWorker([queue.queue(name) for name in jobs.QUEUES], connection=queue.redis).work(burst=True)
+        queue = queues.current_queue()
+        SimpleWorker([queue.queue(name) for name in queues.QUEUES], connection=queue.redis).work(burst=True)
 
 
 @pytest.mark.redis
@@ -286,7 +286,7 @@ def test_with_redis_stopped_the_api_answers_and_no_event_is_lost(rq_app, rq_tena
 @pytest.mark.redis
 def test_on_rq_a_failing_handler_is_retried_then_kept_as_failed_and_can_be_requeued(rq_app, rq_tenant, ledger,
                                                                                       monkeypatch):
-    monkeypatch.setattr(jobs, "RETRY", Retry(max=1, interval=0))  # one immediate retry, no waiting
+    monkeypatch.setattr(queues, "RETRY", Retry(max=1, interval=0))  # one immediate retry, no waiting
     work(rq_app)
     ledger.fail = True
     rq_tenant.customer(name="unlucky")
@@ -318,7 +318,7 @@ def test_saas_schedules_run_once_each_from_the_cli(plugin_app, tenant_a):
 def test_saas_schedules_run_once_per_period_even_with_two_schedulers(rq_app):
     TICKS.clear()
     with rq_app.app_context():
-        queue = jobs.current_queue()
+        queue = queues.current_queue()
         schedulers = [jobs.cron_scheduler(queue), jobs.cron_scheduler(queue)]
         for scheduler in schedulers:
             assert sorted(j.name for j in scheduler.get_jobs()) == ["events.sweep", "ledger.tick"]
@@ -354,7 +354,7 @@ def test_a_worker_killed_mid_job_leaves_a_retried_job_and_a_single_effect(rq_app
         worker.wait(timeout=10)
     assert (tag in tags_of(rq_app, rq_tenant)) == (moment == "after-commit")
     with rq_app.app_context():
-        queue = jobs.current_queue().queue("default")
+        queue = queues.current_queue().queue("default")
         started = StartedJobRegistry(queue=queue)
         assert len(started.get_job_ids(cleanup=False)) == 1  # what rq knows: a job that never finished
         started.cleanup(time.time() + 3600)  # rq's maintenance, once the dead worker's heartbeat expired

@@ -1,28 +1,19 @@
-"""Background jobs: rq on Redis in production, in-process after the request in the embedded default.
+"""The core's jobs: delivering events and running periodic work (see :mod:`saas.core.queues` for
+where jobs run).
 
-A job is a module-level function taking ids and JSON values (never ORM objects), decorated with
-:func:`job`: it runs with the application's context and a clean session, and opens its own tenant
-context. Queues: ``default``, ``webhooks``, ``low``. On rq a failed job is retried with backoff
-and then kept in the failed-job registry (``flask jobs failed`` / ``flask jobs requeue``).
-
-Events (:mod:`saas.core.events`) are delivered by the two jobs here: :func:`deliver_event` fans
-an event out to the enabled modules, each of which handles it in a :func:`handle_event` job.
+Events (:mod:`saas.core.events`) are delivered by the jobs here: :func:`deliver_event` fans an
+event out to the enabled modules, each of which handles it in a :func:`handle_event` job, and to
+the tenant's webhook endpoints (:mod:`saas.core.outbound`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import uuid
-from contextvars import ContextVar
-from typing import Callable
 
-from flask import current_app
-from redis import Redis
-from redis.exceptions import RedisError
 from croniter import croniter
-from rq import Queue, Retry
+from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 
 from saas.core.accounts import Tenant
@@ -30,78 +21,14 @@ from saas.core.db import db
 from saas.core.events import Event, HandledEvent, OutboxEvent, undelivered
 from saas.core.hooktypes import Schedule
 from saas.core.modules import enabled_modules
-from saas.core.plugins import installed, save_unsaved_errors
+from saas.core.plugins import installed
+from saas.core.queues import RqQueue, current_queue, job
 from saas.core.tenancy import tenant_context
 from saas.core.types import utcnow
 
 log = logging.getLogger(__name__)
 
-EXTENSION = "saas.jobs"
-QUEUES = ("default", "webhooks", "low")
-RETRY = Retry(max=5, interval=[5, 30, 120, 600, 3600])  # seconds between attempts
 SWEEP_GRACE = dt.timedelta(seconds=60)
-
-
-def job(func: Callable) -> Callable:
-    """Run ``func`` as a job: with no session left over from before, and none left behind."""
-
-    @functools.wraps(func)
-    def run(*args, **kwargs):
-        db.session.remove()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            save_unsaved_errors()
-            db.session.remove()
-
-    return run
-
-
-class InProcessQueue:
-    """The embedded default: jobs wait until the request (or CLI command) is over, then run here."""
-
-    _pending: ContextVar[list | None] = ContextVar("saas_pending_jobs", default=None)
-
-    def enqueue(self, func: Callable, *args, queue: str = "default") -> None:
-        pending = self._pending.get()
-        if pending is None:
-            pending = []
-            self._pending.set(pending)
-        pending.append((func, args))
-
-    def run_pending(self) -> None:
-        """Run the waiting jobs, and those they enqueue, one at a time; failures are logged."""
-        pending = self._pending.get()
-        while pending:
-            func, args = pending.pop(0)
-            try:
-                func(*args)
-            except Exception:
-                log.exception("job %s%r failed", func.__name__, args)
-
-
-class RqQueue:
-    """Production: rq queues on Redis."""
-
-    def __init__(self, redis_url: str):
-        self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
-
-    def queue(self, name: str = "default") -> Queue:
-        return Queue(name, connection=self.redis)
-
-    def enqueue(self, func: Callable, *args, queue: str = "default") -> None:
-        self.queue(queue).enqueue(func, *args, retry=RETRY)
-
-    def run_pending(self) -> None:
-        """Nothing waits here: workers take the jobs."""
-
-
-def queue_for(config: dict) -> InProcessQueue | RqQueue:
-    return RqQueue(config["REDIS_URL"]) if config.get("REDIS_URL") else InProcessQueue()
-
-
-def current_queue() -> InProcessQueue | RqQueue:
-    return current_app.extensions[EXTENSION]
 
 
 def after_commit(events: list[tuple[uuid.UUID, uuid.UUID]]) -> None:

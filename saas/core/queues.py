@@ -1,0 +1,96 @@
+"""Where jobs run: rq queues on Redis in production, in-process after the request in the
+embedded default. A job is a module-level function decorated with :func:`job`, taking ids and
+JSON values (never ORM objects); it runs with the application's context and a clean session,
+and opens its own tenant context. On rq a failed job is retried with backoff and then kept in
+the failed-job registry (``flask jobs failed`` / ``flask jobs requeue``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from contextvars import ContextVar
+from typing import Callable
+
+from flask import current_app
+from redis import Redis
+from rq import Queue, Retry
+
+from saas.core.db import db
+from saas.core.plugins import save_unsaved_errors
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "saas.jobs"
+QUEUES = ("default", "webhooks", "low")
+RETRY = Retry(max=5, interval=[5, 30, 120, 600, 3600])  # seconds between attempts
+
+
+def job(func: Callable) -> Callable:
+    """Run ``func`` as a job: with no session left over from before, and none left behind."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        db.session.remove()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            save_unsaved_errors()
+            db.session.remove()
+
+    return run
+
+
+class InProcessQueue:
+    """The embedded default: jobs wait until the request (or CLI command) is over, then run here."""
+
+    _pending: ContextVar[list | None] = ContextVar("saas_pending_jobs", default=None)
+
+    def enqueue(self, func: Callable, *args, queue: str = "default") -> None:
+        pending = self._pending.get()
+        if pending is None:
+            pending = []
+            self._pending.set(pending)
+        pending.append((func, args))
+
+    def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default") -> None:
+        """Nothing to wait with here: work that is due later is found by a periodic sweep."""
+
+    def run_pending(self) -> None:
+        """Run the waiting jobs, and those they enqueue, one at a time; failures are logged."""
+        pending = self._pending.get()
+        while pending:
+            func, args = pending.pop(0)
+            try:
+                func(*args)
+            except Exception:
+                log.exception("job %s%r failed", func.__name__, args)
+
+
+class RqQueue:
+    """Production: rq queues on Redis."""
+
+    def __init__(self, redis_url: str):
+        self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+
+    def queue(self, name: str = "default") -> Queue:
+        return Queue(name, connection=self.redis)
+
+    def enqueue(self, func: Callable, *args, queue: str = "default") -> None:
+        self.queue(queue).enqueue(func, *args, retry=RETRY)
+
+    def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default") -> None:
+        """Run ``func`` at ``when`` (the workers' scheduler moves it to its queue then)."""
+        self.queue(queue).enqueue_at(when, func, *args, retry=RETRY)
+
+    def run_pending(self) -> None:
+        """Nothing waits here: workers take the jobs."""
+
+
+def queue_for(config: dict) -> InProcessQueue | RqQueue:
+    return RqQueue(config["REDIS_URL"]) if config.get("REDIS_URL") else InProcessQueue()
+
+
+def current_queue() -> InProcessQueue | RqQueue:
+    return current_app.extensions[EXTENSION]
