@@ -44,8 +44,8 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     check_secret(app)
     _init_extensions(app)
     api = _register_api(app)
-    plugin_host.init_app(app, api, plugins)
     app.register_blueprint(web.bp)
+    plugin_host.init_app(app, api, plugins)  # last: a module whose blueprint names are taken is left out
     cli.register(app)
     jobs_cli.register(app)
     return app

@@ -9,6 +9,7 @@ needed defaults to ``read`` for safe methods and ``write`` otherwise, so a view 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 from saas.core.accounts import ApiKey, Membership, Role, Scope, Tenant, User
 from saas.core.audit import Actor, reset_actor, set_actor
 from saas.core.db import db
+from saas.core.plugins import installed
 from saas.core.tenancy import bind_tenant, global_lookup, unbind_tenant
 from saas.core.types import utcnow
 from saas.extensions import csrf
@@ -71,6 +73,27 @@ def requires(scope: Scope):
 
 def current_principal() -> Principal:
     return g.principal
+
+
+def may(permission: str) -> bool:
+    """Whether the caller's role holds ``permission``, one that a module declared with
+    ``saas_permissions`` (an unknown name is a programming error: KeyError)."""
+    return current_principal().role.value in installed().permission(permission).roles
+
+
+def requires_permission(permission: str):
+    """Refuse a module's view with 403 unless the caller :func:`may` do ``permission``."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            if not may(permission):
+                raise Forbidden(f"This needs the '{permission}' permission.")
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorator
 
 
 def authenticate_api_request():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 
 from saas.core import jobs, queues
@@ -23,13 +22,8 @@ def _rq() -> queues.RqQueue:
 @click.option("--queue", "queues", multiple=True, default=queues.QUEUES, show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(queues, burst):
-    """Run an rq worker for the queues, with this application's context.
-
-    A ``SimpleWorker``: jobs run in the worker process itself, so they share its database pool
-    instead of inheriting forked connections. Run several workers for parallelism.
-    """
-    rq = _rq()
-    SimpleWorker([rq.queue(name) for name in queues], connection=rq.redis).work(burst=burst, with_scheduler=False)
+    """Run an rq worker for the queues, with this application's context (see RqQueue.work)."""
+    _rq().work(tuple(queues), burst=burst)
 
 
 @group.command("sweep")

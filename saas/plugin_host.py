@@ -28,7 +28,11 @@ def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = No
             host.add(plugin, name)
     host.check_requirements()
     app.extensions[EXTENSION] = host
-    for module in host.modules.values():
+    for module in list(host.modules.values()):
+        taken = sorted(bp.name for bp in module.blueprints if bp.name in app.blueprints)
+        if taken:
+            host.leave_out(module.name, f"blueprint names already in use: {', '.join(taken)}")
+            continue
         for blueprint in module.blueprints:
             if isinstance(blueprint, SmorestBlueprint):
                 api.register_blueprint(blueprint)
@@ -49,8 +53,9 @@ def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = No
 
 def guard_module_routes():
     """``before_request`` (after API authentication): a module's pages need a signed-in user (the
-    API's routes are authenticated already), and all its routes are 404 where it is off."""
-    module = installed().module_of_blueprint(request.blueprint)
+    API's routes are authenticated already), and all its routes, those of blueprints nested in
+    its blueprints too, are 404 where it is off."""
+    module = installed().module_of_blueprint(request.blueprints[-1] if request.blueprints else None)
     if module is None:
         return None
     if "principal" not in g and not request.path.startswith("/api/"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import marshmallow as ma
@@ -57,10 +58,13 @@ def set_module(plugins: Plugins, tenant: Tenant, name: str, *, enabled: bool | N
                settings: dict | None = None) -> ModuleState:
     """Switch ``name`` on or off and/or replace its settings for ``tenant``, in the current transaction.
 
-    Settings are validated against the module's schema (422 with field errors). Enabling a
+    The tenant's row is locked first, so concurrent changes queue up: each sees the one before
+    and bumps ``modules_version``, which tells every process to reload. Settings are validated
+    against the module's schema (422 with field errors). Enabling a
     module whose required modules are off, or disabling one another enabled module requires,
     is a 409 that names them. The module's enable/disable hook runs before anything is kept.
     """
+    db.session.refresh(tenant, with_for_update=True)  # one change at a time per tenant, on fresh state
     state = module_state(plugins, tenant, name)
     module = state.module
     enabled = state.enabled if enabled is None else enabled
@@ -84,7 +88,7 @@ def set_module(plugins: Plugins, tenant: Tenant, name: str, *, enabled: bool | N
     row.enabled, row.settings = enabled, new_settings
     row.changed_by = f"{actor.type}:{actor.id}" if actor.id else actor.type
     row.changed_at = utcnow()
-    tenant.modules_version = (tenant.modules_version or 0) + 1
+    tenant.modules_version = (tenant.modules_version or 0) + 1  # read under the lock: never lost
     db.session.flush()
     if enabled != state.enabled:
         hook = "saas_module_enabled" if enabled else "saas_module_disabled"
@@ -95,6 +99,13 @@ def set_module(plugins: Plugins, tenant: Tenant, name: str, *, enabled: bool | N
             raise Conflict(f"the '{name}' module refused to be {'enabled' if enabled else 'disabled'}: {error}") from None
         emit("module.enabled" if enabled else "module.disabled", module=name)
     return ModuleState(module, enabled, new_settings)
+
+
+def error_counts(since: dt.datetime) -> dict[str, int]:
+    """How many errors each module raised in the bound tenant since ``since``."""
+    rows = db.session.execute(sa.select(PluginError.module, sa.func.count()).where(PluginError.occurred_at >= since)
+                              .group_by(PluginError.module))
+    return {module: count for module, count in sorted(rows)}
 
 
 def recent_errors(limit: int = 50) -> list[PluginError]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import fields as f
 from marshmallow import validate as v
 
@@ -11,6 +13,7 @@ from saas.auth import current_principal, requires
 from saas.core.accounts import Scope
 from saas.core.db import db
 from saas.core.plugins import installed
+from saas.core.types import utcnow
 from tenants import modules
 
 bp = ApiBlueprint("modules", __name__, url_prefix="/api/v1/modules", description="Modules and their settings, per tenant")
@@ -52,6 +55,8 @@ class PluginErrorSchema(Schema):
 
 class PluginErrorListSchema(Schema):
     items = f.List(f.Nested(PluginErrorSchema))
+    counts = f.Dict(keys=f.String(), values=f.Integer(),
+                    metadata={"description": "Errors per module in the last 24 hours", "example": {"loyalty": 2}})
 
 
 class ErrorArgs(Schema):
@@ -70,8 +75,9 @@ def list_modules():
 @bp.arguments(ErrorArgs, location="query", as_kwargs=True)
 @bp.response(200, PluginErrorListSchema)
 def list_errors(limit):
-    """The latest errors modules raised in this workspace (newest first), for its admins."""
-    return {"items": modules.recent_errors(limit)}
+    """The latest errors modules raised in this workspace (newest first), and how many each module
+    raised in the last 24 hours, for its admins."""
+    return {"items": modules.recent_errors(limit), "counts": modules.error_counts(utcnow() - dt.timedelta(hours=24))}
 
 
 @bp.route("/<string:name>", methods=["GET"])

@@ -55,7 +55,7 @@ class StallingLedger:
 
 
 def main(config_json: str, sentinel: str, moment: str) -> None:
-    queues.RETRY = Retry(max=3, interval=0)  # an abandoned job goes straight back to its queue
+    queues.RETRY = Retry(max=3, interval=1)  # an abandoned job is retried a second later
     app = create_app(json.loads(config_json), plugins=[("ledger", StallingLedger(pathlib.Path(sentinel), moment))])
     result = app.test_cli_runner().invoke(args=["jobs", "worker", "--burst"])
     sys.exit(f"the worker stopped by itself: {result.output}")

@@ -10,21 +10,23 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import redis
 import sqlalchemy as sa
-from rq import Retry, SimpleWorker
+from rq import Retry
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from saas import hookimpl
 from saas.core import jobs, queues
 from saas.core.customers import Tag
 from saas.core.db import db
-from saas.core.events import OutboxEvent
+from saas.core.events import HandledEvent, OutboxEvent
 from saas.core.hooktypes import EventType, ModuleInfo, Schedule
 from saas.core.tenancy import tenant_context
 from tests.conftest import make_app, unavailable
@@ -35,7 +37,10 @@ TICKS: list[str] = []
 
 
 def ledger_tick() -> None:
-    """The ledger's periodic work (module level: rq imports it by name)."""
+    """The ledger's periodic work (module level: rq imports it by name); fails while told to."""
+    if TICKS and TICKS[-1] == "fail next":
+        TICKS[-1] = "failed"
+        raise RuntimeError("the ledger is locked")
     TICKS.append("tick")
 
 
@@ -45,6 +50,7 @@ class Ledger:
     def __init__(self):
         self.seen: list[tuple[uuid.UUID, str]] = []
         self.fail = False
+        self.barrier = None  # a threading.Barrier that handlers wait at, to run twins side by side
 
     @hookimpl
     def saas_module(self):
@@ -62,6 +68,8 @@ class Ledger:
     def saas_handle_event(self, tenant, event):
         if self.fail:
             raise RuntimeError("ledger is full")
+        if self.barrier is not None:
+            self.barrier.wait(timeout=10)
         self.seen.append((tenant.id, event.type))
         db.session.add(Tag(name=f"ev-{event.id.hex[-12:]}"))
 
@@ -172,6 +180,62 @@ def test_a_redelivered_event_runs_each_handler_once(plugin_app, tenant_a, ledger
     assert [t for t in ledger.seen if t[1] == "customer.created"] == [(tenant_a.id, "customer.created")]
 
 
+@pytest.mark.postgres
+def test_twin_handler_jobs_running_side_by_side_have_one_effect_and_report_no_error(plugin_app, tenant_a, ledger):
+    enable_ledger(tenant_a)
+    tenant_a.customer(name="twice")
+    event = events_of(plugin_app, tenant_a)[-1]
+    tag = f"ev-{event.id.hex[-12:]}"
+    with plugin_app.app_context(), tenant_context(tenant_a.id):
+        db.session.execute(sa.delete(HandledEvent).where(HandledEvent.event_id == event.id))
+        db.session.execute(sa.delete(Tag).where(Tag.name == tag))
+        db.session.commit()
+    ledger.barrier = threading.Barrier(2)
+
+    def handle(_):
+        with plugin_app.app_context():
+            jobs.handle_event(str(tenant_a.id), str(event.id), "ledger")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(handle, range(2)))  # both are in the handler before either commits
+    assert tags_of(plugin_app, tenant_a).count(tag) == 1
+    assert tenant_a.get("/api/v1/modules/errors").json["items"] == []
+
+
+@pytest.mark.postgres
+def test_two_sweepers_at_once_hand_each_event_over_once(plugin_app, tenant_a, monkeypatch):
+    for n in range(3):
+        tenant_a.customer(name=f"swept {n}")
+    with plugin_app.app_context(), tenant_context(tenant_a.id):
+        db.session.execute(sa.update(OutboxEvent).values(delivered_at=None))  # as if Redis had been down
+        db.session.commit()
+    handed = {"first": [], "second": []}
+    first_is_holding, second_is_done = threading.Event(), threading.Event()
+
+    def enqueue(self, func, *args, queue="default"):
+        sweeper = threading.current_thread().name
+        handed[sweeper].append(args[1])
+        if sweeper == "first" and not first_is_holding.is_set():
+            first_is_holding.set()  # mid-sweep, its rows locked until it commits
+            second_is_done.wait(10)
+
+    def sweep():
+        with plugin_app.app_context():
+            jobs.sweep_events(0)
+        if threading.current_thread().name == "second":
+            second_is_done.set()
+
+    monkeypatch.setattr(queues.InProcessQueue, "enqueue", enqueue)
+    first = threading.Thread(target=sweep, name="first")
+    first.start()
+    assert first_is_holding.wait(10)
+    second = threading.Thread(target=sweep, name="second")
+    second.start()
+    second.join(10)
+    first.join(10)
+    assert len(handed["first"]) == 3 and handed["second"] == []  # SKIP LOCKED: the second took none
+
+
 def test_a_failing_handler_changes_nothing_and_its_error_is_shown_to_the_admins(plugin_app, tenant_a, ledger):
     enable_ledger(tenant_a)
     before = tags_of(plugin_app, tenant_a)  # the tag noted for module.enabled
@@ -181,6 +245,20 @@ def test_a_failing_handler_changes_nothing_and_its_error_is_shown_to_the_admins(
     errors = tenant_a.get("/api/v1/modules/errors").json["items"]
     assert [(e["module"], e["hook"]) for e in errors] == [("ledger", "saas_handle_event")]
     assert "ledger is full" in errors[0]["error"]
+
+
+def test_in_process_a_failed_handler_gets_the_event_again_from_the_next_sweep(plugin_app, tenant_a, ledger):
+    enable_ledger(tenant_a)
+    ledger.fail = True
+    tenant_a.customer(name="retried later")
+    pending = [e for e in events_of(plugin_app, tenant_a) if e.delivered_at is None]
+    assert [e.type for e in pending] == ["customer.created"]  # not lost: waiting for the sweep
+    ledger.fail = False
+    ledger.seen.clear()
+    result = plugin_app.test_cli_runner().invoke(args=["jobs", "sweep", "--grace", "0"])
+    assert result.output.strip() == "1 event(s) handed over"
+    assert ledger.seen == [(tenant_a.id, "customer.created")]
+    assert all(e.delivered_at is not None for e in events_of(plugin_app, tenant_a))
 
 
 # -- on rq, with a Redis server of the test's own that it can stop and start ------------------
@@ -252,8 +330,7 @@ def rq_tenant(rq_app, sign_up):
 def work(app) -> None:
     """Run an rq worker in this process until the queues are empty."""
     with app.app_context():
-        queue = queues.current_queue()
-        SimpleWorker([queue.queue(name) for name in queues.QUEUES], connection=queue.redis).work(burst=True)
+        queues.current_queue().work(burst=True)
 
 
 @pytest.mark.redis
@@ -286,12 +363,19 @@ def test_with_redis_stopped_the_api_answers_and_no_event_is_lost(rq_app, rq_tena
 @pytest.mark.redis
 def test_on_rq_a_failing_handler_is_retried_then_kept_as_failed_and_can_be_requeued(rq_app, rq_tenant, ledger,
                                                                                       monkeypatch):
-    monkeypatch.setattr(queues, "RETRY", Retry(max=1, interval=0))  # one immediate retry, no waiting
+    monkeypatch.setattr(queues, "RETRY", Retry(max=1, interval=1))  # one retry, a second later
     work(rq_app)
     ledger.fail = True
     rq_tenant.customer(name="unlucky")
-    work(rq_app)  # the handler fails, is retried once, fails again
+    work(rq_app)  # the handler fails; its retry waits in rq's registry of scheduled jobs
+    with rq_app.app_context():
+        queue = queues.current_queue().queue("default")
+        assert queue.scheduled_job_registry.count == 1 and FailedJobRegistry(queue=queue).count == 0
+    time.sleep(1.2)
     runner = rq_app.test_cli_runner()
+    worked = runner.invoke(args=["jobs", "worker", "--burst"])  # its scheduler queues the retry, which fails
+    assert worked.exit_code == 0, worked.output
+    assert ledger.seen.count((rq_tenant.id, "customer.created")) == 0
     listed = runner.invoke(args=["jobs", "failed"])
     assert listed.exit_code == 0, listed.output
     lines = listed.output.strip().splitlines()
@@ -330,6 +414,33 @@ def test_saas_schedules_run_once_per_period_even_with_two_schedulers(rq_app):
 
 
 @pytest.mark.redis
+def test_scheduled_work_that_fails_is_retried_and_then_done_once(rq_app, monkeypatch):
+    monkeypatch.setattr(queues, "RETRY", Retry(max=2, interval=1))
+    TICKS[:] = ["fail next"]
+    with rq_app.app_context():
+        scheduler = jobs.cron_scheduler(queues.current_queue())
+        tick = next(j for j in scheduler.get_jobs() if j.name == "ledger.tick")
+        tick.next_enqueue_time = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+        scheduler.enqueue_jobs()
+    work(rq_app)
+    assert TICKS == ["failed"]
+    time.sleep(1.2)
+    work(rq_app)  # the retry, for the same period: the failed run did not keep the period's mark
+    assert TICKS == ["failed", "tick"]
+    work(rq_app)
+    assert TICKS == ["failed", "tick"]
+
+
+def test_a_scheduled_job_belongs_to_the_period_it_was_enqueued_in():
+    daily = Schedule("ledger.daily", "0 9 * * *", ledger_tick)
+    local = dt.datetime.now().astimezone().tzinfo
+    on_time = dt.datetime(2026, 11, 23, 9, 0, 0, tzinfo=local)
+    assert jobs.period_of(daily, on_time) == on_time
+    assert jobs.period_of(daily, on_time + dt.timedelta(hours=23, minutes=59)) == on_time  # taken late
+    assert jobs.period_of(daily, on_time - dt.timedelta(seconds=1)) == on_time - dt.timedelta(days=1)
+
+
+@pytest.mark.redis
 @pytest.mark.parametrize("moment", ["before-commit", "after-commit"])
 def test_a_worker_killed_mid_job_leaves_a_retried_job_and_a_single_effect(rq_app, rq_tenant, ledger, database,
                                                                            tmp_path, moment):
@@ -358,7 +469,8 @@ def test_a_worker_killed_mid_job_leaves_a_retried_job_and_a_single_effect(rq_app
         started = StartedJobRegistry(queue=queue)
         assert len(started.get_job_ids(cleanup=False)) == 1  # what rq knows: a job that never finished
         started.cleanup(time.time() + 3600)  # rq's maintenance, once the dead worker's heartbeat expired
-        assert queue.count == 1 and FailedJobRegistry(queue=queue).count == 0
+        assert queue.scheduled_job_registry.count == 1 and FailedJobRegistry(queue=queue).count == 0
+    time.sleep(1.2)  # the retry's backoff
     work(rq_app)
     assert tags_of(rq_app, rq_tenant).count(tag) == 1
     assert ledger.seen == ([(rq_tenant.id, "customer.created")] if moment == "before-commit" else [])

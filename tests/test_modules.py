@@ -7,10 +7,12 @@ import uuid
 import click
 import marshmallow as ma
 import pytest
-from flask import jsonify
+import sqlalchemy as sa
+from flask import Blueprint, jsonify
 
 from saas import hookimpl
 from saas.api.base import ApiBlueprint
+from saas.auth import may, requires_permission
 from saas.core.hooktypes import ExportField, ModuleInfo, NavItem, Panel, Permission, ReportCard
 from tests.conftest import make_app
 
@@ -29,11 +31,19 @@ def stamps_ping():
     return jsonify({"pong": True})
 
 
+@stamps_api.route("/grants", methods=["POST"])
+@requires_permission("stamps.grant")
+def grant_stamp():
+    """Grant a stamp by hand (owners, admins and managers)."""
+    return jsonify({"granted": 1, "by_admin": may("stamps.grant")})
+
+
 class Stamps:
     """A small module with settings, a route, panels, navigation, report cards and a validator."""
 
     def __init__(self):
         self.calls = []
+        self.refusing = False  # the enable and disable hooks raise
 
     @hookimpl
     def saas_module(self):
@@ -42,7 +52,7 @@ class Stamps:
 
     @hookimpl
     def saas_blueprints(self):
-        return [stamps_api]
+        return [stamps_api, stamps_pages]
 
     @hookimpl
     def saas_permissions(self):
@@ -54,10 +64,14 @@ class Stamps:
 
     @hookimpl
     def saas_module_enabled(self, tenant, settings):
+        if self.refusing:
+            raise RuntimeError("no stamp printer")
         self.calls.append(("enabled", tenant.id, settings))
 
     @hookimpl
     def saas_module_disabled(self, tenant):
+        if self.refusing:
+            raise RuntimeError("no stamp printer")
         self.calls.append(("disabled", tenant.id))
 
     @hookimpl
@@ -75,6 +89,18 @@ class Stamps:
     @hookimpl
     def saas_validate_customer(self, tenant, customer, changes):
         return {"email": ["Stamp cards need an e-mail address."]} if customer.email is None else {}
+
+
+stamps_pages = Blueprint("stamps_pages", __name__, url_prefix="/stamps")
+stamps_cards = Blueprint("cards", __name__, url_prefix="/cards")  # nested: its name is stamps_pages.cards
+
+
+@stamps_cards.route("/count")
+def stamps_card_count():
+    return jsonify({"cards": 3})
+
+
+stamps_pages.register_blueprint(stamps_cards)
 
 
 @click.command("stamp-count")
@@ -97,6 +123,14 @@ class Vouchers:
     @hookimpl
     def saas_customer_panels(self, tenant, customer):
         raise RuntimeError("voucher service down")
+
+    @hookimpl
+    def saas_report_cards(self, tenant):
+        return {"vouchers": 3}  # not a list of ReportCard: the core cannot show it
+
+    @hookimpl
+    def saas_navigation(self, tenant, role):
+        return [("vouchers", "Vouchers", "/vouchers")]  # tuples, not NavItems
 
     @hookimpl
     def saas_export_fields(self, tenant):
@@ -166,6 +200,20 @@ def test_saas_blueprints_answer_404_where_the_module_is_off_and_saas_module_disa
     assert again.json["settings"]["card_size"] == 20
 
 
+def test_a_blueprint_nested_in_a_module_s_blueprint_is_404_where_the_module_is_off(tenant_a, tenant_b):
+    enable(tenant_a, "stamps")
+    assert tenant_a.signed_in().get("/stamps/cards/count").json == {"cards": 3}
+    assert tenant_b.signed_in().get("/stamps/cards/count").status_code == 404
+
+
+def test_saas_permissions_decide_who_may_use_a_module_s_view(tenant_a):
+    enable(tenant_a, "stamps")
+    assert tenant_a.post("/api/v1/stamps/grants").json == {"granted": 1, "by_admin": True}
+    agent_key = tenant_a.post("/api/v1/api-keys", json={"name": "till", "scopes": ["read", "write"]}).json["key"]
+    refused = tenant_a.client.post("/api/v1/stamps/grants", headers={"Authorization": f"Bearer {agent_key}"})
+    assert refused.status_code == 403 and "stamps.grant" in refused.json["error"]["message"]
+
+
 def test_bad_settings_are_a_422_with_field_errors_and_change_nothing(tenant_a, stamps):
     response = enable(tenant_a, "stamps", settings={"card_size": 1, "colour": "red"})
     assert response.status_code == 422
@@ -229,6 +277,20 @@ def test_saas_navigation_and_saas_report_cards_reach_only_the_modules_the_tenant
     assert tenant_b.get(f"/api/v1/customers/{b_customer['id']}/panels").json["items"] == []
 
 
+def test_a_hook_result_the_core_cannot_use_is_the_module_s_error_not_the_request_s(tenant_a):
+    enable(tenant_a, "stamps")
+    enable(tenant_a, "vouchers")
+    cards = tenant_a.get("/api/v1/reports/cards")
+    assert cards.status_code == 200 and [c["module"] for c in cards.json["items"]] == ["stamps"]
+    nav = tenant_a.get("/api/v1/navigation")
+    assert nav.status_code == 200 and [i["module"] for i in nav.json["items"]] == ["stamps"]
+    assert tenant_a.signed_in().get("/").status_code == 200  # every page's header has the menu
+    listed = tenant_a.get("/api/v1/modules/errors").json
+    assert {(e["module"], e["hook"]) for e in listed["items"]} == {("vouchers", "saas_report_cards"),
+                                                                    ("vouchers", "saas_navigation")}
+    assert listed["counts"] == {"vouchers": len(listed["items"])}
+
+
 def test_saas_validate_customer_of_an_enabled_module_refuses_with_422(tenant_a, tenant_b):
     enable(tenant_a, "stamps")
     refused = tenant_a.post("/api/v1/customers", json={"name": "No mail"})
@@ -250,6 +312,29 @@ def test_a_change_reaches_another_process_on_its_next_request(plugin_app, databa
     assert other_process.get("/api/v1/stamps/ping", headers=headers).status_code == 200
     tenant_a.open("PUT", "/api/v1/modules/stamps", json={"enabled": False})
     assert other_process.get("/api/v1/stamps/ping", headers=headers).status_code == 404
+
+
+@pytest.mark.postgres
+def test_concurrent_changes_queue_up_and_each_one_reaches_other_processes(plugin_app, database, tenant_a):
+    from concurrent.futures import ThreadPoolExecutor
+
+    other_process = make_app(database, plugins=[("stamps", Stamps()), ("vouchers", Vouchers())]).test_client()
+    assert other_process.get("/api/v1/stamps/ping", headers=tenant_a.headers).status_code == 404  # cached: off
+    sizes = [10 + n for n in range(6)]
+
+    def change(size):
+        client = plugin_app.test_client()
+        return client.put("/api/v1/modules/stamps", headers=tenant_a.headers,
+                          json={"enabled": True, "settings": {"card_size": size}}).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert list(pool.map(change, sizes)) == [200] * 6  # no lost update, no duplicate row
+    assert other_process.get("/api/v1/stamps/ping", headers=tenant_a.headers).status_code == 200
+    settings = other_process.get("/api/v1/modules/stamps", headers=tenant_a.headers).json["settings"]
+    assert settings == tenant_a.get("/api/v1/modules/stamps").json["settings"]
+    assert settings["card_size"] in sizes
+    audited = [e for e in tenant_a.get("/api/v1/audit-log?object_type=tenant_modules").json["items"]]
+    assert len(audited) == 6
 
 
 def test_module_changes_are_audited(tenant_a):
@@ -276,22 +361,42 @@ def test_saas_cli_commands_appear_under_the_modules_name(plugin_app):
     assert listed.output.splitlines() == ["stamps\t1.2\tStamp cards", "vouchers\t0\tVouchers"]
 
 
-def test_saas_module_enabled_that_raises_refuses_the_switch_with_409(plugin_app, tenant_a, stamps):
-    def refuse(tenant, settings):
-        raise RuntimeError("no stamp printer")
+@pytest.mark.parametrize("switch", ["enable", "disable"])
+def test_saas_module_enabled_or_disabled_that_raises_refuses_the_switch_with_409(plugin_app, tenant_a, stamps,
+                                                                                 switch):
+    from saas.core.db import db
+    from saas.core.events import OutboxEvent
+    from saas.core.tenancy import tenant_context
 
-    host = plugin_app.extensions["saas.plugins"]
-    impl = next(i for i in host.pm.hook.saas_module_enabled.get_hookimpls() if i.plugin_name == "stamps")
-    original, impl.function = impl.function, refuse
-    try:
-        response = enable(tenant_a, "stamps")
-    finally:
-        impl.function = original
+    if switch == "disable":
+        enable(tenant_a, "stamps")
+    stamps.refusing = True
+    response = tenant_a.open("PUT", "/api/v1/modules/stamps", json={"enabled": switch == "enable"})
     assert response.status_code == 409
     assert "no stamp printer" in response.json["error"]["message"]
-    assert tenant_a.get("/api/v1/modules/stamps").json["enabled"] is False
+    assert tenant_a.get("/api/v1/modules/stamps").json["enabled"] is (switch == "disable")  # unchanged
     errors = tenant_a.get("/api/v1/modules/errors").json["items"]
-    assert [(e["module"], e["hook"]) for e in errors] == [("stamps", "saas_module_enabled")]
+    assert [(e["module"], e["hook"]) for e in errors] == [("stamps", f"saas_module_{switch}d")]
+    with plugin_app.app_context(), tenant_context(tenant_a.id):
+        emitted = db.session.scalars(sa.select(OutboxEvent.type).where(OutboxEvent.type.like("module.%"))).all()
+        db.session.rollback()
+    assert emitted == ([] if switch == "enable" else ["module.enabled"])  # the refused switch left none
+
+
+def test_switching_a_module_emits_module_enabled_and_module_disabled(plugin_app, tenant_a):
+    from saas.core.db import db
+    from saas.core.events import OutboxEvent
+    from saas.core.tenancy import tenant_context
+
+    enable(tenant_a, "stamps")
+    enable(tenant_a, "stamps", settings={"card_size": 30})  # settings only: no event
+    tenant_a.open("PUT", "/api/v1/modules/stamps", json={"enabled": False})
+    with plugin_app.app_context(), tenant_context(tenant_a.id):
+        emitted = db.session.execute(sa.select(OutboxEvent.type, OutboxEvent.data)
+                                     .order_by(OutboxEvent.occurred_at, OutboxEvent.id)).all()
+        db.session.rollback()
+    assert [tuple(e) for e in emitted] == [("module.enabled", {"module": "stamps"}),
+                                          ("module.disabled", {"module": "stamps"})]
 
 
 def test_tenants_with_a_module_lists_only_those_that_enabled_it(plugin_app, tenant_a, tenant_b):

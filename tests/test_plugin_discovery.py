@@ -68,9 +68,47 @@ PLUGINS = {
         def saas_module():
             return ModuleInfo(name="orphan", title="Orphan", requires=("missing",))
     ''',
+    "strict_plugin": '''
+        import marshmallow as ma
+        from saas import hookimpl
+        from saas.core.hooktypes import ModuleInfo
+
+        class Settings(ma.Schema):
+            api_token = ma.fields.String(required=True)  # no default: a tenant could not enable it
+
+        @hookimpl
+        def saas_module():
+            return ModuleInfo(name="strict", title="Strict", settings=Settings)
+    ''',
+    "renamed_plugin": '''
+        from saas import hookimpl
+        from saas.core.hooktypes import ModuleInfo
+
+        @hookimpl
+        def saas_module():
+            return ModuleInfo(name="renamed", title="Renamed")
+
+        @hookimpl(specname="saas_navigation")
+        def menu(tenant, role):
+            return []
+    ''',
+    "clash_plugin": '''
+        from flask import Blueprint
+        from saas import hookimpl
+        from saas.core.hooktypes import ModuleInfo
+
+        @hookimpl
+        def saas_module():
+            return ModuleInfo(name="clash", title="Clash")
+
+        @hookimpl
+        def saas_blueprints():
+            return [Blueprint("customers", __name__)]  # the core's customer API is called that
+    ''',
 }
 ENTRY_POINTS = {"good": "good_plugin", "broken": "broken_plugin", "future": "future_plugin", "typo": "typo_plugin",
-                "silent": "silent_plugin", "orphan": "orphan_plugin", "misnamed": "misnamed_plugin"}
+                "silent": "silent_plugin", "orphan": "orphan_plugin", "misnamed": "misnamed_plugin",
+                "strict": "strict_plugin", "renamed": "renamed_plugin", "clash": "clash_plugin"}
 
 
 @pytest.fixture
@@ -95,15 +133,17 @@ def test_usable_plugins_load_and_the_others_are_left_out_with_a_reason(installed
     with caplog.at_level(logging.ERROR, logger="saas.core.plugins"):
         plugins.load_entry_points(GROUP)
         plugins.check_requirements()
-    assert set(plugins.modules) == {"good"}
+    assert set(plugins.modules) == {"good", "clash"}  # the clash shows only in an application
     reasons = plugins.refused
-    assert set(reasons) == {"broken", "future", "typo", "silent", "orphan", "misnamed"}
+    assert set(reasons) == {"broken", "future", "typo", "silent", "orphan", "misnamed", "strict", "renamed"}
     assert "import failed" in reasons["broken"] and "a dependency is missing" in reasons["broken"]
     assert "needs core >=2" in reasons["future"]
     assert "saas_customer_panel" in reasons["typo"]  # pm.check_pending() names the unknown hook
     assert "saas_module" in reasons["silent"]
     assert "missing" in reasons["orphan"]
     assert "calls itself 'other'" in reasons["misnamed"]
+    assert "every setting needs a default" in reasons["strict"] and "api_token" in reasons["strict"]
+    assert "specname" in reasons["renamed"] and "menu" in reasons["renamed"]
     assert all(f"plugin {name} left out" in caplog.text for name in reasons)
     assert not plugins.pm.is_registered(sys.modules["typo_plugin"])
 
@@ -114,7 +154,9 @@ def test_the_application_starts_without_the_plugins_it_left_out(installed_plugin
 
     monkeypatch.setattr(plugins_module, "ENTRY_POINT_GROUP", GROUP)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 40})
-    assert set(app.extensions["saas.plugins"].modules) == {"good"}
+    host = app.extensions["saas.plugins"]
+    assert set(host.modules) == {"good"}
+    assert host.refused["clash"] == "blueprint names already in use: customers"
     assert app.test_client().get("/api/v1/openapi.json").status_code == 200
 
 

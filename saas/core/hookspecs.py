@@ -119,7 +119,7 @@ def saas_customer_panels(tenant, customer):
     """Return blocks for the customer's profile (a list of :class:`~saas.core.hooktypes.Panel`).
 
     ``customer`` is the :class:`~saas.core.customers.Customer`. Called for
-    ``GET /api/v1/customers/{id}/panels`` and the profile page.
+    ``GET /api/v1/customers/{id}/panels``.
     """
 
 

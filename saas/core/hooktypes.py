@@ -52,7 +52,8 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Permission:
-    """A permission a module adds, and the roles that hold it unless a tenant changes that."""
+    """A permission a module adds, and the roles that hold it; views check it with
+    :func:`saas.auth.requires_permission` (or :func:`saas.auth.may`)."""
 
     name: str
     description: str

@@ -14,6 +14,7 @@ import uuid
 
 from croniter import croniter
 from redis.exceptions import RedisError
+from rq import get_current_job
 from rq.cron import CronScheduler
 
 from saas.core.accounts import Tenant
@@ -22,6 +23,7 @@ from saas.core.events import Event, HandledEvent, OutboxEvent, undelivered
 from saas.core.hooktypes import Schedule
 from saas.core.modules import enabled_modules
 from saas.core.plugins import installed
+from saas.core import queues
 from saas.core.queues import RqQueue, current_queue, job
 from saas.core.tenancy import tenant_context
 from saas.core.types import utcnow
@@ -62,7 +64,8 @@ def deliver_event(tenant_id: str, event_id: str) -> None:
 def handle_event(tenant_id: str, event_id: str, module: str) -> None:
     """Run one module's ``saas_handle_event``, once per event: the handler's writes and the record
     that it ran commit together, so a second delivery finds the record (or fails on it) and
-    changes nothing."""
+    changes nothing. A failure is retried by rq; in-process, the event is marked undelivered
+    again, so the next event sweep delivers it once more (to the modules that have not handled it)."""
     tenant_uuid, event_uuid = uuid.UUID(tenant_id), uuid.UUID(event_id)
     plugins = installed()
     with tenant_context(tenant_uuid):
@@ -78,8 +81,13 @@ def handle_event(tenant_id: str, event_id: str, module: str) -> None:
             db.session.commit()
         except Exception as error:
             db.session.rollback()
+            if db.session.get(HandledEvent, (tenant_uuid, event_uuid, module)) is not None:
+                return  # a twin of this job handled it meanwhile: nothing went wrong
             plugins.record_error(tenant_uuid, module, "saas_handle_event", error)
-            raise  # rq retries it; in-process it is logged
+            if not current_queue().retries:  # in-process: the event sweep will hand it over again
+                row.delivered_at = None
+                db.session.commit()
+            raise
 
 
 @job
@@ -117,21 +125,47 @@ def schedule_named(name: str) -> Schedule:
 
 
 @job
-def run_scheduled(name: str) -> bool:
-    """Run schedule ``name`` for the period it is due in, unless another scheduler's job already did.
+def run_scheduled(name: str, period: str | None = None) -> bool:
+    """Run schedule ``name`` for the period it was enqueued in, unless another scheduler's job did.
 
     rq's cron scheduler enqueues on every scheduler process that runs; a Redis ``SET NX`` on
-    ``(name, period start)`` lets exactly one of those jobs do the work. Returns whether it ran.
+    ``(name, period start)`` lets exactly one of those jobs do the work. The period is the one the
+    job was enqueued in, however late a worker takes it. rq's cron does not retry, so if the work
+    fails the mark is removed and a retry of our own is queued for that period (``period``), which
+    rq retries with backoff. Returns whether it ran.
     """
     schedule = schedule_named(name)
-    period = croniter(schedule.cron, dt.datetime.now().astimezone()).get_prev(dt.datetime)  # rq's cron is local time
     queue = current_queue()
-    if isinstance(queue, RqQueue):
-        key = ONCE_KEY.format(name=name, period=period.isoformat())
-        if not queue.redis.set(key, "1", nx=True, ex=7 * 24 * 3600):
-            return False
-    schedule.func()
+    if not isinstance(queue, RqQueue):
+        schedule.func()
+        return True
+    first_try = period is None
+    period = period or period_of(schedule, _enqueued_at()).isoformat()
+    key = ONCE_KEY.format(name=name, period=period)
+    if not queue.redis.set(key, "1", nx=True, ex=7 * 24 * 3600):
+        return False
+    try:
+        schedule.func()
+    except Exception:
+        queue.redis.delete(key)
+        if first_try:
+            retry_at = utcnow() + dt.timedelta(seconds=queues.RETRY.intervals[0])
+            queue.enqueue_at(retry_at, run_scheduled, name, period, queue=schedule.queue)
+        raise
     return True
+
+
+def period_of(schedule: Schedule, at: dt.datetime) -> dt.datetime:
+    """The start of the period ``at`` falls in (a time exactly on a boundary starts its period)."""
+    return croniter(schedule.cron, at.astimezone() + dt.timedelta(milliseconds=1)).get_prev(dt.datetime)
+
+
+def _enqueued_at() -> dt.datetime:
+    current = get_current_job()
+    at = current.enqueued_at if current is not None and current.enqueued_at else None
+    if at is None:
+        return dt.datetime.now(dt.timezone.utc)
+    return at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
 
 
 def cron_scheduler(queue: RqQueue) -> CronScheduler:

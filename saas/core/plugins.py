@@ -6,13 +6,12 @@ describing itself is logged and left out; the application starts without it.
 
 Tenant hooks are called implementation by implementation, only for the modules the tenant has
 enabled: pluggy stops a hook call at the first exception, and one module's bug must not cost the
-request or the other modules. Failures are logged with module and tenant, counted, and queued for
+request or the other modules. Failures are logged with module and tenant and queued for
 the tenant's admins (:func:`save_errors` writes them once the request's own transaction is over).
 """
 
 from __future__ import annotations
 
-import collections
 import logging
 import traceback
 from contextvars import ContextVar
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Iterable
 
+import marshmallow as ma
 import pluggy
 from flask import current_app
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -29,7 +29,7 @@ from saas.core import hookspecs
 from saas.core.accounts import Tenant
 from saas.core.db import db
 from saas.core.events import CORE_EVENT_TYPES
-from saas.core.hooktypes import ModuleInfo
+from saas.core.hooktypes import ExportField, ModuleInfo, NavItem, Panel, ReportCard
 from saas.core.modules import PluginError, enabled_modules
 from saas.core.tenancy import current_tenant_id, tenant_context
 
@@ -43,6 +43,24 @@ _unsaved_errors: ContextVar[list[PluginError] | None] = ContextVar("saas_plugin_
 
 class PluginRefused(Exception):
     """A plugin cannot be used: why is in the message."""
+
+
+# What the tenant hooks that return data must return: None or a list of these, or a dict.
+RETURNS_LIST_OF = {"saas_customer_panels": Panel, "saas_navigation": NavItem, "saas_report_cards": ReportCard,
+                   "saas_export_fields": ExportField}
+RETURNS_DICT = {"saas_validate_customer"}
+
+
+def _check_shape(hook: str, result: Any) -> None:
+    """A result the core could not use is the plugin's failure, not the request's."""
+    if result is None:
+        return
+    if hook in RETURNS_DICT and not isinstance(result, dict):
+        raise TypeError(f"{hook} must return a dict, not {type(result).__name__}")
+    expected = RETURNS_LIST_OF.get(hook)
+    if expected is not None and (not isinstance(result, (list, tuple))
+                                 or not all(isinstance(item, expected) for item in result)):
+        raise TypeError(f"{hook} must return a list of {expected.__name__}, not {result!r:.100}")
 
 
 @dataclass
@@ -71,7 +89,6 @@ class Plugins:
         self.pm.add_hookspecs(hookspecs)
         self.modules: dict[str, Module] = {}
         self.refused: dict[str, str] = {}  # plugin name -> why it was left out
-        self.error_counts: collections.Counter[str] = collections.Counter()
         self._blueprint_modules: dict[str, str] | None = None  # built on first use, after loading
 
     # -- loading -----------------------------------------------------------------------------
@@ -127,6 +144,15 @@ class Plugins:
                 raise PluginRefused(f"core version specifier {info.core!r} is not valid") from None
             if not compatible:
                 raise PluginRefused(f"needs core {info.core}, this is {self.core_version}")
+        renamed = [impl.function.__name__ for impl in self._impls_of(plugin) if impl.opts.get("specname")]
+        if renamed:
+            raise PluginRefused(f"name each hook function after its hook instead of specname=: {', '.join(renamed)}")
+        if info.settings is not None:
+            try:
+                info.settings().load({})
+            except ma.ValidationError as error:
+                raise PluginRefused(f"every setting needs a default (load_default): {', '.join(sorted(error.messages))}"
+                                    ) from None
         return Module(
             info=info,
             plugin=plugin,
@@ -149,6 +175,10 @@ class Plugins:
             raise PluginRefused(f"{what} names must start with '{module}.': {', '.join(foreign)}")
         return declared
 
+    def _impls_of(self, plugin: object) -> list:
+        return [impl for caller in self.pm.get_hookcallers(plugin) or [] for impl in caller.get_hookimpls()
+                if impl.plugin is plugin]
+
     def _call_one(self, plugin: object, hook: str) -> Any:
         for impl in getattr(self.pm.hook, hook).get_hookimpls():
             if impl.plugin is plugin:
@@ -156,6 +186,13 @@ class Plugins:
         if hook == "saas_module":
             raise PluginRefused("it does not implement saas_module()")
         return None
+
+    def leave_out(self, name: str, why: str) -> None:
+        """Take an added module out again (the application found it cannot serve it)."""
+        module = self.modules.pop(name)
+        self.pm.unregister(module.plugin)
+        self._blueprint_modules = None
+        self._refuse(name, why)
 
     def _refuse(self, name: str, why: str) -> None:
         self.refused[name] = why
@@ -166,6 +203,14 @@ class Plugins:
     def event_types(self) -> list:
         """The catalogue: the core's event types, then each module's."""
         return [*CORE_EVENT_TYPES, *(t for m in self.modules.values() for t in m.event_types)]
+
+    def permission(self, name: str):
+        """The ``Permission`` a module declared under ``name`` (KeyError if none did)."""
+        for module in self.modules.values():
+            for permission in module.permissions:
+                if permission.name == name:
+                    return permission
+        raise KeyError(f"no installed module declares the permission {name!r}")
 
     def migration_locations(self) -> list[str]:
         return [m.info.migrations for m in self.modules.values() if m.info.migrations]
@@ -184,7 +229,7 @@ class Plugins:
         """Call tenant hook ``hook`` for the modules ``tenant`` has enabled, one at a time.
 
         Returns ``[(module name, result), ...]`` for the implementations that returned; the ones
-        that raised are logged, counted and queued for the tenant's error log, and, with
+        that raised are logged and queued for the tenant's error log (counted there), and, with
         ``raising``, the first failure is raised again after being recorded (for hooks whose
         partial success would be worse than failing, such as merges).
         """
@@ -196,6 +241,7 @@ class Plugins:
                 continue
             try:
                 result = impl.function(*(arguments[name] for name in impl.argnames))
+                _check_shape(hook, result)
             except Exception as error:
                 self.record_error(tenant.id, impl.plugin_name, hook, error)
                 if raising:
@@ -221,7 +267,6 @@ class Plugins:
         return None
 
     def record_error(self, tenant_id, module: str, hook: str, error: BaseException) -> None:
-        self.error_counts[module] += 1
         log.error("module %s failed in %s for tenant %s", module, hook, tenant_id,
                   exc_info=(type(error), error, error.__traceback__))
         text = "".join(traceback.format_exception_only(type(error), error)).strip()[:1000]

@@ -15,7 +15,7 @@ from typing import Callable
 
 from flask import current_app
 from redis import Redis
-from rq import Queue, Retry
+from rq import Queue, Retry, SimpleWorker
 
 from saas.core.db import db
 from saas.core.plugins import save_unsaved_errors
@@ -46,6 +46,7 @@ class InProcessQueue:
     """The embedded default: jobs wait until the request (or CLI command) is over, then run here."""
 
     _pending: ContextVar[list | None] = ContextVar("saas_pending_jobs", default=None)
+    retries = False  # a failed job is logged, not run again: work that must happen keeps its own trace
 
     def enqueue(self, func: Callable, *args, queue: str = "default") -> None:
         pending = self._pending.get()
@@ -71,6 +72,8 @@ class InProcessQueue:
 class RqQueue:
     """Production: rq queues on Redis."""
 
+    retries = True  # a failed job runs again with backoff (RETRY), then waits in the failed registry
+
     def __init__(self, redis_url: str):
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
 
@@ -86,6 +89,17 @@ class RqQueue:
 
     def run_pending(self) -> None:
         """Nothing waits here: workers take the jobs."""
+
+    def work(self, names: tuple[str, ...] = QUEUES, *, burst: bool = False) -> None:
+        """Be a worker: take jobs from the queues ``names`` (all of them until empty with ``burst``).
+
+        A ``SimpleWorker``: jobs run in this process and share its database pool instead of
+        inheriting forked connections. It also runs rq's scheduler, which moves jobs that wait
+        for a later time (retries with backoff, delayed work) to their queues when they are due;
+        with several workers, one of them does that at a time.
+        """
+        SimpleWorker([self.queue(name) for name in names], connection=self.redis).work(burst=burst,
+                                                                                      with_scheduler=True)
 
 
 def queue_for(config: dict) -> InProcessQueue | RqQueue:
