@@ -5,6 +5,8 @@
 | REDIS_URL       | Redis for the job queue (rq) and rate limits         | none: in-process / in-memory |
 | SECRET_KEY      | signs sessions and CSRF tokens; required in production | none                       |
 | MIGRATION_DATABASE_URL | owner role used by ``flask db upgrade``       | DATABASE_URL                 |
+| WEBHOOK_ALLOW_PRIVATE_NETWORKS | ``1``: webhooks may go to private and loopback addresses (development, tests) | off |
+| WEBHOOK_TIMEOUT_SECONDS | how long a webhook receiver has to answer     | 10                           |
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ def from_environment(instance_path: str) -> dict:
         "API_PAGE_LIMIT_MAX": 200,
         "API_PAGE_LIMIT_DEFAULT": 50,
         "API_KEY_TOUCH_SECONDS": 60,
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": env.get("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "").lower() in {"1", "true", "yes"},
+        "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS", "10")),
+        "WEBHOOK_SECRET_OVERLAP_HOURS": 24,
     }
 
 

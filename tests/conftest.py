@@ -91,6 +91,8 @@ def make_app(database: Database, plugins: list[tuple[str, object]] | None = None
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "WTF_CSRF_ENABLED": True,
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": True,  # receivers in tests listen on loopback
+        "WEBHOOK_TIMEOUT_SECONDS": 2,
     }
     config.update(overrides)
     return create_app(config, plugins=plugins)

@@ -392,7 +392,7 @@ def test_saas_schedules_run_once_each_from_the_cli(plugin_app, tenant_a):
     TICKS.clear()
     result = plugin_app.test_cli_runner().invoke(args=["jobs", "run-schedules"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["ran events.sweep", "ran ledger.tick"]
+    assert result.output.splitlines() == ["ran events.sweep", "ran ledger.tick", "ran webhooks.sweep"]
     assert TICKS == ["tick"]
     unknown = plugin_app.test_cli_runner().invoke(args=["jobs", "run-schedules", "ledger.tock"])
     assert unknown.exit_code == 2 and "no schedule named ledger.tock" in unknown.output
@@ -405,10 +405,10 @@ def test_saas_schedules_run_once_per_period_even_with_two_schedulers(rq_app):
         queue = queues.current_queue()
         schedulers = [jobs.cron_scheduler(queue), jobs.cron_scheduler(queue)]
         for scheduler in schedulers:
-            assert sorted(j.name for j in scheduler.get_jobs()) == ["events.sweep", "ledger.tick"]
+            assert sorted(j.name for j in scheduler.get_jobs()) == ["events.sweep", "ledger.tick", "webhooks.sweep"]
             for cron_job in scheduler.get_jobs():
                 cron_job.next_enqueue_time = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)  # due now
-            assert len(scheduler.enqueue_jobs()) == 2
+            assert len(scheduler.enqueue_jobs()) == 3
     work(rq_app)
     assert TICKS == ["tick"]
 

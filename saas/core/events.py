@@ -43,6 +43,8 @@ CORE_EVENT_TYPES = (
               {"interaction_id": "…", "customer_id": "…", "channel": "phone"}),
     EventType("module.enabled", "A module was switched on for the workspace", {"module": "loyalty"}),
     EventType("module.disabled", "A module was switched off for the workspace", {"module": "loyalty"}),
+    EventType("webhook.endpoint_disabled", "Retain stopped sending to a webhook endpoint (it answered 410, or "
+              "failed for days)", {"endpoint_id": "…", "url": "https://…", "reason": "the endpoint answered 410 Gone"}),
 )
 
 

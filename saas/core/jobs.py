@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from rq import get_current_job
 from rq.cron import CronScheduler
 
+from saas.core import outbound
 from saas.core.accounts import Tenant
 from saas.core.db import db
 from saas.core.events import Event, HandledEvent, OutboxEvent, undelivered
@@ -45,7 +46,8 @@ def after_commit(events: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
 
 @job
 def deliver_event(tenant_id: str, event_id: str) -> None:
-    """Give the event to each module the tenant has enabled that handles events; mark it delivered."""
+    """Give the event to each module the tenant has enabled that handles events and to each webhook
+    endpoint that wants it; mark it delivered."""
     tenant_uuid, event_uuid = uuid.UUID(tenant_id), uuid.UUID(event_id)
     with tenant_context(tenant_uuid):
         row = db.session.get(OutboxEvent, (tenant_uuid, event_uuid))
@@ -55,9 +57,11 @@ def deliver_event(tenant_id: str, event_id: str) -> None:
         handlers = {impl.plugin_name for impl in installed().pm.hook.saas_handle_event.get_hookimpls()}
         for module in sorted(handlers & enabled_modules(tenant)):
             current_queue().enqueue(handle_event, tenant_id, event_id, module)
+        endpoints = outbound.fan_out(row)
         if row.delivered_at is None:
             row.delivered_at = utcnow()
         db.session.commit()
+    outbound.hand_over(tenant_uuid, endpoints)
 
 
 @job
@@ -109,6 +113,7 @@ def sweep_events(grace_seconds: float = SWEEP_GRACE.total_seconds()) -> int:
 
 CORE_SCHEDULES = (
     Schedule("events.sweep", "* * * * *", sweep_events, "low"),
+    Schedule("webhooks.sweep", "* * * * *", outbound.sweep_due, "webhooks"),
 )
 ONCE_KEY = "retain:schedule:{name}:{period}"
 

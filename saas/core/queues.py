@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 EXTENSION = "saas.jobs"
 QUEUES = ("default", "webhooks", "low")
 RETRY = Retry(max=5, interval=[5, 30, 120, 600, 3600])  # seconds between attempts
+ONCE_KEY = "retain:enqueued:{key}"
+ONCE_TTL = 600  # a job waiting longer than this may get a twin, which finds nothing to do
 
 
 def job(func: Callable) -> Callable:
@@ -55,7 +57,16 @@ class InProcessQueue:
             self._pending.set(pending)
         pending.append((func, args))
 
-    def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default") -> None:
+    def enqueue_once(self, key: str, func: Callable, *args, queue: str = "default") -> None:
+        """:meth:`enqueue`, unless the same call already waits."""
+        pending = self._pending.get() or []
+        if (func, args) not in pending:
+            self.enqueue(func, *args, queue=queue)
+
+    def started(self, key: str) -> None:
+        """Nothing to release: see :meth:`RqQueue.started`."""
+
+    def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default", key: str = "") -> None:
         """Nothing to wait with here: work that is due later is found by a periodic sweep."""
 
     def run_pending(self) -> None:
@@ -83,9 +94,21 @@ class RqQueue:
     def enqueue(self, func: Callable, *args, queue: str = "default") -> None:
         self.queue(queue).enqueue(func, *args, retry=RETRY)
 
-    def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default") -> None:
-        """Run ``func`` at ``when`` (the workers' scheduler moves it to its queue then)."""
-        self.queue(queue).enqueue_at(when, func, *args, retry=RETRY)
+    def enqueue_once(self, key: str, func: Callable, *args, queue: str = "default") -> None:
+        """:meth:`enqueue`, unless a job enqueued under ``key`` waits and has not :meth:`started`
+        (a busy flow of events makes one waiting job, not one each)."""
+        if self.redis.set(ONCE_KEY.format(key=key), "1", nx=True, ex=ONCE_TTL):
+            self.enqueue(func, *args, queue=queue)
+
+    def started(self, key: str) -> None:
+        """Called by a job enqueued with :meth:`enqueue_once` as it starts: later work needs a new job."""
+        self.redis.delete(ONCE_KEY.format(key=key))
+
+    def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default", key: str = "") -> None:
+        """Run ``func`` at ``when`` (the workers' scheduler moves it to its queue then); one job
+        per ``key`` and time."""
+        job_id = f"{key}-{int(when.timestamp())}" if key else None
+        self.queue(queue).enqueue_at(when, func, *args, retry=RETRY, job_id=job_id)
 
     def run_pending(self) -> None:
         """Nothing waits here: workers take the jobs."""

@@ -1,0 +1,312 @@
+"""Sending webhooks: each event to each endpoint that wants it, signed per Standard Webhooks, at
+least once, with retries, and a log of every attempt.
+
+:func:`fan_out` (called by the event delivery job) writes one delivery per endpoint and event and
+hands each endpoint to :func:`send_due`. That job claims the endpoint's due deliveries in batches
+(a lease, so two workers never send the same one and a crashed worker's claim runs out), posts
+them over one kept-alive connection, and records the outcomes a batch at a time. The first
+failure stops the batch: the rest wait for the failed delivery's retry, so an endpoint that is
+down or slow costs one timeout per retry, not one per event, and holds no worker from the other
+endpoints' jobs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass
+
+import httpcore
+import sqlalchemy as sa
+from flask import current_app
+from redis.exceptions import RedisError
+from standardwebhooks.webhooks import Webhook
+
+import saas
+from saas.core.accounts import Tenant
+from saas.core.db import db
+from saas.core.events import OutboxEvent, emit
+from saas.core.netguard import GuardedBackend
+from saas.core.queues import current_queue, job
+from saas.core.tenancy import tenant_context
+from saas.core.types import utcnow
+from saas.core.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger(__name__)
+
+# After the 1st, 2nd, ... failed attempt; after the last one the delivery has failed for good.
+RETRY_DELAYS = tuple(dt.timedelta(seconds=s) for s in (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600))
+JITTER = 0.1  # each delay varies by up to 10% either way, so retries of many deliveries spread out
+LONGEST_RETRY_AFTER = dt.timedelta(hours=24)
+DISABLE_AFTER = dt.timedelta(days=5)  # an endpoint failing without a success for this long is disabled
+LEASE = dt.timedelta(minutes=5)
+BATCH = 100
+POOL = "saas.webhooks.pool"
+
+
+def payload_of(event: OutboxEvent) -> str:
+    """The body every endpoint receives: ``{"type", "timestamp", "data"}``, ids as strings."""
+    body = {"type": event.type, "timestamp": event.occurred_at.isoformat().replace("+00:00", "Z"), "data": event.data}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def fan_out(event: OutboxEvent) -> list[uuid.UUID]:
+    """Write a delivery of ``event`` for each enabled endpoint that wants it (once, however often
+    this runs) and return the endpoints that have one; the caller commits, then :func:`hand_over`."""
+    endpoints = [e for e in db.session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.enabled))
+                 if e.wants(event.type)]
+    if not endpoints:
+        return []
+    existing = set(db.session.scalars(sa.select(WebhookDelivery.endpoint_id).where(
+        WebhookDelivery.event_id == event.id)))
+    payload = payload_of(event)
+    for endpoint in endpoints:
+        if endpoint.id not in existing:
+            db.session.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, event_type=event.type,
+                                           payload=payload, created_at=utcnow(), next_attempt_at=utcnow()))
+    return [endpoint.id for endpoint in endpoints]
+
+
+def hand_over(tenant_id: uuid.UUID, endpoint_ids: list[uuid.UUID]) -> None:
+    """Have each endpoint's due deliveries sent: one waiting job per endpoint, however many events."""
+    for endpoint_id in endpoint_ids:
+        try:
+            current_queue().enqueue_once(_job_key(endpoint_id), send_due, str(tenant_id), str(endpoint_id),
+                                         queue="webhooks")
+        except RedisError as error:  # the deliveries are written: the webhook sweep sends them later
+            log.warning("webhooks of endpoint %s left for the sweep: %s", endpoint_id, error)
+
+
+def _job_key(endpoint_id) -> str:
+    return f"webhooks-{endpoint_id}"
+
+
+@dataclass
+class Outcome:
+    delivery_id: uuid.UUID
+    attempted_at: dt.datetime
+    duration_ms: int
+    status_code: int | None = None
+    error: str | None = None
+    retry_after: dt.timedelta | None = None
+    gone: bool = False
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+@job
+def send_due(tenant_id: str, endpoint_id: str) -> int:
+    """Send the endpoint's due deliveries, a batch at a time, until none is due or one fails.
+    Returns how many succeeded."""
+    tenant_uuid, endpoint_uuid = uuid.UUID(tenant_id), uuid.UUID(endpoint_id)
+    current_queue().started(_job_key(endpoint_id))
+    sent = 0
+    with tenant_context(tenant_uuid):
+        while True:
+            endpoint = db.session.get(WebhookEndpoint, (tenant_uuid, endpoint_uuid))
+            if endpoint is None or not endpoint.enabled or (endpoint.paused_until or utcnow()) > utcnow():
+                break
+            batch = _claim(endpoint_uuid)
+            db.session.commit()
+            if not batch:
+                break
+            outcomes = _post_all(endpoint, batch)
+            sent += sum(outcome.succeeded for outcome in outcomes)
+            _record(endpoint, batch, outcomes)
+            db.session.commit()
+            if len(outcomes) < len(batch) or len(batch) < BATCH:
+                break
+        _schedule_next(tenant_uuid, endpoint_uuid)
+        db.session.commit()
+    return sent
+
+
+def _claim(endpoint_id: uuid.UUID) -> list[WebhookDelivery]:
+    """The endpoint's due deliveries, oldest first, leased to this job."""
+    now = utcnow()
+    due = (
+        sa.select(WebhookDelivery.id)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == DeliveryStatus.pending,
+               WebhookDelivery.next_attempt_at <= now,
+               sa.or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now))
+        .order_by(WebhookDelivery.created_at, WebhookDelivery.id)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(db.session.scalars(
+        sa.update(WebhookDelivery).where(WebhookDelivery.id.in_(due)).values(claimed_until=now + LEASE)
+        .returning(WebhookDelivery.id).execution_options(synchronize_session=False)
+    ))
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(WebhookDelivery).where(WebhookDelivery.id.in_(ids))
+        .order_by(WebhookDelivery.created_at, WebhookDelivery.id)
+    ))
+
+
+def _post_all(endpoint: WebhookEndpoint, batch: list[WebhookDelivery]) -> list[Outcome]:
+    outcomes = []
+    for delivery in batch:
+        outcome = post(endpoint, delivery)
+        outcomes.append(outcome)
+        if not outcome.succeeded:
+            break
+    return outcomes
+
+
+def post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Outcome:
+    """One signed attempt; never raises for what the receiver or the network does."""
+    now = utcnow()
+    signatures = " ".join(Webhook(secret).sign(str(delivery.id), now, delivery.payload)
+                          for secret in endpoint.secrets_at(now))
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"user-agent", f"Retain-Webhooks/{saas.__version__}".encode()),
+        (b"webhook-id", str(delivery.id).encode()),
+        (b"webhook-timestamp", str(int(now.timestamp())).encode()),
+        (b"webhook-signature", signatures.encode()),
+    ]
+    timeout = current_app.config["WEBHOOK_TIMEOUT_SECONDS"]
+    started = time.perf_counter()
+    outcome = Outcome(delivery.id, now, 0)
+    try:
+        response = _pool().request("POST", endpoint.url, headers=headers, content=delivery.payload.encode(),
+                                   extensions={"timeout": {"connect": timeout, "read": timeout, "write": timeout,
+                                                           "pool": timeout}})
+    except httpcore.TimeoutException:
+        outcome.error = f"no answer within {timeout:g} s"
+    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as error:
+        outcome.error = str(error)[:500] or type(error).__name__
+    else:
+        outcome.status_code = response.status
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers}
+        if 300 <= response.status < 400:
+            outcome.error = f"redirects are not followed (to {headers.get('location', '?')[:200]})"
+        elif response.status == 410:
+            outcome.gone = True
+        elif response.status == 429:
+            outcome.retry_after = _retry_after(headers.get("retry-after"), now)
+    outcome.duration_ms = round((time.perf_counter() - started) * 1000)
+    return outcome
+
+
+def _retry_after(value: str | None, now: dt.datetime) -> dt.timedelta | None:
+    """``Retry-After`` in seconds or as an HTTP date; nonsense is ignored."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        wait = dt.timedelta(seconds=int(value))
+    else:
+        try:
+            wait = email.utils.parsedate_to_datetime(value) - now
+        except (TypeError, ValueError):
+            return None
+    return min(max(wait, dt.timedelta(0)), LONGEST_RETRY_AFTER)
+
+
+def retry_delay(attempts: int, retry_after: dt.timedelta | None = None) -> dt.timedelta | None:
+    """How long to wait after the ``attempts``-th failed attempt (None: give up), with jitter;
+    a receiver's ``Retry-After`` is honoured when it asks for longer."""
+    if attempts > len(RETRY_DELAYS):
+        return None
+    delay = RETRY_DELAYS[attempts - 1] * random.uniform(1 - JITTER, 1 + JITTER)
+    return max(delay, retry_after) if retry_after else delay
+
+
+def _record(endpoint: WebhookEndpoint, batch: list[WebhookDelivery], outcomes: list[Outcome]) -> None:
+    """Write the outcomes. After a failure the endpoint pauses until that delivery's retry: the
+    deliveries behind it, and those of events still to come, wait rather than time out too."""
+    now = utcnow()
+    for delivery, outcome in zip(batch, outcomes):
+        delivery.attempts += 1
+        delivery.claimed_until = None
+        delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
+        delivery.last_duration_ms = outcome.duration_ms
+        db.session.add(WebhookAttempt(delivery_id=delivery.id, attempted_at=outcome.attempted_at,
+                                      status_code=outcome.status_code, duration_ms=outcome.duration_ms,
+                                      error=outcome.error))
+        if outcome.succeeded:
+            delivery.status, delivery.finished_at, delivery.next_attempt_at = DeliveryStatus.succeeded, now, None
+            endpoint.failing_since = endpoint.paused_until = None
+            continue
+        endpoint.failing_since = endpoint.failing_since or now
+        delay = None if outcome.gone else retry_delay(delivery.attempts, outcome.retry_after)
+        if delay is None:
+            delivery.status, delivery.finished_at, delivery.next_attempt_at = DeliveryStatus.failed, now, None
+        else:
+            delivery.next_attempt_at = endpoint.paused_until = now + delay
+        if outcome.gone:
+            disable(endpoint, "the endpoint answered 410 Gone")
+        elif now - endpoint.failing_since >= DISABLE_AFTER:
+            disable(endpoint, f"every delivery has failed since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC")
+    for delivery in batch[len(outcomes):]:
+        delivery.claimed_until = None
+
+
+def disable(endpoint: WebhookEndpoint, reason: str) -> None:
+    """Stop sending to ``endpoint``: its waiting deliveries fail, and the admins are told through
+    the ``webhook.endpoint_disabled`` event and the endpoint's ``disabled_reason``."""
+    if not endpoint.enabled:
+        return
+    log.warning("webhook endpoint %s of tenant %s disabled: %s", endpoint.id, endpoint.tenant_id, reason)
+    endpoint.enabled, endpoint.disabled_reason = False, reason
+    db.session.execute(
+        sa.update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == DeliveryStatus.pending)
+        .values(status=DeliveryStatus.failed, finished_at=utcnow(), next_attempt_at=None,
+                last_error="the endpoint was disabled")
+        .execution_options(synchronize_session="fetch")
+    )
+    emit("webhook.endpoint_disabled", endpoint_id=endpoint.id, url=endpoint.url, reason=reason)
+
+
+def _schedule_next(tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
+    """If deliveries wait for a later attempt (or for the endpoint's pause), run again then."""
+    endpoint = db.session.get(WebhookEndpoint, (tenant_id, endpoint_id))
+    next_at = db.session.scalar(
+        sa.select(sa.func.min(WebhookDelivery.next_attempt_at))
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == DeliveryStatus.pending)
+    )
+    if next_at is not None and endpoint is not None and endpoint.enabled:
+        next_at = max(next_at, endpoint.paused_until or next_at)
+        current_queue().enqueue_at(max(next_at, utcnow()), send_due, str(tenant_id), str(endpoint_id),
+                                   queue="webhooks", key=_job_key(endpoint_id))
+
+
+@job
+def sweep_due() -> int:
+    """Hand every endpoint with a delivery due to a sender (after an outage, or in the embedded
+    set-up, which has no delayed jobs); returns how many endpoints."""
+    handed = 0
+    tenant_ids = list(db.session.scalars(sa.select(Tenant.id)))
+    db.session.rollback()
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            now = utcnow()
+            endpoints = list(db.session.scalars(
+                sa.select(WebhookDelivery.endpoint_id).distinct()
+                .where(WebhookDelivery.status == DeliveryStatus.pending, WebhookDelivery.next_attempt_at <= now,
+                       sa.or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now))
+            ))
+            db.session.rollback()
+        hand_over(tenant_id, endpoints)
+        handed += len(endpoints)
+    return handed
+
+
+def _pool() -> httpcore.ConnectionPool:
+    """One connection pool per application, guarded against private networks unless allowed."""
+    pool = current_app.extensions.get(POOL)
+    if pool is None:
+        backend = GuardedBackend(allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"])
+        pool = current_app.extensions[POOL] = httpcore.ConnectionPool(
+            network_backend=backend, max_connections=50, keepalive_expiry=30, retries=0)
+    return pool

@@ -1,0 +1,117 @@
+"""Managing a tenant's webhook endpoints: registering (with the address check), changing,
+rotating secrets, reading the delivery log and redelivering."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from flask import current_app
+
+from saas.core.db import db
+from saas.core.errors import Conflict, Invalid, NotFound
+from saas.core.netguard import check_url
+from saas.core.outbound import hand_over
+from saas.core.pagination import Page, paginate
+from saas.core.plugins import installed
+from saas.core.tenancy import current_tenant_id
+from saas.core.types import utcnow
+from saas.core.webhooks import ALL_EVENTS, DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+
+def _checked_url(url: str) -> str:
+    problem = check_url(url, allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"])
+    if problem:
+        raise Invalid("this URL cannot receive webhooks", {"url": [problem]})
+    return url
+
+
+def _checked_event_types(event_types: list[str]) -> list[str]:
+    known = {t.name for t in installed().event_types()}
+    unknown = sorted(set(event_types) - known - {ALL_EVENTS})
+    if unknown:
+        raise Invalid("unknown event types", {"event_types": [f"Not in the catalogue: {', '.join(unknown)}."]})
+    return [ALL_EVENTS] if ALL_EVENTS in event_types else sorted(set(event_types))
+
+
+def create(data: dict) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint(url=_checked_url(data["url"]), description=data.get("description"),
+                               event_types=_checked_event_types(data.get("event_types") or [ALL_EVENTS]),
+                               enabled=data.get("enabled", True))
+    db.session.add(endpoint)
+    db.session.flush()
+    return endpoint
+
+
+def get(endpoint_id: uuid.UUID) -> WebhookEndpoint:
+    endpoint = db.session.get(WebhookEndpoint, (current_tenant_id(), endpoint_id))
+    if endpoint is None:
+        raise NotFound("webhook endpoint not found")
+    return endpoint
+
+
+def update(endpoint: WebhookEndpoint, data: dict) -> WebhookEndpoint:
+    if "url" in data:
+        endpoint.url = _checked_url(data["url"])
+    if "event_types" in data:
+        endpoint.event_types = _checked_event_types(data["event_types"] or [ALL_EVENTS])
+    if "description" in data:
+        endpoint.description = data["description"]
+    if data.get("enabled") and not endpoint.enabled:  # switched back on: a fresh start
+        endpoint.disabled_reason, endpoint.failing_since = None, None
+    if "enabled" in data:
+        endpoint.enabled = data["enabled"]
+    db.session.flush()
+    return endpoint
+
+
+def delete(endpoint: WebhookEndpoint) -> None:
+    """Forget the endpoint, with its delivery log."""
+    db.session.execute(sa.delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(
+        sa.select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id))))
+    db.session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
+    db.session.delete(endpoint)
+    db.session.flush()
+
+
+def rotate_secret(endpoint: WebhookEndpoint) -> str:
+    """A new secret; deliveries are signed with both until the overlap ends."""
+    secret = endpoint.rotate(dt.timedelta(hours=current_app.config["WEBHOOK_SECRET_OVERLAP_HOURS"]))
+    db.session.flush()
+    return secret
+
+
+def deliveries(endpoint: WebhookEndpoint, *, status: str | None, cursor: str | None, limit: int) -> Page:
+    """The endpoint's delivery log, newest first."""
+    stmt = sa.select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+    if status:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    return paginate(stmt, db.session, [WebhookDelivery.created_at, WebhookDelivery.id], descending=True,
+                    cursor=cursor, limit=limit)
+
+
+def delivery(endpoint: WebhookEndpoint, delivery_id: uuid.UUID) -> tuple[WebhookDelivery, list[WebhookAttempt]]:
+    found = db.session.get(WebhookDelivery, (current_tenant_id(), delivery_id))
+    if found is None or found.endpoint_id != endpoint.id:
+        raise NotFound("delivery not found")
+    attempts = db.session.scalars(sa.select(WebhookAttempt).where(WebhookAttempt.delivery_id == found.id)
+                                  .order_by(WebhookAttempt.attempted_at, WebhookAttempt.id)).all()
+    return found, list(attempts)
+
+
+def redeliver(endpoint: WebhookEndpoint, found: WebhookDelivery) -> WebhookDelivery:
+    """Send the delivery again now, whatever its status and the endpoint's back-off (one more
+    attempt; if it fails, the retry schedule goes on from where it was)."""
+    if not endpoint.enabled:
+        raise Conflict("the endpoint is disabled: enable it first")
+    found.status, found.next_attempt_at, found.finished_at, found.claimed_until = (
+        DeliveryStatus.pending, utcnow(), None, None)
+    endpoint.paused_until = None  # asked for now: no back-off in the way
+    db.session.flush()
+    return found
+
+
+def send_now(endpoint: WebhookEndpoint) -> None:
+    """Have the endpoint's due deliveries sent (call it after the commit that made them due)."""
+    hand_over(endpoint.tenant_id, [endpoint.id])

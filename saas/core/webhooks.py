@@ -1,0 +1,127 @@
+"""Webhooks: the endpoints a tenant registers, each event's delivery to each endpoint with its
+attempts, and the tenant's secret for signed inbound orders."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import enum
+import secrets
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.core.db import TenantOwned, TenantScoped, Timestamped, db, tenant_fk
+from saas.core.types import UTCDateTime, utcnow
+
+SECRET_PREFIX = "whsec_"
+ALL_EVENTS = "*"
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and 32 random bytes in base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class RotatingSecret:
+    """A signing secret that can be replaced while the previous one stays valid for a while, so
+    the other side can switch without losing a message. Never audited, never listed."""
+
+    __audit_exclude__ = {"secret", "previous_secret"}
+
+    secret: Mapped[str] = mapped_column(sa.String(100), default=new_secret)
+    previous_secret: Mapped[str | None] = mapped_column(sa.String(100))
+    previous_secret_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    def secrets_at(self, now: dt.datetime) -> list[str]:
+        """The current secret, and during a rotation's overlap the previous one too."""
+        overlapping = self.previous_secret and self.previous_secret_expires_at and now < self.previous_secret_expires_at
+        return [self.secret, self.previous_secret] if overlapping else [self.secret]
+
+    def rotate(self, overlap: dt.timedelta) -> str:
+        """A new secret; the current one stays valid for ``overlap``. Returns the new secret."""
+        self.previous_secret, self.previous_secret_expires_at = self.secret, utcnow() + overlap
+        self.secret = new_secret()
+        return self.secret
+
+
+class WebhookEndpoint(RotatingSecret, TenantScoped, Timestamped, db.Model):
+    __tablename__ = "webhook_endpoints"
+    __audit__ = True
+
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    description: Mapped[str | None] = mapped_column(sa.String(500))
+    event_types: Mapped[list] = mapped_column(sa.JSON, default=lambda: [ALL_EVENTS])
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    failing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    paused_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # backing off after a failure
+
+    def wants(self, event_type: str) -> bool:
+        return self.enabled and (ALL_EVENTS in self.event_types or event_type in self.event_types)
+
+
+class DeliveryStatus(str, enum.Enum):
+    pending = "pending"  # waiting for its first or next attempt
+    succeeded = "succeeded"
+    failed = "failed"  # out of attempts, or its endpoint was disabled
+
+
+class WebhookDelivery(TenantScoped, db.Model):
+    """One event to one endpoint. Its ``id`` is the ``webhook-id`` every attempt sends."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        tenant_fk(["endpoint_id"], "webhook_endpoints", ondelete="CASCADE"),
+        sa.UniqueConstraint("tenant_id", "endpoint_id", "event_id"),
+        sa.Index("ix_webhook_deliveries_due", "tenant_id", "endpoint_id", "status", "next_attempt_at"),
+        sa.Index("ix_webhook_deliveries_log", "tenant_id", "endpoint_id", "created_at", "id"),
+    )
+
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    event_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    event_type: Mapped[str] = mapped_column(sa.String(100))
+    payload: Mapped[str] = mapped_column(sa.Text)  # the exact body every attempt signs and sends
+    status: Mapped[DeliveryStatus] = mapped_column(sa.Enum(DeliveryStatus, native_enum=False, length=20),
+                                                   default=DeliveryStatus.pending)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # a sender's lease
+    last_status_code: Mapped[int | None] = mapped_column(sa.Integer)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    last_duration_ms: Mapped[int | None] = mapped_column(sa.Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookAttempt(TenantScoped, db.Model):
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (
+        tenant_fk(["delivery_id"], "webhook_deliveries", ondelete="CASCADE"),
+        sa.Index("ix_webhook_attempts_delivery", "tenant_id", "delivery_id", "attempted_at"),
+    )
+
+    delivery_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(sa.Integer)
+    duration_ms: Mapped[int] = mapped_column(sa.Integer)
+    error: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class InboundSecret(RotatingSecret, TenantScoped, Timestamped, db.Model):
+    """The secret a tenant's shops and ERPs sign inbound orders with (one per tenant)."""
+
+    __tablename__ = "inbound_secrets"
+    __audit__ = True
+    __table_args__ = (sa.UniqueConstraint("tenant_id"),)
+
+
+class InboundMessage(TenantOwned, db.Model):
+    """An inbound order already handled, by its ``webhook-id``: a replay answers as the first did."""
+
+    __tablename__ = "inbound_messages"
+
+    webhook_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    purchase_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,296 @@
+"""Outbound webhooks: endpoints, Standard Webhooks signatures (checked with the `standardwebhooks`
+package, as receivers do), retries on a fake clock, 410/429/3xx, the delivery log, secret
+rotation, and one tenant's failing endpoint not holding up another's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import pytest
+import sqlalchemy as sa
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from saas.core import outbound
+from saas.core.db import db
+from saas.core.events import OutboxEvent
+from saas.core.tenancy import tenant_context
+from saas.core.types import utcnow
+from saas.core.webhooks import WebhookDelivery, WebhookEndpoint
+from tests.webhook_receiver import Answer, Receiver
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as running:
+        yield running
+
+
+def register(tenant, receiver, path="/hook", **body):
+    response = tenant.post("/api/v1/webhooks", json={"url": receiver.url(path), **body})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def verify(secret: str, received) -> dict:
+    return Webhook(secret).verify(received.body, received.headers)
+
+
+def deliveries_of(app, tenant) -> list[WebhookDelivery]:
+    with app.app_context(), tenant_context(tenant.id):
+        rows = list(db.session.scalars(sa.select(WebhookDelivery).order_by(WebhookDelivery.created_at)))
+        db.session.expunge_all()
+        db.session.rollback()
+    return rows
+
+
+class Clock:
+    """``outbound``'s idea of now, moved by hand; jitter off unless a test wants it."""
+
+    def __init__(self, monkeypatch):
+        self.now = utcnow()
+        monkeypatch.setattr(outbound, "utcnow", lambda: self.now)
+        monkeypatch.setattr(outbound.random, "uniform", lambda low, high: 1.0)
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self.now += delta
+
+
+def send_due(app, tenant, endpoint_id) -> int:
+    with app.app_context():
+        return outbound.send_due(str(tenant.id), str(endpoint_id))
+
+
+def test_an_endpoint_is_registered_with_a_secret_shown_once(tenant_a, receiver):
+    made = register(tenant_a, receiver, description="shop sync")
+    assert made["secret"].startswith("whsec_") and made["event_types"] == ["*"] and made["enabled"] is True
+    shown = tenant_a.get(f"/api/v1/webhooks/{made['id']}").json
+    assert "secret" not in shown and shown["description"] == "shop sync"
+    assert [e["id"] for e in tenant_a.get("/api/v1/webhooks").json["items"]] == [made["id"]]
+    audit = tenant_a.get(f"/api/v1/audit-log?object_id={made['id']}").json["items"]
+    assert audit and "secret" not in json.dumps(audit) and made["secret"] not in json.dumps(audit)
+
+
+def test_every_event_arrives_signed_so_that_standardwebhooks_verifies_it(tenant_a, receiver):
+    endpoint = register(tenant_a, receiver)
+    customer = tenant_a.customer(name="Li Lei")
+    [received] = receiver.at("/hook")
+    payload = verify(endpoint["secret"], received)
+    assert payload["type"] == "customer.created"
+    assert payload["data"] == {"customer_id": customer["id"], "name": "Li Lei"}
+    assert payload["timestamp"].endswith("Z")
+    assert received.headers["content-type"] == "application/json"
+    assert received.headers["webhook-signature"].startswith("v1,")
+
+
+@pytest.mark.parametrize("tamper", ["body", "missing header", "stale timestamp", "wrong secret"])
+def test_a_receiver_rejects_what_was_not_signed_by_this_endpoint_s_secret(tenant_a, receiver, tamper):
+    endpoint = register(tenant_a, receiver)
+    tenant_a.customer()
+    [received] = receiver.at("/hook")
+    secret, headers, body = endpoint["secret"], dict(received.headers), received.body
+    if tamper == "body":
+        body = body.replace("customer.created", "customer.deleted")
+    elif tamper == "missing header":
+        del headers["webhook-signature"]
+    elif tamper == "stale timestamp":
+        stale = str(int(time.time()) - 600)
+        headers["webhook-timestamp"] = stale
+        headers["webhook-signature"] = Webhook(secret).sign(headers["webhook-id"],
+                                                            dt.datetime.fromtimestamp(int(stale), dt.timezone.utc), body)
+    elif tamper == "wrong secret":
+        secret = register(tenant_a, receiver, path="/other")["secret"]
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(body, headers)
+
+
+def test_an_endpoint_gets_only_the_event_types_it_asked_for(tenant_a, receiver):
+    register(tenant_a, receiver, event_types=["purchase.recorded"])
+    customer = tenant_a.customer()
+    tenant_a.post("/api/v1/purchases", json={"customer_id": customer["id"], "product": "Tea", "amount": "12.50",
+                                             "purchased_at": "2026-05-01T08:00:00Z"})
+    types = [json.loads(r.body)["type"] for r in receiver.at("/hook")]
+    assert types == ["purchase.recorded"]
+    data = json.loads(receiver.at("/hook")[0].body)["data"]
+    assert data["customer_id"] == customer["id"] and data["amount"] == "12.50"  # ids and money as strings
+
+
+def test_unknown_event_types_and_bad_urls_are_a_422_and_register_nothing(tenant_a, receiver):
+    bad_type = tenant_a.post("/api/v1/webhooks", json={"url": receiver.url("/h"), "event_types": ["customer.eaten"]})
+    assert bad_type.status_code == 422 and "customer.eaten" in bad_type.json["error"]["fields"]["event_types"][0]
+    for url in ("ftp://127.0.0.1/x", "not a url", "http://user:pw@127.0.0.1/x", "http:///nohost", ""):
+        response = tenant_a.post("/api/v1/webhooks", json={"url": url})
+        assert response.status_code == 422, url
+    assert tenant_a.get("/api/v1/webhooks").json["items"] == []
+
+
+def test_failed_deliveries_are_retried_on_the_schedule_then_given_up(app, tenant_a, receiver, monkeypatch):
+    clock = Clock(monkeypatch)
+    receiver.answer("/hook", Answer(status=500))
+    endpoint = register(tenant_a, receiver)
+    tenant_a.customer()
+    waits = []
+    for _ in range(len(outbound.RETRY_DELAYS)):
+        [delivery] = deliveries_of(app, tenant_a)
+        waits.append(delivery.next_attempt_at - clock.now)
+        assert send_due(app, tenant_a, endpoint["id"]) == 0  # not due yet: nothing sent
+        clock.advance(waits[-1])
+        send_due(app, tenant_a, endpoint["id"])
+    assert waits == list(outbound.RETRY_DELAYS)  # 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
+    [delivery] = deliveries_of(app, tenant_a)
+    assert delivery.status.value == "failed" and delivery.attempts == 8 and delivery.last_status_code == 500
+    assert len(receiver.at("/hook")) == 8
+    assert len({r.headers["webhook-id"] for r in receiver.at("/hook")}) == 1  # one message, retried
+    log = tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries/{delivery.id}").json
+    assert [a["status_code"] for a in log["attempt_log"]] == [500] * 8
+
+
+def test_retry_delays_vary_by_up_to_a_tenth_either_way():
+    for attempt, base in enumerate(outbound.RETRY_DELAYS, start=1):
+        delays = {outbound.retry_delay(attempt) for _ in range(50)}
+        assert all(base * 0.9 <= d <= base * 1.1 for d in delays) and len(delays) > 1
+    assert outbound.retry_delay(len(outbound.RETRY_DELAYS) + 1) is None
+
+
+def test_a_429_waits_as_long_as_retry_after_asks(app, tenant_a, receiver, monkeypatch):
+    clock = Clock(monkeypatch)
+    receiver.answer("/hook", Answer(status=429, headers={"Retry-After": "120"}))
+    register(tenant_a, receiver)
+    tenant_a.customer()
+    [delivery] = deliveries_of(app, tenant_a)
+    assert delivery.next_attempt_at - clock.now == dt.timedelta(seconds=120)  # not the 5 s of the schedule
+    assert delivery.last_status_code == 429 and delivery.status.value == "pending"
+
+
+def test_a_410_disables_the_endpoint_and_tells_the_admins(app, tenant_a, receiver):
+    receiver.answer("/gone", Answer(status=410))
+    endpoint = register(tenant_a, receiver, path="/gone")
+    watcher = register(tenant_a, receiver, path="/watch", event_types=["webhook.endpoint_disabled"])
+    tenant_a.customer()
+    shown = tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}").json
+    assert shown["enabled"] is False and "410" in shown["disabled_reason"]
+    [told] = receiver.at("/watch")
+    assert verify(watcher["secret"], told)["data"]["endpoint_id"] == endpoint["id"]
+    tenant_a.customer()
+    assert len(receiver.at("/gone")) == 1  # nothing more is sent to it
+    again = tenant_a.patch(f"/api/v1/webhooks/{endpoint['id']}", json={"enabled": True}).json
+    assert again["enabled"] is True and again["disabled_reason"] is None
+
+
+def test_redirects_are_not_followed(app, tenant_a, receiver):
+    receiver.answer("/moved", Answer(status=302, headers={"Location": receiver.url("/elsewhere")}))
+    register(tenant_a, receiver, path="/moved")
+    tenant_a.customer()
+    [delivery] = deliveries_of(app, tenant_a)
+    assert delivery.status.value == "pending" and delivery.last_status_code == 302
+    assert "redirects are not followed" in delivery.last_error
+    assert receiver.at("/elsewhere") == []
+
+
+def test_an_endpoint_failing_for_days_is_disabled(app, tenant_a, receiver, monkeypatch):
+    clock = Clock(monkeypatch)
+    receiver.answer("/down", Answer(status=503))
+    endpoint = register(tenant_a, receiver, path="/down")
+    tenant_a.customer()
+    for _ in range(6):  # 5 s + 5 min + 30 min + 2 h + 5 h + 10 h: not yet five days
+        clock.advance(dt.timedelta(hours=10))
+        send_due(app, tenant_a, endpoint["id"])
+    assert tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}").json["enabled"] is True
+    tenant_a.customer()  # a new event: its delivery waits while the endpoint backs off
+    clock.advance(dt.timedelta(days=5))
+    send_due(app, tenant_a, endpoint["id"])
+    shown = tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}").json
+    assert shown["enabled"] is False and "failed since" in shown["disabled_reason"]
+    assert {d.status.value for d in deliveries_of(app, tenant_a)} == {"failed"}
+
+
+def test_after_a_failure_the_endpoint_backs_off_instead_of_timing_out_on_every_event(app, tenant_a, receiver):
+    receiver.answer("/down", Answer(status=500))
+    endpoint = register(tenant_a, receiver, path="/down")
+    for n in range(5):
+        tenant_a.customer(name=f"while down {n}")
+    assert len(receiver.at("/down")) == 1  # one attempt; the other four wait for its retry
+    assert tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}").json["failing_since"] is not None
+
+
+def test_one_tenant_s_slow_endpoint_does_not_hold_up_another_tenant_s(app, tenant_a, tenant_b, receiver):
+    receiver.answer("/slow", Answer(delay=app.config["WEBHOOK_TIMEOUT_SECONDS"] + 1))
+    register(tenant_a, receiver, path="/slow")
+    register(tenant_b, receiver, path="/fast")
+    for n in range(3):
+        tenant_a.customer(name=f"a{n}")
+    started = time.monotonic()
+    tenant_b.customer(name="b")  # the request and its deliveries, in-process
+    assert time.monotonic() - started < app.config["WEBHOOK_TIMEOUT_SECONDS"]
+    assert len(receiver.at("/fast")) == 1
+    assert len(receiver.at("/slow")) == 1  # timed out once, then backed off
+
+
+def test_the_delivery_log_shows_each_delivery_and_redelivers_on_request(app, tenant_a, receiver):
+    receiver.answer("/hook", Answer(status=500))
+    endpoint = register(tenant_a, receiver)
+    tenant_a.customer()
+    [item] = tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").json["items"]
+    assert (item["event_type"], item["status"], item["attempts"], item["last_status_code"]) == (
+        "customer.created", "pending", 1, 500)
+    assert item["last_duration_ms"] >= 0
+    receiver.answer("/hook", Answer(status=200))
+    again = tenant_a.post(f"/api/v1/webhooks/{endpoint['id']}/deliveries/{item['id']}/redeliver")
+    assert again.status_code == 202
+    detail = tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries/{item['id']}").json
+    assert detail["status"] == "succeeded" and [a["status_code"] for a in detail["attempt_log"]] == [500, 200]
+    assert json.loads(detail["payload"])["type"] == "customer.created"
+    failed = tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries?status=failed").json["items"]
+    assert failed == []
+
+
+def test_a_rotated_secret_overlaps_with_the_old_one_for_a_day(app, tenant_a, receiver):
+    endpoint = register(tenant_a, receiver)
+    rotated = tenant_a.post(f"/api/v1/webhooks/{endpoint['id']}/rotate-secret").json
+    assert rotated["secret"].startswith("whsec_") and rotated["secret"] != endpoint["secret"]
+    overlap = dt.datetime.fromisoformat(rotated["previous_secret_expires_at"]) - dt.datetime.now(dt.timezone.utc)
+    assert dt.timedelta(hours=23, minutes=59) < overlap <= dt.timedelta(hours=24)
+    tenant_a.customer()
+    [during] = receiver.at("/hook")
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    assert verify(endpoint["secret"], during) == verify(rotated["secret"], during)  # both verify
+    with app.app_context(), tenant_context(tenant_a.id):  # a day later: the overlap is over
+        db.session.execute(sa.update(WebhookEndpoint).values(previous_secret_expires_at=utcnow()))
+        db.session.commit()
+    tenant_a.customer()
+    after = receiver.at("/hook")[-1]
+    verify(rotated["secret"], after)
+    with pytest.raises(WebhookVerificationError):
+        verify(endpoint["secret"], after)
+
+
+def test_deleting_an_endpoint_stops_deliveries_and_removes_its_log(app, tenant_a, receiver):
+    endpoint = register(tenant_a, receiver)
+    tenant_a.customer()
+    assert tenant_a.delete(f"/api/v1/webhooks/{endpoint['id']}").status_code == 204
+    tenant_a.customer()
+    assert len(receiver.at("/hook")) == 1 and deliveries_of(app, tenant_a) == []
+    assert tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}").status_code == 404
+
+
+def test_webhooks_are_for_admins(tenant_a, receiver):
+    key = tenant_a.post("/api/v1/api-keys", json={"name": "agent", "scopes": ["read", "write"]}).json["key"]
+    response = tenant_a.client.get("/api/v1/webhooks", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 403
+
+
+def test_events_declared_by_modules_reach_webhooks_too(app, tenant_a, receiver):
+    names = {t["name"] for t in tenant_a.get("/api/v1/event-types").json["items"]}
+    endpoint = register(tenant_a, receiver, event_types=sorted(names))
+    with app.app_context(), tenant_context(tenant_a.id):
+        event = OutboxEvent(tenant_id=tenant_a.id, type="birthdays.greeted", data={"customer_id": "x"}, actor="system")
+        db.session.add(event)
+        db.session.commit()
+        event_id = event.id
+    with app.app_context():
+        from saas.core import jobs
+        jobs.deliver_event(str(tenant_a.id), str(event_id))
+        from saas.core import queues
+        queues.current_queue().run_pending()
+    assert [verify(endpoint["secret"], r)["type"] for r in receiver.at("/hook")] == ["birthdays.greeted"]
