@@ -31,6 +31,7 @@ from saas.extensions import csrf
 log = logging.getLogger(__name__)
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+INBOUND_WEBHOOK = Actor("webhook", "inbound")
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,13 @@ def authenticate_page():
         return redirect(url_for("web.login", next=request.full_path if request.query_string else request.path))
     _bind(principal)
     return None
+
+
+def bind_sender(tenant: Tenant) -> None:
+    """For a public endpoint whose caller proves itself otherwise (a signed inbound webhook): work
+    in ``tenant``, recorded as the inbound webhook. The caller must verify before it writes."""
+    g.tenant_token = bind_tenant(tenant.id)
+    g.actor_token = set_actor(INBOUND_WEBHOOK)
 
 
 def _bind(principal: Principal) -> None:

@@ -206,3 +206,14 @@ def test_a_cursor_only_fits_the_list_and_sort_it_came_from(tenant_a):
                    {"k": ["created_at", "id"], "v": ["2026-01-01T00:00:00+00:00", 5]}, ["x"], "nope"):
         token = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
         assert tenant_a.get(f"/api/v1/customers?cursor={token}").status_code == 400, forged
+
+
+def test_an_external_id_belongs_to_one_customer_of_the_workspace(tenant_a, tenant_b):
+    first = tenant_a.customer(external_id="SHOP-1")
+    taken = tenant_a.post("/api/v1/customers", json={"name": "Twin", "external_id": "SHOP-1"})
+    assert taken.status_code == 409 and taken.json["error"]["fields"] == {"external_id": ["Already used by another customer."]}
+    other = tenant_a.customer()
+    moved = tenant_a.patch(f"/api/v1/customers/{other['id']}", json={"external_id": "SHOP-1"})
+    assert moved.status_code == 409
+    assert tenant_b.customer(external_id="SHOP-1")["external_id"] == "SHOP-1"  # per workspace
+    assert tenant_a.patch(f"/api/v1/customers/{first['id']}", json={"external_id": "SHOP-1"}).status_code == 200

@@ -60,6 +60,16 @@ def test_the_survivor_keeps_its_values_and_gains_everything_the_duplicate_had(ap
     assert tenant_a.get(f"/api/v1/purchases?customer_id={duplicate['id']}").json["items"] == []
 
 
+def test_the_survivor_takes_over_the_duplicate_s_external_id_when_it_has_none(tenant_a):
+    kept = tenant_a.customer(name="Kept")
+    duplicate = tenant_a.customer(name="From the shop", external_id="SHOP-C-17")
+    merged = merge(tenant_a, kept["id"], duplicate["id"])
+    assert merged.status_code == 200 and merged.json["external_id"] == "SHOP-C-17"
+    both = tenant_a.customer(name="Both", external_id="ERP-1")
+    other = tenant_a.customer(name="Other", external_id="ERP-2")
+    assert merge(tenant_a, both["id"], other["id"]).json["external_id"] == "ERP-1"  # its own wins
+
+
 def test_the_duplicate_stays_as_a_tombstone_pointing_at_the_survivor(tenant_a, pair):
     kept, duplicate = pair
     merge(tenant_a, kept["id"], duplicate["id"])

@@ -71,14 +71,15 @@ def test_errors_share_one_schema(spec):
     assert spec["components"]["responses"]["NOT_FOUND"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
 
 
-def test_sign_up_is_public_and_everything_else_needs_a_key(spec):
+def test_sign_up_and_signed_orders_are_public_and_everything_else_needs_a_key(spec):
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
     public = {(m, p) for m, p, op in operations(spec) if op.get("security") == []}
-    assert public == {("post", "/api/v1/tenants")}
+    assert public == {("post", "/api/v1/tenants"), ("post", "/api/v1/inbound/orders")}
 
 
-# Sign-up is public (no tenant to keep keys in); a new API key's secret must never be stored.
-NOT_IDEMPOTENT = {"/api/v1/tenants", "/api/v1/api-keys"}
+# Sign-up is public (no tenant to keep keys in); a new API key's secret must never be stored;
+# inbound orders are idempotent on their webhook-id and order number instead.
+NOT_IDEMPOTENT = {"/api/v1/tenants", "/api/v1/api-keys", "/api/v1/inbound/orders"}
 
 
 def test_posts_that_create_document_the_idempotency_key(spec):

@@ -20,7 +20,7 @@ bp = ApiBlueprint("audit", __name__, url_prefix="/api/v1/audit-log", description
 class AuditEntrySchema(Schema):
     id = f.UUID()
     created_at = f.AwareDateTime()
-    actor_type = f.String(metadata={"enum": ["user", "api_key", "system"]})
+    actor_type = f.String(metadata={"enum": ["user", "api_key", "webhook", "system"]})
     actor_id = f.String(allow_none=True)
     action = f.String(metadata={"enum": ["create", "update", "delete", "restore", "merge"]})
     object_type = f.String()

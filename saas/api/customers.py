@@ -36,6 +36,8 @@ class PreferencesSchema(Schema):
 class CustomerSchema(Schema):
     id = f.UUID(dump_only=True)
     name = f.String(required=True, validate=v.Length(min=1, max=200))
+    external_id = f.String(allow_none=True, validate=v.Length(min=1, max=100),
+                           metadata={"description": "The customer's id in your shop or ERP; unique in the workspace"})
     kind = f.Enum(CustomerKind, by_value=True, load_default=CustomerKind.person)
     company = f.String(allow_none=True, validate=v.Length(max=200))
     title = f.String(allow_none=True, validate=v.Length(max=100))

@@ -27,7 +27,7 @@ ALWAYS_EXCLUDED = {"tenant_id", "id", "version", "created_at", "updated_at"}
 
 @dataclass(frozen=True)
 class Actor:
-    type: str  # "user", "api_key" or "system"
+    type: str  # "user", "api_key", "webhook" (a signed inbound delivery) or "system"
     id: str | None = None
 
 

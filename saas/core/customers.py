@@ -66,6 +66,7 @@ class Customer(TenantScoped, Timestamped, db.Model):
     __table_args__ = (
         tenant_fk(["owner_id"], "memberships.user_id"),
         tenant_fk(["merged_into_id"], "customers"),
+        sa.UniqueConstraint("tenant_id", "external_id"),
         sa.Index("ix_customers_tenant_created", "tenant_id", "created_at", "id"),
         sa.Index("ix_customers_tenant_name", "tenant_id", "name", "id"),
         sa.Index("ix_customers_tenant_email", "tenant_id", "email"),
@@ -74,6 +75,7 @@ class Customer(TenantScoped, Timestamped, db.Model):
     )
 
     name: Mapped[str] = mapped_column(sa.String(200))
+    external_id: Mapped[str | None] = mapped_column(sa.String(100))  # the customer's id in a shop or ERP
     kind: Mapped[CustomerKind] = mapped_column(
         sa.Enum(CustomerKind, native_enum=False, length=20), default=CustomerKind.person
     )

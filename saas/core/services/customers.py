@@ -65,8 +65,9 @@ def create(data: dict) -> Customer:
     data["custom_fields"] = custom_fields.validate(data.pop("custom_fields", {}) or {})
     customer = Customer(**data, tags=tags)
     _check_with_modules(customer, data)
+    _check_external_id(data.get("external_id"))
     db.session.add(customer)
-    db.session.flush()
+    flush(customer)
     emit("customer.created", customer_id=customer.id, name=customer.name)
     return customer
 
@@ -82,6 +83,8 @@ def update(customer: Customer, data: dict, *, expected_version: int | None = Non
             customer.updated_at = utcnow()  # a new version: tags are part of the record
     if "owner_id" in data:
         _check_owner(data["owner_id"])
+    if data.get("external_id") and data["external_id"] != customer.external_id:
+        _check_external_id(data["external_id"])
     if "custom_fields" in data:
         data["custom_fields"] = custom_fields.validate(data.pop("custom_fields") or {}, existing=customer.custom_fields)
     for key, value in data.items():
@@ -93,6 +96,16 @@ def update(customer: Customer, data: dict, *, expected_version: int | None = Non
     if changed:
         emit("customer.updated", customer_id=customer.id, fields=changed)
     return customer
+
+
+def find_by_external_id(external_id: str) -> Customer | None:
+    return db.session.scalar(sa.select(Customer).where(Customer.external_id == external_id))
+
+
+def _check_external_id(external_id: str | None) -> None:
+    if external_id and find_by_external_id(external_id) is not None:
+        raise Conflict(f"external_id '{external_id}' belongs to another customer",
+                       {"external_id": ["Already used by another customer."]})
 
 
 def check_version(customer: Customer, expected_version: int | None) -> None:
@@ -120,6 +133,9 @@ def flush(customer: Customer) -> Customer:
         db.session.flush()
     except StaleDataError:
         raise Conflict("the customer was changed meanwhile; reload and try again") from None
+    except sa.exc.IntegrityError:  # a concurrent request took the same external_id
+        raise Conflict("external_id already belongs to another customer",
+                       {"external_id": ["Already used by another customer."]}) from None
     return customer
 
 

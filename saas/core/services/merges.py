@@ -47,7 +47,12 @@ def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID, *, expected_version: int
         for row in rows:
             row.customer_id = survivor.id
         moved[model.__tablename__] = len(rows)
+    external_id = survivor.external_id or merged.external_id  # unique: the tombstone gives it up first
+    if merged.external_id and not survivor.external_id:
+        merged.external_id = None
+        db.session.flush()
     with db.session.no_autoflush:  # loading the tags must not write half a merge: one version more
+        survivor.external_id = external_id
         for field in FILLED:
             if getattr(survivor, field) in (None, "") and getattr(merged, field) not in (None, ""):
                 setattr(survivor, field, getattr(merged, field))

@@ -1,0 +1,115 @@
+"""Orders pushed in by a tenant's shops and ERPs: signed like Retain's own webhooks, recorded once.
+
+The sender signs with the tenant's inbound secret per Standard Webhooks. An order is recorded
+once however often, and however concurrently, it arrives: a replay of a ``webhook-id`` answers
+as the first delivery did, and on PostgreSQL deliveries of one order (by its ``external_ref``)
+take turns, so the customer is created once and the purchase is recorded once.
+"""
+
+from __future__ import annotations
+
+import binascii
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from saas.core.activity import Purchase
+from saas.core.customers import Customer
+from saas.core.db import db
+from saas.core.errors import Conflict, DomainError
+from saas.core.services import activity, customers
+from saas.core.tenancy import current_tenant_id
+from saas.core.types import utcnow
+from saas.core.webhooks import InboundMessage, InboundSecret
+
+
+class NotSigned(DomainError):
+    """The delivery is not signed with the workspace's inbound secret, or is too old or new."""
+
+    code = "unauthorized"
+    status = 401
+
+
+CUSTOMER_FIELDS = ("email", "phone", "company")  # filled on a found customer only where empty
+
+
+def secret() -> InboundSecret | None:
+    return db.session.scalar(sa.select(InboundSecret))
+
+
+def rotate_secret() -> InboundSecret:
+    """The workspace's inbound secret: a new one, the previous staying valid for the overlap."""
+    found = secret()
+    if found is None:
+        found = InboundSecret()
+        db.session.add(found)
+    else:
+        found.rotate(dt.timedelta(hours=current_app.config["WEBHOOK_SECRET_OVERLAP_HOURS"]))
+    db.session.flush()
+    return found
+
+
+def verify(body: bytes, headers: dict) -> None:
+    """Raise :class:`NotSigned` unless a current secret of the bound tenant signed ``body``."""
+    found = secret()
+    if found is None:
+        raise NotSigned("this workspace takes no signed orders: an admin creates its inbound secret first")
+    text = body.decode("utf-8", errors="replace")
+    for candidate in found.secrets_at(utcnow()):
+        try:
+            Webhook(candidate).verify(text, headers, json_parse=False)
+            return
+        except (WebhookVerificationError, ValueError, binascii.Error) as error:
+            reason = str(error) or "bad signature"
+    raise NotSigned(f"the signature does not verify: {reason}")
+
+
+def replayed(webhook_id: str) -> Purchase | None:
+    """The purchase a delivery with this ``webhook-id`` recorded before, if any."""
+    message = db.session.get(InboundMessage, (current_tenant_id(), webhook_id))
+    return None if message is None else db.session.get(Purchase, (current_tenant_id(), message.purchase_id))
+
+
+def record_order(webhook_id: str, order: dict, *, default_currency: str) -> tuple[Purchase, bool]:
+    """Record ``order`` (an :class:`InboundOrderSchema` load) once; returns ``(purchase, created)``."""
+    _one_at_a_time(order["external_ref"])
+    earlier = replayed(webhook_id)
+    if earlier is not None:
+        return earlier, False
+    customer = _customer_for(order["customer"])
+    data = {key: value for key, value in order.items() if key != "customer"}
+    purchase, created = activity.record_purchase({**data, "customer_id": customer.id},
+                                                 default_currency=default_currency)
+    db.session.add(InboundMessage(webhook_id=webhook_id, purchase_id=purchase.id))
+    db.session.flush()
+    return purchase, created
+
+
+def _one_at_a_time(external_ref: str) -> None:
+    """Deliveries of one order wait for each other until commit (PostgreSQL; SQLite writes one at a time)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = f"inbound:{current_tenant_id()}:{external_ref}"
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
+
+
+def _customer_for(given: dict) -> Customer:
+    """Found by external id, then e-mail, then phone (filling what it lacks), or created."""
+    found = None
+    if given.get("external_id"):
+        found = customers.find_by_external_id(given["external_id"])
+    if found is None and given.get("email"):
+        found = db.session.scalar(sa.select(Customer).where(sa.func.lower(Customer.email) == given["email"].lower(),
+                                                            Customer.deleted_at.is_(None)).limit(1))
+    if found is None and given.get("phone"):
+        found = db.session.scalar(sa.select(Customer).where(Customer.phone == given["phone"],
+                                                            Customer.deleted_at.is_(None)).limit(1))
+    if found is None:
+        return customers.create({key: value for key, value in given.items() if value is not None})
+    changes = {key: given[key] for key in CUSTOMER_FIELDS if given.get(key) and not getattr(found, key)}
+    if given.get("external_id") and not found.external_id:
+        changes["external_id"] = given["external_id"]
+    if found.merged_into_id is not None or found.deleted_at is not None:
+        raise Conflict("the order's customer was deleted or merged in Retain; restore it or use the survivor's id")
+    return customers.update(found, changes) if changes else found
