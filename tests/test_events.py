@@ -133,6 +133,37 @@ def test_core_changes_emit_events_in_the_same_transaction(plugin_app, tenant_a):
     assert all(e.delivered_at is not None for e in events)  # in-process: delivered after the request
 
 
+def test_every_core_event_s_data_has_the_keys_of_its_catalogue_example(plugin_app, tenant_a, tenant_b):
+    """What webhook receivers are promised (the catalogue, docs/webhooks.md) is what they get."""
+    from saas.core.events import CORE_EVENT_TYPES
+
+    kept, other = tenant_a.customer(name="Kept"), tenant_a.customer(name="Other")
+    tenant_a.patch(f"/api/v1/customers/{kept['id']}", json={"email": "k@a.example"})
+    purchase = tenant_a.post("/api/v1/purchases", json={
+        "customer_id": other["id"], "product": "Tea", "amount": "120.00", "purchased_at": "2026-05-01T08:00:00Z",
+        "external_ref": "SO-9"}).json
+    tenant_a.post(f"/api/v1/purchases/{purchase['id']}/refund", json={"amount": "20.00"})
+    tenant_a.post("/api/v1/interactions", json={"customer_id": kept["id"], "channel": "phone", "subject": "call",
+                                                "occurred_at": "2026-05-02T08:00:00Z"})
+    tenant_a.post(f"/api/v1/customers/{kept['id']}/merge", json={"merged_id": other["id"]})
+    tenant_a.delete(f"/api/v1/customers/{kept['id']}")
+    tenant_a.post(f"/api/v1/customers/{kept['id']}/restore")
+    enable_ledger(tenant_a)
+    tenant_a.put("/api/v1/modules/ledger", json={"enabled": False})
+    with plugin_app.app_context(), tenant_context(tenant_a.id):
+        from saas.core import outbound
+        from saas.core.webhooks import WebhookEndpoint
+        endpoint = WebhookEndpoint(url="http://127.0.0.1:9/", event_types=["*"])
+        db.session.add(endpoint)
+        db.session.flush()
+        outbound.disable(endpoint, "the endpoint answered 410 Gone")
+        db.session.commit()
+    emitted = {e.type: e.data for e in events_of(plugin_app, tenant_a)}
+    assert set(emitted) == {t.name for t in CORE_EVENT_TYPES}
+    for event_type in CORE_EVENT_TYPES:
+        assert set(emitted[event_type.name]) == set(event_type.example), event_type.name
+
+
 def test_saas_handle_event_reaches_only_tenants_that_enabled_the_module(plugin_app, tenant_a, tenant_b, ledger):
     enable_ledger(tenant_a)
     tenant_a.customer(name="A's")

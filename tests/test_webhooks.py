@@ -294,3 +294,19 @@ def test_events_declared_by_modules_reach_webhooks_too(app, tenant_a, receiver):
         from saas.core import queues
         queues.current_queue().run_pending()
     assert [verify(endpoint["secret"], r)["type"] for r in receiver.at("/hook")] == ["birthdays.greeted"]
+
+
+def test_docs_webhooks_shows_every_core_event_with_its_exact_body():
+    """docs/webhooks.md's catalogue: one section per core event, its example body that of the catalogue."""
+    import re
+    from pathlib import Path
+
+    from saas.core.events import CORE_EVENT_TYPES
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "webhooks.md").read_text()
+    sections = dict(re.findall(r"### `([a-z_.]+)`\n\n.*?\n\n```json\n(.*?)\n```", text, re.S))
+    assert set(sections) == {t.name for t in CORE_EVENT_TYPES}
+    for event_type in CORE_EVENT_TYPES:
+        body = json.loads(sections[event_type.name])
+        assert set(body) == {"type", "timestamp", "data"}
+        assert body["type"] == event_type.name and body["data"] == event_type.example

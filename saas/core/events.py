@@ -28,23 +28,34 @@ from saas.core.types import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 
-CORE_EVENT_TYPES = (
-    EventType("customer.created", "A customer was created", {"customer_id": "…", "name": "…"}),
-    EventType("customer.updated", "A customer's fields changed", {"customer_id": "…", "fields": ["email"]}),
-    EventType("customer.deleted", "A customer was deleted (soft: it can be restored)", {"customer_id": "…"}),
-    EventType("customer.restored", "A deleted customer was restored", {"customer_id": "…"}),
+CORE_EVENT_TYPES = (  # each example has exactly the keys the event's data has (tests/test_events.py checks)
+    EventType("customer.created", "A customer was created",
+              {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "name": "许一鸣"}),
+    EventType("customer.updated", "A customer's fields changed",
+              {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "fields": ["email", "tags"]}),
+    EventType("customer.deleted", "A customer was deleted (soft: it can be restored)",
+              {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534"}),
+    EventType("customer.restored", "A deleted customer was restored",
+              {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534"}),
     EventType("customer.merged", "Two customers were merged into one: customer_id survives, merged_id is now a "
-              "tombstone", {"customer_id": "…", "merged_id": "…", "purchases": 2, "interactions": 5}),
+              "tombstone", {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534",
+                            "merged_id": "01a209c2-8156-739e-a0fe-a6c182e08856", "purchases": 2, "interactions": 5}),
     EventType("purchase.recorded", "A purchase was recorded",
-              {"purchase_id": "…", "customer_id": "…", "amount": "99.00", "currency": "CNY"}),
+              {"purchase_id": "01a209c2-9a01-7c44-8d0e-5f1b2c3d4e5f", "customer_id": "01a209c2-8155-7bfd-9ec3-253721798534",
+               "amount": "388.00", "currency": "CNY", "purchased_at": "2026-11-20T09:30:00+00:00",
+               "external_ref": "SO-1001"}),
     EventType("purchase.refunded", "A purchase was refunded, in part or in full",
-              {"purchase_id": "…", "customer_id": "…", "refunded": "10.00", "refunded_total": "10.00"}),
+              {"purchase_id": "01a209c2-9a01-7c44-8d0e-5f1b2c3d4e5f", "customer_id": "01a209c2-8155-7bfd-9ec3-253721798534",
+               "refunded": "88.00", "refunded_total": "88.00"}),
     EventType("interaction.logged", "A call, visit, message... was logged",
-              {"interaction_id": "…", "customer_id": "…", "channel": "phone"}),
+              {"interaction_id": "01a209c2-a0b1-7c2d-9e3f-405162738495", "customer_id": "01a209c2-8155-7bfd-9ec3-253721798534",
+               "channel": "phone", "subject": "Asked about Mid-Autumn gift boxes"}),
     EventType("module.enabled", "A module was switched on for the workspace", {"module": "loyalty"}),
     EventType("module.disabled", "A module was switched off for the workspace", {"module": "loyalty"}),
     EventType("webhook.endpoint_disabled", "Retain stopped sending to a webhook endpoint (it answered 410, or "
-              "failed for days)", {"endpoint_id": "…", "url": "https://…", "reason": "the endpoint answered 410 Gone"}),
+              "failed for days)", {"endpoint_id": "01a209c2-b1c2-7d3e-8f40-516273849506",
+                                   "url": "https://shop.example.com/hooks/retain",
+                                   "reason": "the endpoint answered 410 Gone"}),
 )
 
 
