@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -17,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import redis
 import sqlalchemy as sa
 from rq import Retry
 from rq.registry import FailedJobRegistry, StartedJobRegistry
@@ -29,7 +26,7 @@ from saas.core.db import db
 from saas.core.events import HandledEvent, OutboxEvent
 from saas.core.hooktypes import EventType, ModuleInfo, Schedule
 from saas.core.tenancy import tenant_context
-from tests.conftest import make_app, unavailable
+from tests.conftest import make_app
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -293,55 +290,6 @@ def test_in_process_a_failed_handler_gets_the_event_again_from_the_next_sweep(pl
 
 
 # -- on rq, with a Redis server of the test's own that it can stop and start ------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisServer:
-    def __init__(self, tmp_path):
-        self.port = free_port()
-        self.dir = tmp_path
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                redis.Redis.from_url(self.url).ping()
-                return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start in 10 s")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    if shutil.which("redis-server") is None:
-        unavailable("redis-server", FileNotFoundError("redis-server is not installed"))
-    server = RedisServer(tmp_path)
-    try:
-        server.start()
-    except (OSError, RuntimeError) as error:
-        unavailable("redis-server", error)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

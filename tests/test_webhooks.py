@@ -12,12 +12,13 @@ import pytest
 import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from saas.core import outbound
+from saas.core import outbound, queues
 from saas.core.db import db
 from saas.core.events import OutboxEvent
 from saas.core.tenancy import tenant_context
 from saas.core.types import utcnow
 from saas.core.webhooks import WebhookDelivery, WebhookEndpoint
+from tests.conftest import make_app
 from tests.webhook_receiver import Answer, Receiver
 
 
@@ -310,3 +311,72 @@ def test_docs_webhooks_shows_every_core_event_with_its_exact_body():
         body = json.loads(sections[event_type.name])
         assert set(body) == {"type", "timestamp", "data"}
         assert body["type"] == event_type.name and body["data"] == event_type.example
+
+
+# -- on rq, with a Redis server of the test's own ----------------------------------------------
+
+
+@pytest.fixture
+def rq_app(app, database, redis_server):
+    return make_app(database, REDIS_URL=redis_server.url, WEBHOOK_TIMEOUT_SECONDS=1)
+
+
+def work(app) -> None:
+    with app.app_context():
+        queues.current_queue().work(burst=True)
+
+
+def signed_up(app, sign_up):
+    tenant = sign_up()
+    tenant.client = app.test_client()
+    return tenant
+
+
+@pytest.mark.redis
+def test_on_rq_a_failed_delivery_is_retried_by_the_worker_after_its_backoff(rq_app, sign_up, receiver, monkeypatch):
+    monkeypatch.setattr(outbound, "RETRY_DELAYS", (dt.timedelta(seconds=1),) * 3)
+    tenant = signed_up(rq_app, sign_up)
+    endpoint = register(tenant, receiver)
+    receiver.answer("/hook", Answer(status=503))
+    tenant.customer(name="Retried")
+    assert receiver.at("/hook") == []  # nothing is sent until a worker runs
+    work(rq_app)
+    assert len(receiver.at("/hook")) == 1
+    receiver.answer("/hook", Answer(status=200))
+    time.sleep(1.3)
+    work(rq_app)  # the worker's scheduler queues the retry once its backoff is over
+    received = receiver.at("/hook")
+    assert len(received) == 2 and received[0].headers["webhook-id"] == received[1].headers["webhook-id"]
+    assert verify(endpoint["secret"], received[1])["type"] == "customer.created"
+    [delivery] = deliveries_of(rq_app, tenant)
+    assert delivery.status.value == "succeeded" and delivery.attempts == 2
+
+
+@pytest.mark.redis
+def test_on_rq_many_events_make_one_send_job_per_endpoint_sending_them_in_order(rq_app, sign_up, receiver):
+    tenant = signed_up(rq_app, sign_up)
+    endpoint = register(tenant, receiver)
+    names = [f"c{n:02d}" for n in range(30)]
+    for name in names:
+        tenant.customer(name=name)
+    work(rq_app)
+    bodies = [verify(endpoint["secret"], r) for r in receiver.at("/hook")]
+    assert [b["data"]["name"] for b in bodies] == names
+    with rq_app.app_context():
+        finished = queues.current_queue().queue("webhooks").finished_job_registry.get_job_ids()
+    assert len(finished) < len(names)  # waiting jobs are not duplicated per event
+
+
+@pytest.mark.redis
+def test_on_rq_one_tenant_s_slow_endpoint_delays_another_s_by_one_timeout_at_most(rq_app, sign_up, receiver):
+    slow, fast = signed_up(rq_app, sign_up), signed_up(rq_app, sign_up)
+    receiver.answer("/slow", Answer(delay=3))
+    register(slow, receiver, path="/slow")
+    register(fast, receiver, path="/fast")
+    for n in range(5):
+        slow.customer(name=f"slow {n}")
+    fast.customer(name="fast")
+    started = time.monotonic()
+    work(rq_app)  # one worker: the slow endpoint's job times out once (1 s), then backs off
+    assert time.monotonic() - started < 2.5
+    assert len(receiver.at("/fast")) == 1 and len(receiver.at("/slow")) == 1
