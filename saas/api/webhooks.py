@@ -64,7 +64,7 @@ class DeliverySchema(Schema):
 
 
 class AttemptSchema(Schema):
-    attempted_at = f.AwareDateTime()
+    attempted_at = f.String(metadata={"format": "date-time", "example": "2026-11-23T08:15:02.125000+00:00"})
     status_code = f.Integer(allow_none=True)
     duration_ms = f.Integer()
     error = f.String(allow_none=True)
@@ -168,9 +168,7 @@ def list_deliveries(endpoint_id, cursor, limit, status=None):
 @bp.errors(404)
 def get_delivery(endpoint_id, delivery_id):
     """One delivery with its body and every attempt."""
-    found, attempts = service.delivery(service.get(endpoint_id), delivery_id)
-    detail = {name: getattr(found, name) for name in DeliveryDetailSchema().fields if name != "attempt_log"}
-    return {**detail, "attempt_log": attempts}
+    return service.delivery(service.get(endpoint_id), delivery_id)
 
 
 @bp.route("/<uuid:endpoint_id>/deliveries/<uuid:delivery_id>/redeliver", methods=["POST"])
@@ -180,7 +178,7 @@ def get_delivery(endpoint_id, delivery_id):
 def redeliver(endpoint_id, delivery_id):
     """Send a delivery again now (one more attempt, whatever its status)."""
     endpoint = service.get(endpoint_id)
-    found, _ = service.delivery(endpoint, delivery_id)
+    found = service.delivery(endpoint, delivery_id)
     service.redeliver(endpoint, found)
     db.session.commit()
     service.send_now(endpoint)

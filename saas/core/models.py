@@ -7,10 +7,10 @@ from saas.core.customers import CustomerTag, CustomFieldDefinition, Customer, Ta
 from saas.core.events import HandledEvent, OutboxEvent
 from saas.core.idempotency import IdempotencyRecord
 from saas.core.modules import PluginError, TenantModule
-from saas.core.webhooks import InboundMessage, InboundSecret, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from saas.core.webhooks import InboundMessage, InboundSecret, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey", "AuditEntry", "HandledEvent", "OutboxEvent", "CustomFieldDefinition", "Customer", "IdempotencyRecord", "Interaction",
     "Membership", "PluginError", "Purchase", "Tag", "Tenant", "TenantModule", "User", "CustomerTag",
-    "InboundMessage", "InboundSecret", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+    "InboundMessage", "InboundSecret", "WebhookDelivery", "WebhookEndpoint",
 ]

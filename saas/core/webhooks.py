@@ -91,22 +91,12 @@ class WebhookDelivery(TenantScoped, db.Model):
     last_status_code: Mapped[int | None] = mapped_column(sa.Integer)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     last_duration_ms: Mapped[int | None] = mapped_column(sa.Integer)
+    # Every attempt, oldest first: {"attempted_at", "status_code", "duration_ms", "error"}. In the row,
+    # not a table of its own: a batch's outcomes are then one UPDATE (eight attempts at most, and
+    # manual redeliveries).
+    attempt_log: Mapped[list] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-
-
-class WebhookAttempt(TenantScoped, db.Model):
-    __tablename__ = "webhook_attempts"
-    __table_args__ = (
-        tenant_fk(["delivery_id"], "webhook_deliveries", ondelete="CASCADE"),
-        sa.Index("ix_webhook_attempts_delivery", "tenant_id", "delivery_id", "attempted_at"),
-    )
-
-    delivery_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
-    attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status_code: Mapped[int | None] = mapped_column(sa.Integer)
-    duration_ms: Mapped[int] = mapped_column(sa.Integer)
-    error: Mapped[str | None] = mapped_column(sa.String(500))
 
 
 class InboundSecret(RotatingSecret, TenantScoped, Timestamped, db.Model):

@@ -17,7 +17,7 @@ from saas.core.pagination import Page, paginate
 from saas.core.plugins import installed
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
-from saas.core.webhooks import ALL_EVENTS, DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from saas.core.webhooks import ALL_EVENTS, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 
 def _checked_url(url: str) -> str:
@@ -68,8 +68,6 @@ def update(endpoint: WebhookEndpoint, data: dict) -> WebhookEndpoint:
 
 def delete(endpoint: WebhookEndpoint) -> None:
     """Forget the endpoint, with its delivery log."""
-    db.session.execute(sa.delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(
-        sa.select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id))))
     db.session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
     db.session.delete(endpoint)
     db.session.flush()
@@ -91,13 +89,11 @@ def deliveries(endpoint: WebhookEndpoint, *, status: str | None, cursor: str | N
                     cursor=cursor, limit=limit)
 
 
-def delivery(endpoint: WebhookEndpoint, delivery_id: uuid.UUID) -> tuple[WebhookDelivery, list[WebhookAttempt]]:
+def delivery(endpoint: WebhookEndpoint, delivery_id: uuid.UUID) -> WebhookDelivery:
     found = db.session.get(WebhookDelivery, (current_tenant_id(), delivery_id))
     if found is None or found.endpoint_id != endpoint.id:
         raise NotFound("delivery not found")
-    attempts = db.session.scalars(sa.select(WebhookAttempt).where(WebhookAttempt.delivery_id == found.id)
-                                  .order_by(WebhookAttempt.attempted_at, WebhookAttempt.id)).all()
-    return found, list(attempts)
+    return found
 
 
 def redeliver(endpoint: WebhookEndpoint, found: WebhookDelivery) -> WebhookDelivery:
