@@ -215,3 +215,18 @@ def test_a_module_page_is_reached_from_the_header_menu_of_a_workspace_that_enabl
     expect(page.get_by_role("navigation", name="Modules")).to_have_count(0)
     assert page.goto("/birthdays/").status == 404
     assert problems == []
+
+
+def test_an_admin_sees_that_a_webhook_endpoint_was_switched_off(page, live_server, sign_up, problems):
+    from tests.webhook_receiver import Answer, Receiver
+
+    company = sign_up()
+    with Receiver() as receiver:
+        receiver.answer("/gone", Answer(status=410))
+        assert company.post("/api/v1/webhooks", json={"url": receiver.url("/gone")}).status_code == 201
+        company.customer(name="Sets it off")
+    sign_in(page, company.user["email"], company.password)
+    notice = page.locator(".webhook-stopped")
+    expect(notice).to_contain_text("Retain stopped sending webhooks to")
+    expect(notice).to_contain_text("410 Gone")
+    assert problems == []

@@ -18,6 +18,7 @@ from saas.core.events import OutboxEvent
 from saas.core.tenancy import tenant_context
 from saas.core.types import utcnow
 from saas.core.webhooks import WebhookDelivery, WebhookEndpoint
+from saas.testing import CSRF_INPUT
 from tests.conftest import make_app
 from tests.webhook_receiver import Answer, Receiver
 
@@ -179,14 +180,28 @@ def test_a_410_disables_the_endpoint_and_tells_the_admins(app, tenant_a, receive
     assert again["enabled"] is True and again["disabled_reason"] is None
 
 
-def test_redirects_are_not_followed(app, tenant_a, receiver):
-    receiver.answer("/moved", Answer(status=302, headers={"Location": receiver.url("/elsewhere")}))
+@pytest.mark.parametrize("location", ["/elsewhere", "http://169.254.169.254/latest/meta-data/"])
+def test_redirects_are_not_followed(app, tenant_a, receiver, location):
+    target = receiver.url(location) if location.startswith("/") else location
+    receiver.answer("/moved", Answer(status=302, headers={"Location": target}))
     register(tenant_a, receiver, path="/moved")
     tenant_a.customer()
     [delivery] = deliveries_of(app, tenant_a)
     assert delivery.status.value == "pending" and delivery.last_status_code == 302
-    assert "redirects are not followed" in delivery.last_error
-    assert receiver.at("/elsewhere") == []
+    assert "redirects are not followed" in delivery.last_error and target in delivery.last_error
+    assert [r.path for r in receiver.received] == ["/moved"]  # nothing else was asked for
+
+
+def test_a_send_job_for_another_tenant_s_endpoint_sends_nothing(app, tenant_a, tenant_b, receiver, monkeypatch):
+    clock = Clock(monkeypatch)
+    receiver.answer("/hook", Answer(status=500))
+    endpoint = register(tenant_a, receiver)
+    tenant_a.customer()  # one failed attempt
+    receiver.answer("/hook", Answer(status=200))
+    clock.advance(dt.timedelta(minutes=1))  # its retry is due
+    send_due(app, tenant_b, endpoint["id"])  # in B's tenant context A's endpoint does not exist
+    assert len(receiver.at("/hook")) == 1 and deliveries_of(app, tenant_a)[0].attempts == 1
+    assert send_due(app, tenant_a, endpoint["id"]) == 1  # it was due: A's own job sends it
 
 
 def test_an_endpoint_failing_for_days_is_disabled(app, tenant_a, receiver, monkeypatch):
@@ -380,3 +395,18 @@ def test_on_rq_one_tenant_s_slow_endpoint_delays_another_s_by_one_timeout_at_mos
     work(rq_app)  # one worker: the slow endpoint's job times out once (1 s), then backs off
     assert time.monotonic() - started < 2.5
     assert len(receiver.at("/fast")) == 1 and len(receiver.at("/slow")) == 1
+
+
+def test_owners_and_admins_are_told_on_their_landing_page_when_an_endpoint_was_switched_off(tenant_a, receiver):
+    receiver.answer("/gone", Answer(status=410))
+    register(tenant_a, receiver, path="/gone")
+    tenant_a.customer()
+    page = tenant_a.signed_in().get("/").get_data(as_text=True)
+    assert "Retain stopped sending webhooks to" in page and receiver.url("/gone") in page and "410 Gone" in page
+    agent = tenant_a.post("/api/v1/members", json={"email": "agent@a.example", "password": "a long enough password",
+                                                   "role": "agent"})
+    assert agent.status_code == 201
+    browser = tenant_a.client.application.test_client()
+    token = CSRF_INPUT.search(browser.get("/login").get_data(as_text=True)).group(1)
+    browser.post("/login", data={"email": "agent@a.example", "password": "a long enough password", "csrf_token": token})
+    assert "Retain stopped sending webhooks" not in browser.get("/").get_data(as_text=True)

@@ -13,7 +13,9 @@ from wtforms.validators import DataRequired, Email, Length
 
 from saas.auth import session_principal
 from saas.core.db import db
+from saas.core.accounts import Role
 from saas.core.navigation import navigation
+from saas.core.services import webhooks
 from saas.core.passwords import hash_password, needs_rehash, verify_nothing, verify_password
 from saas.core.tenancy import tenant_context
 from saas.extensions import csrf, limiter
@@ -66,10 +68,14 @@ def landing():
     workspaces = accounts.memberships_of(current_user) if current_user.is_authenticated else []
     form = WorkspaceForm()
     form.tenant_id.choices = [(str(t.id), t.name) for _, t in workspaces]
-    active = next((t for _, t in workspaces if str(t.id) == session.get("tenant_id")), None)
+    member, active = next(((m, t) for m, t in workspaces if str(t.id) == session.get("tenant_id")), (None, None))
     invitations = accounts.memberships_of(current_user, "invited") if current_user.is_authenticated else []
+    stopped = []
+    if member is not None and member.role in (Role.owner, Role.admin):
+        with tenant_context(active.id):
+            stopped = webhooks.disabled_endpoints()
     return render_template("landing.html", workspaces=workspaces, active=active, form=form,
-                           invitations=invitations)
+                           invitations=invitations, stopped_webhooks=stopped)
 
 
 @bp.route("/login", methods=["GET", "POST"])

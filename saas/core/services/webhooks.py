@@ -51,6 +51,13 @@ def get(endpoint_id: uuid.UUID) -> WebhookEndpoint:
     return endpoint
 
 
+def disabled_endpoints() -> list[WebhookEndpoint]:
+    """The endpoints Retain stopped sending to (410, or failing for days), for the admins to see."""
+    return list(db.session.scalars(sa.select(WebhookEndpoint).where(
+        WebhookEndpoint.enabled.is_(False), WebhookEndpoint.disabled_reason.is_not(None))
+        .order_by(WebhookEndpoint.updated_at.desc())))
+
+
 def update(endpoint: WebhookEndpoint, data: dict) -> WebhookEndpoint:
     if "url" in data:
         endpoint.url = _checked_url(data["url"])
