@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -410,3 +411,25 @@ def test_owners_and_admins_are_told_on_their_landing_page_when_an_endpoint_was_s
     token = CSRF_INPUT.search(browser.get("/login").get_data(as_text=True)).group(1)
     browser.post("/login", data={"email": "agent@a.example", "password": "a long enough password", "csrf_token": token})
     assert "Retain stopped sending webhooks" not in browser.get("/").get_data(as_text=True)
+
+
+@pytest.mark.redis
+def test_on_rq_deliveries_claimed_by_a_sender_that_died_are_sent_when_its_lease_ends(rq_app, sign_up, receiver):
+    tenant = signed_up(rq_app, sign_up)
+    endpoint = register(tenant, receiver)
+    work(rq_app)  # the endpoint's creation events: nothing to send yet
+    tenant.customer(name="claimed, then orphaned")
+    with rq_app.app_context():
+        events = queues.current_queue().queue("default")
+        [fan_out] = events.jobs
+        events.remove(fan_out)
+        fan_out.perform()  # the delivery is written (and a send job queued)
+        with tenant_context(tenant.id):
+            [claimed] = outbound._claim(uuid.UUID(endpoint["id"]))  # a sender claims it, then dies
+    work(rq_app)  # the next sender finds it leased: it waits for the lease instead of spinning
+    assert receiver.at("/hook") == []
+    with rq_app.app_context():
+        registry = queues.current_queue().queue("webhooks").scheduled_job_registry
+        [job_id] = registry.get_job_ids()
+        waits = registry.get_scheduled_time(job_id) - dt.datetime.now(dt.timezone.utc)
+    assert outbound.LEASE - dt.timedelta(seconds=30) < waits <= outbound.LEASE

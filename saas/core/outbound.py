@@ -326,10 +326,13 @@ def disable(endpoint: WebhookEndpoint, reason: str) -> None:
 
 
 def _schedule_next(tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
-    """If deliveries wait for a later attempt (or for the endpoint's pause), run again then."""
+    """If deliveries wait for a later attempt, the end of another sender's lease (a sender that
+    died holds its batch until then) or the endpoint's pause, run again then."""
     endpoint = db.session.get(WebhookEndpoint, (tenant_id, endpoint_id))
+    free_at = sa.case((WebhookDelivery.claimed_until > WebhookDelivery.next_attempt_at, WebhookDelivery.claimed_until),
+                      else_=WebhookDelivery.next_attempt_at)
     next_at = db.session.scalar(
-        sa.select(sa.func.min(WebhookDelivery.next_attempt_at))
+        sa.select(sa.func.min(free_at))
         .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == DeliveryStatus.pending)
     )
     if next_at is not None and endpoint is not None and endpoint.enabled:
