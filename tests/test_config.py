@@ -53,3 +53,13 @@ def test_debug_mode_makes_and_keeps_a_local_secret(monkeypatch, tmp_path):
 ])
 def test_database_urls_are_normalised_to_psycopg_3(url, expected):
     assert normalise_database_url(url) == expected
+
+
+def test_webhooks_to_private_networks_are_off_unless_the_environment_says_so(monkeypatch, tmp_path):
+    from saas.config import from_environment
+
+    monkeypatch.delenv("WEBHOOK_ALLOW_PRIVATE_NETWORKS", raising=False)
+    assert from_environment(str(tmp_path))["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] is False
+    for value, allowed in (("1", True), ("true", True), ("0", False), ("no", False)):
+        monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_NETWORKS", value)
+        assert from_environment(str(tmp_path))["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] is allowed

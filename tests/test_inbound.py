@@ -158,3 +158,10 @@ def test_ten_concurrent_deliveries_of_one_order_make_one_customer_and_one_purcha
     assert len({r.json["id"] for r in responses}) == 1
     assert len(tenant_a.get("/api/v1/purchases").json["items"]) == 1
     assert len(tenant_a.get("/api/v1/customers").json["items"]) == 1
+
+
+def test_a_signed_order_with_an_overlong_webhook_id_is_a_400_and_writes_nothing(tenant_a):
+    secret, body = inbound_secret(tenant_a), json.dumps(ORDER)
+    response = push(tenant_a.client, tenant_a.tenant["slug"], body, signed(secret, body, msg_id="m" * 256))
+    assert response.status_code == 400 and "webhook-id" in response.json["error"]["message"]
+    assert state(tenant_a) == ([], [])

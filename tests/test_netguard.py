@@ -106,3 +106,14 @@ def test_a_name_that_rebinds_to_loopback_is_caught_on_the_connection(guarded, te
     assert registered.status_code == 201
     tenant_a.customer()
     assert "resolves to 127.0.0.1" in last_error(guarded, tenant_a)
+
+
+@pytest.mark.parametrize("url", ["http://[fec0::1]/", "http://[::ffff:0:a00:1]/", "http://[5f00::1]/",
+                                 "http://[64:ff9b:1::808:808]/"])
+def test_ranges_some_pythons_call_global_are_refused_too(url):
+    assert "not a public address" in netguard.check_url(url, allow_private=False)
+
+
+@pytest.mark.parametrize("url", ["http://93.184.216.34/ü", "http://bücher.example/hook", "http://93.184.216.34:0/"])
+def test_urls_that_could_not_be_sent_to_are_refused_at_registration(url):
+    assert netguard.check_url(url, allow_private=True) is not None

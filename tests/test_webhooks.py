@@ -433,3 +433,61 @@ def test_on_rq_deliveries_claimed_by_a_sender_that_died_are_sent_when_its_lease_
         [job_id] = registry.get_job_ids()
         waits = registry.get_scheduled_time(job_id) - dt.datetime.now(dt.timezone.utc)
     assert outbound.LEASE - dt.timedelta(seconds=30) < waits <= outbound.LEASE
+
+
+@pytest.mark.parametrize("status, retry_after, waits", [
+    (503, "120", dt.timedelta(seconds=120)),  # a 503 may ask for time too
+    (429, "99999999999999", outbound.LONGEST_RETRY_AFTER),  # capped, not an overflow
+    (429, "²", dt.timedelta(seconds=5)),  # not a number: the schedule's delay
+    (429, "soon", dt.timedelta(seconds=5)),
+])
+def test_whatever_retry_after_says_the_attempt_is_recorded(app, tenant_a, receiver, monkeypatch, status,
+                                                           retry_after, waits):
+    clock = Clock(monkeypatch)
+    receiver.answer("/hook", Answer(status=status, headers={"Retry-After": retry_after}))
+    register(tenant_a, receiver)
+    tenant_a.customer()
+    [delivery] = deliveries_of(app, tenant_a)
+    assert delivery.attempts == 1 and delivery.claimed_until is None
+    assert delivery.next_attempt_at - clock.now == waits
+
+
+def test_a_new_url_or_switching_back_on_ends_the_back_off(app, tenant_a, receiver):
+    receiver.answer("/down", Answer(status=500))
+    endpoint = register(tenant_a, receiver, path="/down")
+    tenant_a.customer(name="while down")
+    assert tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}").json["failing_since"] is not None
+    moved = tenant_a.patch(f"/api/v1/webhooks/{endpoint['id']}", json={"url": receiver.url("/up")})
+    assert moved.status_code == 200
+    tenant_a.customer(name="after the move")
+    assert [json.loads(r.body)["data"]["name"] for r in receiver.at("/up")] == ["while down", "after the move"]
+
+
+def test_a_delivery_being_sent_cannot_be_redelivered_at_the_same_time(app, tenant_a, receiver):
+    receiver.answer("/hook", Answer(status=500))
+    endpoint = register(tenant_a, receiver)
+    tenant_a.customer()
+    [delivery] = deliveries_of(app, tenant_a)
+    with app.app_context(), tenant_context(tenant_a.id):
+        db.session.execute(sa.update(WebhookDelivery).values(claimed_until=utcnow() + outbound.LEASE))
+        db.session.commit()
+    again = tenant_a.post(f"/api/v1/webhooks/{endpoint['id']}/deliveries/{delivery.id}/redeliver")
+    assert again.status_code == 409 and len(receiver.at("/hook")) == 1
+
+
+def test_a_send_job_stops_after_its_time_budget_and_keeps_what_it_sent(app, tenant_a, receiver, monkeypatch):
+    monkeypatch.setattr(outbound, "BUDGET_SECONDS", 0.5)
+    receiver.answer("/slow", Answer(delay=0.3))  # answers, slowly
+    endpoint = register(tenant_a, receiver, path="/slow")
+    with app.app_context(), tenant_context(tenant_a.id):
+        for n in range(6):
+            from saas.core.events import emit
+            emit("customer.created", customer_id=uuid.uuid4(), name=f"n{n}")
+        db.session.commit()  # after commit: fan-out, then one send job, in-process
+    sent = [d for d in deliveries_of(app, tenant_a) if d.status.value == "succeeded"]
+    assert 1 <= len(sent) < 6  # the job stopped early...
+    assert all(d.claimed_until is None for d in deliveries_of(app, tenant_a))  # ...and released the rest
+    while send_due(app, tenant_a, endpoint["id"]):
+        pass
+    assert {d.status.value for d in deliveries_of(app, tenant_a)} == {"succeeded"}
+    assert len(receiver.at("/slow")) == 6

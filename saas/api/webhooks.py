@@ -123,9 +123,11 @@ def get_endpoint(endpoint_id):
 @bp.response(200, EndpointSchema)
 @bp.errors(404, 422)
 def update_endpoint(data, endpoint_id):
-    """Change an endpoint; switching a disabled one back on clears why it was disabled."""
+    """Change an endpoint. A new URL, or switching a disabled endpoint back on, ends its back-off:
+    waiting deliveries go out now."""
     endpoint = service.update(service.get(endpoint_id), data)
     db.session.commit()
+    service.send_now(endpoint)  # what waited for a back-off a new URL ends goes out now
     return endpoint
 
 

@@ -14,7 +14,13 @@ from urllib.parse import urlsplit
 
 import httpcore
 
-NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known prefix: the IPv4 address is the low 32 bits
+NOT_GLOBAL_V6 = tuple(ipaddress.ip_network(n) for n in (
+    "64:ff9b:1::/48",  # NAT64 local use
+    "fec0::/10",  # site-local (deprecated, still routed inside some networks)
+    "::ffff:0:0:0/96",  # IPv4-translated
+    "5f00::/16",  # SRv6 SIDs
+))  # ranges some Python versions still call global
 TEREDO = ipaddress.ip_network("2001::/32")
 IPv4_COMPATIBLE = ipaddress.ip_network("::/96")
 IETF_PROTOCOL = ipaddress.ip_network("192.0.0.0/24")  # not global, though some Pythons say otherwise
@@ -33,6 +39,8 @@ def blocked_because(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
             return f"{reason} (embedded in {address})" if reason else None
         if address in TEREDO:
             return f"{address} is a Teredo tunnel address"
+        if any(address in network for network in NOT_GLOBAL_V6):
+            return f"{address} is not a public address"
     if address in IETF_PROTOCOL:
         return f"{address} is reserved for protocol assignments"
     if address.is_multicast:
@@ -48,7 +56,7 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
         return address.ipv4_mapped
     if address.sixtofour is not None:
         return address.sixtofour
-    if any(address in network for network in NAT64) or (address in IPv4_COMPATIBLE and int(address) > 1):
+    if address in NAT64 or (address in IPv4_COMPATIBLE and int(address) > 1):
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
 
@@ -75,11 +83,16 @@ def public_addresses(host: str, port: int) -> list[str]:
 def check_url(url: str, *, allow_private: bool) -> str | None:
     """Why ``url`` cannot receive webhooks, or None. Only http(s), no credentials in the URL, and
     (unless ``allow_private``) a host that resolves to public addresses only."""
+    if not url.isascii():
+        return "Write the URL in ASCII: punycode for an international name, percent-encoding for the path."
     try:
         parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port
     except ValueError as error:
         return f"Not a valid URL: {error}."
+    if port == 0:
+        return "Port 0 cannot receive webhooks."
+    port = port or (443 if parts.scheme == "https" else 80)
     if parts.scheme not in ("http", "https"):
         return "Only http and https URLs can receive webhooks."
     if not parts.hostname:

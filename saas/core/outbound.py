@@ -47,6 +47,8 @@ LONGEST_RETRY_AFTER = dt.timedelta(hours=24)
 DISABLE_AFTER = dt.timedelta(days=5)  # an endpoint failing without a success for this long is disabled
 LEASE = dt.timedelta(minutes=5)
 BATCH = 100
+BUDGET_SECONDS = 30  # a send job stops taking deliveries after this and queues itself again
+JOB_TIMEOUT = 300  # rq stops a send job after this: the budget plus one slow request's three timeouts
 POOL = "saas.webhooks.pool"
 USER_AGENT = f"Retain-Webhooks/{saas.__version__}".encode()
 
@@ -79,7 +81,7 @@ def hand_over(tenant_id: uuid.UUID, endpoint_ids: list[uuid.UUID]) -> None:
     for endpoint_id in endpoint_ids:
         try:
             current_queue().enqueue_once(_job_key(endpoint_id), send_due, str(tenant_id), str(endpoint_id),
-                                         queue="webhooks")
+                                         queue="webhooks", timeout=JOB_TIMEOUT)
         except RedisError as error:  # the deliveries are written: the webhook sweep sends them later
             log.warning("webhooks of endpoint %s left for the sweep: %s", endpoint_id, error)
 
@@ -121,15 +123,16 @@ def send_due(tenant_id: str, endpoint_id: str) -> int:
     tenant_uuid, endpoint_uuid = uuid.UUID(tenant_id), uuid.UUID(endpoint_id)
     current_queue().started(_job_key(endpoint_id))
     sent = 0
+    deadline = time.monotonic() + BUDGET_SECONDS
     with tenant_context(tenant_uuid):
-        while True:
+        while time.monotonic() < deadline:
             endpoint = db.session.get(WebhookEndpoint, (tenant_uuid, endpoint_uuid))
             if endpoint is None or not endpoint.enabled or (endpoint.paused_until or utcnow()) > utcnow():
                 break
             batch = _claim(endpoint_uuid)
             if not batch:
                 break
-            outcomes = _post_all(endpoint, batch)
+            outcomes = _post_all(endpoint, batch, deadline)
             sent += sum(outcome.succeeded for outcome in outcomes)
             _record(endpoint, batch, outcomes)
             db.session.commit()
@@ -163,13 +166,15 @@ def _claim(endpoint_id: uuid.UUID) -> list[Claimed]:
     return sorted((Claimed(*row) for row in rows), key=lambda claimed: (claimed.created_at, claimed.id))
 
 
-def _post_all(endpoint: WebhookEndpoint, batch: list[Claimed]) -> list[Outcome]:
+def _post_all(endpoint: WebhookEndpoint, batch: list[Claimed], deadline: float) -> list[Outcome]:
+    """Post the batch in order until one fails or the job's time is up (a slow receiver that does
+    answer must not keep a worker, nor outlive rq's timeout with nothing recorded)."""
     secrets_now = [Webhook(secret) for secret in endpoint.secrets_at(utcnow())]
     outcomes = []
     for delivery in batch:
         outcome = post(endpoint.url, secrets_now, delivery)
         outcomes.append(outcome)
-        if not outcome.succeeded:
+        if not outcome.succeeded or time.monotonic() >= deadline:
             break
     return outcomes
 
@@ -196,6 +201,9 @@ def post(url: str, signers: list[Webhook], delivery: Claimed) -> Outcome:
         outcome.error = f"no answer within {timeout:g} s"
     except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as error:
         outcome.error = str(error)[:500] or type(error).__name__
+    except Exception as error:  # whatever else goes wrong is this attempt's failure, never a stuck delivery
+        log.warning("webhook delivery %s failed unexpectedly", delivery.id, exc_info=True)
+        outcome.error = f"{type(error).__name__}: {error}"[:500]
     else:
         outcome.status_code = response.status
         if 300 <= response.status < 400:
@@ -203,7 +211,7 @@ def post(url: str, signers: list[Webhook], delivery: Claimed) -> Outcome:
             outcome.error = f"redirects are not followed (to {location[:200]})"
         elif response.status == 410:
             outcome.gone = True
-        elif response.status == 429:
+        elif response.status in (429, 503):
             outcome.retry_after = _retry_after(_header(response, b"retry-after"), now)
     outcome.duration_ms = round((time.perf_counter() - started) * 1000)
     return outcome
@@ -218,15 +226,15 @@ def _header(response: httpcore.Response, name: bytes) -> str | None:
 
 def _retry_after(value: str | None, now: dt.datetime) -> dt.timedelta | None:
     """``Retry-After`` in seconds or as an HTTP date; nonsense is ignored."""
-    if not value:
+    value = (value or "").strip()
+    if not value or not value.isascii():
         return None
-    if value.strip().isdigit():
-        wait = dt.timedelta(seconds=int(value))
-    else:
-        try:
-            wait = email.utils.parsedate_to_datetime(value) - now
-        except (TypeError, ValueError):
-            return None
+    if value.isdigit():
+        return dt.timedelta(seconds=min(int(value), int(LONGEST_RETRY_AFTER.total_seconds())))
+    try:
+        wait = email.utils.parsedate_to_datetime(value) - now
+    except (TypeError, ValueError, OverflowError):
+        return None
     return min(max(wait, dt.timedelta(0)), LONGEST_RETRY_AFTER)
 
 
@@ -338,7 +346,7 @@ def _schedule_next(tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
     if next_at is not None and endpoint is not None and endpoint.enabled:
         next_at = max(next_at, endpoint.paused_until or next_at)
         current_queue().enqueue_at(max(next_at, utcnow()), send_due, str(tenant_id), str(endpoint_id),
-                                   queue="webhooks", key=_job_key(endpoint_id))
+                                   queue="webhooks", key=_job_key(endpoint_id), timeout=JOB_TIMEOUT)
 
 
 @job

@@ -50,14 +50,14 @@ class InProcessQueue:
     _pending: ContextVar[list | None] = ContextVar("saas_pending_jobs", default=None)
     retries = False  # a failed job is logged, not run again: work that must happen keeps its own trace
 
-    def enqueue(self, func: Callable, *args, queue: str = "default") -> None:
+    def enqueue(self, func: Callable, *args, queue: str = "default", timeout: int | None = None) -> None:
         pending = self._pending.get()
         if pending is None:
             pending = []
             self._pending.set(pending)
         pending.append((func, args))
 
-    def enqueue_once(self, key: str, func: Callable, *args, queue: str = "default") -> None:
+    def enqueue_once(self, key: str, func: Callable, *args, queue: str = "default", timeout: int | None = None) -> None:
         """:meth:`enqueue`, unless the same call already waits."""
         pending = self._pending.get() or []
         if (func, args) not in pending:
@@ -66,7 +66,8 @@ class InProcessQueue:
     def started(self, key: str) -> None:
         """Nothing to release: see :meth:`RqQueue.started`."""
 
-    def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default", key: str = "") -> None:
+    def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default", key: str = "",
+                   timeout: int | None = None) -> None:
         """Nothing to wait with here: work that is due later is found by a periodic sweep."""
 
     def run_pending(self) -> None:
@@ -91,24 +92,26 @@ class RqQueue:
     def queue(self, name: str = "default") -> Queue:
         return Queue(name, connection=self.redis)
 
-    def enqueue(self, func: Callable, *args, queue: str = "default") -> None:
-        self.queue(queue).enqueue(func, *args, retry=RETRY)
+    def enqueue(self, func: Callable, *args, queue: str = "default", timeout: int | None = None) -> None:
+        """``timeout``: seconds before rq stops the job (rq's default, 180, if None)."""
+        self.queue(queue).enqueue(func, *args, retry=RETRY, job_timeout=timeout)
 
-    def enqueue_once(self, key: str, func: Callable, *args, queue: str = "default") -> None:
+    def enqueue_once(self, key: str, func: Callable, *args, queue: str = "default", timeout: int | None = None) -> None:
         """:meth:`enqueue`, unless a job enqueued under ``key`` waits and has not :meth:`started`
         (a busy flow of events makes one waiting job, not one each)."""
         if self.redis.set(ONCE_KEY.format(key=key), "1", nx=True, ex=ONCE_TTL):
-            self.enqueue(func, *args, queue=queue)
+            self.enqueue(func, *args, queue=queue, timeout=timeout)
 
     def started(self, key: str) -> None:
         """Called by a job enqueued with :meth:`enqueue_once` as it starts: later work needs a new job."""
         self.redis.delete(ONCE_KEY.format(key=key))
 
-    def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default", key: str = "") -> None:
+    def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default", key: str = "",
+                   timeout: int | None = None) -> None:
         """Run ``func`` at ``when`` (the workers' scheduler moves it to its queue then); one job
         per ``key`` and time."""
         job_id = f"{key}-{int(when.timestamp())}" if key else None
-        self.queue(queue).enqueue_at(when, func, *args, retry=RETRY, job_id=job_id)
+        self.queue(queue).enqueue_at(when, func, *args, retry=RETRY, job_id=job_id, job_timeout=timeout)
 
     def run_pending(self) -> None:
         """Nothing waits here: workers take the jobs."""

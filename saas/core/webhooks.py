@@ -49,6 +49,7 @@ class RotatingSecret:
 class WebhookEndpoint(RotatingSecret, TenantScoped, Timestamped, db.Model):
     __tablename__ = "webhook_endpoints"
     __audit__ = True
+    __audit_exclude__ = RotatingSecret.__audit_exclude__ | {"failing_since", "paused_until"}  # every retry moves them
 
     url: Mapped[str] = mapped_column(sa.String(2000))
     description: Mapped[str | None] = mapped_column(sa.String(500))

@@ -25,6 +25,11 @@ from saas.core.types import utcnow
 from saas.core.webhooks import InboundMessage, InboundSecret
 
 
+class BadMessage(DomainError):
+    code = "bad_request"
+    status = 400
+
+
 class NotSigned(DomainError):
     """The delivery is not signed with the workspace's inbound secret, or is too old or new."""
 
@@ -32,6 +37,7 @@ class NotSigned(DomainError):
     status = 401
 
 
+MAX_WEBHOOK_ID = 255
 CUSTOMER_FIELDS = ("email", "phone", "company")  # filled on a found customer only where empty
 
 
@@ -74,6 +80,8 @@ def replayed(webhook_id: str) -> Purchase | None:
 
 def record_order(webhook_id: str, order: dict, *, default_currency: str) -> tuple[Purchase, bool]:
     """Record ``order`` (an :class:`InboundOrderSchema` load) once; returns ``(purchase, created)``."""
+    if len(webhook_id) > MAX_WEBHOOK_ID:
+        raise BadMessage(f"webhook-id is longer than {MAX_WEBHOOK_ID} characters")
     _one_at_a_time(order["external_ref"])
     earlier = replayed(webhook_id)
     if earlier is not None:

@@ -59,18 +59,27 @@ def disabled_endpoints() -> list[WebhookEndpoint]:
 
 
 def update(endpoint: WebhookEndpoint, data: dict) -> WebhookEndpoint:
-    if "url" in data:
+    if "url" in data and data["url"] != endpoint.url:
         endpoint.url = _checked_url(data["url"])
+        _try_again_now(endpoint)  # a new receiver: no back-off inherited from the old one
     if "event_types" in data:
         endpoint.event_types = _checked_event_types(data["event_types"] or [ALL_EVENTS])
     if "description" in data:
         endpoint.description = data["description"]
     if data.get("enabled") and not endpoint.enabled:  # switched back on: a fresh start
         endpoint.disabled_reason, endpoint.failing_since = None, None
+        _try_again_now(endpoint)
     if "enabled" in data:
         endpoint.enabled = data["enabled"]
     db.session.flush()
     return endpoint
+
+
+def _try_again_now(endpoint: WebhookEndpoint) -> None:
+    endpoint.paused_until = None
+    db.session.execute(sa.update(WebhookDelivery)
+                       .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == DeliveryStatus.pending)
+                       .values(next_attempt_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def delete(endpoint: WebhookEndpoint) -> None:
@@ -108,8 +117,9 @@ def redeliver(endpoint: WebhookEndpoint, found: WebhookDelivery) -> WebhookDeliv
     attempt; if it fails, the retry schedule goes on from where it was)."""
     if not endpoint.enabled:
         raise Conflict("the endpoint is disabled: enable it first")
-    found.status, found.next_attempt_at, found.finished_at, found.claimed_until = (
-        DeliveryStatus.pending, utcnow(), None, None)
+    if found.claimed_until is not None and found.claimed_until > utcnow():
+        raise Conflict("the delivery is being sent right now; look again in a moment")
+    found.status, found.next_attempt_at, found.finished_at = DeliveryStatus.pending, utcnow(), None
     endpoint.paused_until = None  # asked for now: no back-off in the way
     db.session.flush()
     return found
