@@ -145,7 +145,6 @@ def test_only_admins_create_the_inbound_secret(tenant_a):
                                 headers={"Authorization": f"Bearer {key}"}).status_code == 403
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("same_message", [True, False])
 def test_ten_concurrent_deliveries_of_one_order_make_one_customer_and_one_purchase(app, tenant_a, same_message):
     secret, body = inbound_secret(tenant_a), json.dumps(ORDER)

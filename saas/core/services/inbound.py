@@ -96,10 +96,19 @@ def record_order(webhook_id: str, order: dict, *, default_currency: str) -> tupl
 
 
 def _one_at_a_time(external_ref: str) -> None:
-    """Deliveries of one order wait for each other until commit (PostgreSQL; SQLite writes one at a time)."""
+    """Deliveries of one order wait for each other until commit.
+
+    PostgreSQL: a transaction-level advisory lock on the order. SQLite: a fresh transaction whose
+    first statement is a write, so it waits for the database's single write lock up front instead
+    of failing with "database is locked" when its reads turn out to be stale.
+    """
     if db.session.get_bind().dialect.name == "postgresql":
         key = f"inbound:{current_tenant_id()}:{external_ref}"
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
+        return
+    db.session.rollback()  # nothing was written yet: the signature check only read
+    db.session.execute(sa.update(InboundMessage).where(sa.false()).values(webhook_id=InboundMessage.webhook_id)
+                       .execution_options(synchronize_session=False))
 
 
 def _customer_for(given: dict) -> Customer:
