@@ -491,3 +491,14 @@ def test_a_send_job_stops_after_its_time_budget_and_keeps_what_it_sent(app, tena
         pass
     assert {d.status.value for d in deliveries_of(app, tenant_a)} == {"succeeded"}
     assert len(receiver.at("/slow")) == 6
+
+
+@pytest.mark.parametrize("answer", [Answer(body=b"x" * (1024 * 1024)), Answer(body=b"ok" * 20, trickle=0.2)])
+def test_a_huge_or_trickling_answer_does_not_hold_the_sender(app, tenant_a, receiver, answer):
+    receiver.answer("/chatty", answer)
+    register(tenant_a, receiver, path="/chatty")
+    started = time.monotonic()
+    tenant_a.customer()
+    assert time.monotonic() - started < app.config["WEBHOOK_TIMEOUT_SECONDS"] + 1.5
+    [delivery] = deliveries_of(app, tenant_a)
+    assert delivery.status.value == "succeeded" and delivery.last_status_code == 204

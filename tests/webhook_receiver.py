@@ -20,6 +20,8 @@ class Answer:
     status: int = 204
     headers: dict = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (a slow receiver)
+    body: bytes = b""
+    trickle: float = 0.0  # seconds between the body's bytes
 
 
 class Receiver:
@@ -45,8 +47,18 @@ class Receiver:
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
-                self.send_header("content-length", "0")
+                self.send_header("content-length", str(len(answer.body)))
                 self.end_headers()
+                try:
+                    if answer.trickle:
+                        for byte in answer.body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(answer.trickle)
+                    else:
+                        self.wfile.write(answer.body)
+                except OSError:  # the sender stopped listening
+                    self.close_connection = True
 
             def log_message(self, *args):
                 pass

@@ -48,6 +48,7 @@ DISABLE_AFTER = dt.timedelta(days=5)  # an endpoint failing without a success fo
 LEASE = dt.timedelta(minutes=5)
 BATCH = 100
 BUDGET_SECONDS = 30  # a send job stops taking deliveries after this and queues itself again
+MAX_ANSWER = 64 * 1024  # bytes of a receiver's answer read (it is not kept, only its status)
 JOB_TIMEOUT = 300  # rq stops a send job after this: the budget plus one slow request's three timeouts
 POOL = "saas.webhooks.pool"
 USER_AGENT = f"Retain-Webhooks/{saas.__version__}".encode()
@@ -194,9 +195,7 @@ def post(url: str, signers: list[Webhook], delivery: Claimed) -> Outcome:
     started = time.perf_counter()
     outcome = Outcome(delivery, now, 0)
     try:
-        response = _pool().request("POST", url, headers=headers, content=delivery.payload.encode(),
-                                   extensions={"timeout": {"connect": timeout, "read": timeout, "write": timeout,
-                                                           "pool": timeout}})
+        response = _answer(url, headers, delivery.payload.encode(), timeout)
     except httpcore.TimeoutException:
         outcome.error = f"no answer within {timeout:g} s"
     except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as error:
@@ -215,6 +214,21 @@ def post(url: str, signers: list[Webhook], delivery: Claimed) -> Outcome:
             outcome.retry_after = _retry_after(_header(response, b"retry-after"), now)
     outcome.duration_ms = round((time.perf_counter() - started) * 1000)
     return outcome
+
+
+def _answer(url: str, headers: list, body: bytes, timeout: float) -> httpcore.Response:
+    """POST and read at most ``MAX_ANSWER`` bytes of the answer within ``timeout``: nobody's
+    receiver keeps a sender with a huge or trickling body (the connection is dropped then)."""
+    deadline = time.monotonic() + timeout
+    with _pool().stream("POST", url, headers=headers, content=body,
+                        extensions={"timeout": {"connect": timeout, "read": timeout, "write": timeout,
+                                                "pool": timeout}}) as response:
+        read = 0
+        for chunk in response.iter_stream():
+            read += len(chunk)
+            if read > MAX_ANSWER or time.monotonic() > deadline:
+                break
+    return response
 
 
 def _header(response: httpcore.Response, name: bytes) -> str | None:
