@@ -117,3 +117,14 @@ def test_ranges_some_pythons_call_global_are_refused_too(url):
 @pytest.mark.parametrize("url", ["http://93.184.216.34/ü", "http://bücher.example/hook", "http://93.184.216.34:0/"])
 def test_urls_that_could_not_be_sent_to_are_refused_at_registration(url):
     assert netguard.check_url(url, allow_private=True) is not None
+
+
+@pytest.mark.parametrize("url", BLOCKED + ["http://[fec0::1]/", "http://[64:ff9b:1::808:808]/"])
+def test_the_sending_side_refuses_to_connect_to_every_one_of_them(url):
+    """What registration refuses, the connection refuses too (for URLs registered while allowed,
+    or names that changed their answer)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with pytest.raises(netguard.BlockedAddress):
+        netguard.GuardedBackend(allow_private=False).connect_tcp(parts.hostname, parts.port or 80, timeout=1)
