@@ -14,7 +14,7 @@ from saas.api.schema import Schema
 from saas.auth import bind_sender, public, requires
 from saas.core.accounts import Scope, Tenant
 from saas.core.db import db
-from saas.core.errors import Invalid
+from saas.core.errors import Invalid, Unauthorized
 from saas.core.services import inbound as service
 
 bp = ApiBlueprint("inbound", __name__, url_prefix="/api/v1/inbound",
@@ -76,7 +76,7 @@ def receive_order(workspace):
     """
     tenant = db.session.scalar(db.select(Tenant).where(Tenant.slug == workspace, Tenant.status == "active"))
     if tenant is None:
-        raise service.NotSigned("the signature does not verify")  # no hint whether the workspace exists
+        raise Unauthorized("the signature does not verify")  # no hint whether the workspace exists
     bind_sender(tenant)
     service.verify(request.get_data(), dict(request.headers))
     try:

@@ -33,3 +33,17 @@ class Invalid(DomainError):
 class Forbidden(DomainError):
     code = "forbidden"
     status = 403
+
+
+class BadRequest(DomainError):
+    """A request the API cannot take as it is (a header out of bounds...)."""
+
+    code = "bad_request"
+    status = 400
+
+
+class Unauthorized(DomainError):
+    """Credentials that do not prove who is calling (a signature that does not verify...)."""
+
+    code = "unauthorized"
+    status = 401

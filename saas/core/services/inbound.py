@@ -18,23 +18,11 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from saas.core.activity import Purchase
 from saas.core.customers import Customer
 from saas.core.db import db
-from saas.core.errors import Conflict, DomainError
+from saas.core.errors import BadRequest, Conflict, Unauthorized
 from saas.core.services import activity, customers
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
 from saas.core.webhooks import InboundMessage, InboundSecret
-
-
-class BadMessage(DomainError):
-    code = "bad_request"
-    status = 400
-
-
-class NotSigned(DomainError):
-    """The delivery is not signed with the workspace's inbound secret, or is too old or new."""
-
-    code = "unauthorized"
-    status = 401
 
 
 MAX_WEBHOOK_ID = 255
@@ -58,10 +46,10 @@ def rotate_secret() -> InboundSecret:
 
 
 def verify(body: bytes, headers: dict) -> None:
-    """Raise :class:`NotSigned` unless a current secret of the bound tenant signed ``body``."""
+    """Raise :class:`Unauthorized` unless a current secret of the bound tenant signed ``body``."""
     found = secret()
     if found is None:
-        raise NotSigned("this workspace takes no signed orders: an admin creates its inbound secret first")
+        raise Unauthorized("this workspace takes no signed orders: an admin creates its inbound secret first")
     text = body.decode("utf-8", errors="replace")
     for candidate in found.secrets_at(utcnow()):
         try:
@@ -69,7 +57,7 @@ def verify(body: bytes, headers: dict) -> None:
             return
         except (WebhookVerificationError, ValueError, binascii.Error) as error:
             reason = str(error) or "bad signature"
-    raise NotSigned(f"the signature does not verify: {reason}")
+    raise Unauthorized(f"the signature does not verify: {reason}")
 
 
 def replayed(webhook_id: str) -> Purchase | None:
@@ -81,7 +69,7 @@ def replayed(webhook_id: str) -> Purchase | None:
 def record_order(webhook_id: str, order: dict, *, default_currency: str) -> tuple[Purchase, bool]:
     """Record ``order`` (an :class:`InboundOrderSchema` load) once; returns ``(purchase, created)``."""
     if len(webhook_id) > MAX_WEBHOOK_ID:
-        raise BadMessage(f"webhook-id is longer than {MAX_WEBHOOK_ID} characters")
+        raise BadRequest(f"webhook-id is longer than {MAX_WEBHOOK_ID} characters")
     _one_at_a_time(order["external_ref"])
     earlier = replayed(webhook_id)
     if earlier is not None:
