@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from saas.core.accounts import Role
 from saas.core.activity import Direction, Interaction, Purchase
+from saas.core.services import classification
 from saas.core.customers import Channel, Customer, CustomerKind, Tag
 from saas.core.db import db
 from saas.core.tenancy import tenant_context
@@ -235,6 +236,8 @@ def seed(customers: int = 300, *, rng_seed: int = 20261123) -> dict:
         db.session.flush()  # customers first: no ORM relationship orders them before their activity
         db.session.add_all(purchases)
         db.session.add_all(interactions)
+        db.session.flush()
+        classification.refresh()  # tiers, stages and figures for everyone, as the nightly run would
         db.session.commit()
     return {"company": COMPANY, "slug": SLUG, "email": OWNER_EMAIL, "password": PASSWORD, "api_key": api_key}
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from saas.app import create_app
 from saas.core.accounts import Membership, Role, Tenant, User
 from saas.core.activity import Interaction, Purchase
+from saas.core.classification import CustomerFigures, months_before
 from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.passwords import verify_password
@@ -85,6 +86,30 @@ def test_trailing_twelve_month_spend_falls_into_the_planned_bands(demo_workspace
     assert _in_tenant(app, bands) == {
         "core": 30, "important": 90, "basic": 96, "general": 12, "dormant": 30, "prospect": 42,
     }
+
+
+def test_every_demo_customer_has_the_tier_its_purchases_give_computed_by_hand(demo_workspace):
+    """The set-based SQL of saas.core.services.classification against plain Python, customer by customer."""
+    app, _ = demo_workspace
+
+    def tiers():
+        since = months_before(utcnow(), 12)
+        recent, ever = Counter(), set()
+        for customer_id, amount, refunded, when in db.session.execute(
+                sa.select(Purchase.customer_id, Purchase.amount, Purchase.refunded_amount, Purchase.purchased_at)):
+            if amount > refunded:
+                ever.add(customer_id)
+                recent[customer_id] += (amount - refunded) if when >= since else 0
+        talked = set(db.session.scalars(sa.select(Interaction.customer_id)))
+        expected = {i: _band(recent[i]) if i in ever else "potential" if i in talked else None
+                    for i in db.session.scalars(sa.select(Customer.id))}
+        stored = {f.customer_id: f.tier.value if f.tier else None
+                  for f in db.session.scalars(sa.select(CustomerFigures))}
+        return expected, stored
+
+    expected, stored = _in_tenant(app, tiers)
+    assert stored == expected
+    assert {"core", "important", "basic", "general"} <= set(stored.values())
 
 
 def test_history_is_recent_consistent_and_numbered_once(demo_workspace):

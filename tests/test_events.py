@@ -121,11 +121,12 @@ def test_core_changes_emit_events_in_the_same_transaction(plugin_app, tenant_a):
     assert refused.status_code == 422
     events = events_of(plugin_app, tenant_a)
     assert [e.type for e in events] == [
-        "customer.created", "customer.updated", "purchase.recorded", "purchase.refunded", "interaction.logged",
-        "customer.deleted", "customer.restored"]
+        "customer.created", "customer.updated", "purchase.recorded", "customer.tier_changed",
+        "customer.stage_changed", "purchase.refunded", "interaction.logged", "customer.deleted", "customer.restored"]
     assert events[1].data == {"customer_id": customer["id"], "fields": ["email"]}
     assert events[2].data["amount"] == "120.00" and events[2].data["customer_id"] == customer["id"]
-    assert events[3].data["refunded"] == "20.00"
+    assert events[3].data["to"] == "general" and events[4].data["to"] == "dormant"
+    assert events[5].data["refunded"] == "20.00"
     assert all(e.actor.startswith("api_key:") for e in events)
     assert all(e.delivered_at is not None for e in events)  # in-process: delivered after the request
 
@@ -371,7 +372,8 @@ def test_saas_schedules_run_once_each_from_the_cli(plugin_app, tenant_a):
     TICKS.clear()
     result = plugin_app.test_cli_runner().invoke(args=["jobs", "run-schedules"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["ran events.sweep", "ran ledger.tick", "ran webhooks.sweep"]
+    assert result.output.splitlines() == ["ran classification.recompute", "ran events.sweep", "ran ledger.tick",
+                                          "ran webhooks.sweep"]
     assert TICKS == ["tick"]
     unknown = plugin_app.test_cli_runner().invoke(args=["jobs", "run-schedules", "ledger.tock"])
     assert unknown.exit_code == 2 and "no schedule named ledger.tock" in unknown.output
@@ -384,10 +386,11 @@ def test_saas_schedules_run_once_per_period_even_with_two_schedulers(rq_app):
         queue = queues.current_queue()
         schedulers = [jobs.cron_scheduler(queue), jobs.cron_scheduler(queue)]
         for scheduler in schedulers:
-            assert sorted(j.name for j in scheduler.get_jobs()) == ["events.sweep", "ledger.tick", "webhooks.sweep"]
+            names = sorted(j.name for j in scheduler.get_jobs())
+            assert names == ["classification.recompute", "events.sweep", "ledger.tick", "webhooks.sweep"]
             for cron_job in scheduler.get_jobs():
                 cron_job.next_enqueue_time = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)  # due now
-            assert len(scheduler.enqueue_jobs()) == 3
+            assert len(scheduler.enqueue_jobs()) == len(names)
     work(rq_app)
     assert TICKS == ["tick"]
 

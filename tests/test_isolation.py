@@ -20,7 +20,7 @@ PARAMETER_KINDS = {
     # Module names are the same in every tenant; what differs is each tenant's state, whose
     # isolation test_modules.py covers (enable for A, B unchanged; errors; hooks; routes).
     "name": "modules",
-    "endpoint_id": "webhooks", "delivery_id": "deliveries",
+    "endpoint_id": "webhooks", "delivery_id": "deliveries", "segment_id": "segments",
 }
 # A valid body for each write, so that a 404 cannot hide behind a 422.
 BODIES = {
@@ -31,6 +31,8 @@ BODIES = {
     ("patch", "/api/v1/custom-fields/{field_id}"): {"label": "taken over"},
     ("patch", "/api/v1/members/{member_id}"): {"team": "taken over"},
     ("patch", "/api/v1/webhooks/{endpoint_id}"): {"description": "taken over"},
+    ("put", "/api/v1/customers/{customer_id}/tier-override"): {"tier": "core", "reason": "taken over"},
+    ("patch", "/api/v1/segments/{segment_id}"): {"name": "taken over"},
     # the attacker tries to merge a customer of its own into the victim's
     ("post", "/api/v1/customers/{customer_id}/merge"): lambda attacker: {"merged_id": attacker.customer()["id"]},
 }
@@ -80,6 +82,9 @@ def act(tenant, objects, action, n):
     elif action == "webhook":
         made = tenant.post("/api/v1/webhooks", json={"url": f"http://127.0.0.1:9/hook{n}"}).json
         mine["webhooks"].append(made["id"])
+    elif action == "segment":
+        made = tenant.post("/api/v1/segments", json={"name": f"s{n}", "filter": {"tags": ["t1"]}}).json
+        mine["segments"].append(made["id"])
     elif action == "delete_customer":
         assert tenant.delete(f"/api/v1/customers/{live[0]}").status_code == 204
         mine["deleted"].append(live[0])
@@ -95,7 +100,8 @@ def snapshot(tenant) -> dict:
     """Everything a tenant can list about itself (what an attacker must not be able to change)."""
     paths = ["/api/v1/customers?deleted=false", "/api/v1/customers?deleted=true", "/api/v1/purchases",
              "/api/v1/interactions", "/api/v1/tags", "/api/v1/custom-fields", "/api/v1/members",
-             "/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/tenant"]
+             "/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/segments", "/api/v1/classification/rules",
+             "/api/v1/tenant"]
     state = {}
     for path in paths:
         body = tenant.get(path + ("&" if "?" in path else "?") + "limit=200" if "tenant" not in path else path).json
@@ -107,7 +113,7 @@ def snapshot(tenant) -> dict:
 
 
 ACTIONS = st.sampled_from(["customer", "purchase", "interaction", "custom_field", "member", "api_key",
-                           "delete_customer", "merge", "webhook"])
+                           "delete_customer", "merge", "webhook", "segment"])
 
 
 def test_every_path_parameter_is_covered(client, app):

@@ -133,6 +133,7 @@ def test_a_bad_merge_is_refused_and_changes_nothing(tenant_a, pair, case, status
 def test_another_tenants_customer_is_a_404_on_either_side_and_stays_untouched(tenant_a, tenant_b):
     mine, theirs = tenant_a.customer(), tenant_b.customer()
     buy(tenant_b, theirs["id"], "T-1")
+    theirs = tenant_b.get(f"/api/v1/customers/{theirs['id']}").json
     assert merge(tenant_a, mine["id"], theirs["id"]).status_code == 404
     assert merge(tenant_a, theirs["id"], mine["id"]).status_code == 404
     assert tenant_b.get(f"/api/v1/customers/{theirs['id']}").json == theirs

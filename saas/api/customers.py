@@ -11,13 +11,16 @@ from flask_smorest import abort
 from marshmallow import fields as f
 from marshmallow import validate as v
 from marshmallow.utils import get_value
+from webargs.fields import DelimitedList
 
 from saas.api.base import ApiBlueprint, PartialSchema, PageArgs, page_schema
 from saas.api.fields import UTCDateTime
 from saas.api.schema import Schema
+from saas.core.classification import Stage, Tier
 from saas.core.customers import Channel, CustomerKind
 from saas.core.db import db
 from saas.core.plugins import installed
+from saas.core.segments import SegmentFilter, segment_filter
 from saas.core.services import customers as service
 from saas.core.services import merges
 
@@ -60,6 +63,11 @@ class CustomerSchema(Schema):
     created_at = f.AwareDateTime(dump_only=True)
     updated_at = f.AwareDateTime(dump_only=True)
     deleted_at = f.AwareDateTime(dump_only=True)
+    tier = f.Enum(Tier, by_value=True, dump_only=True, allow_none=True,
+                  metadata={"description": "Value tier: core, important, basic, general, potential (null: no "
+                                           "purchase and no contact yet); see .../classification for why"})
+    lifecycle_stage = f.Enum(Stage, by_value=True, dump_only=True, allow_none=True,
+                             metadata={"description": "potential, new, active, dormant or churned"})
     merged_into_id = f.UUID(dump_only=True, metadata={"description": "On a merged customer's tombstone: the "
                                                                      "customer it was merged into"})
 
@@ -86,6 +94,9 @@ class CustomerListArgs(PageArgs):
     kind = f.Enum(CustomerKind, by_value=True)
     created_after = UTCDateTime()
     created_before = UTCDateTime()
+    tier = DelimitedList(f.Enum(Tier, by_value=True), metadata={"description": "One or more tiers: core,important"})
+    lifecycle_stage = DelimitedList(f.Enum(Stage, by_value=True), metadata={"description": "One or more stages"})
+    segment_id = f.UUID(metadata={"description": "Only the customers of this saved segment"})
     deleted = f.Boolean(load_default=False, metadata={"description": "List soft-deleted customers instead"})
     sort = f.String(load_default="-created_at", validate=v.OneOf(list(service.SORTS)))
 
@@ -96,10 +107,14 @@ CustomerPage = page_schema(CustomerSchema, "CustomerPage")
 @bp.route("", methods=["GET"])
 @bp.arguments(CustomerListArgs, location="query", as_kwargs=True)
 @bp.response(200, CustomerPage)
-@bp.errors(400)
-def list_customers(cursor, limit, sort, deleted, **filters):
+@bp.errors(400, 404)
+def list_customers(cursor, limit, sort, deleted, tier=(), lifecycle_stage=(), segment_id=None, **filters):
     """List customers, newest first by default, with search and filters."""
-    page = service.search(service.CustomerFilter(deleted=deleted, **filters), sort=sort, cursor=cursor, limit=limit)
+    chosen = [SegmentFilter(tiers=tuple(t.value for t in tier), stages=tuple(s.value for s in lifecycle_stage))]
+    if segment_id is not None:
+        chosen.append(segment_filter(segment_id))
+    filters = service.CustomerFilter(deleted=deleted, segments=tuple(chosen), **filters)
+    page = service.search(filters, sort=sort, cursor=cursor, limit=limit)
     return page
 
 

@@ -101,6 +101,19 @@ class Customer(TenantScoped, Timestamped, db.Model):
     tags: Mapped[list[Tag]] = relationship(
         secondary="customer_tags", order_by=Tag.name
     )
+    figures = relationship(  # saas.core.classification.CustomerFigures: tier, stage and figures
+        "CustomerFigures", uselist=False, viewonly=True,
+        primaryjoin="and_(Customer.tenant_id == foreign(CustomerFigures.tenant_id), "
+                    "Customer.id == foreign(CustomerFigures.customer_id))",
+    )
+
+    @property
+    def tier(self):
+        return self.figures.tier if self.figures else None
+
+    @property
+    def lifecycle_stage(self):
+        return self.figures.lifecycle_stage if self.figures else None
 
     @property
     def tag_names(self) -> list[str]:

@@ -24,7 +24,7 @@ from saas.core.audit import current_actor
 from saas.core.db import TenantOwned, TenantScoped, db
 from saas.core.hooktypes import EventType
 from saas.core.tenancy import current_tenant_id
-from saas.core.types import UTCDateTime, utcnow
+from saas.core.types import UTCDateTime, new_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,12 @@ CORE_EVENT_TYPES = (  # each example has exactly the keys the event's data has (
     EventType("customer.merged", "Two customers were merged into one: customer_id survives, merged_id is now a "
               "tombstone", {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534",
                             "merged_id": "01a209c2-8156-739e-a0fe-a6c182e08856", "purchases": 2, "interactions": 5}),
+    EventType("customer.tier_changed", "A customer's value tier changed: by the rules (its spend moved), or by hand",
+              {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "from": "important", "to": "core",
+               "reason": "spend in the last 12 months 120,000.00 >= 100,000.00 (core)"}),
+    EventType("customer.stage_changed", "A customer's lifecycle stage changed (new, active, dormant, churned...)",
+              {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "from": "active", "to": "dormant",
+               "reason": "no purchase for 181 days (dormant after 180)"}),
     EventType("purchase.recorded", "A purchase was recorded",
               {"purchase_id": "01a209c2-9a01-7c44-8d0e-5f1b2c3d4e5f", "customer_id": "01a209c2-8155-7bfd-9ec3-253721798534",
                "amount": "388.00", "currency": "CNY", "purchased_at": "2026-11-20T09:30:00+00:00",
@@ -99,11 +105,25 @@ class Event:
 def emit(type_: str, **data: Any) -> OutboxEvent:
     """Record event ``type_`` with ``data`` (JSON values) in the current transaction and tenant."""
     actor = current_actor()
-    row = OutboxEvent(tenant_id=current_tenant_id(), type=type_, data=_plain(data),
+    row = OutboxEvent(id=new_id(), tenant_id=current_tenant_id(), type=type_, data=_plain(data),
                       actor=f"{actor.type}:{actor.id}" if actor.id else actor.type)
     db.session.add(row)
-    db.session.info.setdefault("emitted_events", []).append(row)
+    db.session.info.setdefault("emitted_events", []).append((row.tenant_id, row.id))
     return row
+
+
+def emit_many(type_: str, datas: list[dict[str, Any]]) -> int:
+    """Record one ``type_`` event per item of ``datas`` in one statement (set-based work: a recompute
+    can change thousands of customers); handed over after commit like :func:`emit`'s."""
+    if not datas:
+        return 0
+    actor = current_actor()
+    tenant_id, now = current_tenant_id(), utcnow()
+    rows = [{"id": new_id(), "tenant_id": tenant_id, "type": type_, "data": _plain(data), "occurred_at": now,
+             "actor": f"{actor.type}:{actor.id}" if actor.id else actor.type} for data in datas]
+    db.session.execute(sa.insert(OutboxEvent), rows)
+    db.session.info.setdefault("emitted_events", []).extend((tenant_id, row["id"]) for row in rows)
+    return len(rows)
 
 
 def _plain(value: Any) -> Any:
@@ -118,11 +138,11 @@ def _plain(value: Any) -> Any:
 
 @sa_event.listens_for(Session, "after_commit")
 def _hand_over(session: Session) -> None:
-    rows = session.info.pop("emitted_events", [])
-    if rows:
+    emitted = session.info.pop("emitted_events", [])  # (tenant id, event id): no row to reload after commit
+    if emitted:
         from saas.core import jobs  # the queue depends on events' tables; imported late on purpose
 
-        jobs.after_commit([(row.tenant_id, row.id) for row in rows])
+        jobs.after_commit(emitted)
 
 
 @sa_event.listens_for(Session, "after_rollback")

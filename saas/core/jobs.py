@@ -24,6 +24,7 @@ from saas.core.events import Event, HandledEvent, OutboxEvent, undelivered
 from saas.core.hooktypes import Schedule
 from saas.core.modules import enabled_modules
 from saas.core.plugins import installed
+from saas.core.services import classification
 from saas.core import queues
 from saas.core.queues import RqQueue, current_queue, job
 from saas.core.tenancy import tenant_context
@@ -114,6 +115,7 @@ def sweep_events(grace_seconds: float = SWEEP_GRACE.total_seconds()) -> int:
 CORE_SCHEDULES = (
     Schedule("events.sweep", "* * * * *", sweep_events, "low"),
     Schedule("webhooks.sweep", "* * * * *", outbound.sweep_due, "webhooks"),
+    Schedule("classification.recompute", "20 2 * * *", classification.recompute_all, "low"),
 )
 ONCE_KEY = "retain:schedule:{name}:{period}"
 

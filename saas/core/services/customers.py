@@ -10,13 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from saas.core.accounts import Membership
+from saas.core.classification import CustomerFigures
 from saas.core.customers import Customer, CustomerTag, Tag
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
 from saas.core.pagination import Page, paginate
 from saas.core.plugins import installed
-from saas.core.services import custom_fields
+from saas.core.segments import SegmentFilter, conditions, with_figures
+from saas.core.services import classification, custom_fields
 from saas.core.services import tags as tag_service
 from saas.core.sql import strings_of
 from saas.core.tenancy import current_tenant_id
@@ -40,6 +42,7 @@ class CustomerFilter:
     kind: str | None = None
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None
+    segments: tuple[SegmentFilter, ...] = ()  # saved or ad hoc (tier, stage...): all must hold
     deleted: bool = False
 
 
@@ -68,6 +71,7 @@ def create(data: dict) -> Customer:
     _check_external_id(data.get("external_id"))
     db.session.add(customer)
     flush(customer)
+    db.session.add(CustomerFigures(customer_id=customer.id))
     emit("customer.created", customer_id=customer.id, name=customer.name)
     return customer
 
@@ -153,6 +157,7 @@ def restore(customer: Customer) -> Customer:
     customer.deleted_at = None
     flush(customer)
     emit("customer.restored", customer_id=customer.id)
+    classification.refresh([customer.id])
     return customer
 
 
@@ -164,10 +169,10 @@ _TAG_NAMES = strings_of(
     .where(CustomerTag.tenant_id == Customer.tenant_id, CustomerTag.customer_id == Customer.id)
     .order_by(Tag.name)
 )
-_LIST = sa.select(
+_LIST = with_figures(sa.select(
     *(getattr(Customer, c.key) for c in sa.inspect(Customer).column_attrs if c.key != "tenant_id"),
-    _TAG_NAMES.label("tag_names"),
-)
+    _TAG_NAMES.label("tag_names"), CustomerFigures.tier, CustomerFigures.lifecycle_stage,
+))
 _TAGGED = sa.select(CustomerTag.customer_id).join(Tag, _TAG_JOIN)
 
 
@@ -187,6 +192,8 @@ def search(filters: CustomerFilter, *, sort: str, cursor: str | None, limit: int
         stmt = stmt.where(Customer.owner_id == filters.owner_id)
     if filters.kind:
         stmt = stmt.where(Customer.kind == filters.kind)
+    for segment in filters.segments:
+        stmt = stmt.where(*conditions(segment))
     if filters.created_after:
         stmt = stmt.where(Customer.created_at >= filters.created_after)
     if filters.created_before:

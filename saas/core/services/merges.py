@@ -1,7 +1,8 @@
 """Merging two records of the same customer into one.
 
 The survivor keeps its own values and gains what only the other record had: empty fields filled,
-tags, social accounts, preferences and custom fields added, every purchase and interaction moved,
+tags, social accounts, preferences and custom fields added, every purchase, interaction and tier or
+stage change moved, its figures recomputed,
 and each enabled module's data moved through ``saas_merge_customers``. The other record stays as a
 tombstone (deleted, ``merged_into_id`` pointing at the survivor), so nothing is lost and the merge
 can be traced and undone by hand: each moved row's audit entry names both customers.
@@ -14,11 +15,13 @@ import uuid
 import sqlalchemy as sa
 
 from saas.core.activity import Interaction, Purchase
+from saas.core.classification import ClassificationChange
 from saas.core.customer_data import merge_module_data
 from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
+from saas.core.services import classification
 from saas.core.services.customers import check_version, flush
 from saas.core.types import utcnow
 
@@ -42,7 +45,7 @@ def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID, *, expected_version: int
     except Exception as error:  # recorded for the admins by the plugin host; nothing is written
         raise ModuleRefusedMerge(f"an enabled module could not merge its data, so nothing was merged: {error}") from None
     moved = {}
-    for model in (Purchase, Interaction):
+    for model in (Purchase, Interaction, ClassificationChange):
         rows = db.session.scalars(sa.select(model).where(model.customer_id == merged.id)).all()
         for row in rows:
             row.customer_id = survivor.id
@@ -63,7 +66,9 @@ def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID, *, expected_version: int
         merged.deleted_at = utcnow()
         merged.merged_into_id = survivor.id
     flush(survivor)
+    moved.pop(ClassificationChange.__tablename__)  # history comes along, but the event counts what was bought and said
     emit("customer.merged", customer_id=survivor.id, merged_id=merged.id, **moved)
+    classification.refresh([survivor.id])
     return survivor
 
 

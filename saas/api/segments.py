@@ -1,0 +1,182 @@
+"""``/api/v1/segments``: saved customer filters, their members, counts and exports."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, send_file, stream_with_context
+from marshmallow import ValidationError, validates_schema
+from marshmallow import fields as f
+from marshmallow import validate as v
+
+from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
+from saas.api.customers import CustomerPage, CustomerSchema
+from saas.api.schema import Schema
+from saas.auth import current_principal
+from saas.core.classification import Stage, Tier
+from saas.core.customers import CustomerKind
+from saas.core.db import db
+from saas.core.pagination import paginate
+from saas.core.segments import SCORES, Segment, SegmentFilter, count
+from saas.core.services import customers as customer_service
+from saas.core.services import exports
+from saas.core.services import segments as service
+
+bp = ApiBlueprint("segments", __name__, url_prefix="/api/v1/segments",
+                  description="Saved filters over customers: members, counts, CSV and XLSX exports")
+
+_names = f.List(f.String(validate=v.Length(min=1, max=100)), validate=v.Length(max=100), load_default=list)
+
+
+class FilterSchema(Schema):
+    """Every condition given must hold; a list matches any of its values."""
+
+    tiers = f.List(f.String(validate=v.OneOf([t.value for t in Tier])), load_default=list)
+    stages = f.List(f.String(validate=v.OneOf([s.value for s in Stage])), load_default=list)
+    kinds = f.List(f.String(validate=v.OneOf([k.value for k in CustomerKind])), load_default=list,
+                   metadata={"description": "person (B2C) or company (B2B)"})
+    industries = _names
+    regions = _names
+    teams = _names
+    owner_ids = f.List(f.UUID(), validate=v.Length(max=100), load_default=list)
+    tags = f.List(f.String(validate=v.Length(min=1, max=50)), validate=v.Length(max=50), load_default=list,
+                  metadata={"description": "Customers with any of these tags"})
+    spend_min = f.Decimal(places=2, as_string=True, allow_none=True, validate=v.Range(min=0), load_default=None,
+                          metadata={"description": "Least spend in the classification window (inclusive)"})
+    spend_max = f.Decimal(places=2, as_string=True, allow_none=True, validate=v.Range(min=0), load_default=None,
+                          metadata={"description": "Spend in the window below this"})
+    scores = f.Dict(keys=f.String(validate=v.OneOf(SCORES)),
+                    values=f.List(f.Integer(validate=v.Range(1, 5)), validate=v.Length(equal=2)),
+                    load_default=dict, metadata={"description": 'Score ranges, e.g. {"r_score": [4, 5]}'})
+    custom_fields = f.Dict(keys=f.String(validate=v.Length(min=1, max=50)), values=f.String(validate=v.Length(max=200)),
+                           load_default=dict, metadata={"description": "Custom field values, compared as text"})
+
+    @validates_schema
+    def _ranges(self, data, **kwargs):
+        low, high = data.get("spend_min"), data.get("spend_max")
+        if low is not None and high is not None and low >= high:
+            raise ValidationError("Must be above spend_min.", "spend_max")
+        for name, (lowest, highest) in (data.get("scores") or {}).items():
+            if lowest > highest:
+                raise ValidationError({name: ["[lowest, highest]."]}, "scores")
+
+
+class SegmentSchema(Schema):
+    id = f.UUID(dump_only=True)
+    name = f.String(required=True, validate=v.Length(min=1, max=100))
+    description = f.String(allow_none=True, validate=v.Length(max=500))
+    filter = f.Nested(FilterSchema, required=True)
+    count = f.Integer(dump_only=True, metadata={"description": "How many customers it holds now"})
+    created_at = f.AwareDateTime(dump_only=True)
+    updated_at = f.AwareDateTime(dump_only=True)
+
+
+class SegmentUpdateSchema(PartialSchema, SegmentSchema):
+    pass
+
+
+class PreviewSchema(Schema):
+    filter = f.Nested(FilterSchema, required=True)
+
+
+class CountSchema(Schema):
+    count = f.Integer()
+
+
+class ExportArgs(Schema):
+    format = f.String(load_default="csv", validate=v.OneOf(["csv", "xlsx"]))
+
+
+SegmentPage = page_schema(SegmentSchema, "SegmentPage")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _out(segment: Segment) -> dict:
+    return {"id": segment.id, "name": segment.name, "description": segment.description,
+            "filter": segment.filter, "count": count(segment.conditions),
+            "created_at": segment.created_at, "updated_at": segment.updated_at}
+
+
+@bp.route("", methods=["GET"])
+@bp.arguments(PageArgs, location="query", as_kwargs=True)
+@bp.response(200, SegmentPage)
+def list_segments(cursor, limit):
+    """The workspace's segments by name, each with its current count."""
+    page = paginate(sa.select(Segment), db.session, [Segment.name, Segment.id], descending=False, cursor=cursor,
+                    limit=limit)
+    return {"items": [_out(s) for s in page.items], "next_cursor": page.next_cursor}
+
+
+@bp.route("", methods=["POST"])
+@bp.idempotent
+@bp.arguments(SegmentSchema)
+@bp.response(201, SegmentSchema)
+@bp.errors(409)
+def create_segment(data):
+    """Save a filter as a segment."""
+    segment = service.create(data)
+    db.session.commit()
+    return _out(segment)
+
+
+@bp.route("/preview", methods=["POST"])
+@bp.arguments(PreviewSchema)
+@bp.response(200, CountSchema)
+def preview(data):
+    """How many customers a filter holds, without saving it."""
+    return {"count": count(service.checked(data["filter"]))}
+
+
+@bp.route("/<uuid:segment_id>", methods=["GET"])
+@bp.response(200, SegmentSchema)
+@bp.errors(404)
+def get_segment(segment_id):
+    """One segment, with its filter and current count."""
+    return _out(service.get(segment_id))
+
+
+@bp.route("/<uuid:segment_id>", methods=["PATCH"])
+@bp.arguments(SegmentUpdateSchema)
+@bp.response(200, SegmentSchema)
+@bp.errors(404, 409)
+def update_segment(data, segment_id):
+    """Rename it, or change its filter."""
+    segment = service.update(service.get(segment_id), data)
+    db.session.commit()
+    return _out(segment)
+
+
+@bp.route("/<uuid:segment_id>", methods=["DELETE"])
+@bp.response(204)
+@bp.errors(404)
+def delete_segment(segment_id):
+    """Delete the segment (its customers stay)."""
+    db.session.delete(service.get(segment_id))
+    db.session.commit()
+
+
+@bp.route("/<uuid:segment_id>/customers", methods=["GET"])
+@bp.arguments(PageArgs, location="query", as_kwargs=True)
+@bp.response(200, CustomerPage)
+@bp.errors(404)
+def segment_customers(segment_id, cursor, limit):
+    """The segment's customers, by name."""
+    filters = customer_service.CustomerFilter(segments=(service.get(segment_id).conditions,))
+    return customer_service.search(filters, sort="name", cursor=cursor, limit=limit)
+
+
+@bp.route("/<uuid:segment_id>/export", methods=["GET"])
+@bp.arguments(ExportArgs, location="query", as_kwargs=True)
+@bp.response(200, content_type="text/csv", description="The customers as CSV (UTF-8 with BOM) or XLSX")
+@bp.alt_response(200, content_type=XLSX, description="format=xlsx", success=True)
+@bp.errors(400, 404)
+def export_segment(segment_id, format):
+    """Download the segment's customers as CSV or XLSX: profile, tier, stage, figures, tags, custom
+    fields and the enabled modules' columns. Text that a spreadsheet would run as a formula is not."""
+    segment = service.get(segment_id)
+    lines = exports.rows(current_principal().tenant.id, (segment.conditions,))
+    name = f"segment-{segment.id}"
+    db.session.commit()
+    if format == "xlsx":
+        return send_file(exports.as_xlsx(lines), mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx")
+    return Response(stream_with_context(exports.as_csv(lines)), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})

@@ -1,0 +1,389 @@
+"""Computing customers' figures, tiers and stages, in SQL over sets, and explaining them.
+
+:func:`refresh` is the one way figures change. For a whole tenant (the periodic job, a rules
+change) it aggregates the purchases once into a temporary table, records the tier and stage
+changes it finds, and updates only the rows that differ: a handful of statements whatever the
+number of customers. For a few customers (a purchase, a refund, a merge) the same statements run
+restricted to them, and their R/F/M scores are placed among the tenant's current figures.
+
+Each change of tier or stage is a :class:`ClassificationChange` with its reason and an event
+(``customer.tier_changed``, ``customer.stage_changed``), in the same transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from saas.core.accounts import Tenant
+from saas.core.activity import Interaction, Purchase
+from saas.core.audit import current_actor
+from saas.core.classification import ClassificationChange, CustomerFigures, Rules, Stage, Tier
+from saas.core.customers import Customer
+from saas.core.db import db
+from saas.core.errors import NotFound
+from saas.core.events import emit_many
+from saas.core.pagination import Page, paginate
+from saas.core.queues import current_queue, job
+from saas.core.tenancy import current_tenant_id, tenant_context
+from saas.core.types import Money, UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
+RECOMPUTE_TIMEOUT = 3600  # seconds: a tenant of a million customers takes about a minute
+
+F = CustomerFigures
+FIGURES = ("first_purchase_at", "last_purchase_at", "orders_total", "revenue_total", "orders_window",
+           "revenue_window", "in_touch", "r_score", "f_score", "m_score", "rule_tier", "lifecycle_stage")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    customers: int  # rows whose figures changed
+    tier_changes: int
+    stage_changes: int
+
+
+def rules() -> Rules:
+    return Rules.of(db.session.get(Tenant, current_tenant_id()).settings)
+
+
+def figures_of(customer_id: uuid.UUID) -> CustomerFigures:
+    found = db.session.get(CustomerFigures, (current_tenant_id(), customer_id))
+    if found is None:
+        raise NotFound("customer not found")
+    return found
+
+
+# -- the computation -------------------------------------------------------------------------------
+
+def _fresh(rules: Rules, now: dt.datetime, customer_ids: list[uuid.UUID] | None) -> sa.Select:
+    """Every (or each named) live customer's figures, rule tier and stage, as the rules give them now."""
+    tenant = current_tenant_id()
+    net = sa.type_coerce(Purchase.amount - Purchase.refunded_amount, Money())  # cents: compare with Money binds
+    in_window = Purchase.purchased_at >= rules.window_start(now)
+    bought = (
+        sa.select(
+            Purchase.customer_id,
+            sa.func.min(Purchase.purchased_at).label("first_purchase_at"),
+            sa.func.max(Purchase.purchased_at).label("last_purchase_at"),
+            sa.func.count().label("orders_total"),
+            sa.func.sum(net).label("revenue_total"),
+            sa.func.sum(sa.case((in_window, 1), else_=0)).label("orders_window"),
+            sa.func.sum(sa.case((in_window, net), else_=0)).label("revenue_window"),
+        )
+        .where(Purchase.tenant_id == tenant, Purchase.amount > Purchase.refunded_amount)
+        .group_by(Purchase.customer_id)
+    )
+    live = sa.and_(Customer.tenant_id == tenant, Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))
+    if customer_ids is not None:
+        bought = bought.where(Purchase.customer_id.in_(customer_ids))
+        live = sa.and_(live, Customer.id.in_(customer_ids))
+    agg = bought.subquery("bought")
+    in_touch = sa.exists().where(Interaction.tenant_id == Customer.tenant_id, Interaction.customer_id == Customer.id)
+    has_bought = agg.c.orders_total.is_not(None)
+    rule_tier = sa.case(
+        (~has_bought, sa.case((in_touch, Tier.potential.value), else_=sa.null())),
+        (agg.c.revenue_window >= _money(rules.core), Tier.core.value),
+        (agg.c.revenue_window >= _money(rules.important), Tier.important.value),
+        (agg.c.revenue_window >= _money(rules.basic), Tier.basic.value),
+        else_=Tier.general.value,
+    )
+    stage = sa.case(
+        (~has_bought, Stage.potential.value),
+        (agg.c.first_purchase_at >= now - dt.timedelta(days=rules.new_days), Stage.new.value),
+        (agg.c.last_purchase_at >= now - dt.timedelta(days=rules.dormant_days), Stage.active.value),
+        (agg.c.last_purchase_at < now - dt.timedelta(days=rules.churned_days), Stage.churned.value),
+        else_=Stage.dormant.value,
+    )
+    if customer_ids is None:
+        scores = [_quintile_among_all(has_bought, column) for column in
+                  (agg.c.last_purchase_at, agg.c.orders_total, agg.c.revenue_total)]
+    else:
+        scores = [_quintile_among_figures(has_bought, column, figure) for column, figure in
+                  ((agg.c.last_purchase_at, F.last_purchase_at), (agg.c.orders_total, F.orders_total),
+                   (agg.c.revenue_total, F.revenue_total))]
+    return (
+        sa.select(
+            Customer.id.label("customer_id"),
+            agg.c.first_purchase_at, agg.c.last_purchase_at,
+            sa.func.coalesce(agg.c.orders_total, 0).label("orders_total"),
+            sa.func.coalesce(agg.c.revenue_total, 0).label("revenue_total"),
+            sa.func.coalesce(agg.c.orders_window, 0).label("orders_window"),
+            sa.func.coalesce(agg.c.revenue_window, 0).label("revenue_window"),
+            in_touch.label("in_touch"),
+            scores[0].label("r_score"), scores[1].label("f_score"), scores[2].label("m_score"),
+            rule_tier.label("rule_tier"), stage.label("lifecycle_stage"),
+        )
+        .select_from(Customer)
+        .outerjoin(agg, agg.c.customer_id == Customer.id)
+        .where(live)
+    )
+
+
+def _money(amount: Decimal):
+    return sa.literal(amount, Money())
+
+
+def _quintile_among_all(has_bought, column):
+    """1 + 5 * (buyers below) // buyers: equal values share a score, on every database alike."""
+    rank = sa.func.rank().over(partition_by=has_bought, order_by=column)
+    buyers = sa.func.count().over(partition_by=has_bought)
+    return sa.case((has_bought, 1 + (5 * (rank - 1)) // buyers), else_=sa.null())
+
+
+def _quintile_among_figures(has_bought, column, figure):
+    """The same score, for one customer placed among the others' stored figures."""
+    other = sa.orm.aliased(F)
+    figure = getattr(other, figure.key)
+    others = sa.select(sa.func.count()).select_from(other).where(
+        other.tenant_id == current_tenant_id(), other.last_purchase_at.is_not(None), other.customer_id != Customer.id)
+    below = others.where(figure < column)
+    return sa.case((has_bought, 1 + (5 * below.scalar_subquery()) // (others.scalar_subquery() + 1)),
+                   else_=sa.null())
+
+
+def _fresh_table() -> sa.Table:
+    return sa.Table(
+        "classification_fresh", sa.MetaData(),
+        sa.Column("customer_id", sa.Uuid, primary_key=True),
+        sa.Column("first_purchase_at", UTCDateTime), sa.Column("last_purchase_at", UTCDateTime),
+        sa.Column("orders_total", sa.Integer), sa.Column("revenue_total", Money()),
+        sa.Column("orders_window", sa.Integer), sa.Column("revenue_window", Money()),
+        sa.Column("in_touch", sa.Boolean),
+        sa.Column("r_score", sa.SmallInteger), sa.Column("f_score", sa.SmallInteger),
+        sa.Column("m_score", sa.SmallInteger),
+        sa.Column("rule_tier", sa.String(20)), sa.Column("lifecycle_stage", sa.String(20)),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def refresh(customer_ids: Iterable[uuid.UUID] | None = None, *, now: dt.datetime | None = None) -> Outcome:
+    """Recompute the figures, tiers and stages of the bound tenant, or of the customers named.
+
+    Runs in the caller's transaction. On PostgreSQL a whole-tenant refresh holds the tenant's
+    classification lock exclusively and a refresh of a few customers holds it shared, so a purchase
+    recorded during a long recompute is not overwritten by the recompute's older view.
+    """
+    now = now or utcnow()
+    ids = None if customer_ids is None else sorted(set(customer_ids))
+    if ids == []:
+        return Outcome(0, 0, 0)
+    _lock(shared=ids is not None)
+    current = rules()
+    _add_missing_rows(ids)
+    if ids is not None:  # a purchase of the same customer in another transaction waits for this one
+        db.session.execute(sa.select(F.customer_id).where(F.customer_id.in_(ids)).order_by(F.customer_id)
+                           .with_for_update())
+        return _apply(_fresh(current, now, ids).subquery("fresh"), current, now)
+    table = _fresh_table()
+    connection = db.session.connection()
+    table.drop(connection, checkfirst=True)
+    table.create(connection)
+    try:
+        fresh = _fresh(current, now, None)
+        db.session.execute(sa.insert(table).from_select(list(fresh.selected_columns.keys()), fresh))
+        return _apply(table, current, now)
+    finally:
+        table.drop(connection)
+
+
+def _lock(*, shared: bool) -> None:
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    key = sa.func.hashtextextended(f"classification:{current_tenant_id()}", 0)
+    lock = sa.func.pg_advisory_xact_lock_shared if shared else sa.func.pg_advisory_xact_lock
+    db.session.execute(sa.select(lock(key)))
+
+
+def _add_missing_rows(ids: list[uuid.UUID] | None) -> None:
+    """Every customer has a figures row (customers created before classification, or just now)."""
+    missing = sa.select(Customer.tenant_id, Customer.id).where(
+        ~sa.exists().where(F.tenant_id == Customer.tenant_id, F.customer_id == Customer.id))
+    if ids is not None:
+        missing = missing.where(Customer.id.in_(ids))
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(F.__table__)
+    db.session.execute(insert.from_select(["tenant_id", "customer_id"], missing).on_conflict_do_nothing())
+
+
+def _apply(fresh, rules: Rules, now: dt.datetime) -> Outcome:
+    """Record the tier and stage changes between ``fresh`` and the stored figures, then store ``fresh``."""
+    override_on = sa.and_(F.tier_override.is_not(None), sa.or_(F.override_until.is_(None), F.override_until > now))
+    new_tier = sa.case((override_on, F.tier_override), else_=fresh.c.rule_tier)
+    joined = sa.and_(F.tenant_id == current_tenant_id(), F.customer_id == fresh.c.customer_id)
+    changed = db.session.execute(
+        sa.select(F.customer_id, F.tier, new_tier.label("new_tier"), F.lifecycle_stage,
+                  fresh.c.lifecycle_stage.label("new_stage"), override_on.label("override_on"), F.override_reason,
+                  F.tier_override, fresh.c.revenue_window, fresh.c.first_purchase_at, fresh.c.last_purchase_at,
+                  fresh.c.in_touch)
+        .where(joined, sa.or_(F.tier.is_distinct_from(new_tier),
+                              F.lifecycle_stage.is_distinct_from(fresh.c.lifecycle_stage)))
+    ).all()
+    tier_changes, stage_changes = _record(changed, rules, now)
+    differs = sa.or_(*(getattr(F, name).is_distinct_from(fresh.c[name]) for name in FIGURES),
+                     F.tier.is_distinct_from(new_tier), sa.and_(F.tier_override.is_not(None), ~override_on))
+    result = db.session.execute(
+        sa.update(F).where(joined, differs).values(
+            **{name: fresh.c[name] for name in FIGURES}, tier=new_tier, computed_at=now,
+            tier_override=sa.case((override_on, F.tier_override), else_=sa.null()),
+            override_reason=sa.case((override_on, F.override_reason), else_=sa.null()),
+            override_until=sa.case((override_on, F.override_until), else_=sa.null()),
+        ).execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    return Outcome(result.rowcount, tier_changes, stage_changes)
+
+
+def _record(changed, rules: Rules, now: dt.datetime) -> tuple[int, int]:
+    actor = current_actor()
+    actor_name = f"{actor.type}:{actor.id}" if actor.id else actor.type
+    changes, tier_events, stage_events = [], [], []
+    for row in changed:
+        old_tier, new_tier = _code(row.tier), _code(row.new_tier)
+        if old_tier != new_tier:
+            if row.override_on:
+                reason = f"manual: {row.override_reason}"
+            elif row.tier_override is not None:
+                reason = f"the manual tier expired; {explain_tier(new_tier, row.revenue_window, rules)}"
+            else:
+                reason = explain_tier(new_tier, row.revenue_window, rules)
+            changes.append(_change(row.customer_id, "tier", old_tier, new_tier, reason, actor_name, now))
+            tier_events.append({"customer_id": row.customer_id, "from": old_tier, "to": new_tier,
+                                "reason": reason})
+        old_stage, new_stage = _code(row.lifecycle_stage), _code(row.new_stage)
+        if old_stage != new_stage:
+            reason = explain_stage(new_stage, row.first_purchase_at, row.last_purchase_at, rules, now)
+            changes.append(_change(row.customer_id, "stage", old_stage, new_stage, reason, actor_name, now))
+            stage_events.append({"customer_id": row.customer_id, "from": old_stage, "to": new_stage,
+                                 "reason": reason})
+    if changes:
+        db.session.execute(sa.insert(ClassificationChange), changes)
+    emit_many("customer.tier_changed", tier_events)
+    emit_many("customer.stage_changed", stage_events)
+    return len(tier_events), len(stage_events)
+
+
+def _code(value) -> str | None:
+    return getattr(value, "value", value)
+
+
+def _change(customer_id, kind, old, new, reason, actor, now) -> dict:
+    return {"customer_id": customer_id, "kind": kind, "old": old, "new": new, "reason": reason[:500],
+            "actor": actor, "changed_at": now}
+
+
+# -- overrides -------------------------------------------------------------------------------------
+
+def override(customer_id: uuid.UUID, tier: Tier, reason: str, until: dt.datetime | None) -> CustomerFigures:
+    """Put a customer in ``tier`` by hand until ``until`` (or until the override is removed)."""
+    _lock(shared=True)
+    _add_missing_rows([customer_id])
+    figures = db.session.get(CustomerFigures, (current_tenant_id(), customer_id), with_for_update=True)
+    figures.tier_override, figures.override_reason, figures.override_until = tier, reason, until
+    db.session.flush()
+    refresh([customer_id])
+    return figures_of(customer_id)
+
+
+def clear_override(customer_id: uuid.UUID) -> CustomerFigures:
+    """Back to the tier the rules give."""
+    figures = figures_of(customer_id)
+    figures.tier_override = figures.override_reason = figures.override_until = None
+    db.session.flush()
+    refresh([customer_id])
+    return figures_of(customer_id)
+
+
+# -- explanations ----------------------------------------------------------------------------------
+
+def _amount(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def explain_tier(tier: str | None, revenue_window: Decimal | None, rules: Rules) -> str:
+    """Why the rules give ``tier``, in words (the customer page shows it)."""
+    spend = f"spend in the last {rules.window_months} months {_amount(revenue_window or Decimal(0))}"
+    if tier is None:
+        return "no purchase and no contact yet"
+    if tier == Tier.potential.value:
+        return "no purchase yet, but in touch"
+    thresholds = {Tier.core.value: rules.core, Tier.important.value: rules.important, Tier.basic.value: rules.basic}
+    if tier in thresholds:
+        return f"{spend} >= {_amount(thresholds[tier])} ({tier})"
+    return f"{spend} < {_amount(rules.basic)} (general)"
+
+
+def explain_stage(stage: str, first: dt.datetime | None, last: dt.datetime | None, rules: Rules,
+                  now: dt.datetime) -> str:
+    if stage == Stage.potential.value or last is None or first is None:
+        return "no purchase yet"
+    since_first, since_last = (now - first).days, (now - last).days
+    if stage == Stage.new.value:
+        return f"first purchase {since_first} days ago (new for {rules.new_days} days)"
+    if stage == Stage.active.value:
+        return f"last purchase {since_last} days ago (active within {rules.dormant_days} days)"
+    if stage == Stage.churned.value:
+        return f"no purchase for {since_last} days (churned after {rules.churned_days})"
+    return f"no purchase for {since_last} days (dormant after {rules.dormant_days})"
+
+
+def explain(figures: CustomerFigures, rules: Rules, now: dt.datetime | None = None) -> dict[str, str]:
+    now = now or utcnow()
+    tier = explain_tier(figures.rule_tier.value if figures.rule_tier else None, figures.revenue_window, rules)
+    if figures.override_active:
+        until = f" until {figures.override_until:%Y-%m-%d}" if figures.override_until else ""
+        tier = f"set by hand{until}: {figures.override_reason} (the rules would give: {tier})"
+    stage = explain_stage(figures.lifecycle_stage.value, figures.first_purchase_at, figures.last_purchase_at, rules,
+                          now)
+    return {"tier": tier, "lifecycle_stage": stage}
+
+
+def history(customer_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
+    """The customer's tier and stage changes, newest first."""
+    stmt = sa.select(ClassificationChange).where(ClassificationChange.customer_id == customer_id)
+    return paginate(stmt, db.session, [ClassificationChange.changed_at, ClassificationChange.id], descending=True,
+                    cursor=cursor, limit=limit)
+
+
+# -- jobs ------------------------------------------------------------------------------------------
+
+def job_key(tenant_id) -> str:
+    return f"classification:{tenant_id}"
+
+
+def schedule_recompute(tenant_id: uuid.UUID) -> None:
+    """Queue one whole-tenant recompute (a rules change, an import); a waiting one is enough."""
+    current_queue().enqueue_once(job_key(tenant_id), recompute_tenant, str(tenant_id), queue="low",
+                                 timeout=RECOMPUTE_TIMEOUT)
+
+
+@job
+def recompute_tenant(tenant_id: str) -> dict:
+    """Recompute one tenant's figures, tiers and stages; returns what changed."""
+    current_queue().started(job_key(tenant_id))
+    with tenant_context(uuid.UUID(tenant_id)):
+        if db.session.get(Tenant, uuid.UUID(tenant_id)) is None:
+            return {}
+        outcome = refresh()
+        db.session.commit()
+    log.info("tenant %s: figures of %d customers changed, %d tier and %d stage changes", tenant_id,
+             outcome.customers, outcome.tier_changes, outcome.stage_changes)
+    return dataclasses.asdict(outcome)
+
+
+def recompute_all() -> int:
+    """The daily schedule: one recompute job per active tenant (time moves customers along even
+    when nothing is bought: windows slide, stages age, quintiles shift)."""
+    tenant_ids = list(db.session.scalars(sa.select(Tenant.id).where(Tenant.status == "active")))
+    db.session.rollback()
+    for tenant_id in tenant_ids:
+        schedule_recompute(tenant_id)
+    return len(tenant_ids)

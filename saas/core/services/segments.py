@@ -1,0 +1,59 @@
+"""Saving, changing and finding segments; checking a filter against the workspace's custom fields."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+
+from saas.core.customers import CustomFieldDefinition
+from saas.core.db import db, insert_unique
+from saas.core.errors import Conflict, Invalid, NotFound
+from saas.core.segments import Segment, SegmentFilter
+from saas.core.tenancy import current_tenant_id
+
+
+def get(segment_id: uuid.UUID) -> Segment:
+    segment = db.session.get(Segment, (current_tenant_id(), segment_id))
+    if segment is None:
+        raise NotFound("segment not found")
+    return segment
+
+
+def checked(loaded: dict) -> SegmentFilter:
+    """A filter from the API's loaded data; a custom field the workspace lacks is a 422."""
+    given = SegmentFilter.from_json(loaded)
+    known = set(db.session.scalars(sa.select(CustomFieldDefinition.key)))
+    unknown = sorted(set(given.custom_fields) - known)
+    if unknown:
+        raise Invalid("unknown custom fields", {"filter": {"custom_fields": [f"No such field: {', '.join(unknown)}."]}})
+    return given
+
+
+def _taken(name: str) -> Conflict:
+    return Conflict(f"a segment named '{name}' exists already", {"name": ["Already used."]})
+
+
+def create(data: dict) -> Segment:
+    if db.session.scalar(sa.select(Segment.id).where(Segment.name == data["name"])):
+        raise _taken(data["name"])
+    segment = Segment(name=data["name"], description=data.get("description"),
+                      filter=checked(data["filter"]).as_json())
+    insert_unique(segment, _taken(data["name"]))
+    return segment
+
+
+def update(segment: Segment, data: dict) -> Segment:
+    if "name" in data and data["name"] != segment.name:
+        if db.session.scalar(sa.select(Segment.id).where(Segment.name == data["name"])):
+            raise _taken(data["name"])
+        segment.name = data["name"]
+    if "description" in data:
+        segment.description = data["description"]
+    if "filter" in data:
+        segment.filter = checked(data["filter"]).as_json()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        raise _taken(segment.name) from None
+    return segment

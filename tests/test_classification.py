@@ -1,0 +1,271 @@
+"""Value tiers, lifecycle stages and the figures behind them (each test runs on SQLite and PostgreSQL,
+so the same purchases must give the same tiers, stages and scores on both)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+
+from saas.core.classification import ClassificationChange, CustomerFigures, months_before
+from saas.core.db import db
+from saas.core.events import OutboxEvent
+from saas.core.services import classification
+from saas.core.tenancy import tenant_context
+
+NOW = dt.datetime.now(dt.timezone.utc)
+
+
+def ago(days: float) -> str:
+    return (NOW - dt.timedelta(days=days)).isoformat()
+
+
+def buy(tenant, customer_id: str, amount: str, days_ago: float, **extra) -> dict:
+    response = tenant.post("/api/v1/purchases", json={
+        "customer_id": customer_id, "product": "龙井", "amount": amount, "purchased_at": ago(days_ago), **extra})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def talk(tenant, customer_id: str) -> None:
+    response = tenant.post("/api/v1/interactions", json={
+        "customer_id": customer_id, "channel": "phone", "subject": "asked for the price list", "occurred_at": ago(1)})
+    assert response.status_code == 201, response.json
+
+
+def read(tenant, customer: dict) -> dict:
+    return tenant.get(f"/api/v1/customers/{customer['id']}").json
+
+
+def recompute(app, tenant, now: dt.datetime | None = None) -> classification.Outcome:
+    with app.app_context(), tenant_context(tenant.id):
+        outcome = classification.refresh(now=now)
+        db.session.commit()
+    return outcome
+
+
+def events(app, tenant, type_: str) -> list[dict]:
+    with app.app_context(), tenant_context(tenant.id):
+        rows = db.session.scalars(sa.select(OutboxEvent).where(OutboxEvent.type == type_)
+                                  .order_by(OutboxEvent.occurred_at, OutboxEvent.id))
+        return [row.data for row in rows]
+
+
+def test_default_tiers_follow_trailing_twelve_month_spend_at_the_seed_plan_s_thresholds(tenant_a):
+    spends = {"core": ["100000.00"], "important": ["60000.00", "39999.99"], "basic": ["10000.00"],
+              "general": ["9999.99"]}
+    made = {}
+    for tier, amounts in spends.items():
+        customer = tenant_a.customer(name=tier)
+        for n, amount in enumerate(amounts):
+            buy(tenant_a, customer["id"], amount, days_ago=10 + n)
+        made[tier] = customer
+    old_buyer = tenant_a.customer(name="bought long ago")
+    buy(tenant_a, old_buyer["id"], "500000.00", days_ago=400)  # outside the window: spend 0, still a buyer
+    prospect, stranger = tenant_a.customer(name="asked once"), tenant_a.customer(name="never heard of")
+    talk(tenant_a, prospect["id"])
+
+    assert {tier: read(tenant_a, c)["tier"] for tier, c in made.items()} == {
+        "core": "core", "important": "important", "basic": "basic", "general": "general"}
+    assert read(tenant_a, old_buyer)["tier"] == "general"
+    assert read(tenant_a, prospect)["tier"] == "potential"
+    assert read(tenant_a, stranger)["tier"] is None
+    listed = tenant_a.get("/api/v1/customers?tier=core,important").json["items"]
+    assert sorted(c["name"] for c in listed) == ["core", "important"]
+
+
+def test_stages_follow_purchase_dates_and_the_tenant_s_thresholds(app, tenant_a):
+    new, active, dormant, churned, prospect = (tenant_a.customer(name=n) for n in
+                                               ("new", "active", "dormant", "churned", "prospect"))
+    buy(tenant_a, new["id"], "10.00", days_ago=5)
+    buy(tenant_a, active["id"], "10.00", days_ago=300)
+    buy(tenant_a, active["id"], "10.00", days_ago=20)
+    buy(tenant_a, dormant["id"], "10.00", days_ago=200)
+    buy(tenant_a, churned["id"], "10.00", days_ago=400)
+    stages = lambda: {c["name"]: c["lifecycle_stage"] for c in tenant_a.get("/api/v1/customers").json["items"]}
+    assert stages() == {"new": "new", "active": "active", "dormant": "dormant", "churned": "churned",
+                        "prospect": "potential"}
+
+    rules = {"core": "50000", "important": "20000", "basic": "5000", "new_days": 3, "dormant_days": 10,
+             "churned_days": 250}
+    response = tenant_a.put("/api/v1/classification/rules", json=rules)
+    assert response.status_code == 200, response.json
+    assert response.json["currency"] == "CNY" and response.json["core"] == "50000.00"
+    assert tenant_a.get("/api/v1/classification/rules").json["dormant_days"] == 10
+    # the recompute job ran after the request (in-process here)
+    assert stages() == {"new": "active", "active": "dormant", "dormant": "dormant", "churned": "churned",
+                        "prospect": "potential"}
+    changed = [e for e in events(app, tenant_a, "customer.stage_changed") if e["customer_id"] == active["id"]]
+    assert [(e["from"], e["to"]) for e in changed] == [("potential", "dormant"), ("dormant", "active"),
+                                                   ("active", "dormant")]
+    assert changed[-1]["reason"] == "no purchase for 20 days (dormant after 10)"
+
+
+def test_rules_must_be_in_order_and_only_admins_change_them(tenant_a):
+    before = tenant_a.get("/api/v1/classification/rules").json
+    for bad in ({"core": "100", "important": "200", "basic": "10"},
+                {"core": "300", "important": "200", "basic": "10", "dormant_days": 400, "churned_days": 300},
+                {"core": "300", "important": "200", "basic": "-1"},
+                {"core": "x", "important": "200", "basic": "10"}):
+        response = tenant_a.put("/api/v1/classification/rules", json=bad)
+        assert response.status_code == 422, (bad, response.json)
+    key = tenant_a.post("/api/v1/api-keys", json={"name": "shop", "scopes": ["read", "write"]}).json["key"]
+    refused = tenant_a.client.put("/api/v1/classification/rules", headers={"Authorization": f"Bearer {key}"},
+                                  json={"core": "3", "important": "2", "basic": "1"})
+    assert refused.status_code == 403
+    assert tenant_a.get("/api/v1/classification/rules").json == before
+
+
+def test_a_refund_moves_the_tier_at_once_and_the_change_says_why(app, tenant_a):
+    customer = tenant_a.customer()
+    purchase = buy(tenant_a, customer["id"], "120000.00", days_ago=3)
+    assert read(tenant_a, customer)["tier"] == "core"
+    tenant_a.post(f"/api/v1/purchases/{purchase['id']}/refund", json={"amount": "100000.00"})
+    assert read(tenant_a, customer)["tier"] == "basic"
+    history = tenant_a.get(f"/api/v1/customers/{customer['id']}/classification/history").json["items"]
+    tier_changes = [(h["old"], h["new"], h["reason"]) for h in history if h["kind"] == "tier"]
+    assert tier_changes == [
+        ("core", "basic", "spend in the last 12 months 20,000.00 >= 10,000.00 (basic)"),
+        (None, "core", "spend in the last 12 months 120,000.00 >= 100,000.00 (core)"),
+    ]
+    assert [e["to"] for e in events(app, tenant_a, "customer.tier_changed")] == ["core", "basic"]
+    tenant_a.post(f"/api/v1/purchases/{purchase['id']}/refund", json={})
+    figures = tenant_a.get(f"/api/v1/customers/{customer['id']}/classification").json
+    assert figures["tier"] is None and figures["lifecycle_stage"] == "potential"  # a full refund is no order
+    assert figures["figures"]["orders_total"] == 0
+
+
+def test_figures_and_rfm_quintiles_agree_between_one_customer_and_the_whole_tenant(app, tenant_a):
+    customers = [tenant_a.customer(name=f"c{n}") for n in range(5)]
+    for n, customer in enumerate(customers):
+        for order in range(n + 1):  # c0: one order 50 days ago ... c4: five orders, the last 10 days ago
+            buy(tenant_a, customer["id"], f"{(n + 1) * 100}.00", days_ago=50 - 10 * n + 30 * (n - order))
+    one_by_one = {c["name"]: tenant_a.get(f"/api/v1/customers/{c['id']}/classification").json["figures"]
+                  for c in customers}
+    assert recompute(app, tenant_a).tier_changes == 0
+    whole = {c["name"]: tenant_a.get(f"/api/v1/customers/{c['id']}/classification").json["figures"]
+             for c in customers}
+    c4 = whole["c4"]
+    assert (c4["orders_total"], c4["revenue_total"], c4["average_order_value"]) == (5, "2500.00", "500.00")
+    assert c4["typical_interval_days"] == pytest.approx(30.0, abs=0.1)
+    assert dt.datetime.fromisoformat(c4["first_purchase_at"]) == pytest.approx(NOW - dt.timedelta(days=130),
+                                                                              abs=dt.timedelta(seconds=1))
+    assert [whole[f"c{n}"]["m_score"] for n in range(5)] == [1, 2, 3, 4, 5]
+    assert [whole[f"c{n}"]["f_score"] for n in range(5)] == [1, 2, 3, 4, 5]
+    assert [whole[f"c{n}"]["r_score"] for n in range(5)] == [1, 2, 3, 4, 5]
+    assert whole["c0"]["typical_interval_days"] is None
+    for name in whole:  # each purchase placed its customer among those before it: the last ones agree
+        assert one_by_one[name]["orders_total"] == whole[name]["orders_total"]
+    assert one_by_one["c4"]["m_score"] == whole["c4"]["m_score"]
+
+
+def test_equal_figures_share_a_quintile(app, tenant_a):
+    for _ in range(4):
+        buy(tenant_a, tenant_a.customer()["id"], "100.00", days_ago=7)
+    recompute(app, tenant_a)
+    scores = {c["m_score"] for c in (tenant_a.get(f"/api/v1/customers/{c['id']}/classification").json["figures"]
+                                     for c in tenant_a.get("/api/v1/customers").json["items"])}
+    assert scores == {1}
+
+
+def test_a_manual_tier_has_a_reason_and_ends_at_its_expiry(app, tenant_a):
+    customer = tenant_a.customer()
+    buy(tenant_a, customer["id"], "500.00", days_ago=2)
+    until = (NOW + dt.timedelta(days=30)).isoformat()
+    response = tenant_a.put(f"/api/v1/customers/{customer['id']}/tier-override",
+                            json={"tier": "core", "reason": "strategic account", "until": until})
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert (body["tier"], body["rule_tier"], body["override"]["reason"]) == ("core", "general", "strategic account")
+    assert body["why"]["tier"].startswith("set by hand until ") and "(the rules would give:" in body["why"]["tier"]
+    assert read(tenant_a, customer)["tier"] == "core"
+    assert recompute(app, tenant_a).tier_changes == 0  # the nightly run keeps it
+    assert read(tenant_a, customer)["tier"] == "core"
+
+    recompute(app, tenant_a, now=NOW + dt.timedelta(days=31))
+    after = tenant_a.get(f"/api/v1/customers/{customer['id']}/classification").json
+    assert (after["tier"], after["override"]) == ("general", None)
+    reasons = [h["reason"] for h in tenant_a.get(f"/api/v1/customers/{customer['id']}/classification/history")
+               .json["items"] if h["kind"] == "tier"]
+    assert reasons[0].startswith("the manual tier expired; ") and reasons[1] == "manual: strategic account"
+
+
+def test_a_manual_tier_can_be_removed_and_bad_ones_are_refused(tenant_a):
+    customer = tenant_a.customer()
+    path = f"/api/v1/customers/{customer['id']}/tier-override"
+    for bad in ({"tier": "vip", "reason": "x"}, {"tier": "core"}, {"tier": "core", "reason": ""},
+                {"tier": "core", "reason": "x", "until": ago(1)}):
+        assert tenant_a.put(path, json=bad).status_code == 422, bad
+    assert read(tenant_a, customer)["tier"] is None
+    assert tenant_a.put(path, json={"tier": "important", "reason": "met at the fair"}).json["tier"] == "important"
+    assert tenant_a.delete(path).json["tier"] is None
+    assert [h["new"] for h in tenant_a.get(f"{path[:-len('tier-override')]}classification/history").json["items"]] \
+        == [None, "important"]
+
+
+def test_a_recompute_takes_the_same_few_statements_for_ten_customers_or_sixty(app, tenant_a, count_queries):
+    def statements() -> int:
+        with app.app_context(), tenant_context(tenant_a.id):
+            with count_queries() as seen:  # everyone moves on: changes are recorded, events emitted
+                assert classification.refresh(now=NOW + dt.timedelta(days=100)).stage_changes > 0
+            db.session.commit()  # (the events are then delivered one by one: not the recompute's work)
+        return seen()
+
+    for n in range(10):
+        buy(tenant_a, tenant_a.customer()["id"], f"{n + 1}000.00", days_ago=n)
+    few = statements()
+    for n in range(50):
+        buy(tenant_a, tenant_a.customer()["id"], f"{n + 1}000.00", days_ago=n)
+    assert statements() == few <= 20
+
+
+def test_merging_recomputes_the_survivor_and_moves_the_tombstone_s_history(tenant_a):
+    kept, other = tenant_a.customer(), tenant_a.customer()
+    buy(tenant_a, kept["id"], "20000.00", days_ago=3)
+    buy(tenant_a, other["id"], "15000.00", days_ago=4)
+    assert tenant_a.post(f"/api/v1/customers/{kept['id']}/merge", json={"merged_id": other["id"]}).status_code == 200
+    assert read(tenant_a, kept)["tier"] == "important"
+    history = tenant_a.get(f"/api/v1/customers/{kept['id']}/classification/history").json["items"]
+    assert [(h["old"], h["new"]) for h in history if h["kind"] == "tier"] == [
+        ("basic", "important"), (None, "basic"), (None, "basic")]
+
+
+def test_one_tenant_s_rules_and_recompute_leave_another_s_customers_alone(app, tenant_a, tenant_b):
+    mine, theirs = tenant_a.customer(), tenant_b.customer()
+    buy(tenant_a, mine["id"], "50.00", days_ago=1)
+    buy(tenant_b, theirs["id"], "50.00", days_ago=1)
+    tenant_a.put("/api/v1/classification/rules", json={"core": "30", "important": "20", "basic": "10"})
+    assert read(tenant_a, mine)["tier"] == "core"
+    assert read(tenant_b, theirs)["tier"] == "general"
+    assert tenant_b.get("/api/v1/classification/rules").json["core"] == "100000.00"
+    assert tenant_a.get(f"/api/v1/customers/{theirs['id']}/classification").status_code == 404
+    assert tenant_a.get(f"/api/v1/customers/{theirs['id']}/classification/history").status_code == 404
+    with app.app_context(), tenant_context(tenant_a.id):
+        assert {f.customer_id for f in db.session.scalars(sa.select(CustomerFigures))} == {
+            __import__("uuid").UUID(mine["id"])}
+        assert all(c.customer_id != theirs["id"] for c in db.session.scalars(sa.select(ClassificationChange)))
+
+
+@pytest.mark.postgres
+def test_concurrent_purchases_of_one_customer_all_count_in_its_figures(app, tenant_a):
+    customer = tenant_a.customer()
+
+    def post(n):
+        client = app.test_client()
+        return client.post("/api/v1/purchases", headers=tenant_a.headers, json={
+            "customer_id": customer["id"], "product": "Tea", "amount": "1000.00", "purchased_at": ago(n + 1)})
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert {r.status_code for r in pool.map(post, range(6))} == {201}
+    figures = tenant_a.get(f"/api/v1/customers/{customer['id']}/classification").json["figures"]
+    assert (figures["orders_total"], figures["revenue_total"]) == (6, "6000.00")
+
+
+def test_months_before_keeps_the_day_or_takes_the_month_s_last():
+    at = dt.datetime(2026, 3, 31, 8, 0, tzinfo=dt.timezone.utc)
+    assert months_before(at, 1) == dt.datetime(2026, 2, 28, 8, 0, tzinfo=dt.timezone.utc)
+    assert months_before(at, 12) == dt.datetime(2025, 3, 31, 8, 0, tzinfo=dt.timezone.utc)
+    assert months_before(dt.datetime(2026, 1, 15, tzinfo=dt.timezone.utc), 13) == dt.datetime(
+        2024, 12, 15, tzinfo=dt.timezone.utc)
