@@ -108,6 +108,8 @@ def test_rules_must_be_in_order_and_only_admins_change_them(tenant_a):
     for bad in ({"core": "100", "important": "200", "basic": "10"},
                 {"core": "300", "important": "200", "basic": "10", "dormant_days": 400, "churned_days": 300},
                 {"core": "300", "important": "200", "basic": "-1"},
+                {"core": "1e20", "important": "200", "basic": "10"},
+                {"core": "300", "important": "200", "basic": "10", "new_days": 200, "dormant_days": 100},
                 {"core": "x", "important": "200", "basic": "10"}):
         response = tenant_a.put("/api/v1/classification/rules", json=bad)
         assert response.status_code == 422, (bad, response.json)
@@ -196,13 +198,18 @@ def test_a_manual_tier_can_be_removed_and_bad_ones_are_refused(tenant_a):
     customer = tenant_a.customer()
     path = f"/api/v1/customers/{customer['id']}/tier-override"
     for bad in ({"tier": "vip", "reason": "x"}, {"tier": "core"}, {"tier": "core", "reason": ""},
-                {"tier": "core", "reason": "x", "until": ago(1)}):
+                {"tier": "core", "reason": "x", "until": ago(1)},
+                {"tier": "core", "reason": "x", "until": "9999-12-31T23:00:00-05:00"}):
         assert tenant_a.put(path, json=bad).status_code == 422, bad
     assert read(tenant_a, customer)["tier"] is None
     assert tenant_a.put(path, json={"tier": "important", "reason": "met at the fair"}).json["tier"] == "important"
+    assert tenant_a.put(path, json={"tier": "important", "reason": "still"}).status_code == 200  # no tier change
     assert tenant_a.delete(path).json["tier"] is None
-    assert [h["new"] for h in tenant_a.get(f"{path[:-len('tier-override')]}classification/history").json["items"]] \
-        == [None, "important"]
+    history = tenant_a.get(f"{path[:-len('tier-override')]}classification/history").json["items"]
+    assert [h["new"] for h in history if h["kind"] == "tier"] == [None, "important"]
+    assert [(h["old"], h["new"], h["reason"]) for h in history if h["kind"] == "override"] == [
+        ("important", None, "removed: the rules decide again"), ("important", "important", "still"),
+        (None, "important", "met at the fair")]
 
 
 def test_a_recompute_takes_the_same_few_statements_for_ten_customers_or_sixty(app, tenant_a, count_queries):
@@ -242,10 +249,20 @@ def test_one_tenant_s_rules_and_recompute_leave_another_s_customers_alone(app, t
     assert tenant_b.get("/api/v1/classification/rules").json["core"] == "100000.00"
     assert tenant_a.get(f"/api/v1/customers/{theirs['id']}/classification").status_code == 404
     assert tenant_a.get(f"/api/v1/customers/{theirs['id']}/classification/history").status_code == 404
+
+    def figures_of(tenant) -> set[str]:
+        with app.app_context(), tenant_context(tenant.id):
+            return {str(f.customer_id) for f in db.session.scalars(sa.select(CustomerFigures))}
+
+    with app.app_context(), tenant_context(tenant_b.id):  # as if B's customer predated classification
+        db.session.execute(sa.delete(CustomerFigures))
+        db.session.commit()
+    recompute(app, tenant_a)  # adds the rows its own customers lack, and only those
+    assert figures_of(tenant_a) == {mine["id"]} and figures_of(tenant_b) == set()
+    recompute(app, tenant_b)
+    assert figures_of(tenant_b) == {theirs["id"]}
     with app.app_context(), tenant_context(tenant_a.id):
-        assert {f.customer_id for f in db.session.scalars(sa.select(CustomerFigures))} == {
-            __import__("uuid").UUID(mine["id"])}
-        assert all(c.customer_id != theirs["id"] for c in db.session.scalars(sa.select(ClassificationChange)))
+        assert {str(c.customer_id) for c in db.session.scalars(sa.select(ClassificationChange))} == {mine["id"]}
 
 
 @pytest.mark.postgres

@@ -94,7 +94,8 @@ def test_segments_are_renamed_changed_and_deleted_and_bad_ones_refused(tenant_a)
                 {"name": "x", "filter": {"spend_min": "10", "spend_max": "5"}},
                 {"name": "x", "filter": {"scores": {"r_score": [5, 1]}}},
                 {"name": "x", "filter": {"scores": {"z_score": [1, 2]}}},
-                {"name": "x", "filter": {"custom_fields": {"no_such_field": "1"}}}):
+                {"name": "x", "filter": {"custom_fields": {"no_such_field": "1"}}},
+                {"name": "x", "filter": {"spend_min": "1e20"}}):
         assert tenant_a.post("/api/v1/segments", json=bad).status_code == 422, bad
     assert tenant_a.post("/api/v1/segments", json={"name": "VIPs", "filter": {}}).status_code == 409
     changed = tenant_a.patch(f"/api/v1/segments/{segment['id']}", json={"name": "Core", "filter": {"tiers": ["core"]}})
@@ -129,7 +130,7 @@ def test_another_tenant_s_segment_is_a_404_and_its_customers_never_counted(tenan
 def test_an_export_neutralises_formulas_in_csv_and_keeps_them_text_in_xlsx(tenant_a):
     made = shop(tenant_a)
     evil = tenant_a.customer(name="=HYPERLINK(\"http://evil.example\",\"click\")", company="+cmd|' /C calc'!A0",
-                             title="-2+3", notes="x", region="@SUM(A1)", tags=["VIP"])
+                             title="-2+3", notes="x", region="@SUM(A1)", address="bell\x07 here", tags=["VIP"])
     vips = save(tenant_a, "VIPs", tags=["VIP"])
     response = tenant_a.get(f"/api/v1/segments/{vips['id']}/export")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -151,6 +152,7 @@ def test_an_export_neutralises_formulas_in_csv_and_keeps_them_text_in_xlsx(tenan
     cells = {row[header.index("Id")].value: row for row in sheet.iter_rows(min_row=2)}
     name_cell = cells[evil["id"]][header.index("Name")]
     assert name_cell.value.startswith("=HYPERLINK") and name_cell.data_type == "s"
+    assert cells[evil["id"]][header.index("Address")].value == "bell here"  # XML cannot hold control characters
     assert cells[made["hz-core"]["id"]][header.index("Orders total")].value == 1
     assert tenant_a.get(f"/api/v1/segments/{vips['id']}/export?format=pdf").status_code == 400
 

@@ -10,7 +10,8 @@ from saas.api.base import ApiBlueprint, PageArgs, page_schema
 from saas.api.schema import Schema
 from saas.auth import current_principal, requires
 from saas.core.accounts import Scope
-from saas.core.classification import Rules, Stage, Tier
+from saas.api.fields import UTCDateTime
+from saas.core.classification import MAX_AMOUNT, Rules, Stage, Tier
 from saas.core.db import db
 from saas.core.services import classification as service
 from saas.core.services import customers
@@ -20,14 +21,15 @@ bp = ApiBlueprint("classification", __name__, url_prefix="/api/v1",
                   description="Value tiers and lifecycle stages: rules, figures, manual tiers, history")
 
 AMOUNT = {"places": 2, "as_string": True}
+THRESHOLD = v.Range(min=0, min_inclusive=False, max=MAX_AMOUNT)
 
 
 class RulesSchema(Schema):
-    core = f.Decimal(required=True, validate=v.Range(min=0, min_inclusive=False), **AMOUNT,
+    core = f.Decimal(required=True, validate=THRESHOLD, **AMOUNT,
                      metadata={"description": "Least spend in the window for core (default 100000)"})
-    important = f.Decimal(required=True, validate=v.Range(min=0, min_inclusive=False), **AMOUNT,
+    important = f.Decimal(required=True, validate=THRESHOLD, **AMOUNT,
                           metadata={"description": "Least spend for important (default 30000)"})
-    basic = f.Decimal(required=True, validate=v.Range(min=0, min_inclusive=False), **AMOUNT,
+    basic = f.Decimal(required=True, validate=THRESHOLD, **AMOUNT,
                       metadata={"description": "Least spend for basic (default 10000); any buyer below is general"})
     window_months = f.Integer(load_default=12, metadata={"description": "The trailing window spend is summed over"})
     new_days = f.Integer(load_default=90, metadata={"description": "A first purchase this recent makes a customer new"})
@@ -54,7 +56,7 @@ class FiguresSchema(Schema):
 class OverrideSchema(Schema):
     tier = f.Enum(Tier, by_value=True, required=True)
     reason = f.String(required=True, validate=v.Length(min=1, max=500))
-    until = f.AwareDateTime(allow_none=True, load_default=None,
+    until = UTCDateTime(allow_none=True, load_default=None,
                             metadata={"description": "When the rules take over again; none: until removed"})
 
     @validates("until")
@@ -80,7 +82,7 @@ class ClassificationSchema(Schema):
 
 class ChangeSchema(Schema):
     id = f.UUID()
-    kind = f.String(metadata={"description": "tier or stage"})
+    kind = f.String(metadata={"description": "tier, stage, or override (a manual tier set or removed)"})
     old = f.String(allow_none=True)
     new = f.String(allow_none=True)
     reason = f.String()

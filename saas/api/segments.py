@@ -12,7 +12,7 @@ from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
 from saas.api.customers import CustomerPage, CustomerSchema
 from saas.api.schema import Schema
 from saas.auth import current_principal
-from saas.core.classification import Stage, Tier
+from saas.core.classification import MAX_AMOUNT, Stage, Tier
 from saas.core.customers import CustomerKind
 from saas.core.db import db
 from saas.core.pagination import paginate
@@ -40,9 +40,11 @@ class FilterSchema(Schema):
     owner_ids = f.List(f.UUID(), validate=v.Length(max=100), load_default=list)
     tags = f.List(f.String(validate=v.Length(min=1, max=50)), validate=v.Length(max=50), load_default=list,
                   metadata={"description": "Customers with any of these tags"})
-    spend_min = f.Decimal(places=2, as_string=True, allow_none=True, validate=v.Range(min=0), load_default=None,
+    spend_min = f.Decimal(places=2, as_string=True, allow_none=True, validate=v.Range(min=0, max=MAX_AMOUNT),
+                          load_default=None,
                           metadata={"description": "Least spend in the classification window (inclusive)"})
-    spend_max = f.Decimal(places=2, as_string=True, allow_none=True, validate=v.Range(min=0), load_default=None,
+    spend_max = f.Decimal(places=2, as_string=True, allow_none=True, validate=v.Range(min=0, max=MAX_AMOUNT),
+                          load_default=None,
                           metadata={"description": "Spend in the window below this"})
     scores = f.Dict(keys=f.String(validate=v.OneOf(SCORES)),
                     values=f.List(f.Integer(validate=v.Range(1, 5)), validate=v.Length(equal=2)),

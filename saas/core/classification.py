@@ -23,6 +23,9 @@ from saas.core.errors import Invalid
 from saas.core.types import Money, UTCDateTime, utcnow
 
 
+MAX_AMOUNT = Decimal(10) ** 12  # thresholds above this could not be stored as cents in a BIGINT anyway
+
+
 class Tier(str, enum.Enum):
     """Value tiers, highest first (客户分层)."""
 
@@ -75,12 +78,12 @@ class Rules:
     def check(self) -> "Rules":
         """Raise :class:`Invalid` (422) unless the thresholds are in order."""
         errors: dict[str, list[str]] = {}
-        if not self.core > self.important > self.basic > 0:
-            errors["core"] = ["Tier thresholds must fall: core > important > basic > 0."]
+        if not MAX_AMOUNT >= self.core > self.important > self.basic > 0:
+            errors["core"] = [f"Tier thresholds must fall: {MAX_AMOUNT:,} >= core > important > basic > 0."]
         if not 1 <= self.window_months <= 120:
             errors["window_months"] = ["From 1 to 120 months."]
-        if not 1 <= self.new_days <= 3650:
-            errors["new_days"] = ["From 1 to 3650 days."]
+        if not 1 <= self.new_days <= self.dormant_days:
+            errors["new_days"] = ["From 1 day to dormant_days: a new customer cannot be dormant yet."]
         if not 1 <= self.dormant_days < self.churned_days <= 3650:
             errors["dormant_days"] = ["Days must rise: 1 <= dormant_days < churned_days <= 3650."]
         if errors:
@@ -172,7 +175,7 @@ class ClassificationChange(TenantScoped, db.Model):
     )
 
     customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
-    kind: Mapped[str] = mapped_column(sa.String(10))  # "tier" or "stage"
+    kind: Mapped[str] = mapped_column(sa.String(10))  # "tier", "stage", or "override" (a manual tier set or removed)
     old: Mapped[str | None] = mapped_column(sa.String(20))
     new: Mapped[str | None] = mapped_column(sa.String(20))
     reason: Mapped[str] = mapped_column(sa.String(500))

@@ -143,8 +143,11 @@ def _quintile_among_figures(has_bought, column, figure):
     """The same score, for one customer placed among the others' stored figures."""
     other = sa.orm.aliased(F)
     figure = getattr(other, figure.key)
-    others = sa.select(sa.func.count()).select_from(other).where(
-        other.tenant_id == current_tenant_id(), other.last_purchase_at.is_not(None), other.customer_id != Customer.id)
+    live = sa.orm.aliased(Customer)  # deleted and merged customers keep their last figures: not ranked
+    others = sa.select(sa.func.count()).select_from(other).join(
+        live, sa.and_(live.tenant_id == other.tenant_id, live.id == other.customer_id)).where(
+        other.tenant_id == current_tenant_id(), other.last_purchase_at.is_not(None), other.customer_id != Customer.id,
+        live.deleted_at.is_(None), live.merged_into_id.is_(None))
     below = others.where(figure < column)
     return sa.case((has_bought, 1 + (5 * below.scalar_subquery()) // (others.scalar_subquery() + 1)),
                    else_=sa.null())
@@ -185,14 +188,13 @@ def refresh(customer_ids: Iterable[uuid.UUID] | None = None, *, now: dt.datetime
         return _apply(_fresh(current, now, ids).subquery("fresh"), current, now)
     table = _fresh_table()
     connection = db.session.connection()
-    table.drop(connection, checkfirst=True)
+    table.drop(connection, checkfirst=True)  # left on a SQLite connection by a run that failed
     table.create(connection)
-    try:
-        fresh = _fresh(current, now, None)
-        db.session.execute(sa.insert(table).from_select(list(fresh.selected_columns.keys()), fresh))
-        return _apply(table, current, now)
-    finally:
-        table.drop(connection)
+    fresh = _fresh(current, now, None)
+    db.session.execute(sa.insert(table).from_select(list(fresh.selected_columns.keys()), fresh))
+    outcome = _apply(table, current, now)
+    table.drop(connection)  # not in a finally: in a failed PostgreSQL transaction it would hide the error
+    return outcome
 
 
 def _lock(*, shared: bool) -> None:
@@ -205,7 +207,8 @@ def _lock(*, shared: bool) -> None:
 
 def _add_missing_rows(ids: list[uuid.UUID] | None) -> None:
     """Every customer has a figures row (customers created before classification, or just now)."""
-    missing = sa.select(Customer.tenant_id, Customer.id).where(
+    missing = sa.select(Customer.tenant_id, Customer.id).where(  # an INSERT: the ORM's tenant filter does not apply
+        Customer.tenant_id == current_tenant_id(),
         ~sa.exists().where(F.tenant_id == Customer.tenant_id, F.customer_id == Customer.id))
     if ids is not None:
         missing = missing.where(Customer.id.in_(ids))
@@ -287,6 +290,8 @@ def override(customer_id: uuid.UUID, tier: Tier, reason: str, until: dt.datetime
     _lock(shared=True)
     _add_missing_rows([customer_id])
     figures = db.session.get(CustomerFigures, (current_tenant_id(), customer_id), with_for_update=True)
+    _record_override(customer_id, figures.tier_override if figures.override_active else None, tier,
+                     f"{reason} (until {until:%Y-%m-%d %H:%M} UTC)" if until else reason)
     figures.tier_override, figures.override_reason, figures.override_until = tier, reason, until
     db.session.flush()
     refresh([customer_id])
@@ -296,10 +301,19 @@ def override(customer_id: uuid.UUID, tier: Tier, reason: str, until: dt.datetime
 def clear_override(customer_id: uuid.UUID) -> CustomerFigures:
     """Back to the tier the rules give."""
     figures = figures_of(customer_id)
+    if figures.override_active:
+        _record_override(customer_id, figures.tier_override, None, "removed: the rules decide again")
     figures.tier_override = figures.override_reason = figures.override_until = None
     db.session.flush()
     refresh([customer_id])
     return figures_of(customer_id)
+
+
+def _record_override(customer_id: uuid.UUID, old: Tier | None, new: Tier | None, reason: str) -> None:
+    """Setting, changing or removing a manual tier is history even when the tier itself stays."""
+    actor = current_actor()
+    db.session.add(ClassificationChange(**_change(customer_id, "override", _code(old), _code(new), reason,
+                                                  f"{actor.type}:{actor.id}" if actor.id else actor.type, utcnow())))
 
 
 # -- explanations ----------------------------------------------------------------------------------

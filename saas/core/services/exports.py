@@ -19,6 +19,7 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from saas.core.classification import CustomerFigures
 from saas.core.customer_data import export_fields
@@ -122,7 +123,7 @@ def as_csv(lines: Iterator[list]) -> Iterator[str]:
 
 
 def _text_cell(sheet, value: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))  # control characters XML cannot hold
     cell.data_type = "s"  # never a formula, whatever it starts with (openpyxl makes "=..." one)
     cell.quotePrefix = True
     return cell
