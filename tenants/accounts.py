@@ -6,6 +6,7 @@ import re
 import uuid
 import zoneinfo
 
+import phonenumbers
 import sqlalchemy as sa
 from babel.numbers import list_currencies
 
@@ -39,6 +40,8 @@ def validate_settings(settings: dict) -> dict:
             errors["timezone"] = ["Not an IANA time zone (e.g. Asia/Shanghai)."]
     if "locale" in settings and settings["locale"] not in LOCALES:
         errors["locale"] = [f"One of: {', '.join(LOCALES)}."]
+    if "phone_region" in settings and settings["phone_region"] not in phonenumbers.SUPPORTED_REGIONS:
+        errors["phone_region"] = ["An ISO 3166 country code that has phone numbers (e.g. CN)."]
     if errors:
         raise Invalid("invalid settings", {"settings": errors})
     return settings

@@ -21,6 +21,8 @@ class SettingsSchema(Schema):
     currency = f.String(validate=v.Length(equal=3), metadata={"example": "CNY"})
     timezone = f.String(validate=v.Length(max=64), metadata={"example": "Asia/Shanghai"})
     locale = f.String(validate=v.OneOf(accounts.LOCALES))
+    phone_region = f.String(validate=v.Length(equal=2), metadata={
+        "example": "CN", "description": "Where phone numbers written without a country code are from"})
 
 
 class TenantSchema(Schema):
@@ -124,7 +126,7 @@ def get_tenant():
 @bp.response(200, TenantSchema)
 @bp.errors(400, 422)
 def update_tenant(data):
-    """Rename the workspace or change its currency, time zone or locale (admins)."""
+    """Rename the workspace or change its currency, time zone, locale or phone region (admins)."""
     tenant = accounts.update_tenant(accounts.current_tenant(), **data)
     db.session.commit()
     return tenant

@@ -108,7 +108,8 @@ def test_signing_up_answers_201_with_the_workspace_its_owner_and_a_first_api_key
     assert isinstance(tenant["id"], str) and uuid.UUID(tenant["id"])
     assert isinstance(user["id"], str) and uuid.UUID(user["id"])
     assert (tenant["slug"], tenant["name"], tenant["status"]) == ("acme", "Acme Tea", "active")
-    assert tenant["settings"] == {"currency": "CNY", "timezone": "Asia/Shanghai", "locale": "zh_CN"}
+    assert tenant["settings"] == {"currency": "CNY", "timezone": "Asia/Shanghai", "locale": "zh_CN",
+                                  "phone_region": "CN"}
     assert user == {"id": user["id"], "email": "boss@acme.example", "name": "Li Wei"}
     assert "admin_password" not in str(data) and PASSWORD not in str(data)
     assert data["api_key"].startswith("rtn_")
@@ -126,7 +127,7 @@ def test_the_first_api_key_speaks_for_the_new_workspace_as_its_owner_member(clie
 
 
 def test_sign_up_accepts_settings_of_its_own(client):
-    settings = {"currency": "USD", "timezone": "America/New_York", "locale": "en"}
+    settings = {"currency": "USD", "timezone": "America/New_York", "locale": "en", "phone_region": "US"}
     response = client.post("/api/v1/tenants", json=signup_body("acme", settings=settings))
 
     assert response.status_code == 201, response.json
@@ -245,7 +246,7 @@ def test_an_admin_renames_the_workspace_and_changes_settings_keeping_the_others(
     response = tenant_a.patch("/api/v1/tenant", json={"name": "Acme Tea Ltd", "settings": {"currency": "USD"}})
 
     assert response.status_code == 200, response.json
-    expected_settings = {"currency": "USD", "timezone": "Asia/Shanghai", "locale": "zh_CN"}
+    expected_settings = {"currency": "USD", "timezone": "Asia/Shanghai", "locale": "zh_CN", "phone_region": "CN"}
     assert response.json["name"] == "Acme Tea Ltd"
     assert response.json["settings"] == expected_settings
     again = tenant_a.get("/api/v1/tenant").json
@@ -257,7 +258,7 @@ def test_changing_the_time_zone_and_locale_is_kept(tenant_a):
 
     assert response.status_code == 200, response.json
     assert tenant_a.get("/api/v1/tenant").json["settings"] == {
-        "currency": "CNY", "timezone": "Europe/Berlin", "locale": "en"}
+        "currency": "CNY", "timezone": "Europe/Berlin", "locale": "en", "phone_region": "CN"}
 
 
 @pytest.mark.parametrize("body", [

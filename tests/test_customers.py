@@ -23,9 +23,22 @@ def test_a_customer_is_created_with_its_whole_profile(tenant_a):
     assert isinstance(customer["id"], str) and customer["version"] == 1
     read = tenant_a.get(f"/api/v1/customers/{customer['id']}")
     assert read.status_code == 200 and read.headers["ETag"] == '"1"'
-    for key, value in body.items():
+    for key, value in {**body, "phone": "+8613800138000"}.items():  # the phone in E.164
         expected = sorted(value) if key == "tags" else value
         assert read.json[key] == expected, key
+
+
+def test_contact_data_is_normalised_in_the_workspace_s_phone_region(tenant_a):
+    made = tenant_a.customer(email="Li.Wei@Example.COM", phone="(0571) 8765 4321")
+    assert (made["email"], made["phone"]) == ("li.wei@example.com", "+8657187654321")
+    assert tenant_a.patch("/api/v1/tenant", json={"settings": {"phone_region": "US"}}).status_code == 200
+    changed = tenant_a.patch(f"/api/v1/customers/{made['id']}", json={"phone": "(415) 555-2671"}).json
+    assert changed["phone"] == "+14155552671"
+    for bad in ({"phone": "12345"}, {"email": "li@@example.com"}):
+        response = tenant_a.patch(f"/api/v1/customers/{made['id']}", json=bad)
+        assert response.status_code == 422 and set(response.json["error"]["fields"]) == set(bad), response.json
+    assert tenant_a.patch("/api/v1/tenant", json={"settings": {"phone_region": "XX"}}).status_code == 422
+    assert tenant_a.get(f"/api/v1/customers/{made['id']}").json["phone"] == "+14155552671"
 
 
 def test_the_account_manager_must_be_a_member_of_the_workspace(tenant_a, tenant_b):

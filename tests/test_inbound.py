@@ -73,7 +73,7 @@ def test_an_order_finds_its_customer_by_external_id_then_email_then_phone(tenant
         assert push(tenant_a.client, tenant_a.tenant["slug"], body, signed(secret, body)).status_code == 201
     customers = {c["id"]: c for c in tenant_a.get("/api/v1/customers").json["items"]}
     assert set(customers) == {by_email["id"], by_phone["id"]}  # nobody new
-    assert customers[by_email["id"]]["phone"] == "+86 139 1111 2222"  # an empty field filled
+    assert customers[by_email["id"]]["phone"] == "+8613911112222"  # an empty field filled, in E.164
     assert customers[by_email["id"]]["name"] == "Zhao Min (CRM)"  # what the CRM has is kept
     assert customers[by_phone["id"]]["external_id"] == "C-9"
     owners = [p["customer_id"] for p in tenant_a.get("/api/v1/purchases").json["items"]]

@@ -155,3 +155,15 @@ def test_a_savepoint_of_a_failed_statement_rolls_back_cleanly(app, pg, tenant_a)
         savepoint.rollback()  # nothing may run before ROLLBACK TO SAVEPOINT in the failed transaction
         assert current_settings()[0] == str(tenant_a.id)
         db.session.rollback()
+
+
+def test_a_streamed_query_first_in_its_transaction_still_runs_under_the_tenant(app, pg, tenant_a, tenant_b):
+    """yield_per runs on a server-side cursor: the tenant setting must be written on a cursor of its own."""
+    tenant_a.customer(name="mine")
+    tenant_b.customer(name="theirs")
+    from saas.core.customers import Customer
+
+    with app.app_context(), tenant_context(tenant_a.id):
+        db.session.rollback()
+        streamed = db.session.execute(sa.select(Customer.name).execution_options(yield_per=10)).scalars().all()
+        assert streamed == ["mine"]

@@ -13,6 +13,7 @@ from saas.api.base import ApiBlueprint
 from saas.api.schema import Schema
 from saas.core import reports
 from saas.core.classification import months_before
+from saas.core.services import data_quality
 from saas.core.types import utcnow
 
 bp = ApiBlueprint("reports", __name__, url_prefix="/api/v1/reports",
@@ -87,6 +88,13 @@ class CustomerValueSchema(Schema):
     average = f.Decimal(places=2, as_string=True, allow_none=True, metadata={"description": "Revenue per buyer"})
 
 
+class DataQualityKpiSchema(Schema):
+    customers = f.Integer(metadata={"description": "Live customers created in the period (all, without one)"})
+    accuracy = f.Float(allow_none=True)
+    duplicate_rate = f.Float(allow_none=True)
+    target = f.Float()
+
+
 def _rows(found: dict) -> list[dict]:
     order = {tier.value: n for n, tier in enumerate(reports.Tier)}
     return [{"tier": tier, **values} for tier, values in sorted(found.items(), key=lambda i: order.get(i[0], 99))]
@@ -144,3 +152,13 @@ def churn(start=None, end=None):
 def customer_value(start=None, end=None):
     """Average customer value: net revenue per buyer in the period."""
     return reports.customer_value(period_of(start, end))
+
+
+@bp.route("/data-quality", methods=["GET"])
+@bp.arguments(PeriodArgs, location="query", as_kwargs=True)
+@bp.response(200, DataQualityKpiSchema)
+@bp.errors(400)
+def data_quality_score(start=None, end=None):
+    """Data accuracy (target 98%) of the customers created in the period, or of all without one;
+    ``/api/v1/data-quality`` has the whole report."""
+    return data_quality.report(data_quality.Window(start, end))

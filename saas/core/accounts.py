@@ -39,7 +39,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.viewer: frozenset({Scope.read}),
 }
 
-DEFAULT_SETTINGS = {"currency": "CNY", "timezone": "Asia/Shanghai", "locale": "zh_CN"}
+DEFAULT_SETTINGS = {"currency": "CNY", "timezone": "Asia/Shanghai", "locale": "zh_CN", "phone_region": "CN"}
 
 
 class Tenant(Timestamped, db.Model):

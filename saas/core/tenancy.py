@@ -102,7 +102,10 @@ def _apply_settings(conn: sa.Connection, cursor, statement, parameters, context,
         return
     wanted = _wanted()
     if conn.info.get(_APPLIED) != wanted:
-        cursor.execute(_SET_CONFIG, wanted)
+        # On a cursor of its own: the statement's may be a server-side one (stream_results,
+        # yield_per), which would only declare the set_config and never run it.
+        with conn.connection.cursor() as settings:
+            settings.execute(_SET_CONFIG, wanted)
         conn.info[_APPLIED] = wanted
 
 

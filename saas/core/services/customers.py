@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from saas.core.accounts import Membership
+from saas.core import cleaning
+from saas.core.accounts import Membership, Tenant
 from saas.core.classification import CustomerFigures
 from saas.core.customers import Customer, CustomerTag, Tag
 from saas.core.db import db
@@ -61,8 +62,24 @@ def _check_owner(owner_id: uuid.UUID | None) -> None:
         raise Invalid("the owner is not a member of this workspace", {"owner_id": ["Not a member."]})
 
 
+def clean_contact(data: dict) -> dict:
+    """``data`` with its e-mail and phone normalised (E.164 in the workspace's phone region); 422 if
+    either cannot be one."""
+    errors = {}
+    region = cleaning.region_of(db.session.get(Tenant, current_tenant_id()).settings)
+    for field, normalise in (("email", cleaning.email), ("phone", lambda raw: cleaning.phone(raw, region))):
+        if data.get(field):
+            value, problem = normalise(data[field])
+            if problem:
+                errors[field] = [problem]
+            data[field] = value
+    if errors:
+        raise Invalid("invalid contact data", errors)
+    return data
+
+
 def create(data: dict) -> Customer:
-    data = dict(data)
+    data = clean_contact(dict(data))
     tags = tag_service.named(data.pop("tags", []))
     _check_owner(data.get("owner_id"))
     data["custom_fields"] = custom_fields.validate(data.pop("custom_fields", {}) or {})
@@ -79,7 +96,7 @@ def create(data: dict) -> Customer:
 def update(customer: Customer, data: dict, *, expected_version: int | None = None) -> Customer:
     """Apply a partial update; a stale ``expected_version`` raises :class:`Conflict`."""
     check_version(customer, expected_version)
-    data = dict(data)
+    data = clean_contact(dict(data))
     if "tags" in data:
         tags = tag_service.named(data.pop("tags"))
         if tags != customer.tags:

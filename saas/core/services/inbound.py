@@ -101,6 +101,7 @@ def _one_at_a_time(external_ref: str) -> None:
 
 def _customer_for(given: dict) -> Customer:
     """Found by external id, then e-mail, then phone (filling what it lacks), or created."""
+    given = customers.clean_contact(dict(given))  # the shop's spelling of a number is not ours
     found = None
     if given.get("external_id"):
         found = customers.find_by_external_id(given["external_id"])
