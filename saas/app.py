@@ -14,8 +14,8 @@ from flask_wtf.csrf import CSRFError
 
 import saas.core.models  # noqa: F401  every table on the metadata before Alembic looks
 from saas import auth, cli, jobs_cli, plugin_host, web
-from saas.api import (activity, audit, classification, custom_fields, customers, data_quality, inbound, reports,
-                      segments, tags, webhooks, workspace)
+from saas.api import (activity, audit, classification, custom_fields, customers, data_quality, imports, inbound,
+                      reports, segments, tags, webhooks, workspace)
 from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error
 from saas.config import check_secret, from_environment
 from saas.core import passwords
@@ -27,7 +27,7 @@ from tenants import api as tenants_api
 from tenants import modules_api
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-API_MODULES = (customers, classification, segments, reports, data_quality, activity, tags, custom_fields, audit,
+API_MODULES = (customers, classification, segments, imports, reports, data_quality, activity, tags, custom_fields, audit,
                workspace, webhooks, inbound, tenants_api, modules_api)
 SPEC_OPTIONS = {
     "info": {"description": "Retain's REST API. Authenticate with `Authorization: Bearer <API key>`."},

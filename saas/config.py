@@ -48,6 +48,9 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # larger bodies answer 413 before they are read
+        "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", 64 * 1024 * 1024)),  # an upload to /api/v1/imports
+        # Uploaded files wait here for their import job: a folder every web and worker process shares.
+        "IMPORT_FOLDER": env.get("IMPORT_FOLDER") or None,  # default: <instance>/imports
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_CHECK_DEFAULT": False,

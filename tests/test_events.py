@@ -243,7 +243,7 @@ def test_two_sweepers_at_once_hand_each_event_over_once(plugin_app, tenant_a, mo
 
     def enqueue(self, func, *args, queue="default"):
         sweeper = threading.current_thread().name
-        handed[sweeper].append(args[1])
+        handed[sweeper].extend(args[1])  # deliver_events(tenant_id, [event ids])
         if sweeper == "first" and not first_is_holding.is_set():
             first_is_holding.set()  # mid-sweep, its rows locked until it commits
             second_is_done.wait(10)
@@ -458,3 +458,22 @@ def test_a_worker_killed_mid_job_leaves_a_retried_job_and_a_single_effect(rq_app
     assert ledger.seen == ([(rq_tenant.id, "customer.created")] if moment == "before-commit" else [])
     with rq_app.app_context():
         assert queue.count == 0 and FailedJobRegistry(queue=queue).count == 0
+
+
+def test_a_commit_s_events_are_handed_over_as_one_job_per_tenant_and_batch(plugin_app, tenant_a, monkeypatch):
+    from saas.core.events import emit_many
+
+    enqueued = []
+    monkeypatch.setattr(queues.InProcessQueue, "enqueue",
+                        lambda self, func, *args, **kw: enqueued.append((func.__name__, args)))
+    monkeypatch.setattr(jobs, "BATCH", 2)
+    with plugin_app.app_context(), tenant_context(tenant_a.id):
+        emit_many("customer.deleted", [{"customer_id": str(uuid.uuid4())} for _ in range(3)])
+        db.session.commit()
+    assert [(name, len(args[1]) if name == "deliver_events" else 1) for name, args in enqueued] == [
+        ("deliver_events", 2), ("deliver_event", 1)]
+    monkeypatch.undo()
+    with plugin_app.app_context():
+        jobs.deliver_events(str(tenant_a.id), enqueued[0][1][1])
+        jobs.deliver_event(str(tenant_a.id), enqueued[1][1][1])
+    assert all(e.delivered_at is not None for e in events_of(plugin_app, tenant_a) if e.type == "customer.deleted")

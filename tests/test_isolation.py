@@ -5,6 +5,7 @@ of the OpenAPI document. Runs on SQLite (the ORM filter alone) and PostgreSQL (O
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 import secrets
@@ -21,6 +22,7 @@ PARAMETER_KINDS = {
     # isolation test_modules.py covers (enable for A, B unchanged; errors; hooks; routes).
     "name": "modules",
     "endpoint_id": "webhooks", "delivery_id": "deliveries", "segment_id": "segments",
+    "import_id": "imports",
 }
 # A valid body for each write, so that a 404 cannot hide behind a 422.
 BODIES = {
@@ -85,6 +87,13 @@ def act(tenant, objects, action, n):
     elif action == "segment":
         made = tenant.post("/api/v1/segments", json={"name": f"s{n}", "filter": {"tags": ["t1"]}}).json
         mine["segments"].append(made["id"])
+    elif action == "import":
+        sheet = f"name,phone\nImported {n},\n".encode()
+        made = tenant.post("/api/v1/imports", data={"kind": "customers", "file": (io.BytesIO(sheet), "c.csv")},
+                           content_type="multipart/form-data").json
+        mine["imports"].append(made["id"])
+        mine["customers"].extend(c["id"] for c in tenant.get("/api/v1/customers?q=Imported").json["items"]
+                                 if c["id"] not in mine["customers"])
     elif action == "delete_customer":
         assert tenant.delete(f"/api/v1/customers/{live[0]}").status_code == 204
         mine["deleted"].append(live[0])
@@ -100,7 +109,7 @@ def snapshot(tenant) -> dict:
     """Everything a tenant can list about itself (what an attacker must not be able to change)."""
     paths = ["/api/v1/customers?deleted=false", "/api/v1/customers?deleted=true", "/api/v1/purchases",
              "/api/v1/interactions", "/api/v1/tags", "/api/v1/custom-fields", "/api/v1/members",
-             "/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/segments", "/api/v1/classification/rules",
+             "/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/segments", "/api/v1/imports", "/api/v1/classification/rules",
              "/api/v1/tenant"]
     state = {}
     for path in paths:
@@ -113,7 +122,7 @@ def snapshot(tenant) -> dict:
 
 
 ACTIONS = st.sampled_from(["customer", "purchase", "interaction", "custom_field", "member", "api_key",
-                           "delete_customer", "merge", "webhook", "segment"])
+                           "delete_customer", "merge", "webhook", "segment", "import"])
 
 
 def test_every_path_parameter_is_covered(client, app):

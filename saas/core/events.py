@@ -1,7 +1,7 @@
 """Domain events through an outbox: a change and its event commit together or not at all.
 
 :func:`emit` adds the event row to the session of the change. After the commit the event ids are
-handed to the job queue (:mod:`saas.core.jobs`): ``deliver_event`` fans the event out to every
+handed to the job queue together (:mod:`saas.core.jobs`): ``deliver_events`` fans each out to every
 enabled module's ``saas_handle_event`` as a job of its own and marks the event delivered. If the
 hand-over fails (Redis down), the event simply stays undelivered: :func:`sweep` hands over every
 event still undelivered after a grace period, so an outage delays events but never loses them.
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from saas.core.audit import current_actor
 from saas.core.db import TenantOwned, TenantScoped, db
 from saas.core.hooktypes import EventType
-from saas.core.tenancy import current_tenant_id
+from saas.core.tenancy import current_tenant_id, insert_many
 from saas.core.types import UTCDateTime, new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def emit_many(type_: str, datas: list[dict[str, Any]]) -> int:
     tenant_id, now = current_tenant_id(), utcnow()
     rows = [{"id": new_id(), "tenant_id": tenant_id, "type": type_, "data": _plain(data), "occurred_at": now,
              "actor": f"{actor.type}:{actor.id}" if actor.id else actor.type} for data in datas]
-    db.session.execute(sa.insert(OutboxEvent), rows)
+    insert_many(OutboxEvent, rows)
     db.session.info.setdefault("emitted_events", []).extend((tenant_id, row["id"]) for row in rows)
     return len(rows)
 

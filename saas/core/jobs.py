@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import uuid
 
+import sqlalchemy as sa
 from croniter import croniter
 from redis.exceptions import RedisError
 from rq import get_current_job
@@ -35,34 +36,59 @@ log = logging.getLogger(__name__)
 SWEEP_GRACE = dt.timedelta(seconds=60)
 
 
+BATCH = 500  # events of one commit handed over together
+
+
 def after_commit(events: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
-    """Hand just-committed events to the queue; if Redis is away, the sweeper will."""
+    """Hand just-committed events to the queue; if Redis is away, the sweeper will.
+
+    A commit's events go as one job per tenant and ``BATCH`` events (an import or a recompute may
+    commit thousands); a single event as a :func:`deliver_event` job of its own."""
     queue = current_queue()
+    by_tenant: dict[uuid.UUID, list[str]] = {}
     for tenant_id, event_id in events:
-        try:
-            queue.enqueue(deliver_event, str(tenant_id), str(event_id))
-        except RedisError as error:
-            log.warning("event %s left for the sweeper: %s", event_id, error)
+        by_tenant.setdefault(tenant_id, []).append(str(event_id))
+    for tenant_id, ids in by_tenant.items():
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start:start + BATCH]
+            try:
+                if len(chunk) == 1:
+                    queue.enqueue(deliver_event, str(tenant_id), chunk[0])
+                else:
+                    queue.enqueue(deliver_events, str(tenant_id), chunk)
+            except RedisError as error:
+                log.warning("%d events of tenant %s left for the sweeper: %s", len(chunk), tenant_id, error)
 
 
 @job
 def deliver_event(tenant_id: str, event_id: str) -> None:
     """Give the event to each module the tenant has enabled that handles events and to each webhook
     endpoint that wants it; mark it delivered."""
-    tenant_uuid, event_uuid = uuid.UUID(tenant_id), uuid.UUID(event_id)
+    deliver_events(tenant_id, [event_id])
+
+
+@job
+def deliver_events(tenant_id: str, event_ids: list[str]) -> None:
+    """:func:`deliver_event` for many events of one tenant, in one transaction."""
+    tenant_uuid = uuid.UUID(tenant_id)
     with tenant_context(tenant_uuid):
-        row = db.session.get(OutboxEvent, (tenant_uuid, event_uuid))
-        if row is None:  # its transaction rolled back a savepoint, or the tenant is gone
+        rows = db.session.scalars(sa.select(OutboxEvent).where(  # gone: rolled back in a savepoint, or the tenant
+            OutboxEvent.id.in_([uuid.UUID(i) for i in event_ids])).order_by(OutboxEvent.occurred_at)).all()
+        if not rows:
             return
         tenant = db.session.get(Tenant, tenant_uuid)
         handlers = {impl.plugin_name for impl in installed().pm.hook.saas_handle_event.get_hookimpls()}
-        for module in sorted(handlers & enabled_modules(tenant)):
-            current_queue().enqueue(handle_event, tenant_id, event_id, module)
-        endpoints = outbound.fan_out(row)
-        if row.delivered_at is None:
-            row.delivered_at = utcnow()
+        modules = sorted(handlers & enabled_modules(tenant))
+        endpoints = outbound.endpoints()
+        wanted = set()
+        for row in rows:
+            for module in modules:
+                current_queue().enqueue(handle_event, tenant_id, str(row.id), module)
+            wanted.update(outbound.fan_out(row, endpoints))
+            if row.delivered_at is None:
+                row.delivered_at = utcnow()
         db.session.commit()
-    outbound.hand_over(tenant_uuid, endpoints)
+    outbound.hand_over(tenant_uuid, sorted(wanted))
 
 
 @job
@@ -103,9 +129,10 @@ def sweep_events(grace_seconds: float = SWEEP_GRACE.total_seconds()) -> int:
     db.session.rollback()
     for tenant_id in tenant_ids:
         with tenant_context(tenant_id):
-            for event_id in undelivered(dt.timedelta(seconds=grace_seconds)):
-                current_queue().enqueue(deliver_event, str(tenant_id), str(event_id))
-                handed += 1
+            ids = [str(event_id) for event_id in undelivered(dt.timedelta(seconds=grace_seconds))]
+            if ids:
+                current_queue().enqueue(deliver_events, str(tenant_id), ids)
+                handed += len(ids)
             db.session.commit()
     return handed
 

@@ -7,6 +7,7 @@ from saas.core.classification import ClassificationChange, CustomerFigures
 from saas.core.customers import CustomerTag, CustomFieldDefinition, Customer, Tag
 from saas.core.events import HandledEvent, OutboxEvent
 from saas.core.idempotency import IdempotencyRecord
+from saas.core.imports import ImportProblem, ImportRun
 from saas.core.modules import PluginError, TenantModule
 from saas.core.segments import Segment
 from saas.core.webhooks import InboundMessage, InboundSecret, WebhookDelivery, WebhookEndpoint
@@ -14,5 +15,5 @@ from saas.core.webhooks import InboundMessage, InboundSecret, WebhookDelivery, W
 __all__ = [
     "ApiKey", "AuditEntry", "ClassificationChange", "CustomerFigures", "HandledEvent", "OutboxEvent", "CustomFieldDefinition", "Customer", "IdempotencyRecord", "Interaction",
     "Membership", "PluginError", "Purchase", "Tag", "Tenant", "TenantModule", "User", "CustomerTag",
-    "InboundMessage", "Segment", "InboundSecret", "WebhookDelivery", "WebhookEndpoint",
+    "InboundMessage", "Segment", "ImportProblem", "ImportRun", "InboundSecret", "WebhookDelivery", "WebhookEndpoint",
 ]

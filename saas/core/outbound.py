@@ -60,21 +60,25 @@ def payload_of(event: OutboxEvent) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
-def fan_out(event: OutboxEvent) -> list[uuid.UUID]:
+def endpoints() -> list[WebhookEndpoint]:
+    """The bound tenant's enabled endpoints (read once for a batch of events)."""
+    return list(db.session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.enabled)))
+
+
+def fan_out(event: OutboxEvent, enabled: list[WebhookEndpoint] | None = None) -> list[uuid.UUID]:
     """Write a delivery of ``event`` for each enabled endpoint that wants it (once, however often
     this runs) and return the endpoints that have one; the caller commits, then :func:`hand_over`."""
-    endpoints = [e for e in db.session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.enabled))
-                 if e.wants(event.type)]
-    if not endpoints:
+    wanting = [e for e in (endpoints() if enabled is None else enabled) if e.wants(event.type)]
+    if not wanting:
         return []
     existing = set(db.session.scalars(sa.select(WebhookDelivery.endpoint_id).where(
         WebhookDelivery.event_id == event.id)))
     payload = payload_of(event)
-    for endpoint in endpoints:
+    for endpoint in wanting:
         if endpoint.id not in existing:
             db.session.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, event_type=event.type,
                                            payload=payload, created_at=utcnow(), next_attempt_at=utcnow()))
-    return [endpoint.id for endpoint in endpoints]
+    return [endpoint.id for endpoint in wanting]
 
 
 def hand_over(tenant_id: uuid.UUID, endpoint_ids: list[uuid.UUID]) -> None:

@@ -33,8 +33,8 @@ from saas.core.errors import NotFound
 from saas.core.events import emit_many
 from saas.core.pagination import Page, paginate
 from saas.core.queues import current_queue, job
-from saas.core.tenancy import current_tenant_id, tenant_context
-from saas.core.types import Money, UTCDateTime, utcnow
+from saas.core.tenancy import current_tenant_id, insert_many, tenant_context
+from saas.core.types import Money, UTCDateTime, new_id, utcnow
 
 log = logging.getLogger(__name__)
 RECOMPUTE_TIMEOUT = 3600  # seconds: a tenant of a million customers takes about a minute
@@ -267,8 +267,7 @@ def _record(changed, rules: Rules, now: dt.datetime) -> tuple[int, int]:
             changes.append(_change(row.customer_id, "stage", old_stage, new_stage, reason, actor_name, now))
             stage_events.append({"customer_id": row.customer_id, "from": old_stage, "to": new_stage,
                                  "reason": reason})
-    if changes:
-        db.session.execute(sa.insert(ClassificationChange), changes)
+    insert_many(ClassificationChange, changes)
     emit_many("customer.tier_changed", tier_events)
     emit_many("customer.stage_changed", stage_events)
     return len(tier_events), len(stage_events)
@@ -279,7 +278,7 @@ def _code(value) -> str | None:
 
 
 def _change(customer_id, kind, old, new, reason, actor, now) -> dict:
-    return {"customer_id": customer_id, "kind": kind, "old": old, "new": new, "reason": reason[:500],
+    return {"id": new_id(), "customer_id": customer_id, "kind": kind, "old": old, "new": new, "reason": reason[:500],
             "actor": actor, "changed_at": now}
 
 

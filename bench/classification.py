@@ -1,0 +1,117 @@
+"""``python -m bench.classification``: recomputing a tenant's figures, tiers and stages against the
+single raw SQL aggregate over the same data, in the same run.
+
+PostgreSQL only (database ``retain_bench_classification``): one workspace with ``--customers``
+customers and ``--orders`` purchases each, spread over the last 800 days, loaded with
+``generate_series`` as the owner. Then, in this order:
+
+* **floor**: one ``UPDATE customer_figures ... FROM (SELECT ... FROM purchases GROUP BY customer_id)``
+  writing four figures for every customer, as the owner, rolled back (the issue's yardstick);
+* **first**: Retain's ``refresh()`` as the app role under row-level security, on figures never
+  computed: every customer changes tier and stage, so a history row and an event each (committed);
+* **nightly**: ``refresh()`` again a day later: what the nightly schedule does on a settled tenant.
+
+Reports seconds and each run's ratio to the floor (issue 5's target: at most 1.5 for a recompute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import time
+
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from bench import database
+
+NAME = "retain_bench_classification"
+
+
+def load(db: database.Database, tenant_id: str, customers: int, orders: int) -> None:
+    owner = sa.create_engine(db.url(database.OWNER))
+    with owner.begin() as conn:
+        conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, false)"), {"t": tenant_id})
+        conn.execute(sa.text(
+            "INSERT INTO customers (tenant_id, id, name, kind, social, preferences, custom_fields, version,"
+            " created_at, updated_at)"
+            " SELECT CAST(:t AS uuid), gen_random_uuid(), 'customer ' || i, 'person', '{}', '{}', '{}', 1, now(), now()"
+            " FROM generate_series(1, :n) AS i"), {"t": tenant_id, "n": customers})
+        conn.execute(sa.text("INSERT INTO customer_figures (tenant_id, customer_id) SELECT tenant_id, id FROM customers"))
+        # amounts in cents: a long tail, so that every tier has customers
+        conn.execute(sa.text(
+            "INSERT INTO purchases (tenant_id, id, customer_id, product, quantity, amount, currency, purchased_at,"
+            " refunded_amount, created_at, updated_at)"
+            " SELECT c.tenant_id, gen_random_uuid(), c.id, 'tea', 1000,"
+            " (power(random(), 3) * 4000000)::bigint + 100, 'CNY', now() - random() * interval '800 days', 0, now(), now()"
+            " FROM customers c CROSS JOIN generate_series(1, :k)"), {"k": orders})
+    with owner.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE"))
+    owner.dispose()
+
+
+def floor(db: database.Database, tenant_id: str) -> float:
+    owner = sa.create_engine(db.url(database.OWNER))
+    with owner.connect() as conn:
+        conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, false)"), {"t": tenant_id})
+        started = time.perf_counter()
+        conn.execute(sa.text(
+            "UPDATE customer_figures f SET orders_total = a.n, revenue_total = a.s, first_purchase_at = a.f,"
+            " last_purchase_at = a.l FROM (SELECT customer_id, count(*) AS n, sum(amount - refunded_amount) AS s,"
+            " min(purchased_at) AS f, max(purchased_at) AS l FROM purchases WHERE tenant_id = :t"
+            " GROUP BY customer_id) a WHERE f.tenant_id = :t AND f.customer_id = a.customer_id"), {"t": tenant_id})
+        seconds = time.perf_counter() - started
+        conn.rollback()
+    owner.dispose()
+    return seconds
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.classification", description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--orders", type=int, default=10, help="purchases per customer")
+    parser.add_argument("--admin-url", default=database.ADMIN_URL)
+    args = parser.parse_args(argv)
+
+    from saas.app import create_app
+    from saas.core.db import db as sqla
+    from saas.core.services import classification
+    from saas.core.tenancy import tenant_context
+    from saas.testing import sign_up
+
+    db = database.recreate(args.admin_url, NAME)
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
+        "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    with app.app_context():
+        upgrade(revision="heads")
+    tenant = sign_up(app.test_client())
+    started = time.perf_counter()
+    load(db, str(tenant.id), args.customers, args.orders)
+    print(f"loaded {args.customers:,} customers and {args.customers * args.orders:,} purchases "
+          f"in {time.perf_counter() - started:.0f} s (PostgreSQL {database.server_version(db)})", flush=True)
+
+    def recompute(now: dt.datetime) -> tuple[float, classification.Outcome]:
+        with app.app_context(), tenant_context(tenant.id):
+            began = time.perf_counter()
+            outcome = classification.refresh(now=now)
+            sqla.session.commit()
+            return time.perf_counter() - began, outcome
+
+    floor_seconds = floor(db, str(tenant.id))
+    print(f"floor (one UPDATE ... FROM aggregate): {floor_seconds:.1f} s", flush=True)
+    now = dt.datetime.now(dt.timezone.utc)
+    for label, moment in (("first", now), ("nightly", now + dt.timedelta(days=1))):
+        seconds, outcome = recompute(moment)
+        print(f"{label}: {seconds:.1f} s, {seconds / floor_seconds:.2f}x the floor; {outcome.customers:,} rows "
+              f"changed, {outcome.tier_changes:,} tier and {outcome.stage_changes:,} stage changes", flush=True)
+    again = floor(db, str(tenant.id))
+    print(f"floor again: {again:.1f} s; peak memory of this process "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,408 @@
+"""Importing customers and purchases from CSV or XLSX, as a job with progress.
+
+An upload is saved to the import folder and checked at once (readable, a header, columns mapped,
+:func:`start`); the job (:func:`run_import`) then reads the file twice, row by row, so memory does
+not grow with it. The first pass finds every bad cell and records it (row, column, reason) without
+writing; a dry run stops there. The second pass writes the good rows in batches, each batch in one
+transaction. Rows are matched to what exists, so importing the same file again changes nothing:
+customers by external id, then normalised e-mail, then normalised phone; purchases by
+``external_ref`` (a re-import of an order is "unchanged"). A file that cannot be read as a whole
+fails before anything is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import shutil
+import uuid
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import sqlalchemy as sa
+from flask import current_app
+
+from saas.core import cleaning
+from saas.core.accounts import Tenant
+from saas.core.activity import Purchase
+from saas.core.classification import CustomerFigures
+from saas.core.customers import Customer, CustomerKind, CustomerTag
+from saas.core.db import db
+from saas.core.errors import Invalid, NotFound
+from saas.core.events import emit_many
+from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
+from saas.core.queues import current_queue, job
+from saas.core.services import classification, custom_fields, customers
+from saas.core.services.exports import neutralise
+from saas.core.services import tags as tag_service
+from saas.core.services.import_rows import CUSTOM, Context, Parsed, auto_mapping, check_mapping, parse
+from saas.core.tabular import FileProblem, Sheet, open_sheet, rows_of, text_of
+from saas.core.tenancy import current_tenant_id, insert_many, tenant_context
+from saas.core.types import new_id, utcnow
+
+log = logging.getLogger(__name__)
+BATCH = 500
+TIMEOUT = 3600
+CUSTOMER_FIELDS = ("name", "external_id", "kind", "company", "title", "industry", "region", "address", "email",
+                   "phone", "birthday", "source", "team", "notes")
+
+
+# -- upload ----------------------------------------------------------------------------------------
+
+def folder() -> Path:
+    path = Path(current_app.config.get("IMPORT_FOLDER") or Path(current_app.instance_path) / "imports")
+    return path / str(current_tenant_id())
+
+
+def path_of(run: ImportRun) -> Path:
+    return folder() / f"{run.id}"
+
+
+def start(upload, filename: str, kind: ImportKind, mapping: dict | None, dry_run: bool) -> ImportRun:
+    """Save ``upload`` (a binary stream), check it can be read and mapped, and queue the import.
+
+    A file that cannot be read, or columns that cannot be mapped, is a 422 and nothing is kept."""
+    run = ImportRun(id=new_id(), kind=kind, filename=filename[:255], dry_run=dry_run)
+    target = path_of(run)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as out:
+        shutil.copyfileobj(upload, out, length=1 << 20)
+    try:
+        sheet = open_sheet(target)
+        definitions = custom_fields.definitions()
+        run.mapping = check_mapping(mapping or auto_mapping(sheet.header, kind, definitions), sheet.header, kind,
+                                    definitions)
+    except FileProblem as problem:
+        target.unlink(missing_ok=True)
+        raise Invalid(str(problem), {"file": [str(problem)]}) from None
+    except Invalid:
+        target.unlink(missing_ok=True)
+        raise
+    run.file_format = "xlsx" if sheet.kind == "xlsx" else f"csv/{sheet.encoding.replace('-sig', '')}"
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def queue(run: ImportRun) -> None:
+    current_queue().enqueue(run_import, str(run.tenant_id), str(run.id), timeout=TIMEOUT)
+
+
+def get(import_id: uuid.UUID) -> ImportRun:
+    run = db.session.get(ImportRun, (current_tenant_id(), import_id))
+    if run is None:
+        raise NotFound("import not found")
+    return run
+
+
+def delete(run: ImportRun) -> None:
+    path_of(run).unlink(missing_ok=True)
+    db.session.delete(run)
+
+
+# -- the job ---------------------------------------------------------------------------------------
+
+@job
+def run_import(tenant_id: str, import_id: str) -> None:
+    """Check every row, then (unless a dry run) write the good ones; safe to run again."""
+    with tenant_context(uuid.UUID(tenant_id)):
+        run = db.session.get(ImportRun, (uuid.UUID(tenant_id), uuid.UUID(import_id)))
+        if run is None or run.status in (ImportStatus.done, ImportStatus.checked, ImportStatus.failed):
+            return
+        try:
+            _run(run)
+        except FileProblem as problem:
+            db.session.rollback()
+            run = db.session.get(ImportRun, (uuid.UUID(tenant_id), uuid.UUID(import_id)))
+            run.status, run.problem, run.finished_at = ImportStatus.failed, str(problem)[:500], utcnow()
+            db.session.commit()
+
+
+def _run(run: ImportRun) -> None:
+    sheet = open_sheet(path_of(run))
+    importer = Importer(run, sheet)
+    db.session.execute(sa.delete(ImportProblem).where(ImportProblem.import_id == run.id))
+    run.status, run.rows_done = ImportStatus.checking, 0
+    db.session.commit()
+    rejected = importer.check()
+    run.rows_total, run.rejected = importer.rows, len(rejected)
+    if run.dry_run:
+        run.created, run.updated, run.unchanged = importer.counts()
+        run.status, run.finished_at = ImportStatus.checked, utcnow()
+        db.session.commit()
+        return
+    run.status, run.rows_done = ImportStatus.importing, 0
+    db.session.commit()
+    importer.write(rejected)
+    run.created, run.updated, run.unchanged = importer.counts()
+    run.status, run.finished_at = ImportStatus.done, utcnow()
+    db.session.commit()
+    if run.kind is ImportKind.purchases:
+        classification.schedule_recompute(run.tenant_id)  # quintiles, after so many purchases at once
+
+
+@dataclass
+class Row:
+    number: int
+    cells: dict
+    parsed: Parsed
+    customer_id: uuid.UUID | None = None  # the match (customers and purchases alike)
+    action: str = ""  # created, updated, unchanged
+
+
+@dataclass
+class Importer:
+    run: ImportRun
+    sheet: Sheet
+    rows: int = 0
+    tally: dict = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0})
+    # what this import makes, so that a row repeated in the file finds its first occurrence
+    made: dict = field(default_factory=dict)  # ("external_id" | "email" | "phone" | "ref", value) -> id
+
+    def __post_init__(self):
+        tenant = db.session.get(Tenant, current_tenant_id())
+        self.context = Context(cleaning.region_of(tenant.settings), tenant.settings.get("currency", "CNY"),
+                               zoneinfo.ZoneInfo(tenant.settings.get("timezone", "UTC")), custom_fields.definitions())
+
+    def counts(self) -> tuple[int, int, int]:
+        return self.tally["created"], self.tally["updated"], self.tally["unchanged"]
+
+    def batches(self, skip: set[int] = frozenset()) -> Iterator[list[Row]]:
+        header, batch = self.sheet.header, []
+        for number, cells in rows_of(path_of(self.run), self.sheet):
+            if number in skip:
+                continue
+            named = {column: cells[i] if i < len(cells) else None for i, column in enumerate(header) if column}
+            batch.append(Row(number, named, parse(named, self.run.mapping, self.run.kind, self.context)))
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def check(self) -> set[int]:
+        """First pass: every row parsed and matched, nothing written; returns the rejected rows."""
+        rejected = set()
+        for batch in self.batches():
+            self.rows += len(batch)
+            self._match(batch, write=False)
+            problems = [{"import_id": self.run.id, "row": row.number, "column": column[:100], "reason": reason[:500],
+                         "value": value[:200] or None}
+                        for row in batch for column, reason, value in _unique(row.parsed.problems)]
+            if problems:
+                db.session.execute(sa.insert(ImportProblem), problems)
+            rejected |= {row.number for row in batch if row.parsed.problems}
+            self.run.rows_done = self.rows
+            db.session.commit()
+        return rejected
+
+    def write(self, rejected: set[int]) -> None:
+        """Second pass: the good rows, a batch per transaction."""
+        self.tally = {"created": 0, "updated": 0, "unchanged": 0}
+        self.made.clear()
+        for batch in self.batches(skip=rejected):
+            self._match(batch, write=True)
+            self.run.rows_done += len(batch)
+            db.session.commit()
+
+    def _match(self, batch: list[Row], *, write: bool) -> None:
+        if self.run.kind is ImportKind.customers:
+            self._customers(batch, write)
+        else:
+            self._purchases(batch, write)
+
+    # -- customers --
+
+    def _customers(self, batch: list[Row], write: bool) -> None:
+        for row in batch:
+            self._custom_fields(row)
+        good = [row for row in batch if not row.parsed.problems]
+        found = _existing_customers([row.parsed.values for row in good])
+        new = []
+        for row in good:
+            values = row.parsed.values
+            existing = _first(found, self.made, values)
+            if existing is None:
+                row.customer_id, row.action = new_id(), "created"
+                for key in ("external_id", "email", "phone"):
+                    if values.get(key):
+                        self.made.setdefault((key, _folded(key, values[key])), row.customer_id)
+                new.append(row)
+            elif isinstance(existing, uuid.UUID):  # made earlier in this import
+                row.customer_id, row.action = existing, "unchanged"
+            else:
+                row.customer_id = existing.id
+                changes = _changes(existing, values)
+                row.action = "updated" if changes else "unchanged"
+                if write and changes:
+                    customers.update(existing, changes)
+            self.tally[row.action] += 1
+        if write and new:
+            self._insert_customers(new)
+
+    def _custom_fields(self, row: Row) -> None:
+        given = {target[len(CUSTOM):]: value for target, value in row.parsed.values.items() if target.startswith(CUSTOM)}
+        columns = {target[len(CUSTOM):]: column for column, target in self.run.mapping.items()
+                   if target.startswith(CUSTOM)}
+        try:
+            row.parsed.values["custom_fields"] = custom_fields.validate(given)
+        except Invalid as error:
+            for key, reasons in error.fields.get("custom_fields", {}).items():
+                row.parsed.problems.append((columns.get(key, key), " ".join(reasons), text_of(given.get(key))))
+
+    def _insert_customers(self, rows: list[Row]) -> None:
+        now = utcnow()
+        insert_many(Customer, [
+            {"id": row.customer_id, "version": 1, "created_at": now, "updated_at": now, "social": {},
+             "preferences": {}, "custom_fields": row.parsed.values.get("custom_fields", {}),
+             **{key: row.parsed.values.get(key) for key in CUSTOMER_FIELDS},
+             "kind": row.parsed.values.get("kind", CustomerKind.person)}
+            for row in rows])
+        insert_many(CustomerFigures, [{"customer_id": row.customer_id} for row in rows])
+        names = sorted({name for row in rows for name in row.parsed.values.get("tags", [])})
+        if names:
+            ids = {tag.name: tag.id for tag in tag_service.named(names)}
+            insert_many(CustomerTag, [
+                {"customer_id": row.customer_id, "tag_id": ids[tag_service.clean_name(name)]}
+                for row in rows for name in dict.fromkeys(row.parsed.values.get("tags", []))])
+        emit_many("customer.created", [{"customer_id": row.customer_id, "name": row.parsed.values["name"]}
+                                       for row in rows])
+
+    # -- purchases --
+
+    def _purchases(self, batch: list[Row], write: bool) -> None:
+        good = [row for row in batch if not row.parsed.problems]
+        owners = _existing_customers([{key[len("customer_"):]: row.parsed.values.get(key)
+                                       for key in ("customer_external_id", "customer_email", "customer_phone")}
+                                      for row in good])
+        refs = [row.parsed.values["external_ref"] for row in good if row.parsed.values.get("external_ref")]
+        known = {p.external_ref: p for p in db.session.scalars(
+            sa.select(Purchase).where(Purchase.external_ref.in_(refs)))} if refs else {}
+        new = []
+        for row in good:
+            values = row.parsed.values
+            owner = _first(owners, {}, {key[len("customer_"):]: values.get(key) for key in
+                                        ("customer_external_id", "customer_email", "customer_phone")})
+            column = next(c for c, t in self.run.mapping.items() if t.startswith("customer_"))
+            if owner is None:
+                row.parsed.problems.append((column, "No customer with this external id, e-mail or phone: import "
+                                            "the customers first.", ""))
+                continue
+            row.customer_id = owner.id
+            ref = values.get("external_ref")
+            earlier = known.get(ref) if ref else None
+            if earlier is not None and (earlier.customer_id != owner.id or earlier.amount != values["amount"]):
+                row.parsed.problems.append((_column_of(self.run.mapping, "external_ref"),
+                                            "This order number was recorded for another customer or amount.", ref))
+                continue
+            if earlier is not None or (ref and ("ref", ref) in self.made):
+                row.action = "unchanged"
+            else:
+                row.action = "created"
+                if ref:
+                    self.made[("ref", ref)] = row.number
+                new.append(row)
+            self.tally[row.action] += 1
+        if write and new:
+            self._insert_purchases(new)
+
+    def _insert_purchases(self, rows: list[Row]) -> None:
+        now = utcnow()
+        made = [{"id": new_id(), "customer_id": row.customer_id, "created_at": now, "updated_at": now,
+                 "currency": row.parsed.values.get("currency", self.context.currency),
+                 "quantity": row.parsed.values.get("quantity", 1), "refunded_amount": 0,
+                 **{key: row.parsed.values.get(key) for key in ("product", "category", "unit_price", "amount",
+                                                                "purchased_at", "external_ref")}}
+                for row in rows]
+        insert_many(Purchase, made)
+        emit_many("purchase.recorded", [
+            {"purchase_id": p["id"], "customer_id": p["customer_id"], "amount": p["amount"], "currency": p["currency"],
+             "purchased_at": p["purchased_at"].isoformat(), "external_ref": p.get("external_ref")} for p in made])
+        classification.refresh({p["customer_id"] for p in made})
+
+
+def _unique(problems):
+    return list({column: (column, reason, value) for column, reason, value in problems}.values())
+
+
+def _column_of(mapping: dict, target: str) -> str:
+    return next((column for column, name in mapping.items() if name == target), target)
+
+
+def _folded(key: str, value: str) -> str:
+    return value.lower() if key == "email" else value
+
+
+def _existing_customers(given: list[dict]) -> dict:
+    """The live customers any of ``given`` names, keyed ``(field, value)``: three queries a batch."""
+    found = {}
+    for key, column in (("external_id", Customer.external_id), ("email", sa.func.lower(Customer.email)),
+                        ("phone", Customer.phone)):
+        values = {_folded(key, g[key]) for g in given if g.get(key)}
+        if not values:
+            continue
+        for customer in db.session.scalars(sa.select(Customer).where(
+                column.in_(values), Customer.deleted_at.is_(None))):
+            value = getattr(customer, key)
+            found.setdefault((key, _folded(key, value)), customer)
+    return found
+
+
+def _first(found: dict, made: dict, values: dict):
+    """The match by external id, then e-mail, then phone: a customer, an id made by this import, or None."""
+    for key in ("external_id", "email", "phone"):
+        if values.get(key):
+            wanted = (key, _folded(key, values[key]))
+            if wanted in found:
+                return found[wanted]
+            if wanted in made:
+                return made[wanted]
+    return None
+
+
+def _changes(existing: Customer, values: dict) -> dict:
+    """The file's non-empty values that differ from the customer's (tags are added, never removed)."""
+    changes = {key: values[key] for key in CUSTOMER_FIELDS if key in values and getattr(existing, key) != values[key]}
+    custom = values.get("custom_fields") or {}
+    if any(existing.custom_fields.get(key) != value for key, value in custom.items()):
+        changes["custom_fields"] = custom
+    wanted = set(values.get("tags", []))
+    if wanted - set(existing.tag_names):
+        changes["tags"] = sorted(set(existing.tag_names) | wanted)
+    return changes
+
+
+# -- what a person gets back -----------------------------------------------------------------------
+
+def rejects(run: ImportRun) -> Iterator[str]:
+    """The rejected rows as CSV (UTF-8 with BOM): the row number, the file's columns, and the reasons.
+
+    Bound to the run's tenant itself, so a streamed response can produce it."""
+    with tenant_context(run.tenant_id):
+        yield from _rejects(run)
+
+
+def _rejects(run: ImportRun) -> Iterator[str]:
+    reasons: dict[int, list[str]] = {}
+    for problem in db.session.scalars(sa.select(ImportProblem).where(ImportProblem.import_id == run.id)
+                                      .order_by(ImportProblem.row, ImportProblem.column)):
+        reasons.setdefault(problem.row, []).append(f"{problem.column}: {problem.reason}")
+    sheet = open_sheet(path_of(run))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["row", *sheet.header, "problems"])
+    yield "\ufeff" + _drain(buffer)
+    for number, cells in rows_of(path_of(run), sheet):
+        if number in reasons:
+            writer.writerow([number, *(neutralise(text_of(cell)) for cell in cells), "; ".join(reasons[number])])
+            yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text

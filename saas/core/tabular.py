@@ -1,0 +1,152 @@
+"""Reading a spreadsheet row by row, whatever it was saved as: CSV in UTF-8 (with or without a BOM)
+or GB18030 (old Chinese Excel exports), or XLSX. Memory stays flat: CSV is decoded as a stream and
+XLSX read by openpyxl's read-only mode.
+
+A file that cannot be read at all raises :class:`FileProblem` with a sentence for the person who
+uploaded it; cells that cannot be taken as they are (an XLSX formula) come back as :class:`Formula`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+from xml.etree.ElementTree import iterparse
+
+from openpyxl import load_workbook
+
+ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig reads UTF-8 with and without the BOM
+CHUNK = 1 << 16
+MAX_FIELD = 100_000
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be imported; nothing is written."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    text: str
+
+
+@dataclass(frozen=True)
+class Sheet:
+    kind: str  # "csv" or "xlsx"
+    encoding: str | None
+    header: list[str]
+
+
+def kind_of(path: Path) -> str:
+    with open(path, "rb") as f:
+        start = f.read(4)
+    if not start:
+        raise FileProblem("The file is empty (0 bytes).")
+    return "xlsx" if start == b"PK\x03\x04" else "csv"
+
+
+def open_sheet(path: Path) -> Sheet:
+    """Check the file and read its header; raises :class:`FileProblem`."""
+    kind = kind_of(path)
+    encoding = _csv_encoding(path) if kind == "csv" else None
+    if kind == "xlsx":
+        _refuse_merged_cells(path)
+    rows = rows_of(path, Sheet(kind, encoding, []), with_header=True)
+    _, header = next(rows, (None, None))
+    if header is None or not any(str(cell or "").strip() for cell in header):
+        raise FileProblem("The file has no header row.")
+    names = [str(cell or "").strip() for cell in header]
+    if len(set(n for n in names if n)) != len([n for n in names if n]):
+        raise FileProblem("Two columns have the same name in the header row.")
+    if next(rows, None) is None:
+        raise FileProblem("The file has a header row but no data rows.")
+    return Sheet(kind, encoding, names)
+
+
+def _csv_encoding(path: Path) -> str:
+    """The first of UTF-8 and GB18030 that decodes the whole file (read in chunks)."""
+    for encoding in ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as f:
+                while chunk := f.read(CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise FileProblem("The file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8, or as XLSX.")
+
+
+def _refuse_merged_cells(path: Path) -> None:
+    """Merged cells hide which row a value belongs to: the sheet must be unmerged first."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
+            if not names:
+                raise FileProblem("The XLSX file has no worksheet.")
+            with archive.open(names[0]) as sheet:
+                for _, element in iterparse(sheet):
+                    if element.tag.endswith("}mergeCell"):
+                        raise FileProblem(f"The sheet has merged cells ({element.get('ref')}): unmerge them "
+                                          "so every row has its own values.")
+                    element.clear()
+    except (zipfile.BadZipFile, KeyError) as error:
+        raise FileProblem(f"The file is not a readable XLSX workbook ({error}).") from None
+    except SyntaxError as error:  # ElementTree's ParseError
+        raise FileProblem(f"The XLSX worksheet is damaged ({error}).") from None
+
+
+def rows_of(path: Path, sheet: Sheet, *, with_header: bool = False) -> Iterator[tuple[int, list]]:
+    """``(row number, cells)`` of the non-blank rows, numbered as a spreadsheet shows them (the
+    header is row 1); cells are text for CSV, and text, numbers, dates or :class:`Formula` for XLSX."""
+    reader = _csv_rows(path, sheet.encoding) if sheet.kind == "csv" else _xlsx_rows(path)
+    for number, row in enumerate(reader, 1):
+        if number == 1 and not with_header:
+            continue
+        if any(cell not in (None, "") for cell in row):
+            yield number, row
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[list]:
+    csv.field_size_limit(MAX_FIELD)
+    with open(path, encoding=encoding, newline="") as text:
+        sample = text.read(CHUNK)
+        text.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(text, dialect, strict=True)
+        try:
+            yield from reader
+        except csv.Error as error:
+            raise FileProblem(f"The CSV is malformed near line {reader.line_num}: {error}.") from None
+
+
+def _xlsx_rows(path: Path) -> Iterator[list]:
+    with open(path, "rb") as handle:  # a file object: openpyxl would refuse a path without ".xlsx"
+        try:
+            book = load_workbook(handle, read_only=True, data_only=False)
+        except Exception as error:  # openpyxl raises many kinds on a damaged file
+            raise FileProblem(f"The file is not a readable XLSX workbook ({type(error).__name__}).") from None
+        try:
+            for row in book.worksheets[0].iter_rows():
+                yield [Formula(str(cell.value)) if getattr(cell, "data_type", None) == "f" else cell.value
+                       for cell in row]
+        finally:
+            book.close()
+
+
+def text_of(cell) -> str:
+    """A cell as the text a person would have typed."""
+    if cell is None:
+        return ""
+    if isinstance(cell, dt.datetime):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()

@@ -1,0 +1,180 @@
+"""Importing customers and purchases from CSV and XLSX: dry runs, bad cells, rejects, re-imports,
+encodings and files that cannot be read (each test runs on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from openpyxl import Workbook
+
+CUSTOMERS = [
+    ["客户编号", "姓名", "公司", "电话", "邮箱", "地区", "标签", "生日"],
+    ["C-1", "王芳", "西湖茶庄", "138 0013 8000", "Wang.Fang@Example.com", "浙江", "VIP、批发", "1980/05/04"],
+    ["C-2", "李伟", "", "(0571) 8765-4321", "", "浙江", "", ""],
+    ["C-3", "赵敏", "", "12345", "zhao@@example.com", "北京", "", "yesterday"],  # three bad cells
+    ["", "", "无名公司", "", "", "", "", ""],  # no name
+    ["C-5", "孙丽", "", "+86 139 0013 9000", "sun@example.com", "上海", "VIP", "1990-01-31"],
+]
+
+
+def csv_bytes(rows, encoding="utf-8", **kw) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, **kw).writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows, *, formula_at=None, merge=None) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    if formula_at:
+        sheet[formula_at] = "=1+1"
+    if merge:
+        sheet.merge_cells(merge)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(tenant, content: bytes, *, kind="customers", name="customers.csv", **form):
+    data = {"kind": kind, "file": (io.BytesIO(content), name),
+            **{k: json.dumps(v) if k == "mapping" else str(v).lower() for k, v in form.items()}}
+    return tenant.post("/api/v1/imports", data=data, content_type="multipart/form-data")
+
+
+def imported(tenant, content: bytes, **kw) -> dict:
+    response = upload(tenant, content, **kw)
+    assert response.status_code == 202, response.json
+    run = tenant.get(f"/api/v1/imports/{response.json['id']}").json  # in-process: the job ran already
+    assert run["status"] in ("done", "checked"), run
+    return run
+
+
+def customers_of(tenant) -> dict[str, dict]:
+    return {c["name"]: c for c in tenant.get("/api/v1/customers?limit=200").json["items"]}
+
+
+def test_a_dry_run_reports_every_bad_cell_and_writes_nothing(tenant_a):
+    run = imported(tenant_a, csv_bytes(CUSTOMERS, "gb18030"), dry_run=True)
+    assert (run["status"], run["file_format"], run["rows_total"], run["rejected"]) == ("checked", "csv/gb18030", 5, 2)
+    assert (run["created"], run["updated"], run["unchanged"]) == (3, 0, 0)
+    problems = tenant_a.get(f"/api/v1/imports/{run['id']}/problems").json["items"]
+    assert [(p["row"], p["column"]) for p in problems] == [(4, "生日"), (4, "电话"), (4, "邮箱"), (5, "姓名")]
+    assert problems[1]["value"] == "12345" and "phone" in problems[1]["reason"]
+    assert customers_of(tenant_a) == {}
+
+
+def test_an_import_writes_the_good_rows_hands_back_the_rejects_and_changes_nothing_the_second_time(app, tenant_a):
+    content = csv_bytes(CUSTOMERS, "gb18030")
+    run = imported(tenant_a, content)
+    assert (run["status"], run["created"], run["rejected"], run["rows_done"]) == ("done", 3, 2, 3)
+    people = customers_of(tenant_a)
+    assert sorted(people) == ["孙丽", "李伟", "王芳"]
+    wang = people["王芳"]
+    assert (wang["external_id"], wang["phone"], wang["email"], wang["tags"], wang["birthday"]) == (
+        "C-1", "+8613800138000", "wang.fang@example.com", ["VIP", "批发"], "1980-05-04")
+    assert people["李伟"]["phone"] == "+8657187654321" and people["李伟"]["company"] is None
+
+    rejects = tenant_a.get(f"/api/v1/imports/{run['id']}/rejects")
+    assert rejects.status_code == 200 and rejects.mimetype == "text/csv"
+    table = list(csv.reader(io.StringIO(rejects.get_data(as_text=True).lstrip("\ufeff"))))
+    assert table[0] == ["row", *CUSTOMERS[0], "problems"]
+    assert [row[0] for row in table[1:]] == ["4", "5"] and table[1][2] == "赵敏"
+    assert "电话:" in table[1][-1] and "姓名: Required." == table[2][-1]
+
+    again = imported(tenant_a, content)
+    assert (again["created"], again["updated"], again["unchanged"], again["rejected"]) == (0, 0, 3, 2)
+    assert customers_of(tenant_a) == people  # not even a version moved
+    changed = [row[:] for row in CUSTOMERS]
+    changed[2][5] = "江苏"  # 李伟 moved
+    third = imported(tenant_a, csv_bytes(changed, "utf-8"))
+    assert (third["created"], third["updated"], third["unchanged"], third["file_format"]) == (0, 1, 2, "csv/utf-8")
+    assert customers_of(tenant_a)["李伟"]["region"] == "江苏"
+
+
+def test_customers_are_matched_by_external_id_then_email_then_phone(tenant_a):
+    by_email = tenant_a.customer(name="Email match", email="wang.fang@example.com")
+    by_phone = tenant_a.customer(name="Phone match", phone="+86 139 0013 9000")
+    run = imported(tenant_a, csv_bytes([CUSTOMERS[0], CUSTOMERS[1], CUSTOMERS[5], CUSTOMERS[5]]))
+    assert (run["created"], run["updated"], run["unchanged"]) == (0, 2, 1)  # the repeated row finds the first
+    people = {c["id"]: c for c in tenant_a.get("/api/v1/customers").json["items"]}
+    assert people[by_email["id"]]["external_id"] == "C-1" and people[by_email["id"]]["name"] == "王芳"
+    assert people[by_phone["id"]]["external_id"] == "C-5"
+
+
+def test_utf8_with_a_bom_semicolons_and_an_explicit_mapping_with_a_custom_field(tenant_a):
+    tenant_a.post("/api/v1/custom-fields", json={"key": "vip_since", "label": "VIP since", "type": "date"})
+    rows = [["Who", "Tel", "Since"], ["Zhou Jie", "13800138000", "2020-01-02"], ["Wu Lei", "13900139000", "soon"]]
+    content = "\ufeff".encode() + csv_bytes(rows, delimiter=";")
+    run = imported(tenant_a, content, mapping={"Who": "name", "Tel": "phone", "Since": "custom:vip_since"})
+    assert (run["file_format"], run["created"], run["rejected"]) == ("csv/utf-8", 1, 1)
+    assert customers_of(tenant_a)["Zhou Jie"]["custom_fields"] == {"vip_since": "2020-01-02"}
+
+
+def test_xlsx_customers_and_formulas_are_bad_cells(tenant_a):
+    content = xlsx_bytes(CUSTOMERS[:3], formula_at="H3")
+    run = imported(tenant_a, content, name="customers.xlsx")
+    assert (run["file_format"], run["created"], run["rejected"]) == ("xlsx", 1, 1)
+    problem = tenant_a.get(f"/api/v1/imports/{run['id']}/problems").json["items"][0]
+    assert (problem["row"], problem["column"], problem["value"]) == (3, "生日", "=1+1")
+    assert problem["reason"].startswith("A formula")
+
+
+def test_purchases_find_their_customers_and_move_their_tiers(tenant_a):
+    imported(tenant_a, csv_bytes(CUSTOMERS))
+    orders = [["订单号", "客户编号", "邮箱", "产品", "金额", "日期"],
+              ["SO-1", "C-1", "", "明前龙井", "¥120,000.00", "2026-11-01 10:00"],
+              ["SO-2", "", "sun@example.com", "碧螺春", "35000", "2026/10/01"],
+              ["SO-3", "C-404", "", "白茶", "100", "2026-10-02"],  # no such customer
+              ["SO-4", "C-2", "", "红茶", "-5", "2026-10-03"],  # a negative amount
+              ["SO-1", "C-1", "", "明前龙井", "120000", "2026-11-01 10:00"]]  # the same order again
+    run = imported(tenant_a, csv_bytes(orders), kind="purchases", name="orders.csv")
+    assert (run["created"], run["unchanged"], run["rejected"]) == (2, 1, 2)
+    problems = {p["row"]: p for p in tenant_a.get(f"/api/v1/imports/{run['id']}/problems").json["items"]}
+    assert problems[4]["column"] == "客户编号" and problems[5]["column"] == "金额"
+    people = customers_of(tenant_a)
+    assert (people["王芳"]["tier"], people["孙丽"]["tier"], people["李伟"]["tier"]) == ("core", "important", None)
+    purchase = tenant_a.get(f"/api/v1/purchases?customer_id={people['王芳']['id']}").json["items"][0]
+    assert purchase["purchased_at"] == "2026-11-01T02:00:00+00:00"  # 10:00 in Asia/Shanghai
+    assert imported(tenant_a, csv_bytes(orders), kind="purchases")["created"] == 0
+
+
+def test_files_that_cannot_be_read_are_refused_whole(tenant_a):
+    cases = {
+        "empty": (b"", "0 bytes"),
+        "header only": (csv_bytes(CUSTOMERS[:1]), "no data rows"),
+        "binary": (bytes(range(128, 256)) * 4, "neither UTF-8 nor GB18030"),
+        "merged": (xlsx_bytes(CUSTOMERS, merge="A2:B2"), "merged cells"),
+        "broken xlsx": (b"PK\x03\x04 not really a zip", "not a readable XLSX"),
+        "no name column": (csv_bytes([["phone"], ["13800138000"]]), "No column for: name"),
+    }
+    for case, (content, says) in cases.items():
+        response = upload(tenant_a, content)
+        assert response.status_code == 422, (case, response.json)
+        assert says in json.dumps(response.json, ensure_ascii=False), (case, response.json)
+    assert tenant_a.get("/api/v1/imports").json["items"] == []
+    for bad_form in ({"kind": "orders"}, {"mapping": "not json"}):
+        data = {"kind": "customers", "file": (io.BytesIO(csv_bytes(CUSTOMERS)), "x.csv"), **bad_form}
+        assert tenant_a.post("/api/v1/imports", data=data, content_type="multipart/form-data").status_code == 422
+    assert customers_of(tenant_a) == {}
+
+
+def test_a_file_malformed_past_its_first_rows_fails_in_the_job_and_writes_nothing(tenant_a):
+    content = csv_bytes(CUSTOMERS) + b'C-9,"unterminated,,,,,,\n'
+    response = upload(tenant_a, content)
+    assert response.status_code == 202
+    run = tenant_a.get(f"/api/v1/imports/{response.json['id']}").json
+    assert run["status"] == "failed" and "malformed" in run["problem"]
+    assert customers_of(tenant_a) == {}
+
+
+def test_another_workspace_s_import_is_a_404(tenant_a, tenant_b):
+    run = imported(tenant_a, csv_bytes(CUSTOMERS))
+    for path in ("", "/problems", "/rejects"):
+        assert tenant_b.get(f"/api/v1/imports/{run['id']}{path}").status_code == 404
+    assert tenant_b.delete(f"/api/v1/imports/{run['id']}").status_code == 404
+    assert tenant_b.get("/api/v1/imports").json["items"] == []
+    assert tenant_a.delete(f"/api/v1/imports/{run['id']}").status_code == 204
