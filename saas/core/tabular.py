@@ -38,6 +38,7 @@ class Sheet:
     kind: str  # "csv" or "xlsx"
     encoding: str | None
     header: list[str]
+    delimiter: str = ","
 
 
 def kind_of(path: Path) -> str:
@@ -52,9 +53,10 @@ def open_sheet(path: Path) -> Sheet:
     """Check the file and read its header; raises :class:`FileProblem`."""
     kind = kind_of(path)
     encoding = _csv_encoding(path) if kind == "csv" else None
+    delimiter = _delimiter(path, encoding) if kind == "csv" else ","
     if kind == "xlsx":
         _refuse_merged_cells(path)
-    rows = rows_of(path, Sheet(kind, encoding, []), with_header=True)
+    rows = rows_of(path, Sheet(kind, encoding, [], delimiter), with_header=True)
     _, header = next(rows, (None, None))
     if header is None or not any(str(cell or "").strip() for cell in header):
         raise FileProblem("The file has no header row.")
@@ -63,7 +65,7 @@ def open_sheet(path: Path) -> Sheet:
         raise FileProblem("Two columns have the same name in the header row.")
     if next(rows, None) is None:
         raise FileProblem("The file has a header row but no data rows.")
-    return Sheet(kind, encoding, names)
+    return Sheet(kind, encoding, names, delimiter)
 
 
 def _csv_encoding(path: Path) -> str:
@@ -103,7 +105,7 @@ def _refuse_merged_cells(path: Path) -> None:
 def rows_of(path: Path, sheet: Sheet, *, with_header: bool = False) -> Iterator[tuple[int, list]]:
     """``(row number, cells)`` of the non-blank rows, numbered as a spreadsheet shows them (the
     header is row 1); cells are text for CSV, and text, numbers, dates or :class:`Formula` for XLSX."""
-    reader = _csv_rows(path, sheet.encoding) if sheet.kind == "csv" else _xlsx_rows(path)
+    reader = _csv_rows(path, sheet.encoding, sheet.delimiter) if sheet.kind == "csv" else _xlsx_rows(path)
     for number, row in enumerate(reader, 1):
         if number == 1 and not with_header:
             continue
@@ -111,16 +113,20 @@ def rows_of(path: Path, sheet: Sheet, *, with_header: bool = False) -> Iterator[
             yield number, row
 
 
-def _csv_rows(path: Path, encoding: str) -> Iterator[list]:
+def _delimiter(path: Path, encoding: str) -> str:
+    """Comma, semicolon (European Excel) or tab, as the first lines show."""
+    with open(path, encoding=encoding, newline="") as text:
+        sample = "".join(text.readline() for _ in range(20))
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[list]:
     csv.field_size_limit(MAX_FIELD)
     with open(path, encoding=encoding, newline="") as text:
-        sample = text.read(CHUNK)
-        text.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(text, dialect, strict=True)
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
         try:
             yield from reader
         except csv.Error as error:

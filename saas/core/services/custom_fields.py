@@ -74,9 +74,12 @@ def _coerce(field: CustomFieldDefinition, value):
     return value
 
 
-def validate(values: dict, *, existing: dict | None = None) -> dict:
-    """Return the merged, normalised custom fields, or raise :class:`Invalid` naming each bad key."""
-    defs = definitions()
+def validate(values: dict, *, existing: dict | None = None,
+             known: dict[str, CustomFieldDefinition] | None = None) -> dict:
+    """Return the merged, normalised custom fields, or raise :class:`Invalid` naming each bad key.
+
+    ``known``: the definitions, when the caller has them already (an import validates many rows)."""
+    defs = definitions() if known is None else known
     merged = dict(existing or {})
     errors: dict[str, list[str]] = {}
     for key, value in values.items():

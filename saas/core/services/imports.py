@@ -24,6 +24,7 @@ from typing import Iterator
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from saas.core import cleaning
 from saas.core.accounts import Tenant
@@ -248,7 +249,7 @@ class Importer:
         columns = {target[len(CUSTOM):]: column for column, target in self.run.mapping.items()
                    if target.startswith(CUSTOM)}
         try:
-            row.parsed.values["custom_fields"] = custom_fields.validate(given)
+            row.parsed.values["custom_fields"] = custom_fields.validate(given, known=self.context.custom)
         except Invalid as error:
             for key, reasons in error.fields.get("custom_fields", {}).items():
                 row.parsed.problems.append((columns.get(key, key), " ".join(reasons), text_of(given.get(key))))
@@ -344,7 +345,7 @@ def _existing_customers(given: list[dict]) -> dict:
         values = {_folded(key, g[key]) for g in given if g.get(key)}
         if not values:
             continue
-        for customer in db.session.scalars(sa.select(Customer).where(
+        for customer in db.session.scalars(sa.select(Customer).options(selectinload(Customer.tags)).where(
                 column.in_(values), Customer.deleted_at.is_(None))):
             value = getattr(customer, key)
             found.setdefault((key, _folded(key, value)), customer)
