@@ -178,3 +178,21 @@ def test_another_workspace_s_import_is_a_404(tenant_a, tenant_b):
     assert tenant_b.delete(f"/api/v1/imports/{run['id']}").status_code == 404
     assert tenant_b.get("/api/v1/imports").json["items"] == []
     assert tenant_a.delete(f"/api/v1/imports/{run['id']}").status_code == 204
+
+
+def test_a_custom_field_deleted_before_the_job_runs_fails_the_import_cleanly(app, tenant_a, monkeypatch):
+    from saas.core import queues
+
+    field = tenant_a.post("/api/v1/custom-fields", json={"key": "grade", "label": "Grade", "type": "text"}).json
+    monkeypatch.setattr(queues.InProcessQueue, "enqueue", lambda self, func, *args, **kw: None)  # the job waits
+    content = csv_bytes([["name", "grade"], ["Qian", "A"]])
+    waiting = upload(tenant_a, content, mapping={"name": "name", "grade": "custom:grade"}).json
+    assert tenant_a.delete(f"/api/v1/custom-fields/{field['id']}").status_code == 204
+    monkeypatch.undo()
+    from saas.core.services import imports as service
+
+    with app.app_context():
+        service.run_import(str(tenant_a.id), waiting["id"])
+    run = tenant_a.get(f"/api/v1/imports/{waiting['id']}").json
+    assert run["status"] == "failed" and "grade was deleted" in run["problem"]
+    assert customers_of(tenant_a) == {}

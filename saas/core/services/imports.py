@@ -116,10 +116,18 @@ def run_import(tenant_id: str, import_id: str) -> None:
         try:
             _run(run)
         except FileProblem as problem:
-            db.session.rollback()
-            run = db.session.get(ImportRun, (uuid.UUID(tenant_id), uuid.UUID(import_id)))
-            run.status, run.problem, run.finished_at = ImportStatus.failed, str(problem)[:500], utcnow()
-            db.session.commit()
+            _fail(tenant_id, import_id, str(problem))
+        except Exception:
+            if not current_queue().retries:  # in-process there is no second try: say so instead of hanging
+                _fail(tenant_id, import_id, "The import stopped on an unexpected error; upload the file again.")
+            raise
+
+
+def _fail(tenant_id: str, import_id: str, problem: str) -> None:
+    db.session.rollback()
+    run = db.session.get(ImportRun, (uuid.UUID(tenant_id), uuid.UUID(import_id)))
+    run.status, run.problem, run.finished_at = ImportStatus.failed, problem[:500], utcnow()
+    db.session.commit()
 
 
 def _run(run: ImportRun) -> None:
@@ -167,6 +175,9 @@ class Importer:
         tenant = db.session.get(Tenant, current_tenant_id())
         self.context = Context(cleaning.region_of(tenant.settings), tenant.settings.get("currency", "CNY"),
                                zoneinfo.ZoneInfo(tenant.settings.get("timezone", "UTC")), custom_fields.definitions())
+        gone = [t for t in self.run.mapping.values() if t.startswith(CUSTOM) and t[len(CUSTOM):] not in self.context.custom]
+        if gone:
+            raise FileProblem(f"The custom field {gone[0][len(CUSTOM):]} was deleted after the upload.")
 
     def counts(self) -> tuple[int, int, int]:
         return self.tally["created"], self.tally["updated"], self.tally["unchanged"]
