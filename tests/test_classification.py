@@ -286,3 +286,14 @@ def test_months_before_keeps_the_day_or_takes_the_month_s_last():
     assert months_before(at, 12) == dt.datetime(2025, 3, 31, 8, 0, tzinfo=dt.timezone.utc)
     assert months_before(dt.datetime(2026, 1, 15, tzinfo=dt.timezone.utc), 13) == dt.datetime(
         2024, 12, 15, tzinfo=dt.timezone.utc)
+
+
+def test_every_tier_and_stage_has_a_label_in_the_workspace_s_language(tenant_a):
+    from saas.core.classification import Stage, Tier
+
+    zh = tenant_a.get("/api/v1/classification/labels").json  # the workspace's default locale: zh_CN
+    assert zh["locale"] == "zh_CN" and zh["tier"]["core"] == "核心客户" and zh["lifecycle_stage"]["churned"] == "流失客户"
+    en = tenant_a.get("/api/v1/classification/labels?locale=en").json
+    for labels in (zh, en):
+        assert set(labels["tier"]) == {t.value for t in Tier} and set(labels["lifecycle_stage"]) == {s.value for s in Stage}
+    assert tenant_a.get("/api/v1/classification/labels?locale=fr").status_code in (400, 422)

@@ -11,7 +11,7 @@ from saas.api.schema import Schema
 from saas.auth import current_principal, requires
 from saas.core.accounts import Scope
 from saas.api.fields import UTCDateTime
-from saas.core.classification import MAX_AMOUNT, Rules, Stage, Tier
+from saas.core.classification import LABELS, MAX_AMOUNT, Rules, Stage, Tier
 from saas.core.db import db
 from saas.core.services import classification as service
 from saas.core.services import customers
@@ -93,6 +93,16 @@ class ChangeSchema(Schema):
 ChangePage = page_schema(ChangeSchema, "ClassificationChangePage")
 
 
+class LabelArgs(Schema):
+    locale = f.String(validate=v.OneOf(list(LABELS)), metadata={"description": "Default: the workspace's locale"})
+
+
+class LabelsSchema(Schema):
+    locale = f.String()
+    tier = f.Dict(keys=f.String(), values=f.String(), metadata={"example": {"core": "核心客户"}})
+    lifecycle_stage = f.Dict(keys=f.String(), values=f.String(), metadata={"example": {"dormant": "休眠客户"}})
+
+
 class QueuedSchema(Schema):
     queued = f.Boolean()
 
@@ -131,6 +141,17 @@ def put_rules(data):
     db.session.commit()
     service.schedule_recompute(tenant.id)
     return _rules_out(rules)
+
+
+@bp.route("/classification/labels", methods=["GET"])
+@bp.arguments(LabelArgs, location="query", as_kwargs=True)
+@bp.response(200, LabelsSchema)
+@bp.errors(400)
+def labels(locale=None):
+    """What to show for each tier and stage code, in English or Simplified Chinese."""
+    locale = locale or current_principal().tenant.settings.get("locale", "en")
+    locale = locale if locale in LABELS else "en"
+    return {"locale": locale, **LABELS[locale]}
 
 
 @bp.route("/classification/recompute", methods=["POST"])

@@ -46,6 +46,23 @@ class Stage(str, enum.Enum):
     churned = "churned"
 
 
+# What people read for each code (the glossary's labels), by the workspace's locale.
+LABELS = {
+    "en": {
+        "tier": {"core": "Core", "important": "Important", "basic": "Basic", "general": "General",
+                 "potential": "Potential"},
+        "lifecycle_stage": {"potential": "Prospect", "new": "New", "active": "Active", "dormant": "Dormant",
+                            "churned": "Churned"},
+    },
+    "zh_CN": {
+        "tier": {"core": "核心客户", "important": "重要客户", "basic": "基础客户", "general": "一般客户",
+                 "potential": "潜在客户"},
+        "lifecycle_stage": {"potential": "潜在客户", "new": "新客户", "active": "活跃客户", "dormant": "休眠客户",
+                            "churned": "流失客户"},
+    },
+}
+
+
 @dataclass(frozen=True)
 class Rules:
     """A tenant's classification rules; amounts in the tenant's currency.
