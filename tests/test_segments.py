@@ -26,12 +26,14 @@ def buy(tenant, customer_id: str, amount: str, days_ago: int = 3) -> None:
 def shop(tenant) -> dict[str, dict]:
     """Five customers who differ in tier, stage, kind, region, industry, tags and a custom field."""
     tenant.post("/api/v1/custom-fields", json={"key": "channel", "label": "Sales channel", "type": "text"})
+    tenant.post("/api/v1/custom-fields", json={"key": "member", "label": "Member", "type": "boolean"})
     made = {
         "hz-core": tenant.customer(name="hz-core", kind="company", region="浙江", industry="tea", tags=["VIP"],
                                    custom_fields={"channel": "wholesale"}),
         "hz-basic": tenant.customer(name="hz-basic", kind="company", region="浙江", industry="hotel"),
         "sh-important": tenant.customer(name="sh-important", region="上海", tags=["VIP", "gift"]),
-        "sh-dormant": tenant.customer(name="sh-dormant", region="上海", custom_fields={"channel": "retail"}),
+        "sh-dormant": tenant.customer(name="sh-dormant", region="上海", custom_fields={"channel": "retail",
+                                                                                     "member": True}),
         "nobody": tenant.customer(name="nobody"),
     }
     buy(tenant, made["hz-core"]["id"], "150000.00")
@@ -67,6 +69,8 @@ def test_segments_filter_by_every_kind_of_condition(tenant_a):
         "tag": ({"tags": ["gift", "nothing"]}, ["sh-important"]),
         "spend": ({"spend_min": "40000", "spend_max": "150000"}, ["sh-important", "sh-dormant"]),
         "custom field": ({"custom_fields": {"channel": "retail"}}, ["sh-dormant"]),
+        "yes/no field": ({"custom_fields": {"member": True}}, ["sh-dormant"]),
+        "yes/no as text": ({"custom_fields": {"member": "true"}}, ["sh-dormant"]),
         "recency": ({"scores": {"r_score": [1, 1]}}, ["sh-dormant"]),
     }
     for name, (conditions, expected) in cases.items():
@@ -95,7 +99,8 @@ def test_segments_are_renamed_changed_and_deleted_and_bad_ones_refused(tenant_a)
                 {"name": "x", "filter": {"scores": {"r_score": [5, 1]}}},
                 {"name": "x", "filter": {"scores": {"z_score": [1, 2]}}},
                 {"name": "x", "filter": {"custom_fields": {"no_such_field": "1"}}},
-                {"name": "x", "filter": {"spend_min": "1e20"}}):
+                {"name": "x", "filter": {"spend_min": "1e20"}},
+                {"name": "x", "filter": {"custom_fields": {"channel": ["a"]}}}):
         assert tenant_a.post("/api/v1/segments", json=bad).status_code == 422, bad
     assert tenant_a.post("/api/v1/segments", json={"name": "VIPs", "filter": {}}).status_code == 409
     changed = tenant_a.patch(f"/api/v1/segments/{segment['id']}", json={"name": "Core", "filter": {"tiers": ["core"]}})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Response, send_file, stream_with_context
-from marshmallow import ValidationError, validates_schema
+from marshmallow import ValidationError, validates, validates_schema
 from marshmallow import fields as f
 from marshmallow import validate as v
 
@@ -49,8 +49,14 @@ class FilterSchema(Schema):
     scores = f.Dict(keys=f.String(validate=v.OneOf(SCORES)),
                     values=f.List(f.Integer(validate=v.Range(1, 5)), validate=v.Length(equal=2)),
                     load_default=dict, metadata={"description": 'Score ranges, e.g. {"r_score": [4, 5]}'})
-    custom_fields = f.Dict(keys=f.String(validate=v.Length(min=1, max=50)), values=f.String(validate=v.Length(max=200)),
-                           load_default=dict, metadata={"description": "Custom field values, compared as text"})
+    custom_fields = f.Dict(keys=f.String(validate=v.Length(min=1, max=50)), values=f.Raw(),
+                           load_default=dict, metadata={"description": "Custom field values: text, or true/false "
+                                                                        "for yes/no fields"})
+
+    @validates("custom_fields")
+    def _plain_values(self, value, **kwargs):
+        if not all(isinstance(item, (str, bool)) and len(str(item)) <= 200 for item in value.values()):
+            raise ValidationError("Each value is text of at most 200 characters, or true/false.")
 
     @validates_schema
     def _ranges(self, data, **kwargs):

@@ -42,7 +42,7 @@ class SegmentFilter:
     spend_min: Decimal | None = None  # spend in the rules' trailing window, inclusive
     spend_max: Decimal | None = None  # exclusive
     scores: dict[str, tuple[int, int]] = field(default_factory=dict)  # e.g. {"r_score": (4, 5)}, inclusive
-    custom_fields: dict[str, str] = field(default_factory=dict)  # key -> value, compared as text
+    custom_fields: dict[str, str | bool] = field(default_factory=dict)  # key -> value (booleans as booleans)
 
     @classmethod
     def from_json(cls, data: dict) -> "SegmentFilter":
@@ -107,7 +107,10 @@ def conditions(given: SegmentFilter) -> list[sa.ColumnElement]:
     for name, (low, high) in given.scores.items():
         found.append(getattr(CustomerFigures, name).between(low, high))
     for key, value in given.custom_fields.items():
-        found.append(Customer.custom_fields[key].as_string() == value)
+        if isinstance(value, bool):
+            found.append(Customer.custom_fields[key].as_boolean() == value)
+        else:
+            found.append(Customer.custom_fields[key].as_string() == value)
     return found
 
 

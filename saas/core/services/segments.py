@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import sqlalchemy as sa
 
-from saas.core.customers import CustomFieldDefinition
+from saas.core.customers import CustomFieldDefinition, FieldType
 from saas.core.db import db, insert_unique
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.segments import Segment, SegmentFilter
@@ -23,11 +24,18 @@ def get(segment_id: uuid.UUID) -> Segment:
 def checked(loaded: dict) -> SegmentFilter:
     """A filter from the API's loaded data; a custom field the workspace lacks is a 422."""
     given = SegmentFilter.from_json(loaded)
-    known = set(db.session.scalars(sa.select(CustomFieldDefinition.key)))
-    unknown = sorted(set(given.custom_fields) - known)
+    known = {d.key: d for d in db.session.scalars(sa.select(CustomFieldDefinition))}
+    unknown = sorted(set(given.custom_fields) - set(known))
     if unknown:
         raise Invalid("unknown custom fields", {"filter": {"custom_fields": [f"No such field: {', '.join(unknown)}."]}})
-    return given
+    typed = {}
+    for key, value in given.custom_fields.items():  # JSON booleans read differently as text on each database
+        if known[key].type is FieldType.boolean:
+            if str(value).lower() not in ("true", "false"):
+                raise Invalid("bad custom field value", {"filter": {"custom_fields": [f"{key}: true or false."]}})
+            value = str(value).lower() == "true"
+        typed[key] = value
+    return dataclasses.replace(given, custom_fields=typed)
 
 
 def _taken(name: str) -> Conflict:
