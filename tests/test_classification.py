@@ -297,3 +297,14 @@ def test_every_tier_and_stage_has_a_label_in_the_workspace_s_language(tenant_a):
     for labels in (zh, en):
         assert set(labels["tier"]) == {t.value for t in Tier} and set(labels["lifecycle_stage"]) == {s.value for s in Stage}
     assert tenant_a.get("/api/v1/classification/labels?locale=fr").status_code in (400, 422)
+
+
+def test_only_purchases_in_the_workspace_s_currency_count(tenant_a):
+    customer = tenant_a.customer()
+    buy(tenant_a, customer["id"], "2000000.00", days_ago=2, currency="JPY")  # about 95,000 CNY: not added blindly
+    buy(tenant_a, customer["id"], "12000.00", days_ago=1)
+    classified = tenant_a.get(f"/api/v1/customers/{customer['id']}/classification").json
+    assert (classified["tier"], classified["figures"]["revenue_total"], classified["figures"]["orders_total"]) == (
+        "basic", "12000.00", 1)
+    assert tenant_a.get("/api/v1/reports/customer-value").json["revenue"] == "12000.00"
+    assert len(tenant_a.get(f"/api/v1/purchases?customer_id={customer['id']}").json["items"]) == 2

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from saas.core.activity import Purchase
 from saas.core.classification import ClassificationChange, CustomerFigures, Stage, Tier
 from saas.core.db import db
+from saas.core.services.classification import counted
 from saas.core.types import Money
 
 NET = sa.type_coerce(Purchase.amount - Purchase.refunded_amount, Money())
@@ -72,8 +73,7 @@ def _by_current_tier(stmt: sa.Select) -> sa.Select:
 
 
 def _in(period: Period):
-    return sa.and_(Purchase.purchased_at >= period.start, Purchase.purchased_at < period.end,
-                   Purchase.amount > Purchase.refunded_amount)
+    return sa.and_(Purchase.purchased_at >= period.start, Purchase.purchased_at < period.end, counted())
 
 
 def revenue_by_tier(period: Period) -> dict[str | None, dict]:

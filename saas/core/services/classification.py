@@ -55,6 +55,13 @@ def rules() -> Rules:
     return Rules.of(db.session.get(Tenant, current_tenant_id()).settings)
 
 
+def counted() -> sa.ColumnElement:
+    """The purchases figures count: not fully refunded, and in the workspace's currency (one in
+    another currency is kept, but adding it to the others would need a rate we do not have)."""
+    currency = db.session.get(Tenant, current_tenant_id()).settings.get("currency", "CNY")
+    return sa.and_(Purchase.amount > Purchase.refunded_amount, Purchase.currency == currency)
+
+
 def figures_of(customer_id: uuid.UUID) -> CustomerFigures:
     found = db.session.get(CustomerFigures, (current_tenant_id(), customer_id))
     if found is None:
@@ -79,7 +86,7 @@ def _fresh(rules: Rules, now: dt.datetime, customer_ids: list[uuid.UUID] | None)
             sa.func.sum(sa.case((in_window, 1), else_=0)).label("orders_window"),
             sa.func.sum(sa.case((in_window, net), else_=0)).label("revenue_window"),
         )
-        .where(Purchase.tenant_id == tenant, Purchase.amount > Purchase.refunded_amount)
+        .where(Purchase.tenant_id == tenant, counted())
         .group_by(Purchase.customer_id)
     )
     live = sa.and_(Customer.tenant_id == tenant, Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))
