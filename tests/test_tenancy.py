@@ -65,3 +65,20 @@ def test_a_new_row_for_another_tenant_is_refused_at_flush(app, tenant_a, tenant_
         with pytest.raises(TenantScopeError):
             db.session.flush()
 
+
+
+def test_an_aggregate_whose_where_names_a_tenant_table_only_in_a_compound_term_is_still_scoped(app, tenant_a, tenant_b):
+    """SQLAlchemy's loader criteria look at the surface of each WHERE term; and_(...) hides the entity."""
+    import sqlalchemy as sa
+
+    from saas.core.customers import Customer
+    from saas.core.db import db
+    from saas.core.tenancy import tenant_context
+
+    tenant_a.customer()
+    tenant_b.customer()
+    tenant_b.customer()
+    with app.app_context(), tenant_context(tenant_a.id):
+        hidden = sa.and_(Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))
+        assert db.session.scalar(sa.select(sa.func.count()).where(hidden)) == 1
+        assert db.session.scalar(sa.select(sa.func.count(), sa.func.max(Customer.name)).where(hidden)) == 1

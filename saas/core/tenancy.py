@@ -16,6 +16,7 @@ The tenant comes from the authenticated principal only; see :mod:`saas.auth`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
 from contextvars import ContextVar
 from typing import Iterator
@@ -137,9 +138,24 @@ def _scope_queries(state: ORMExecuteState) -> None:
         if state.is_insert:
             return
     # The criteria only affect TenantOwned mappers; on any other statement they are inert.
-    state.statement = state.statement.options(
+    statement = state.statement.options(
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True)
     )
+    if state.is_select:
+        # The criteria miss a table that a SELECT names only inside a compound WHERE (say
+        # ``select(func.count()).where(and_(Customer.a, Customer.b))``): SQLAlchemy looks for
+        # entities on the surface of each WHERE term. Each tenant table in the FROM list gets
+        # its filter here as well (twice is harmless; missing once is a leak).
+        bare = [table for table in statement.get_final_froms() if table in _tenant_tables()]
+        if bare:
+            statement = statement.where(*(table.c.tenant_id == tenant for table in bare))
+    state.statement = statement
+
+
+@functools.cache
+def _tenant_tables() -> frozenset:
+    return frozenset(mapper.local_table for mapper in db.Model.registry.mappers
+                     if issubclass(mapper.class_, TenantOwned))
 
 
 def _guard_bulk_values(state: ORMExecuteState, tenant: uuid.UUID) -> None:
