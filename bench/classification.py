@@ -80,42 +80,60 @@ def main(argv=None) -> int:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--orders", type=int, default=10, help="purchases per customer")
     parser.add_argument("--admin-url", default=database.ADMIN_URL)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the database a finished run loaded (skips the load and the first run)")
     args = parser.parse_args(argv)
 
     from saas.app import create_app
+    from saas.core import queues
     from saas.core.db import db as sqla
     from saas.core.services import classification
     from saas.core.tenancy import tenant_context
     from saas.testing import sign_up
 
-    db = database.recreate(args.admin_url, NAME)
+    reuse = args.reuse and database.exists(args.admin_url, NAME) and database.loaded(database.Database(
+        args.admin_url, NAME))
+    db = database.Database(args.admin_url, NAME) if reuse else database.recreate(args.admin_url, NAME)
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
         "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "RATELIMIT_STORAGE_URI": "memory://",
     })
-    with app.app_context():
-        upgrade(revision="heads")
-    tenant = sign_up(app.test_client())
-    started = time.perf_counter()
-    load(db, str(tenant.id), args.customers, args.orders)
-    print(f"loaded {args.customers:,} customers and {args.customers * args.orders:,} purchases "
-          f"in {time.perf_counter() - started:.0f} s (PostgreSQL {database.server_version(db)})", flush=True)
+    if reuse:
+        owner = sa.create_engine(db.url(database.OWNER))
+        with owner.connect() as conn:
+            tenant_id = conn.scalar(sa.text("SELECT id FROM tenants"))
+        owner.dispose()
+        print(f"reusing {reuse}", flush=True)
+    else:
+        with app.app_context():
+            upgrade(revision="heads")
+        tenant_id = sign_up(app.test_client()).id
+        started = time.perf_counter()
+        load(db, str(tenant_id), args.customers, args.orders)
+        database.mark_loaded(db, f"{args.customers} customers x {args.orders} purchases")
+        print(f"loaded {args.customers:,} customers and {args.customers * args.orders:,} purchases "
+              f"in {time.perf_counter() - started:.0f} s (PostgreSQL {database.server_version(db)})", flush=True)
 
     def recompute(now: dt.datetime) -> tuple[float, classification.Outcome]:
-        with app.app_context(), tenant_context(tenant.id):
+        with app.app_context(), tenant_context(tenant_id):
             began = time.perf_counter()
             outcome = classification.refresh(now=now)
             sqla.session.commit()
-            return time.perf_counter() - began, outcome
+            seconds = time.perf_counter() - began
+            # The events go to workers in production; here the in-process queue would deliver the
+            # lot when the app context ends, which is not the recompute's work: drop them.
+            queues.InProcessQueue._pending.set([])
+            return seconds, outcome
 
-    floor_seconds = floor(db, str(tenant.id))
+    floor_seconds = floor(db, str(tenant_id))
     print(f"floor (one UPDATE ... FROM aggregate): {floor_seconds:.1f} s", flush=True)
     now = dt.datetime.now(dt.timezone.utc)
-    for label, moment in (("first", now), ("nightly", now + dt.timedelta(days=1))):
+    runs = (("nightly", now + dt.timedelta(days=1)),) if reuse else (("first", now), ("nightly", now + dt.timedelta(days=1)))
+    for label, moment in runs:
         seconds, outcome = recompute(moment)
         print(f"{label}: {seconds:.1f} s, {seconds / floor_seconds:.2f}x the floor; {outcome.customers:,} rows "
               f"changed, {outcome.tier_changes:,} tier and {outcome.stage_changes:,} stage changes", flush=True)
-    again = floor(db, str(tenant.id))
+    again = floor(db, str(tenant_id))
     print(f"floor again: {again:.1f} s; peak memory of this process "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB", flush=True)
     return 0
