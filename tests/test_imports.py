@@ -196,3 +196,13 @@ def test_a_custom_field_deleted_before_the_job_runs_fails_the_import_cleanly(app
     run = tenant_a.get(f"/api/v1/imports/{waiting['id']}").json
     assert run["status"] == "failed" and "grade was deleted" in run["problem"]
     assert customers_of(tenant_a) == {}
+
+
+def test_two_customers_sharing_a_phone_stay_two_and_a_re_import_changes_nothing(tenant_a):
+    rows = [["客户编号", "姓名", "电话"], ["K-1", "前台甲", "0571-87654321"], ["K-2", "前台乙", "0571-87654321"]]
+    first = imported(tenant_a, csv_bytes(rows))
+    assert (first["created"], first["updated"]) == (2, 0)
+    again = imported(tenant_a, csv_bytes(rows))
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    people = customers_of(tenant_a)
+    assert (people["前台甲"]["external_id"], people["前台乙"]["external_id"]) == ("K-1", "K-2")

@@ -242,6 +242,7 @@ class Importer:
                 for key in ("external_id", "email", "phone"):
                     if values.get(key):
                         self.made.setdefault((key, _folded(key, values[key])), row.customer_id)
+                self.made[("id", row.customer_id)] = values.get("external_id")
                 new.append(row)
             elif isinstance(existing, uuid.UUID):  # made earlier in this import
                 row.customer_id, row.action = existing, "unchanged"
@@ -364,20 +365,31 @@ def _existing_customers(given: list[dict]) -> dict:
 
 
 def _first(found: dict, made: dict, values: dict):
-    """The match by external id, then e-mail, then phone: a customer, an id made by this import, or None."""
+    """The match by external id, then e-mail, then phone: a customer, an id made by this import, or None.
+
+    A customer found by e-mail or phone that carries another external id is someone else (a shared
+    office number, a family's e-mail), not a match."""
     for key in ("external_id", "email", "phone"):
         if values.get(key):
             wanted = (key, _folded(key, values[key]))
-            if wanted in found:
-                return found[wanted]
-            if wanted in made:
-                return made[wanted]
+            candidate = found.get(wanted, made.get(wanted))
+            if candidate is not None and not _other_party(candidate, made, values, key):
+                return candidate
     return None
+
+
+def _other_party(candidate, made: dict, values: dict, key: str) -> bool:
+    if key == "external_id" or not values.get("external_id"):
+        return False
+    theirs = made.get(("id", candidate)) if isinstance(candidate, uuid.UUID) else candidate.external_id
+    return theirs is not None and theirs != values["external_id"]
 
 
 def _changes(existing: Customer, values: dict) -> dict:
     """The file's non-empty values that differ from the customer's (tags are added, never removed)."""
     changes = {key: values[key] for key in CUSTOMER_FIELDS if key in values and getattr(existing, key) != values[key]}
+    if existing.external_id:
+        changes.pop("external_id", None)  # an id given by the shop is never rewritten by a spreadsheet
     custom = values.get("custom_fields") or {}
     if any(existing.custom_fields.get(key) != value for key, value in custom.items()):
         changes["custom_fields"] = custom
