@@ -206,3 +206,14 @@ def test_two_customers_sharing_a_phone_stay_two_and_a_re_import_changes_nothing(
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
     people = customers_of(tenant_a)
     assert (people["前台甲"]["external_id"], people["前台乙"]["external_id"]) == ("K-1", "K-2")
+
+
+def test_a_deleted_customer_s_external_id_is_a_bad_cell_not_a_failed_batch(tenant_a):
+    gone = tenant_a.customer(name="Gone", external_id="C-1")
+    tenant_a.delete(f"/api/v1/customers/{gone['id']}")
+    run = imported(tenant_a, csv_bytes([CUSTOMERS[0], CUSTOMERS[1], ["C-7", "钱七", "", "", "", "", "a  b;a b", ""]]))
+    assert (run["status"], run["created"], run["rejected"]) == ("done", 1, 1)
+    problem = tenant_a.get(f"/api/v1/imports/{run['id']}/problems").json["items"][0]
+    assert (problem["row"], problem["column"]) == (2, "客户编号") and "deleted customer" in problem["reason"]
+    assert customers_of(tenant_a)["钱七"]["tags"] == ["a b"]  # two spellings of one tag
+    assert imported(tenant_a, csv_bytes([CUSTOMERS[0], ["C-7", "钱七", "", "", "", "", "a  b;a b", ""]]))["updated"] == 0

@@ -82,3 +82,21 @@ def test_an_aggregate_whose_where_names_a_tenant_table_only_in_a_compound_term_i
         hidden = sa.and_(Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))
         assert db.session.scalar(sa.select(sa.func.count()).where(hidden)) == 1
         assert db.session.scalar(sa.select(sa.func.count(), sa.func.max(Customer.name)).where(hidden)) == 1
+
+
+def test_the_extra_tenant_filter_covers_aliases_and_leaves_unions_working(app, tenant_a, tenant_b):
+    import sqlalchemy as sa
+    from sqlalchemy.orm import aliased
+
+    from saas.core.customers import Customer
+    from saas.core.db import db
+    from saas.core.tenancy import tenant_context
+
+    tenant_a.customer(name="same")
+    tenant_b.customer(name="same")
+    with app.app_context(), tenant_context(tenant_a.id):
+        other = aliased(Customer)
+        hidden = sa.and_(other.name == "same", other.deleted_at.is_(None))
+        assert db.session.scalar(sa.select(sa.func.count()).where(hidden)) == 1
+        both = sa.union_all(sa.select(Customer.name), sa.select(Customer.name))
+        assert db.session.execute(both).scalars().all() == ["same", "same"]

@@ -12,6 +12,7 @@ import codecs
 import csv
 import datetime as dt
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -96,8 +97,8 @@ def _refuse_merged_cells(path: Path) -> None:
                         raise FileProblem(f"The sheet has merged cells ({element.get('ref')}): unmerge them "
                                           "so every row has its own values.")
                     element.clear()
-    except (zipfile.BadZipFile, KeyError) as error:
-        raise FileProblem(f"The file is not a readable XLSX workbook ({error}).") from None
+    except (zipfile.BadZipFile, KeyError, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError) as error:
+        raise FileProblem(f"The file is not a readable XLSX workbook ({type(error).__name__}).") from None
     except SyntaxError as error:  # ElementTree's ParseError
         raise FileProblem(f"The XLSX worksheet is damaged ({error}).") from None
 
@@ -140,7 +141,14 @@ def _xlsx_rows(path: Path) -> Iterator[list]:
         except Exception as error:  # openpyxl raises many kinds on a damaged file
             raise FileProblem(f"The file is not a readable XLSX workbook ({type(error).__name__}).") from None
         try:
-            for row in book.worksheets[0].iter_rows():
+            rows = book.worksheets[0].iter_rows()
+            while True:
+                try:
+                    row = next(rows)
+                except StopIteration:
+                    return
+                except Exception as error:  # a damaged sheet: bad XML, impossible cell values
+                    raise FileProblem(f"The XLSX worksheet cannot be read ({type(error).__name__}).") from None
                 yield [Formula(str(cell.value)) if getattr(cell, "data_type", None) == "f" else cell.value
                        for cell in row]
         finally:

@@ -141,14 +141,15 @@ def _scope_queries(state: ORMExecuteState) -> None:
     statement = state.statement.options(
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True)
     )
-    if state.is_select:
+    if isinstance(statement, sa.Select):
         # The criteria miss a table that a SELECT names only inside a compound WHERE (say
         # ``select(func.count()).where(and_(Customer.a, Customer.b))``): SQLAlchemy looks for
-        # entities on the surface of each WHERE term. Each tenant table in the FROM list gets
-        # its filter here as well (twice is harmless; missing once is a leak).
-        bare = [table for table in statement.get_final_froms() if table in _tenant_tables()]
+        # entities on the surface of each WHERE term. Each tenant table (or alias of one) in the
+        # FROM list gets its filter here as well (twice is harmless; missing once is a leak).
+        tables = _tenant_tables()
+        bare = [f for f in statement.get_final_froms() if f in tables or getattr(f, "element", None) in tables]
         if bare:
-            statement = statement.where(*(table.c.tenant_id == tenant for table in bare))
+            statement = statement.where(*(f.c.tenant_id == tenant for f in bare))
     state.statement = statement
 
 

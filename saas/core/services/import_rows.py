@@ -258,7 +258,7 @@ def _currency(cell, text, context):
 
 
 def _tags(cell, text, context):
-    names = [name.strip() for name in TAG_SEPARATORS.split(text) if name.strip()]
+    names = list(dict.fromkeys(" ".join(name.split()) for name in TAG_SEPARATORS.split(text) if name.strip()))
     if len(names) > 50 or any(len(name) > 50 for name in names):
         raise ValueError("At most 50 tags of at most 50 characters each.")
     return names

@@ -237,6 +237,11 @@ class Importer:
         for row in good:
             values = row.parsed.values
             existing = _first(found, self.made, values)
+            if isinstance(existing, Customer) and existing.deleted_at is not None:
+                row.parsed.problems.append((_column_of(self.run.mapping, "external_id"), "This external id belongs "
+                                            "to a deleted customer: restore it, or leave the id out.",
+                                            values.get("external_id", "")))
+                continue
             if existing is None:
                 row.customer_id, row.action = new_id(), "created"
                 for key in ("external_id", "email", "phone"):
@@ -357,8 +362,9 @@ def _existing_customers(given: list[dict]) -> dict:
         values = {_folded(key, g[key]) for g in given if g.get(key)}
         if not values:
             continue
+        live = sa.true() if key == "external_id" else Customer.deleted_at.is_(None)  # ids stay taken when deleted
         for customer in db.session.scalars(sa.select(Customer).options(selectinload(Customer.tags)).where(
-                column.in_(values), Customer.deleted_at.is_(None))):
+                column.in_(values), live, Customer.merged_into_id.is_(None))):
             value = getattr(customer, key)
             found.setdefault((key, _folded(key, value)), customer)
     return found
