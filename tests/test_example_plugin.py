@@ -21,7 +21,10 @@ except ImportError:  # pragma: no cover - make test installs it
     pytest.fail("the example plugin is not installed: run `make test` (pip install -e examples/retain-birthdays)",
                 pytrace=False)
 
-TODAY = dt.date.today()
+
+def today() -> dt.date:
+    """Asked each time: a date taken when the tests were collected goes stale at midnight."""
+    return dt.date.today()
 
 
 def born_on(day: dt.date) -> str:
@@ -30,7 +33,7 @@ def born_on(day: dt.date) -> str:
 
 
 def birthday_today() -> str:
-    return born_on(TODAY)
+    return born_on(today())
 
 
 def test_it_is_found_through_its_entry_point(app):
@@ -59,8 +62,8 @@ def test_flask_db_upgrade_applies_every_head(app):
 
 def test_its_route_and_settings_work_only_where_it_is_enabled(app):
     on, off = workspaces_with(app.test_client(), "birthdays", settings={"days_ahead": 3})
-    near = on.post("/api/v1/customers", json={"name": "Near", "birthday": born_on(TODAY + dt.timedelta(days=2))}).json
-    on.post("/api/v1/customers", json={"name": "Far", "birthday": born_on(TODAY + dt.timedelta(days=20))})
+    near = on.post("/api/v1/customers", json={"name": "Near", "birthday": born_on(today() + dt.timedelta(days=2))}).json
+    on.post("/api/v1/customers", json={"name": "Far", "birthday": born_on(today() + dt.timedelta(days=20))})
     upcoming = on.get("/api/v1/birthdays/upcoming")
     assert upcoming.status_code == 200
     assert [item["customer_id"] for item in upcoming.json["items"]] == [near["id"]]
@@ -81,11 +84,11 @@ def test_its_event_handler_greets_a_customer_created_on_their_birthday_and_emits
         with tenant_context(off.id):
             assert db.session.scalar(sa.select(sa.func.count()).select_from(Greeting)) == 0
         db.session.rollback()
-    assert [(str(c), y, ch) for c, y, ch in greetings] == [(customer["id"], TODAY.year, "wechat")]
-    assert greeted == [{"customer_id": customer["id"], "year": TODAY.year, "channel": "wechat"}]
+    assert [(str(c), y, ch) for c, y, ch in greetings] == [(customer["id"], today().year, "wechat")]
+    assert greeted == [{"customer_id": customer["id"], "year": today().year, "channel": "wechat"}]
     panel = on.get(f"/api/v1/customers/{customer['id']}/panels").json["items"]
     assert panel == [{"module": "birthdays", "key": "birthdays", "title": "Birthday",
-                      "rows": [["Birthday", birthday_today()], ["Greeted", str(TODAY.year)]], "link": None}]
+                      "rows": [["Birthday", birthday_today()], ["Greeted", str(today().year)]], "link": None}]
     names = [item["name"] for item in on.get("/api/v1/event-types").json["items"]]
     assert "birthdays.greeted" in names
 
@@ -112,8 +115,8 @@ def test_its_daily_schedule_greets_once_a_year_in_enabled_workspaces_only(app):
 
 def test_its_page_renders_its_template_for_a_signed_in_user_whose_workspace_enabled_it(app):
     on, off = workspaces_with(app.test_client(), "birthdays", settings={"days_ahead": 3})
-    on.post("/api/v1/customers", json={"name": "Near", "birthday": born_on(TODAY + dt.timedelta(days=1))})
-    on.post("/api/v1/customers", json={"name": "Far", "birthday": born_on(TODAY + dt.timedelta(days=30))})
+    on.post("/api/v1/customers", json={"name": "Near", "birthday": born_on(today() + dt.timedelta(days=1))})
+    on.post("/api/v1/customers", json={"name": "Far", "birthday": born_on(today() + dt.timedelta(days=30))})
     page = on.signed_in().get("/birthdays/")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<h1>Upcoming birthdays</h1>" in html
@@ -144,7 +147,7 @@ def test_disabling_it_hides_its_data_and_enabling_it_again_brings_the_same_data_
     customer = on.post("/api/v1/customers", json={"name": "Greeted", "birthday": birthday_today()}).json
     panels = f"/api/v1/customers/{customer['id']}/panels"
     shown = on.get(panels).json["items"]
-    assert shown[0]["rows"][1] == ["Greeted", str(TODAY.year)]
+    assert shown[0]["rows"][1] == ["Greeted", str(today().year)]
     assert on.put("/api/v1/modules/birthdays", json={"enabled": False}).status_code == 200
     assert on.get(panels).json["items"] == []
     assert on.get("/api/v1/birthdays/upcoming").status_code == 404
