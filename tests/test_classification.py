@@ -228,6 +228,43 @@ def test_a_recompute_takes_the_same_few_statements_for_ten_customers_or_sixty(ap
     assert statements() == few <= 20
 
 
+def test_a_recompute_writes_in_sql_the_reasons_the_customer_page_gives(app, tenant_a):
+    """A whole tenant's history rows and events get their reasons from SQL, all at once; each must
+    read exactly as :func:`explain_tier` / :func:`explain_stage` put it for that customer."""
+    for amount, days_ago in (("120000.00", 3), ("45000.50", 100), ("12000.00", 200), ("999.99", 300),
+                             ("1234567.89", 5), ("10.00", 400)):
+        buy(tenant_a, tenant_a.customer()["id"], amount, days_ago=days_ago)
+    talk(tenant_a, tenant_a.customer()["id"])
+
+    def reasons_since(moment: dt.datetime) -> int:
+        with app.app_context(), tenant_context(tenant_a.id):
+            rules = classification.rules()
+            changes = db.session.scalars(sa.select(ClassificationChange).where(
+                ClassificationChange.changed_at >= moment, ClassificationChange.kind != "override")).all()
+            for change in changes:
+                figures = db.session.get(CustomerFigures, (tenant_a.id, change.customer_id))
+                expected = (classification.explain_tier(change.new, figures.revenue_window, rules)
+                            if change.kind == "tier" else
+                            classification.explain_stage(change.new, figures.first_purchase_at,
+                                                         figures.last_purchase_at, rules, change.changed_at))
+                assert change.reason == expected, change.kind
+            recorded = {(str(c.customer_id), c.new, c.reason) for c in changes}
+            db.session.rollback()
+        sent = {(e["customer_id"], e["to"], e["reason"]) for kind in ("tier", "stage")
+                for e in events(app, tenant_a, f"customer.{kind}_changed")}
+        assert recorded <= sent
+        return len(recorded)
+
+    before = dt.datetime.now(dt.timezone.utc)
+    rules = {"core": "50000", "important": "12000", "basic": "900", "new_days": 150, "dormant_days": 250,
+             "churned_days": 350}
+    assert tenant_a.put("/api/v1/classification/rules", json=rules).status_code == 200  # a recompute, now
+    assert reasons_since(before) == 4  # two tiers move up, two customers' stages move
+    later = NOW + dt.timedelta(days=120)
+    assert recompute(app, tenant_a, now=later).stage_changes == 3
+    assert reasons_since(later) == 4
+
+
 def test_merging_recomputes_the_survivor_and_moves_the_tombstone_s_history(tenant_a):
     kept, other = tenant_a.customer(), tenant_a.customer()
     buy(tenant_a, kept["id"], "20000.00", days_ago=3)

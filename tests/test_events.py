@@ -477,3 +477,49 @@ def test_a_commit_s_events_are_handed_over_as_one_job_per_tenant_and_batch(plugi
         jobs.deliver_events(str(tenant_a.id), enqueued[0][1][1])
         jobs.deliver_event(str(tenant_a.id), enqueued[1][1][1])
     assert all(e.delivered_at is not None for e in events_of(plugin_app, tenant_a) if e.type == "customer.deleted")
+
+
+def test_a_statement_s_events_are_written_in_sql_and_handed_over_by_their_stamp(plugin_app, tenant_a, monkeypatch):
+    """``emit_selected(many=True)``: no event id comes to Python; one job finds them after commit."""
+    from saas.core.customers import Customer
+    from saas.core.events import emit_selected
+
+    customers = {tenant_a.customer(name=f"c{n}")["id"] for n in range(5)}
+    enqueued = []
+    monkeypatch.setattr(queues.InProcessQueue, "enqueue",
+                        lambda self, func, *args, **kw: enqueued.append((func, args)))
+    monkeypatch.setattr(jobs, "BATCH", 2)
+    with plugin_app.app_context(), tenant_context(tenant_a.id):
+        rows = sa.select(Customer.id.label("customer_id"), Customer.name.label("name"))
+        assert emit_selected("customer.updated", rows.where(Customer.name == "c0")) == 1  # ids come back
+        assert emit_selected("customer.deleted", rows, many=True) == 5
+        assert len(db.session.info["emitted_events"]) == 1 and len(db.session.info["emitted_stamps"]) == 1
+        db.session.commit()
+    assert [func.__name__ for func, _ in enqueued] == ["deliver_emitted", "deliver_event"]
+    deliver_emitted = enqueued[0]
+    enqueued.clear()
+    with plugin_app.app_context():
+        assert deliver_emitted[0](*deliver_emitted[1]) == 5
+    assert [(func.__name__, len(args[1])) for func, args in enqueued] == [("deliver_events", 2)] * 2 + [
+        ("deliver_events", 1)]
+    with plugin_app.app_context():
+        for func, args in enqueued:
+            func(*args)
+    deleted = [e for e in events_of(plugin_app, tenant_a) if e.type == "customer.deleted"]
+    assert {e.data["customer_id"] for e in deleted} == customers  # canonical UUID text, as emit() writes
+    assert all(set(e.data) == {"customer_id", "name"} and e.delivered_at is not None for e in deleted)
+    assert len({e.id for e in deleted}) == 5 and all(e.id.version == 7 for e in deleted)
+
+
+def test_events_a_rolled_back_statement_emitted_are_not_handed_over(plugin_app, tenant_a, monkeypatch):
+    from saas.core.customers import Customer
+    from saas.core.events import emit_selected
+
+    tenant_a.customer()
+    enqueued = []
+    monkeypatch.setattr(queues.InProcessQueue, "enqueue", lambda self, func, *args, **kw: enqueued.append(func))
+    with plugin_app.app_context(), tenant_context(tenant_a.id):
+        emit_selected("customer.deleted", sa.select(Customer.id.label("customer_id")), many=True)
+        db.session.rollback()
+        db.session.commit()
+    assert enqueued == []

@@ -30,6 +30,11 @@ class Actor:
     type: str  # "user", "api_key", "webhook" (a signed inbound delivery) or "system"
     id: str | None = None
 
+    @property
+    def label(self) -> str:
+        """How events and history name the actor: ``user:<id>``, or ``system``."""
+        return f"{self.type}:{self.id}" if self.id else self.type
+
 
 SYSTEM = Actor("system")
 _actor: ContextVar[Actor] = ContextVar("saas_actor", default=SYSTEM)

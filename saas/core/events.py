@@ -23,7 +23,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from saas.core.audit import current_actor
 from saas.core.db import TenantOwned, TenantScoped, db
 from saas.core.hooktypes import EventType
-from saas.core.tenancy import current_tenant_id, insert_many
+from saas.core.sql import json_object, uuid_text
+from saas.core.tenancy import current_tenant_id, insert_from, insert_many
 from saas.core.types import UTCDateTime, new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -104,9 +105,8 @@ class Event:
 
 def emit(type_: str, **data: Any) -> OutboxEvent:
     """Record event ``type_`` with ``data`` (JSON values) in the current transaction and tenant."""
-    actor = current_actor()
     row = OutboxEvent(id=new_id(), tenant_id=current_tenant_id(), type=type_, data=_plain(data),
-                      actor=f"{actor.type}:{actor.id}" if actor.id else actor.type)
+                      actor=current_actor().label)
     db.session.add(row)
     db.session.info.setdefault("emitted_events", []).append((row.tenant_id, row.id))
     return row
@@ -117,13 +117,37 @@ def emit_many(type_: str, datas: list[dict[str, Any]]) -> int:
     can change thousands of customers); handed over after commit like :func:`emit`'s."""
     if not datas:
         return 0
-    actor = current_actor()
-    tenant_id, now = current_tenant_id(), utcnow()
+    tenant_id, now, actor = current_tenant_id(), utcnow(), current_actor().label
     rows = [{"id": new_id(), "tenant_id": tenant_id, "type": type_, "data": _plain(data), "occurred_at": now,
-             "actor": f"{actor.type}:{actor.id}" if actor.id else actor.type} for data in datas]
+             "actor": actor} for data in datas]
     insert_many(OutboxEvent, rows)
     db.session.info.setdefault("emitted_events", []).extend((tenant_id, row["id"]) for row in rows)
     return len(rows)
+
+
+def emit_selected(type_: str, rows: sa.Select, *, many: bool = False) -> int:
+    """Record one ``type_`` event per row of ``rows`` with one ``INSERT ... SELECT``: each row's
+    labelled columns are its data (UUIDs as text). Returns how many.
+
+    The event ids come back to be handed over after commit, as :func:`emit`'s do; with ``many``
+    (a whole tenant's recompute: a million events) they stay in the database, and after commit
+    one job hands over the statement's events by their shared ``occurred_at``, page by page.
+    """
+    source = rows.subquery()
+    data = json_object(*(part for column in source.c for part in (
+        sa.literal(column.key), uuid_text(column) if isinstance(column.type, sa.Uuid) else column)))
+    tenant_id, now = current_tenant_id(), utcnow()
+    events = sa.select(sa.literal(type_).label("type"), data.label("data"),
+                       sa.literal(current_actor().label).label("actor"),
+                       sa.literal(now, UTCDateTime()).label("occurred_at")).select_from(source)
+    if many:
+        count = insert_from(OutboxEvent, events).rowcount
+        if count:
+            db.session.info.setdefault("emitted_stamps", set()).add((tenant_id, now))
+        return count
+    ids = list(insert_from(OutboxEvent, events, returning=OutboxEvent.id).scalars())
+    db.session.info.setdefault("emitted_events", []).extend((tenant_id, event_id) for event_id in ids)
+    return len(ids)
 
 
 def _plain(value: Any) -> Any:
@@ -139,16 +163,18 @@ def _plain(value: Any) -> Any:
 @sa_event.listens_for(Session, "after_commit")
 def _hand_over(session: Session) -> None:
     emitted = session.info.pop("emitted_events", [])  # (tenant id, event id): no row to reload after commit
-    if emitted:
+    stamped = session.info.pop("emitted_stamps", set())  # (tenant id, occurred_at) of emit_selected(many=True)
+    if emitted or stamped:
         from saas.core import jobs  # the queue depends on events' tables; imported late on purpose
 
-        jobs.after_commit(emitted)
+        jobs.after_commit(emitted, sorted(stamped))
 
 
-@sa_event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    if not session.in_transaction():
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction) -> None:
+    if not session.in_transaction():  # the whole transaction, not a savepoint, was rolled back
         session.info.pop("emitted_events", None)
+        session.info.pop("emitted_stamps", None)
 
 
 def undelivered(older_than: dt.timedelta, limit: int = 500) -> list[uuid.UUID]:

@@ -39,12 +39,19 @@ SWEEP_GRACE = dt.timedelta(seconds=60)
 BATCH = 500  # events of one commit handed over together
 
 
-def after_commit(events: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+def after_commit(events: list[tuple[uuid.UUID, uuid.UUID]],
+                 stamped: list[tuple[uuid.UUID, dt.datetime]] = ()) -> None:
     """Hand just-committed events to the queue; if Redis is away, the sweeper will.
 
-    A commit's events go as one job per tenant and ``BATCH`` events (an import or a recompute may
-    commit thousands); a single event as a :func:`deliver_event` job of its own."""
+    A commit's events go as one job per tenant and ``BATCH`` events (an import may commit
+    thousands); a single event as a :func:`deliver_event` job of its own. Events that a statement
+    emitted in bulk are known by their tenant and stamp only: a :func:`deliver_emitted` job each."""
     queue = current_queue()
+    for tenant_id, occurred_at in stamped:
+        try:
+            queue.enqueue(deliver_emitted, str(tenant_id), occurred_at.isoformat(), queue="low")
+        except RedisError as error:
+            log.warning("events of tenant %s emitted at %s left for the sweeper: %s", tenant_id, occurred_at, error)
     by_tenant: dict[uuid.UUID, list[str]] = {}
     for tenant_id, event_id in events:
         by_tenant.setdefault(tenant_id, []).append(str(event_id))
@@ -58,6 +65,23 @@ def after_commit(events: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
                     queue.enqueue(deliver_events, str(tenant_id), chunk)
             except RedisError as error:
                 log.warning("%d events of tenant %s left for the sweeper: %s", len(chunk), tenant_id, error)
+
+
+@job
+def deliver_emitted(tenant_id: str, occurred_at: str) -> int:
+    """Hand over, ``BATCH`` at a time, the undelivered events of one bulk statement (one
+    ``occurred_at``), read as a stream: a million of them never sit in memory at once."""
+    stamp = dt.datetime.fromisoformat(occurred_at)
+    handed = 0
+    with tenant_context(uuid.UUID(tenant_id)):
+        ids = db.session.execute(
+            sa.select(OutboxEvent.id).where(OutboxEvent.occurred_at == stamp, OutboxEvent.delivered_at.is_(None))
+            .execution_options(yield_per=BATCH))
+        for batch in ids.scalars().partitions():
+            current_queue().enqueue(deliver_events, tenant_id, [str(event_id) for event_id in batch], queue="low")
+            handed += len(batch)
+        db.session.rollback()
+    return handed
 
 
 @job

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from saas.core.db import TenantOwned, db
+from saas.core.sql import generated_id
 
 _tenant: ContextVar[uuid.UUID | None] = ContextVar("saas_tenant", default=None)
 # Narrow, explicit holes for the few global look-ups (an API key by its prefix, a user's
@@ -201,3 +202,20 @@ def insert_many(model: type[TenantOwned], rows: list[dict]) -> None:
         raise TenantScopeError(f"new {model.__name__} rows for another tenant")
     if rows:
         db.session.execute(model.__table__.insert(), [{**row, "tenant_id": tenant} for row in rows])
+
+
+def insert_from(model: type[TenantOwned], rows: sa.Select, returning: sa.Column | None = None) -> sa.Result:
+    """``INSERT INTO <model> SELECT ...`` for the bound tenant: each of ``rows``' labelled columns
+    fills the model's column of that name; the tenant is stamped and each row gets a new
+    :class:`~saas.core.sql.generated_id`. Set-based work (a recompute's history) writes its rows this
+    way, without bringing them into Python."""
+    tenant = _tenant.get()
+    if tenant is None:
+        raise TenantScopeError(f"new {model.__name__} rows with no tenant bound")
+    source = rows.subquery()
+    stmt = model.__table__.insert().from_select(
+        ["tenant_id", "id", *source.c.keys()],
+        sa.select(sa.literal(tenant, sa.Uuid()), generated_id(), *source.c))
+    if returning is not None:
+        stmt = stmt.returning(returning)
+    return db.session.execute(stmt.execution_options(preserve_rowcount=True))  # an INSERT's is kept on request

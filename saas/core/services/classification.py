@@ -30,10 +30,11 @@ from saas.core.classification import ClassificationChange, CustomerFigures, Rule
 from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.errors import NotFound
-from saas.core.events import emit_many
+from saas.core.events import emit_selected
 from saas.core.pagination import Page, paginate
 from saas.core.queues import current_queue, job
-from saas.core.tenancy import current_tenant_id, insert_many, tenant_context
+from saas.core.sql import money_text, whole_days
+from saas.core.tenancy import current_tenant_id, insert_from, tenant_context
 from saas.core.types import Money, UTCDateTime, new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -98,9 +99,9 @@ def _fresh(rules: Rules, now: dt.datetime, customer_ids: list[uuid.UUID] | None)
     has_bought = agg.c.orders_total.is_not(None)
     rule_tier = sa.case(
         (~has_bought, sa.case((in_touch, Tier.potential.value), else_=sa.null())),
-        (agg.c.revenue_window >= _money(rules.core), Tier.core.value),
-        (agg.c.revenue_window >= _money(rules.important), Tier.important.value),
-        (agg.c.revenue_window >= _money(rules.basic), Tier.basic.value),
+        (agg.c.revenue_window >= sa.literal(rules.core, Money()), Tier.core.value),
+        (agg.c.revenue_window >= sa.literal(rules.important, Money()), Tier.important.value),
+        (agg.c.revenue_window >= sa.literal(rules.basic, Money()), Tier.basic.value),
         else_=Tier.general.value,
     )
     stage = sa.case(
@@ -133,10 +134,6 @@ def _fresh(rules: Rules, now: dt.datetime, customer_ids: list[uuid.UUID] | None)
         .outerjoin(agg, agg.c.customer_id == Customer.id)
         .where(live)
     )
-
-
-def _money(amount: Decimal):
-    return sa.literal(amount, Money())
 
 
 def _quintile_among_all(has_bought, column):
@@ -192,14 +189,14 @@ def refresh(customer_ids: Iterable[uuid.UUID] | None = None, *, now: dt.datetime
     if ids is not None:  # a purchase of the same customer in another transaction waits for this one
         db.session.execute(sa.select(F.customer_id).where(F.customer_id.in_(ids)).order_by(F.customer_id)
                            .with_for_update())
-        return _apply(_fresh(current, now, ids).subquery("fresh"), current, now)
+        return _apply(_fresh(current, now, ids).subquery("fresh"), current, now, many=False)
     table = _fresh_table()
     connection = db.session.connection()
     table.drop(connection, checkfirst=True)  # left on a SQLite connection by a run that failed
     table.create(connection)
     fresh = _fresh(current, now, None)
     db.session.execute(sa.insert(table).from_select(list(fresh.selected_columns.keys()), fresh))
-    outcome = _apply(table, current, now)
+    outcome = _apply(table, current, now, many=True)
     table.drop(connection)  # not in a finally: in a failed PostgreSQL transaction it would hide the error
     return outcome
 
@@ -224,22 +221,35 @@ def _add_missing_rows(ids: list[uuid.UUID] | None) -> None:
     db.session.execute(insert.from_select(["tenant_id", "customer_id"], missing).on_conflict_do_nothing())
 
 
-def _apply(fresh, rules: Rules, now: dt.datetime) -> Outcome:
-    """Record the tier and stage changes between ``fresh`` and the stored figures, then store ``fresh``."""
+def _apply(fresh, rules: Rules, now: dt.datetime, *, many: bool) -> Outcome:
+    """Record the tier and stage changes between ``fresh`` and the stored figures, then store ``fresh``.
+
+    The history rows and events are written by ``INSERT ... SELECT``, reasons included: nothing
+    per customer passes through Python, however many change (``many``: a whole tenant's).
+    """
     override_on = sa.and_(F.tier_override.is_not(None), sa.or_(F.override_until.is_(None), F.override_until > now))
     new_tier = sa.case((override_on, F.tier_override), else_=fresh.c.rule_tier)
     joined = sa.and_(F.tenant_id == current_tenant_id(), F.customer_id == fresh.c.customer_id)
-    changed = db.session.execute(
-        sa.select(F.customer_id, F.tier, new_tier.label("new_tier"), F.lifecycle_stage,
-                  fresh.c.lifecycle_stage.label("new_stage"), override_on.label("override_on"), F.override_reason,
-                  F.tier_override, fresh.c.revenue_window, fresh.c.first_purchase_at, fresh.c.last_purchase_at,
-                  fresh.c.in_touch)
-        .where(joined, sa.or_(F.tier.is_distinct_from(new_tier),
-                              F.lifecycle_stage.is_distinct_from(fresh.c.lifecycle_stage)))
-    ).all()
-    tier_changes, stage_changes = _record(changed, rules, now)
+    tier_moves = F.tier.is_distinct_from(new_tier)
+    stage_moves = F.lifecycle_stage.is_distinct_from(fresh.c.lifecycle_stage)
+    tier_changes, stage_changes = db.session.execute(
+        sa.select(sa.func.count().filter(tier_moves), sa.func.count().filter(stage_moves))
+        .where(joined, sa.or_(tier_moves, stage_moves))
+    ).one()
+    if tier_changes:
+        rule_reason = tier_reason(fresh.c.rule_tier, fresh.c.revenue_window, rules)
+        reason = sa.case(
+            (override_on, "manual: " + F.override_reason),
+            (F.tier_override.is_not(None), "the manual tier expired; " + rule_reason),
+            else_=rule_reason,
+        )
+        _record("tier", F.tier, new_tier, reason, joined, now, many=many)
+    if stage_changes:
+        reason = stage_reason(fresh.c.lifecycle_stage, fresh.c.first_purchase_at, fresh.c.last_purchase_at, rules,
+                              now)
+        _record("stage", F.lifecycle_stage, fresh.c.lifecycle_stage, reason, joined, now, many=many)
     differs = sa.or_(*(getattr(F, name).is_distinct_from(fresh.c[name]) for name in FIGURES),
-                     F.tier.is_distinct_from(new_tier), sa.and_(F.tier_override.is_not(None), ~override_on))
+                     tier_moves, sa.and_(F.tier_override.is_not(None), ~override_on))
     result = db.session.execute(
         sa.update(F).where(joined, differs).values(
             **{name: fresh.c[name] for name in FIGURES}, tier=new_tier, computed_at=now,
@@ -252,41 +262,18 @@ def _apply(fresh, rules: Rules, now: dt.datetime) -> Outcome:
     return Outcome(result.rowcount, tier_changes, stage_changes)
 
 
-def _record(changed, rules: Rules, now: dt.datetime) -> tuple[int, int]:
-    actor = current_actor()
-    actor_name = f"{actor.type}:{actor.id}" if actor.id else actor.type
-    changes, tier_events, stage_events = [], [], []
-    for row in changed:
-        old_tier, new_tier = _code(row.tier), _code(row.new_tier)
-        if old_tier != new_tier:
-            if row.override_on:
-                reason = f"manual: {row.override_reason}"
-            elif row.tier_override is not None:
-                reason = f"the manual tier expired; {explain_tier(new_tier, row.revenue_window, rules)}"
-            else:
-                reason = explain_tier(new_tier, row.revenue_window, rules)
-            changes.append(_change(row.customer_id, "tier", old_tier, new_tier, reason, actor_name, now))
-            tier_events.append({"customer_id": row.customer_id, "from": old_tier, "to": new_tier,
-                                "reason": reason})
-        old_stage, new_stage = _code(row.lifecycle_stage), _code(row.new_stage)
-        if old_stage != new_stage:
-            reason = explain_stage(new_stage, row.first_purchase_at, row.last_purchase_at, rules, now)
-            changes.append(_change(row.customer_id, "stage", old_stage, new_stage, reason, actor_name, now))
-            stage_events.append({"customer_id": row.customer_id, "from": old_stage, "to": new_stage,
-                                 "reason": reason})
-    insert_many(ClassificationChange, changes)
-    emit_many("customer.tier_changed", tier_events)
-    emit_many("customer.stage_changed", stage_events)
-    return len(tier_events), len(stage_events)
-
-
-def _code(value) -> str | None:
-    return getattr(value, "value", value)
-
-
-def _change(customer_id, kind, old, new, reason, actor, now) -> dict:
-    return {"id": new_id(), "customer_id": customer_id, "kind": kind, "old": old, "new": new, "reason": reason[:500],
-            "actor": actor, "changed_at": now}
+def _record(kind: str, old, new, reason, joined, now: dt.datetime, *, many: bool) -> None:
+    """One history row and one ``customer.<kind>_changed`` event per customer whose ``old`` is not ``new``."""
+    moved = sa.and_(joined, old.is_distinct_from(new))
+    insert_from(ClassificationChange, sa.select(
+        F.customer_id.label("customer_id"), sa.literal(kind).label("kind"), old.label("old"), new.label("new"),
+        sa.func.substr(reason, 1, 500).label("reason"), sa.literal(current_actor().label).label("actor"),
+        sa.literal(now, UTCDateTime()).label("changed_at"),
+    ).where(moved))
+    emit_selected(f"customer.{kind}_changed", sa.select(
+        F.customer_id.label("customer_id"), old.label("from"), new.label("to"),
+        sa.func.substr(reason, 1, 500).label("reason"),
+    ).where(moved), many=many)
 
 
 # -- overrides -------------------------------------------------------------------------------------
@@ -315,44 +302,79 @@ def clear_override(customer_id: uuid.UUID) -> CustomerFigures:
     return figures_of(customer_id)
 
 
+def _code(value) -> str | None:
+    return getattr(value, "value", value)
+
+
 def _record_override(customer_id: uuid.UUID, old: Tier | None, new: Tier | None, reason: str) -> None:
     """Setting, changing or removing a manual tier is history even when the tier itself stays."""
-    actor = current_actor()
-    db.session.add(ClassificationChange(**_change(customer_id, "override", _code(old), _code(new), reason,
-                                                  f"{actor.type}:{actor.id}" if actor.id else actor.type, utcnow())))
+    db.session.add(ClassificationChange(id=new_id(), customer_id=customer_id, kind="override", old=_code(old),
+                                        new=_code(new), reason=reason[:500], actor=current_actor().label))
 
 
 # -- explanations ----------------------------------------------------------------------------------
+
+# Each reason is written once, by a function that takes its variable parts either as Python text
+# (the customer page, for one customer) or as SQL text expressions (a recompute's history rows,
+# for all of them at once): ``"words " + part`` reads the same either way.
 
 def _amount(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def explain_tier(tier: str | None, revenue_window: Decimal | None, rules: Rules) -> str:
-    """Why the rules give ``tier``, in words (the customer page shows it)."""
-    spend = f"spend in the last {rules.window_months} months {_amount(revenue_window or Decimal(0))}"
+def _tier_words(tier: str | None, spend, rules: Rules):
+    """Why the rules give ``tier``; ``spend`` is the trailing spend as text."""
     if tier is None:
         return "no purchase and no contact yet"
     if tier == Tier.potential.value:
         return "no purchase yet, but in touch"
+    spend = f"spend in the last {rules.window_months} months " + spend
     thresholds = {Tier.core.value: rules.core, Tier.important.value: rules.important, Tier.basic.value: rules.basic}
     if tier in thresholds:
-        return f"{spend} >= {_amount(thresholds[tier])} ({tier})"
-    return f"{spend} < {_amount(rules.basic)} (general)"
+        return spend + f" >= {_amount(thresholds[tier])} ({tier})"
+    return spend + f" < {_amount(rules.basic)} (general)"
+
+
+def _stage_words(stage: str, since_first, since_last, rules: Rules):
+    """Why a customer is in ``stage``; the days since the first and last purchase as text."""
+    if stage == Stage.potential.value:
+        return "no purchase yet"
+    if stage == Stage.new.value:
+        return "first purchase " + since_first + f" days ago (new for {rules.new_days} days)"
+    if stage == Stage.active.value:
+        return "last purchase " + since_last + f" days ago (active within {rules.dormant_days} days)"
+    if stage == Stage.churned.value:
+        return "no purchase for " + since_last + f" days (churned after {rules.churned_days})"
+    return "no purchase for " + since_last + f" days (dormant after {rules.dormant_days})"
+
+
+def explain_tier(tier: str | None, revenue_window: Decimal | None, rules: Rules) -> str:
+    """Why the rules give ``tier``, in words (the customer page shows it)."""
+    return _tier_words(tier, _amount(revenue_window or Decimal(0)), rules)
 
 
 def explain_stage(stage: str, first: dt.datetime | None, last: dt.datetime | None, rules: Rules,
                   now: dt.datetime) -> str:
-    if stage == Stage.potential.value or last is None or first is None:
-        return "no purchase yet"
-    since_first, since_last = (now - first).days, (now - last).days
-    if stage == Stage.new.value:
-        return f"first purchase {since_first} days ago (new for {rules.new_days} days)"
-    if stage == Stage.active.value:
-        return f"last purchase {since_last} days ago (active within {rules.dormant_days} days)"
-    if stage == Stage.churned.value:
-        return f"no purchase for {since_last} days (churned after {rules.churned_days})"
-    return f"no purchase for {since_last} days (dormant after {rules.dormant_days})"
+    if last is None or first is None:
+        return _stage_words(Stage.potential.value, "", "", rules)
+    return _stage_words(stage, str((now - first).days), str((now - last).days), rules)
+
+
+def tier_reason(tier, revenue_window, rules: Rules) -> sa.ColumnElement[str]:
+    """:func:`explain_tier` in SQL, for every row at once."""
+    spend = money_text(sa.func.coalesce(revenue_window, 0))
+    return sa.case(*((tier == code.value, _tier_words(code.value, spend, rules)) for code in Tier),
+                   else_=_tier_words(None, spend, rules))
+
+
+def stage_reason(stage, first, last, rules: Rules, now: dt.datetime) -> sa.ColumnElement[str]:
+    """:func:`explain_stage` in SQL, for every row at once."""
+    moment = sa.literal(now, UTCDateTime())
+    since_first = sa.cast(whole_days(moment, first), sa.String)
+    since_last = sa.cast(whole_days(moment, last), sa.String)
+    return sa.case(*((stage == code.value, _stage_words(code.value, since_first, since_last, rules))
+                     for code in Stage if code is not Stage.potential),
+                   else_=_stage_words(Stage.potential.value, since_first, since_last, rules))
 
 
 def explain(figures: CustomerFigures, rules: Rules, now: dt.datetime | None = None) -> dict[str, str]:
