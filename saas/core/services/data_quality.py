@@ -136,8 +136,7 @@ def report(window: Window = Window(), *, min_score: int = 90) -> dict:
         sa.func.count(),
         *(sa.func.sum(sa.case((sa.and_(getattr(Customer, f).is_not(None),
                                        sa.cast(getattr(Customer, f), sa.String) != ""), 1), else_=0))
-          for f in KEY_FIELDS)).select_from(Customer).where(window.condition())).one()  # select_from: the
-    # tenant filter applies to the entities a statement selects from; aggregates alone name none
+          for f in KEY_FIELDS)).where(window.condition())).one()
     total = live[0]
     people = contacts(window)
     region, faulty = _region(), set()
