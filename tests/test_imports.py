@@ -6,8 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 
+import pytest
 from openpyxl import Workbook
+
+from tests.conftest import make_app
 
 CUSTOMERS = [
     ["客户编号", "姓名", "公司", "电话", "邮箱", "地区", "标签", "生日"],
@@ -217,3 +221,85 @@ def test_a_deleted_customer_s_external_id_is_a_bad_cell_not_a_failed_batch(tenan
     assert (problem["row"], problem["column"]) == (2, "客户编号") and "deleted customer" in problem["reason"]
     assert customers_of(tenant_a)["钱七"]["tags"] == ["a b"]  # two spellings of one tag
     assert imported(tenant_a, csv_bytes([CUSTOMERS[0], ["C-7", "钱七", "", "", "", "", "a  b;a b", ""]]))["updated"] == 0
+
+
+@pytest.mark.redis
+def test_on_rq_an_import_whose_last_attempt_fails_says_so(database, redis_server, sign_up, monkeypatch):
+    """rq retries a failed import; the attempt after which none is left marks the import failed
+    (before, it stayed "checking" for ever)."""
+    from rq import Retry
+
+    from saas.core import queues
+    from saas.core.services import imports as service
+
+    rq_app = make_app(database, REDIS_URL=redis_server.url)
+    tenant = sign_up()
+    tenant.client = rq_app.test_client()
+    monkeypatch.setattr(queues, "RETRY", Retry(max=1))  # one retry, at once
+    attempts = []
+
+    def broken(run):
+        attempts.append(run.status.value)
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(service, "_run", broken)
+    waiting = upload(tenant, csv_bytes([["name"], ["Qian"]])).json
+    with rq_app.app_context():
+        queues.current_queue().work(burst=True)
+    run = tenant.get(f"/api/v1/imports/{waiting['id']}").json
+    assert attempts == ["queued", "queued"]  # the first failure left it to the retry
+    assert run["status"] == "failed" and "unexpected error" in run["problem"]
+
+
+def test_purchases_without_an_order_number_are_not_recorded_twice_by_a_re_import(tenant_a):
+    imported(tenant_a, csv_bytes(CUSTOMERS))
+    rows = [["客户编号", "产品", "金额", "日期"],
+            ["C-1", "龙井", "88.00", "2026-10-01 09:00"],
+            ["C-1", "龙井", "88", "2026-10-01 09:00"],  # the same again: two identical orders, both kept
+            ["C-2", "龙井", "88.00", "2026-10-01 09:00"]]
+    first = imported(tenant_a, csv_bytes(rows), kind="purchases")
+    assert (first["created"], first["unchanged"]) == (3, 0)
+    again = imported(tenant_a, csv_bytes(rows), kind="purchases")
+    assert (again["created"], again["unchanged"]) == (0, 3)
+    third = imported(tenant_a, csv_bytes([*rows, rows[1]]), kind="purchases")  # one more identical order
+    assert (third["created"], third["unchanged"]) == (1, 3)
+    people = customers_of(tenant_a)
+    assert len(tenant_a.get(f"/api/v1/purchases?customer_id={people['王芳']['id']}").json["items"]) == 3
+
+
+def test_an_order_number_repeated_for_another_amount_is_a_bad_cell_found_by_the_dry_run(tenant_a):
+    imported(tenant_a, csv_bytes(CUSTOMERS))
+    rows = [["订单号", "客户编号", "产品", "金额", "日期"],
+            ["SO-9", "C-1", "龙井", "88.00", "2026-10-01"],
+            ["SO-9", "C-1", "龙井", "99.00", "2026-10-01"],
+            ["SO-9", "C-2", "龙井", "88.00", "2026-10-01"]]
+    dry = imported(tenant_a, csv_bytes(rows), kind="purchases", dry_run="true")
+    assert (dry["created"], dry["rejected"]) == (1, 2)
+    problems = tenant_a.get(f"/api/v1/imports/{dry['id']}/problems").json["items"]
+    assert [(p["row"], p["column"]) for p in problems] == [(3, "订单号"), (4, "订单号")]
+    run = imported(tenant_a, csv_bytes(rows), kind="purchases")
+    assert (run["created"], run["rejected"]) == (1, 2)
+
+
+def test_merged_cells_are_found_in_the_sheet_imported_whatever_its_part_is_named(tenant_a):
+    """Workbooks saved by other programs may store their first sheet as ``sheet2.xml``."""
+    book = Workbook()
+    book.active.title = "客户"
+    for row in CUSTOMERS:
+        book.active.append(row)
+    book.active.merge_cells("A2:B2")
+    book.create_sheet("说明").append(["notes only"])
+    saved = io.BytesIO()
+    book.save(saved)
+    swapped = io.BytesIO()
+    names = {"xl/worksheets/sheet1.xml": "xl/worksheets/sheet2.xml", "xl/worksheets/sheet2.xml": "xl/worksheets/sheet1.xml"}
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(swapped, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/_rels/workbook.xml.rels":  # the first sheet now points at sheet2.xml
+                data = data.replace(b"sheet1.xml", b"sheetX.xml").replace(b"sheet2.xml", b"sheet1.xml").replace(
+                    b"sheetX.xml", b"sheet2.xml")
+            target.writestr(names.get(item.filename, item.filename), data)
+    response = upload(tenant_a, swapped.getvalue(), name="customers.xlsx")
+    assert response.status_code == 422, response.json
+    assert "merged cells (A2:B2)" in json.dumps(response.json, ensure_ascii=False)

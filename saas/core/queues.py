@@ -15,7 +15,7 @@ from typing import Callable
 
 from flask import current_app
 from redis import Redis
-from rq import Queue, Retry, SimpleWorker
+from rq import Queue, Retry, SimpleWorker, get_current_job
 
 from saas.core.db import db
 from saas.core.plugins import save_unsaved_errors
@@ -66,6 +66,10 @@ class InProcessQueue:
     def started(self, key: str) -> None:
         """Nothing to release: see :meth:`RqQueue.started`."""
 
+    def final_attempt(self) -> bool:
+        """A failed job is not run again here."""
+        return True
+
     def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default", key: str = "",
                    timeout: int | None = None) -> None:
         """Nothing to wait with here: work that is due later is found by a periodic sweep."""
@@ -105,6 +109,11 @@ class RqQueue:
     def started(self, key: str) -> None:
         """Called by a job enqueued with :meth:`enqueue_once` as it starts: later work needs a new job."""
         self.redis.delete(ONCE_KEY.format(key=key))
+
+    def final_attempt(self) -> bool:
+        """Whether the running job, if it fails now, will not be run again (its retries are spent)."""
+        current = get_current_job()
+        return current is None or not current.retries_left
 
     def enqueue_at(self, when: dt.datetime, func: Callable, *args, queue: str = "default", key: str = "",
                    timeout: int | None = None) -> None:

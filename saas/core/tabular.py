@@ -9,6 +9,7 @@ uploaded it; cells that cannot be taken as they are (an XLSX formula) come back 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import zipfile
@@ -85,22 +86,39 @@ def _csv_encoding(path: Path) -> str:
 
 
 def _refuse_merged_cells(path: Path) -> None:
-    """Merged cells hide which row a value belongs to: the sheet must be unmerged first."""
+    """Merged cells hide which row a value belongs to: the sheet must be unmerged first.
+
+    Read-only openpyxl does not load merges, so the worksheet's XML is scanned for them: the part
+    openpyxl reads rows from (the workbook's first worksheet, stored under any part name)."""
+    with _workbook(path) as book:
+        if not book.worksheets:
+            raise FileProblem("The XLSX file has no worksheet.")
+        part = book.worksheets[0]._worksheet_path  # openpyxl keeps it on the read-only sheet
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
-            if not names:
-                raise FileProblem("The XLSX file has no worksheet.")
-            with archive.open(names[0]) as sheet:
-                for _, element in iterparse(sheet):
-                    if element.tag.endswith("}mergeCell"):
-                        raise FileProblem(f"The sheet has merged cells ({element.get('ref')}): unmerge them "
-                                          "so every row has its own values.")
-                    element.clear()
+        with zipfile.ZipFile(path) as archive, archive.open(part) as sheet:
+            for _, element in iterparse(sheet):
+                if element.tag.endswith("}mergeCell"):
+                    raise FileProblem(f"The sheet has merged cells ({element.get('ref')}): unmerge them "
+                                      "so every row has its own values.")
+                element.clear()
     except (zipfile.BadZipFile, KeyError, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError) as error:
         raise FileProblem(f"The file is not a readable XLSX workbook ({type(error).__name__}).") from None
     except SyntaxError as error:  # ElementTree's ParseError
         raise FileProblem(f"The XLSX worksheet is damaged ({error}).") from None
+
+
+@contextlib.contextmanager
+def _workbook(path: Path) -> Iterator:
+    """The workbook, read-only (rows stream from the file); a damaged one is a :class:`FileProblem`."""
+    with open(path, "rb") as handle:  # a file object: openpyxl would refuse a path without ".xlsx"
+        try:
+            book = load_workbook(handle, read_only=True, data_only=False)
+        except Exception as error:  # openpyxl raises many kinds on a damaged file
+            raise FileProblem(f"The file is not a readable XLSX workbook ({type(error).__name__}).") from None
+        try:
+            yield book
+        finally:
+            book.close()
 
 
 def rows_of(path: Path, sheet: Sheet, *, with_header: bool = False) -> Iterator[tuple[int, list]]:
@@ -135,24 +153,19 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[list]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[list]:
-    with open(path, "rb") as handle:  # a file object: openpyxl would refuse a path without ".xlsx"
-        try:
-            book = load_workbook(handle, read_only=True, data_only=False)
-        except Exception as error:  # openpyxl raises many kinds on a damaged file
-            raise FileProblem(f"The file is not a readable XLSX workbook ({type(error).__name__}).") from None
-        try:
-            rows = book.worksheets[0].iter_rows()
-            while True:
-                try:
-                    row = next(rows)
-                except StopIteration:
-                    return
-                except Exception as error:  # a damaged sheet: bad XML, impossible cell values
-                    raise FileProblem(f"The XLSX worksheet cannot be read ({type(error).__name__}).") from None
-                yield [Formula(str(cell.value)) if getattr(cell, "data_type", None) == "f" else cell.value
-                       for cell in row]
-        finally:
-            book.close()
+    with _workbook(path) as book:
+        if not book.worksheets:
+            raise FileProblem("The XLSX file has no worksheet.")
+        rows = book.worksheets[0].iter_rows()
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:  # a damaged sheet: bad XML, impossible cell values
+                raise FileProblem(f"The XLSX worksheet cannot be read ({type(error).__name__}).") from None
+            yield [Formula(str(cell.value)) if getattr(cell, "data_type", None) == "f" else cell.value
+                   for cell in row]
 
 
 def text_of(cell) -> str:

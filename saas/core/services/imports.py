@@ -12,8 +12,7 @@ fails before anything is written.
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime as dt
 import logging
 import shutil
 import uuid
@@ -37,7 +36,7 @@ from saas.core.events import emit_many
 from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.queues import current_queue, job
 from saas.core.services import classification, custom_fields, customers
-from saas.core.services.exports import neutralise
+from saas.core.services.exports import as_csv
 from saas.core.services import tags as tag_service
 from saas.core.services.import_rows import CUSTOM, Context, Parsed, auto_mapping, check_mapping, parse
 from saas.core.tabular import FileProblem, Sheet, open_sheet, rows_of, text_of
@@ -118,7 +117,7 @@ def run_import(tenant_id: str, import_id: str) -> None:
         except FileProblem as problem:
             _fail(tenant_id, import_id, str(problem))
         except Exception:
-            if not current_queue().retries:  # in-process there is no second try: say so instead of hanging
+            if current_queue().final_attempt():  # no second try to come: say so instead of hanging
                 _fail(tenant_id, import_id, "The import stopped on an unexpected error; upload the file again.")
             raise
 
@@ -299,7 +298,7 @@ class Importer:
         refs = [row.parsed.values["external_ref"] for row in good if row.parsed.values.get("external_ref")]
         known = {p.external_ref: p for p in db.session.scalars(
             sa.select(Purchase).where(Purchase.external_ref.in_(refs)))} if refs else {}
-        new = []
+        placed = []
         for row in good:
             values = row.parsed.values
             owner = _first(owners, {}, {key[len("customer_"):]: values.get(key) for key in
@@ -310,18 +309,27 @@ class Importer:
                                             "the customers first.", ""))
                 continue
             row.customer_id = owner.id
+            placed.append(row)
+        already = _unnumbered([row for row in placed if not row.parsed.values.get("external_ref")])
+        new = []
+        for row in placed:
+            values = row.parsed.values
             ref = values.get("external_ref")
-            earlier = known.get(ref) if ref else None
-            if earlier is not None and (earlier.customer_id != owner.id or earlier.amount != values["amount"]):
-                row.parsed.problems.append((_column_of(self.run.mapping, "external_ref"),
-                                            "This order number was recorded for another customer or amount.", ref))
-                continue
-            if earlier is not None or (ref and ("ref", ref) in self.made):
-                row.action = "unchanged"
-            else:
-                row.action = "created"
-                if ref:
-                    self.made[("ref", ref)] = row.number
+            if ref:  # an order number is the purchase's identity: one customer, one amount
+                earlier = known.get(ref)
+                recorded = (earlier.customer_id, earlier.amount) if earlier is not None else self.made.get(("ref", ref))
+                if recorded is not None and recorded != (row.customer_id, values["amount"]):
+                    row.parsed.problems.append((_column_of(self.run.mapping, "external_ref"),
+                                                "This order number was recorded for another customer or amount.", ref))
+                    continue
+                self.made.setdefault(("ref", ref), (row.customer_id, values["amount"]))
+                seen_before = recorded is not None
+            else:  # without one, the n-th identical row of the file is the n-th identical purchase
+                key = _sameness(row.customer_id, values)
+                nth = self.made[("same", key)] = self.made.get(("same", key), 0) + 1
+                seen_before = nth <= already.get(key, 0)
+            row.action = "unchanged" if seen_before else "created"
+            if not seen_before:
                 new.append(row)
             self.tally[row.action] += 1
         if write and new:
@@ -340,6 +348,24 @@ class Importer:
             {"purchase_id": p["id"], "customer_id": p["customer_id"], "amount": p["amount"], "currency": p["currency"],
              "purchased_at": p["purchased_at"].isoformat(), "external_ref": p.get("external_ref")} for p in made])
         classification.refresh({p["customer_id"] for p in made})
+
+
+def _sameness(customer_id: uuid.UUID, values: dict) -> tuple:
+    """What makes two purchases without an order number the same one."""
+    return customer_id, values["purchased_at"].astimezone(dt.timezone.utc), values["amount"], values.get("product")
+
+
+def _unnumbered(rows: list[Row]) -> dict[tuple, int]:
+    """How many purchases without an order number already match each of ``rows`` (one query)."""
+    if not rows:
+        return {}
+    counts = db.session.execute(
+        sa.select(Purchase.customer_id, Purchase.purchased_at, Purchase.amount, Purchase.product, sa.func.count())
+        .where(Purchase.external_ref.is_(None), Purchase.customer_id.in_({row.customer_id for row in rows}),
+               Purchase.purchased_at.in_({row.parsed.values["purchased_at"] for row in rows}))
+        .group_by(Purchase.customer_id, Purchase.purchased_at, Purchase.amount, Purchase.product))
+    return {_sameness(customer, {"purchased_at": at, "amount": amount, "product": product}): n
+            for customer, at, amount, product, n in counts}
 
 
 def _unique(problems):
@@ -412,27 +438,16 @@ def rejects(run: ImportRun) -> Iterator[str]:
 
     Bound to the run's tenant itself, so a streamed response can produce it."""
     with tenant_context(run.tenant_id):
-        yield from _rejects(run)
+        yield from as_csv(_rejected_lines(run))
 
 
-def _rejects(run: ImportRun) -> Iterator[str]:
+def _rejected_lines(run: ImportRun) -> Iterator[list]:
     reasons: dict[int, list[str]] = {}
     for problem in db.session.scalars(sa.select(ImportProblem).where(ImportProblem.import_id == run.id)
                                       .order_by(ImportProblem.row, ImportProblem.column)):
         reasons.setdefault(problem.row, []).append(f"{problem.column}: {problem.reason}")
     sheet = open_sheet(path_of(run))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["row", *sheet.header, "problems"])
-    yield "\ufeff" + _drain(buffer)
+    yield ["row", *sheet.header, "problems"]
     for number, cells in rows_of(path_of(run), sheet):
         if number in reasons:
-            writer.writerow([number, *(neutralise(text_of(cell)) for cell in cells), "; ".join(reasons[number])])
-            yield _drain(buffer)
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
+            yield [number, *(text_of(cell) for cell in cells), "; ".join(reasons[number])]
