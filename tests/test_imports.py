@@ -303,3 +303,17 @@ def test_merged_cells_are_found_in_the_sheet_imported_whatever_its_part_is_named
     response = upload(tenant_a, swapped.getvalue(), name="customers.xlsx")
     assert response.status_code == 422, response.json
     assert "merged cells (A2:B2)" in json.dumps(response.json, ensure_ascii=False)
+
+
+def test_a_latin_1_file_is_refused_with_a_hint_not_imported_as_gibberish(tenant_a):
+    """GB18030 decodes almost any bytes; text that is mostly rare characters is not Chinese."""
+    latin = csv_bytes([["name", "company"], ["Jürgen Müller", "Bäckerei Löwe"], ["Günter Köhler", "Crème Brûlée"]],
+                      encoding="latin-1")
+    refused = upload(tenant_a, latin)
+    assert refused.status_code == 422 and "Latin-1" in json.dumps(refused.json), refused.json
+    chinese = csv_bytes([["姓名", "公司"], ["朱镕基", "西湖茶庄"], ["王芳", "龙井村"]], encoding="gb18030")  # 镕: not GB2312
+    assert imported(tenant_a, chinese)["created"] == 2
+    assert upload(tenant_a, chinese, encoding="utf-8").status_code == 422  # named wrongly: said so
+    assert upload(tenant_a, latin, encoding="latin-1").status_code == 422  # not one we read
+    named = imported(tenant_a, latin, encoding="gb18030")  # the person's word goes
+    assert named["status"] == "done" and named["file_format"] == "csv/gb18030"

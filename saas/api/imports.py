@@ -29,6 +29,9 @@ def _allow_large_files():
 class UploadFormSchema(Schema):
     kind = f.Enum(ImportKind, by_value=True, required=True)
     dry_run = f.Boolean(load_default=False, metadata={"description": "Check every row and report, write nothing"})
+    encoding = f.String(load_default=None, validate=v.OneOf(["utf-8", "gb18030"]), metadata={
+        "description": "A CSV's encoding. Without it, UTF-8 (with or without a BOM) and then GB18030 are tried, "
+                       "and a file that reads as neither plausibly is refused."})
     mapping = f.String(load_default=None, metadata={
         "description": 'JSON: {"file column": "field"}; fields are those of the kind, and custom:<key> for '
                        "custom fields. Without it, columns are matched by their headers (English or Chinese)."})
@@ -92,7 +95,8 @@ def upload(form, files):
     ``GET /api/v1/imports/{id}``."""
     upload = files["file"]
     mapping = json.loads(form["mapping"]) if form["mapping"] else None
-    run = service.start(upload.stream, upload.filename or "upload", form["kind"], mapping, form["dry_run"])
+    run = service.start(upload.stream, upload.filename or "upload", form["kind"], mapping, form["dry_run"],
+                        form["encoding"])
     db.session.commit()
     service.queue(run)
     return run

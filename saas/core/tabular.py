@@ -22,6 +22,8 @@ from xml.etree.ElementTree import iterparse
 from openpyxl import load_workbook
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig reads UTF-8 with and without the BOM
+NAMED_ENCODINGS = {"utf-8": "utf-8-sig", "gb18030": "gb18030"}  # what a person may name, as read here
+SAMPLE = 1 << 20  # bytes of a GB18030 file whose characters are looked at
 CHUNK = 1 << 16
 MAX_FIELD = 100_000
 
@@ -51,10 +53,15 @@ def kind_of(path: Path) -> str:
     return "xlsx" if start == b"PK\x03\x04" else "csv"
 
 
-def open_sheet(path: Path) -> Sheet:
-    """Check the file and read its header; raises :class:`FileProblem`."""
+def open_sheet(path: Path, encoding: str | None = None) -> Sheet:
+    """Check the file and read its header; raises :class:`FileProblem`.
+
+    ``encoding`` (``utf-8`` or ``gb18030``) names a CSV's encoding instead of guessing it."""
     kind = kind_of(path)
-    encoding = _csv_encoding(path) if kind == "csv" else None
+    if kind == "csv":
+        encoding = _csv_encoding(path) if encoding is None else _named_encoding(path, encoding)
+    else:
+        encoding = None
     delimiter = _delimiter(path, encoding) if kind == "csv" else ","
     if kind == "xlsx":
         _refuse_merged_cells(path)
@@ -71,18 +78,53 @@ def open_sheet(path: Path) -> Sheet:
 
 
 def _csv_encoding(path: Path) -> str:
-    """The first of UTF-8 and GB18030 that decodes the whole file (read in chunks)."""
+    """The first of UTF-8 and GB18030 that decodes the whole file (read in chunks).
+
+    GB18030 decodes almost any bytes: a Latin-1 "Müller" reads as "M黮ler". Real Chinese text is
+    mostly the common (GB2312) characters, so a file whose text is mostly rare ones is refused with
+    a hint instead of being imported as gibberish; naming the encoding overrides the guess."""
     for encoding in ENCODINGS:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with open(path, "rb") as f:
-                while chunk := f.read(CHUNK):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
+        if not _decodes(path, encoding):
             continue
+        if encoding == "gb18030" and not _reads_as_chinese(path):
+            raise FileProblem("The file does not look like UTF-8 or GB18030 text (it may be Latin-1 or another "
+                              "encoding): save it as CSV UTF-8 or as XLSX, or name its encoding if it is GB18030.")
         return encoding
     raise FileProblem("The file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8, or as XLSX.")
+
+
+def _named_encoding(path: Path, name: str) -> str:
+    encoding = NAMED_ENCODINGS[name]
+    if not _decodes(path, encoding):
+        raise FileProblem(f"The file is not {name} text: save it as CSV UTF-8, or as XLSX.")
+    return encoding
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _reads_as_chinese(path: Path) -> bool:
+    """At least half of the sample's non-ASCII characters are common Chinese (GB2312) ones."""
+    with open(path, "rb") as f:
+        text = codecs.getincrementaldecoder("gb18030")().decode(f.read(SAMPLE))
+    wide = [ch for ch in text if ord(ch) > 127]
+    common = 0
+    for ch in wide:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return 2 * common >= len(wide)
 
 
 def _refuse_merged_cells(path: Path) -> None:

@@ -61,17 +61,25 @@ def path_of(run: ImportRun) -> Path:
     return folder() / f"{run.id}"
 
 
-def start(upload, filename: str, kind: ImportKind, mapping: dict | None, dry_run: bool) -> ImportRun:
+def sheet_of(run: ImportRun) -> Sheet:
+    """The run's file as the upload found it to read (a CSV in the encoding found or named then)."""
+    _, _, encoding = run.file_format.partition("/")
+    return open_sheet(path_of(run), encoding or None)
+
+
+def start(upload, filename: str, kind: ImportKind, mapping: dict | None, dry_run: bool,
+          encoding: str | None = None) -> ImportRun:
     """Save ``upload`` (a binary stream), check it can be read and mapped, and queue the import.
 
-    A file that cannot be read, or columns that cannot be mapped, is a 422 and nothing is kept."""
+    A file that cannot be read, or columns that cannot be mapped, is a 422 and nothing is kept.
+    ``encoding`` names a CSV's encoding (``utf-8``, ``gb18030``) instead of guessing it."""
     run = ImportRun(id=new_id(), kind=kind, filename=filename[:255], dry_run=dry_run)
     target = path_of(run)
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "wb") as out:
         shutil.copyfileobj(upload, out, length=1 << 20)
     try:
-        sheet = open_sheet(target)
+        sheet = open_sheet(target, encoding)
         definitions = custom_fields.definitions()
         run.mapping = check_mapping(mapping or auto_mapping(sheet.header, kind, definitions), sheet.header, kind,
                                     definitions)
@@ -130,7 +138,7 @@ def _fail(tenant_id: str, import_id: str, problem: str) -> None:
 
 
 def _run(run: ImportRun) -> None:
-    sheet = open_sheet(path_of(run))
+    sheet = sheet_of(run)
     importer = Importer(run, sheet)
     db.session.execute(sa.delete(ImportProblem).where(ImportProblem.import_id == run.id))
     run.status, run.rows_done = ImportStatus.checking, 0
@@ -446,7 +454,7 @@ def _rejected_lines(run: ImportRun) -> Iterator[list]:
     for problem in db.session.scalars(sa.select(ImportProblem).where(ImportProblem.import_id == run.id)
                                       .order_by(ImportProblem.row, ImportProblem.column)):
         reasons.setdefault(problem.row, []).append(f"{problem.column}: {problem.reason}")
-    sheet = open_sheet(path_of(run))
+    sheet = sheet_of(run)
     yield ["row", *sheet.header, "problems"]
     for number, cells in rows_of(path_of(run), sheet):
         if number in reasons:
