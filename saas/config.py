@@ -51,6 +51,7 @@ def from_environment(instance_path: str) -> dict:
         "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", 64 * 1024 * 1024)),  # an upload to /api/v1/imports
         # Uploaded files wait here for their import job: a folder every web and worker process shares.
         "IMPORT_FOLDER": env.get("IMPORT_FOLDER") or None,  # default: <instance>/imports
+        "IMPORT_KEEP_DAYS": int(env.get("IMPORT_KEEP_DAYS", 30)),  # then a finished import's file is deleted
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_CHECK_DEFAULT": False,

@@ -317,3 +317,35 @@ def test_a_latin_1_file_is_refused_with_a_hint_not_imported_as_gibberish(tenant_
     assert upload(tenant_a, latin, encoding="latin-1").status_code == 422  # not one we read
     named = imported(tenant_a, latin, encoding="gb18030")  # the person's word goes
     assert named["status"] == "done" and named["file_format"] == "csv/gb18030"
+
+
+def test_uploaded_files_are_deleted_some_days_after_their_import(app, tenant_a):
+    """Spreadsheets of customers' personal data are not kept for ever: the daily job deletes a
+    finished import's file after IMPORT_KEEP_DAYS; its record and problems stay."""
+    import datetime as dt
+    import os
+    import uuid
+
+    from saas.core.db import db
+    from saas.core.imports import ImportRun
+    from saas.core.services import imports as service
+    from saas.core.tenancy import tenant_context
+
+    old, recent = imported(tenant_a, csv_bytes(CUSTOMERS)), imported(tenant_a, csv_bytes(CUSTOMERS), dry_run=True)
+    with app.app_context(), tenant_context(tenant_a.id):
+        run = db.session.get(ImportRun, (tenant_a.id, uuid.UUID(old["id"])))
+        run.finished_at -= dt.timedelta(days=31)
+        db.session.commit()
+        stray_old, stray_new = service.folder() / "left-by-a-crash", service.folder() / "being-uploaded"
+        stray_old.write_bytes(b"x")
+        stray_new.write_bytes(b"x")
+        month_ago = (dt.datetime.now() - dt.timedelta(days=31)).timestamp()
+        os.utime(stray_old, (month_ago, month_ago))
+    with app.app_context():
+        assert service.remove_old_files() == 2
+    with app.app_context(), tenant_context(tenant_a.id):
+        assert sorted(p.name for p in service.folder().iterdir()) == sorted([recent["id"], "being-uploaded"])
+    gone = tenant_a.get(f"/api/v1/imports/{old['id']}/rejects")
+    assert gone.status_code == 410 and "deleted 30 days after" in gone.json["error"]["message"]
+    assert tenant_a.get(f"/api/v1/imports/{old['id']}/problems").json["items"]  # what was wrong stays known
+    assert tenant_a.get(f"/api/v1/imports/{recent['id']}/rejects").status_code == 200

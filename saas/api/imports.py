@@ -142,9 +142,10 @@ def problems(import_id, cursor, limit):
 
 @bp.route("/<uuid:import_id>/rejects", methods=["GET"])
 @bp.response(200, content_type="text/csv", description="The rejected rows with a problems column")
-@bp.errors(404)
+@bp.errors(404, 410)
 def rejects(import_id):
-    """The rejected rows as a CSV to fix and upload again."""
+    """The rejected rows as a CSV to fix and upload again (until the file is deleted,
+    ``IMPORT_KEEP_DAYS`` after the import: then 410)."""
     run = service.get(import_id)
     return Response(stream_with_context(service.rejects(run)), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="rejects-{run.id}.csv"'})

@@ -23,6 +23,12 @@ class Conflict(DomainError):
     status = 409
 
 
+class Gone(DomainError):
+    """It existed, and was removed for good (an import's file after its keeping period)."""
+
+    status = 410
+
+
 class Invalid(DomainError):
     """Well-formed input that breaks a rule (an unknown owner, a refund above the amount...)."""
 

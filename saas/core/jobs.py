@@ -25,7 +25,7 @@ from saas.core.events import Event, HandledEvent, OutboxEvent, undelivered
 from saas.core.hooktypes import Schedule
 from saas.core.modules import enabled_modules
 from saas.core.plugins import installed
-from saas.core.services import classification
+from saas.core.services import classification, imports
 from saas.core import queues
 from saas.core.queues import RqQueue, current_queue, job
 from saas.core.tenancy import tenant_context
@@ -167,6 +167,7 @@ CORE_SCHEDULES = (
     Schedule("events.sweep", "* * * * *", sweep_events, "low"),
     Schedule("webhooks.sweep", "* * * * *", outbound.sweep_due, "webhooks"),
     Schedule("classification.recompute", "20 2 * * *", classification.recompute_all, "low"),
+    Schedule("imports.remove_old_files", "40 3 * * *", imports.remove_old_files, "low"),
 )
 ONCE_KEY = "retain:schedule:{name}:{period}"
 

@@ -31,7 +31,7 @@ from saas.core.activity import Purchase
 from saas.core.classification import CustomerFigures
 from saas.core.customers import Customer, CustomerKind, CustomerTag
 from saas.core.db import db
-from saas.core.errors import Invalid, NotFound
+from saas.core.errors import Gone, Invalid, NotFound
 from saas.core.events import emit_many
 from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.queues import current_queue, job
@@ -52,9 +52,12 @@ CUSTOMER_FIELDS = ("name", "external_id", "kind", "company", "title", "industry"
 
 # -- upload ----------------------------------------------------------------------------------------
 
+def _root() -> Path:
+    return Path(current_app.config.get("IMPORT_FOLDER") or Path(current_app.instance_path) / "imports")
+
+
 def folder() -> Path:
-    path = Path(current_app.config.get("IMPORT_FOLDER") or Path(current_app.instance_path) / "imports")
-    return path / str(current_tenant_id())
+    return _root() / str(current_tenant_id())
 
 
 def path_of(run: ImportRun) -> Path:
@@ -128,6 +131,37 @@ def run_import(tenant_id: str, import_id: str) -> None:
             if current_queue().final_attempt():  # no second try to come: say so instead of hanging
                 _fail(tenant_id, import_id, "The import stopped on an unexpected error; upload the file again.")
             raise
+
+
+@job
+def remove_old_files() -> int:
+    """The daily schedule: delete the uploaded files of imports finished ``IMPORT_KEEP_DAYS`` ago
+    (and files left without an import as long). The import's record, counts and problems stay;
+    its rejects download answers 410. Returns how many files went."""
+    cutoff = utcnow() - dt.timedelta(days=current_app.config["IMPORT_KEEP_DAYS"])
+    removed = 0
+    for tenant_folder in sorted(_root().iterdir()) if _root().is_dir() else []:
+        tenant_id = _uuid_or_none(tenant_folder.name)
+        if tenant_id is None:
+            continue
+        with tenant_context(tenant_id):
+            for path in sorted(tenant_folder.iterdir()):
+                import_id = _uuid_or_none(path.name)
+                run = db.session.get(ImportRun, (tenant_id, import_id)) if import_id else None
+                old = (run.finished_at is not None and run.finished_at < cutoff) if run else (
+                    dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc) < cutoff)  # not an upload under way
+                if old:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+            db.session.rollback()
+    return removed
+
+
+def _uuid_or_none(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 def _fail(tenant_id: str, import_id: str, problem: str) -> None:
@@ -444,7 +478,14 @@ def _changes(existing: Customer, values: dict) -> dict:
 def rejects(run: ImportRun) -> Iterator[str]:
     """The rejected rows as CSV (UTF-8 with BOM): the row number, the file's columns, and the reasons.
 
-    Bound to the run's tenant itself, so a streamed response can produce it."""
+    The stream binds the run's tenant itself, so a streamed response can produce it."""
+    if not path_of(run).exists():
+        raise Gone(f"The uploaded file was deleted {current_app.config['IMPORT_KEEP_DAYS']} days after the "
+                   "import finished; the problems are still listed.")
+    return _rejects_stream(run)
+
+
+def _rejects_stream(run: ImportRun) -> Iterator[str]:
     with tenant_context(run.tenant_id):
         yield from as_csv(_rejected_lines(run))
 
