@@ -502,3 +502,28 @@ def test_a_huge_or_trickling_answer_does_not_hold_the_sender(app, tenant_a, rece
     assert time.monotonic() - started < app.config["WEBHOOK_TIMEOUT_SECONDS"] + 1.5
     [delivery] = deliveries_of(app, tenant_a)
     assert delivery.status.value == "succeeded" and delivery.last_status_code == 204
+
+
+def test_a_batch_of_events_fans_out_in_the_same_few_statements_however_many_and_only_once(
+        app, tenant_a, receiver, count_queries, monkeypatch):
+    from saas.core import jobs
+    from saas.core.events import emit_many
+
+    register(tenant_a, receiver, "/one")
+    register(tenant_a, receiver, "/two")
+    monkeypatch.setattr(queues.InProcessQueue, "enqueue", lambda self, func, *args, **kw: None)  # by hand here
+
+    def deliver(count: int) -> int:
+        with app.app_context(), tenant_context(tenant_a.id):
+            emit_many("customer.deleted", [{"customer_id": str(uuid.uuid4())} for _ in range(count)])
+            ids = [str(i) for _, i in db.session.info["emitted_events"]]
+            db.session.commit()
+        with app.app_context(), count_queries() as seen:
+            jobs.deliver_events(str(tenant_a.id), ids)
+        with app.app_context():
+            jobs.deliver_events(str(tenant_a.id), ids)  # again: nothing more is written
+        return seen()
+
+    deliver(1)  # the first delivery also reads what later ones find cached
+    assert deliver(2) == deliver(8)
+    assert len([d for d in deliveries_of(app, tenant_a) if d.event_type == "customer.deleted"]) == 2 * 11

@@ -103,16 +103,14 @@ def deliver_events(tenant_id: str, event_ids: list[str]) -> None:
         tenant = db.session.get(Tenant, tenant_uuid)
         handlers = {impl.plugin_name for impl in installed().pm.hook.saas_handle_event.get_hookimpls()}
         modules = sorted(handlers & enabled_modules(tenant))
-        endpoints = outbound.endpoints()
-        wanted = set()
+        wanted = outbound.fan_out(rows)
         for row in rows:
             for module in modules:
                 current_queue().enqueue(handle_event, tenant_id, str(row.id), module)
-            wanted.update(outbound.fan_out(row, endpoints))
             if row.delivered_at is None:
                 row.delivered_at = utcnow()
         db.session.commit()
-    outbound.hand_over(tenant_uuid, sorted(wanted))
+    outbound.hand_over(tenant_uuid, wanted)
 
 
 @job

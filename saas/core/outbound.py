@@ -65,20 +65,25 @@ def endpoints() -> list[WebhookEndpoint]:
     return list(db.session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.enabled)))
 
 
-def fan_out(event: OutboxEvent, enabled: list[WebhookEndpoint] | None = None) -> list[uuid.UUID]:
-    """Write a delivery of ``event`` for each enabled endpoint that wants it (once, however often
-    this runs) and return the endpoints that have one; the caller commits, then :func:`hand_over`."""
-    wanting = [e for e in (endpoints() if enabled is None else enabled) if e.wants(event.type)]
-    if not wanting:
+def fan_out(events: list[OutboxEvent], enabled: list[WebhookEndpoint] | None = None) -> list[uuid.UUID]:
+    """Write a delivery of each event for each enabled endpoint that wants it (once, however often
+    this runs: one query finds those already written) and return the endpoints that have one; the
+    caller commits, then :func:`hand_over`."""
+    enabled = endpoints() if enabled is None else enabled
+    wanting = {event.id: [e for e in enabled if e.wants(event.type)] for event in events}
+    wanted_ids = [event_id for event_id, endpoints_ in wanting.items() if endpoints_]
+    if not wanted_ids:
         return []
-    existing = set(db.session.scalars(sa.select(WebhookDelivery.endpoint_id).where(
-        WebhookDelivery.event_id == event.id)))
-    payload = payload_of(event)
-    for endpoint in wanting:
-        if endpoint.id not in existing:
-            db.session.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, event_type=event.type,
-                                           payload=payload, created_at=utcnow(), next_attempt_at=utcnow()))
-    return [endpoint.id for endpoint in wanting]
+    existing = {(row.event_id, row.endpoint_id) for row in db.session.execute(
+        sa.select(WebhookDelivery.event_id, WebhookDelivery.endpoint_id).where(WebhookDelivery.event_id.in_(wanted_ids)))}
+    now = utcnow()
+    for event in events:
+        payload = payload_of(event) if wanting[event.id] else None
+        for endpoint in wanting[event.id]:
+            if (event.id, endpoint.id) not in existing:
+                db.session.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, event_type=event.type,
+                                               payload=payload, created_at=now, next_attempt_at=now))
+    return sorted({endpoint.id for found in wanting.values() for endpoint in found})
 
 
 def hand_over(tenant_id: uuid.UUID, endpoint_ids: list[uuid.UUID]) -> None:
