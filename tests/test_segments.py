@@ -92,6 +92,29 @@ def test_a_segment_s_members_follow_the_customers(tenant_a):
     assert names(tenant_a, f"/api/v1/segments/{core['id']}/customers") == ["hz-basic"]
 
 
+def test_a_page_of_segments_is_counted_in_one_statement_with_the_counts_one_segment_gets(
+        app, tenant_a, count_queries):
+    made = shop(tenant_a)
+    kinds = [dict(tiers=["core"]), dict(tags=["vip"]), dict(regions=["浙江"]), dict(spend_min="20000"),
+             dict(tiers=["core", "important"], regions=["浙江"]), dict(kinds=["company"])]
+
+    def listed() -> tuple[int, dict]:
+        with app.app_context(), count_queries() as seen:
+            items = tenant_a.get("/api/v1/segments?limit=100").json["items"]
+        return seen(), {item["name"]: item["count"] for item in items}
+
+    save(tenant_a, "k0", **kinds[0])
+    few, _ = listed()
+    for n, conditions in enumerate(kinds[1:], 1):
+        save(tenant_a, f"k{n}", **conditions)
+    many, counted = listed()
+    assert many == few
+    singles = {item["name"]: tenant_a.get(f"/api/v1/segments/{item['id']}").json["count"]
+               for item in tenant_a.get("/api/v1/segments?limit=100").json["items"]}
+    assert counted == singles  # one segment is counted alone, by the same conditions
+    assert (counted["k0"], counted["k3"]) == (1, 3) and len(made) > max(counted.values())
+
+
 def test_segments_are_renamed_changed_and_deleted_and_bad_ones_refused(tenant_a):
     segment = save(tenant_a, "VIPs", tags=["VIP"])
     for bad in ({"name": "", "filter": {}}, {"name": "x"}, {"name": "x", "filter": {"tiers": ["gold"]}},

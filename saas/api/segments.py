@@ -9,14 +9,14 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
-from saas.api.customers import CustomerPage, CustomerSchema
+from saas.api.customers import CustomerPage
 from saas.api.schema import Schema
 from saas.auth import current_principal
 from saas.core.classification import MAX_AMOUNT, Stage, Tier
 from saas.core.customers import CustomerKind
 from saas.core.db import db
 from saas.core.pagination import paginate
-from saas.core.segments import SCORES, Segment, SegmentFilter, count
+from saas.core.segments import SCORES, Segment, count, counts
 from saas.core.services import customers as customer_service
 from saas.core.services import exports
 from saas.core.services import segments as service
@@ -98,9 +98,9 @@ SegmentPage = page_schema(SegmentSchema, "SegmentPage")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _out(segment: Segment) -> dict:
+def _out(segment: Segment, members: int | None = None) -> dict:
     return {"id": segment.id, "name": segment.name, "description": segment.description,
-            "filter": segment.filter, "count": count(segment.conditions),
+            "filter": segment.filter, "count": count(segment.conditions) if members is None else members,
             "created_at": segment.created_at, "updated_at": segment.updated_at}
 
 
@@ -111,7 +111,8 @@ def list_segments(cursor, limit):
     """The workspace's segments by name, each with its current count."""
     page = paginate(sa.select(Segment), db.session, [Segment.name, Segment.id], descending=False, cursor=cursor,
                     limit=limit)
-    return {"items": [_out(s) for s in page.items], "next_cursor": page.next_cursor}
+    members = counts([s.conditions for s in page.items])
+    return {"items": [_out(s, n) for s, n in zip(page.items, members)], "next_cursor": page.next_cursor}
 
 
 @bp.route("", methods=["POST"])
