@@ -317,6 +317,33 @@ def test_concurrent_purchases_of_one_customer_all_count_in_its_figures(app, tena
     assert (figures["orders_total"], figures["revenue_total"]) == (6, "6000.00")
 
 
+@pytest.mark.postgres
+def test_a_purchase_during_a_whole_tenant_recompute_does_not_wait_for_it_and_counts_after_it(
+        app, tenant_a, monkeypatch):
+    """A recompute of a million customers holds the tenant's lock for a minute: a purchase recorded
+    meanwhile answers at once, and a job refreshes its customer once the recompute is over."""
+    from saas.core import queues
+
+    customer = tenant_a.customer()
+    queued = []
+    monkeypatch.setattr(queues.InProcessQueue, "enqueue", lambda self, func, *args, **kw: queued.append((func, args)))
+    pool = ThreadPoolExecutor(max_workers=1)
+    with app.app_context(), tenant_context(tenant_a.id):
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(  # as a running recompute holds it
+            sa.func.hashtextextended(f"classification:{tenant_a.id}", 0))))
+        try:
+            pool.submit(buy, tenant_a, customer["id"], "120000.00", 1).result(timeout=30)  # no waiting for the lock
+            assert read(tenant_a, customer)["tier"] is None  # not yet
+        finally:
+            db.session.rollback()  # the recompute is over
+            pool.shutdown()
+    refreshes = [(func, args) for func, args in queued if func.__name__ == "refresh_customers"]
+    assert [args for _, args in refreshes] == [(str(tenant_a.id), [customer["id"]])]
+    with app.app_context():
+        refreshes[0][0](*refreshes[0][1])
+    assert read(tenant_a, customer)["tier"] == "core"
+
+
 def test_months_before_keeps_the_day_or_takes_the_month_s_last():
     at = dt.datetime(2026, 3, 31, 8, 0, tzinfo=dt.timezone.utc)
     assert months_before(at, 1) == dt.datetime(2026, 2, 28, 8, 0, tzinfo=dt.timezone.utc)

@@ -15,6 +15,9 @@ from typing import Callable
 
 from flask import current_app
 from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 from rq import Queue, Retry, SimpleWorker, get_current_job
 
 from saas.core.db import db
@@ -143,3 +146,27 @@ def queue_for(config: dict) -> InProcessQueue | RqQueue:
 
 def current_queue() -> InProcessQueue | RqQueue:
     return current_app.extensions[EXTENSION]
+
+
+def enqueue_after_commit(func: Callable, *args, **options) -> None:
+    """:meth:`enqueue` once the current transaction commits, for a job that must see what this
+    transaction writes (a worker could otherwise run it first); forgotten if it rolls back."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append((func, args, options))
+
+
+_AFTER_COMMIT = "retain.jobs_after_commit"
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _enqueue_committed(session: Session) -> None:
+    for func, args, options in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            current_queue().enqueue(func, *args, **options)
+        except RedisError as error:
+            log.warning("job %s%r not queued: %s", func.__name__, args, error)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_jobs(session: Session, previous_transaction) -> None:
+    if not session.in_transaction():
+        session.info.pop(_AFTER_COMMIT, None)

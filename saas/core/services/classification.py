@@ -32,7 +32,7 @@ from saas.core.db import db
 from saas.core.errors import NotFound
 from saas.core.events import emit_selected
 from saas.core.pagination import Page, paginate
-from saas.core.queues import current_queue, job
+from saas.core.queues import current_queue, enqueue_after_commit, job
 from saas.core.sql import money_text, whole_days
 from saas.core.tenancy import current_tenant_id, insert_from, tenant_context
 from saas.core.types import Money, UTCDateTime, new_id, utcnow
@@ -172,18 +172,24 @@ def _fresh_table() -> sa.Table:
     )
 
 
-def refresh(customer_ids: Iterable[uuid.UUID] | None = None, *, now: dt.datetime | None = None) -> Outcome:
+def refresh(customer_ids: Iterable[uuid.UUID] | None = None, *, now: dt.datetime | None = None,
+            wait: bool = False) -> Outcome:
     """Recompute the figures, tiers and stages of the bound tenant, or of the customers named.
 
     Runs in the caller's transaction. On PostgreSQL a whole-tenant refresh holds the tenant's
     classification lock exclusively and a refresh of a few customers holds it shared, so a purchase
-    recorded during a long recompute is not overwritten by the recompute's older view.
+    recorded during a long recompute is not overwritten by the recompute's older view. A purchase
+    does not wait for such a recompute (a minute for a million customers) unless ``wait``: its
+    customers are refreshed by a job after it commits, which waits for the recompute instead.
     """
     now = now or utcnow()
     ids = None if customer_ids is None else sorted(set(customer_ids))
     if ids == []:
         return Outcome(0, 0, 0)
-    _lock(shared=ids is not None)
+    if not _lock(shared=ids is not None, wait=wait or ids is None):
+        enqueue_after_commit(refresh_customers, str(current_tenant_id()), [str(i) for i in ids], queue="low",
+                             timeout=RECOMPUTE_TIMEOUT)
+        return Outcome(0, 0, 0)
     current = rules()
     _add_missing_rows(ids)
     if ids is not None:  # a purchase of the same customer in another transaction waits for this one
@@ -201,12 +207,18 @@ def refresh(customer_ids: Iterable[uuid.UUID] | None = None, *, now: dt.datetime
     return outcome
 
 
-def _lock(*, shared: bool) -> None:
+def _lock(*, shared: bool, wait: bool = True) -> bool:
+    """Take the tenant's classification lock until the transaction ends; without ``wait``, only
+    if it is free now (returns whether it was taken). SQLite has one writer at a time anyway."""
     if db.session.get_bind().dialect.name != "postgresql":
-        return
+        return True
     key = sa.func.hashtextextended(f"classification:{current_tenant_id()}", 0)
-    lock = sa.func.pg_advisory_xact_lock_shared if shared else sa.func.pg_advisory_xact_lock
-    db.session.execute(sa.select(lock(key)))
+    if wait:
+        lock = sa.func.pg_advisory_xact_lock_shared if shared else sa.func.pg_advisory_xact_lock
+        db.session.execute(sa.select(lock(key)))
+        return True
+    lock = sa.func.pg_try_advisory_xact_lock_shared if shared else sa.func.pg_try_advisory_xact_lock
+    return bool(db.session.scalar(sa.select(lock(key))))
 
 
 def _add_missing_rows(ids: list[uuid.UUID] | None) -> None:
@@ -405,6 +417,14 @@ def schedule_recompute(tenant_id: uuid.UUID) -> None:
     """Queue one whole-tenant recompute (a rules change, an import); a waiting one is enough."""
     current_queue().enqueue_once(job_key(tenant_id), recompute_tenant, str(tenant_id), queue="low",
                                  timeout=RECOMPUTE_TIMEOUT)
+
+
+@job
+def refresh_customers(tenant_id: str, customer_ids: list[str]) -> None:
+    """Refresh customers whose purchase came during a whole-tenant recompute, once it is over."""
+    with tenant_context(uuid.UUID(tenant_id)):
+        refresh([uuid.UUID(i) for i in customer_ids], wait=True)
+        db.session.commit()
 
 
 @job
