@@ -480,11 +480,14 @@ def test_a_commit_s_events_are_handed_over_as_one_job_per_tenant_and_batch(plugi
     assert all(e.delivered_at is not None for e in events_of(plugin_app, tenant_a) if e.type == "customer.deleted")
 
 
-def test_a_statement_s_events_are_written_in_sql_and_handed_over_by_their_stamp(plugin_app, tenant_a, monkeypatch):
-    """``emit_selected(many=True)``: no event id comes to Python; one job finds them after commit."""
+def test_a_statement_s_events_are_written_in_sql_and_handed_over_by_their_stamp(plugin_app, tenant_a, tenant_b,
+                                                                                monkeypatch):
+    """``emit_selected(many=True)``: no event id comes to Python; one job finds them after commit.
+    The SELECT names no tenant: the bound one's filter is added (tenant B's customer stays out)."""
     from saas.core.customers import Customer
     from saas.core.events import emit_selected
 
+    tenant_b.customer(name="c0")
     customers = {tenant_a.customer(name=f"c{n}")["id"] for n in range(5)}
     enqueued = []
     monkeypatch.setattr(queues.InProcessQueue, "enqueue",

@@ -19,12 +19,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from saas.core.audit import current_actor
 from saas.core.db import TenantOwned, TenantScoped, db
 from saas.core.hooktypes import EventType
 from saas.core.sql import json_object, uuid_text
-from saas.core.tenancy import current_tenant_id, insert_from, insert_many
+from saas.core.tenancy import current_tenant_id, insert_from, insert_many, scoped
 from saas.core.types import UTCDateTime, new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -133,10 +134,14 @@ def emit_selected(type_: str, rows: sa.Select, *, many: bool = False) -> int:
     (a whole tenant's recompute: a million events) they stay in the database, and after commit
     one job hands over the statement's events by their shared ``occurred_at``, page by page.
     """
-    source = rows.subquery()
+    tenant_id, now = current_tenant_id(), utcnow()
+    source = scoped(rows, tenant_id).subquery()  # a caller's SELECT: only the bound tenant's rows
+    plain = [column for column in source.c if not isinstance(column.type, (sa.Uuid, sa.String, sa.Integer, sa.Boolean))
+             or isinstance(column.type, TypeDecorator)]
+    if plain:  # dates and amounts would read differently on each database than emit() writes them
+        raise TypeError(f"emit_selected takes text, UUID, integer and boolean columns; not {plain[0].key}")
     data = json_object(*(part for column in source.c for part in (
         sa.literal(column.key), uuid_text(column) if isinstance(column.type, sa.Uuid) else column)))
-    tenant_id, now = current_tenant_id(), utcnow()
     events = sa.select(sa.literal(type_).label("type"), data.label("data"),
                        sa.literal(current_actor().label).label("actor"),
                        sa.literal(now, UTCDateTime()).label("occurred_at")).select_from(source)

@@ -76,12 +76,15 @@ def _generated_id_postgresql(element, compiler, **kw):
 @compiles(generated_id)
 def _generated_id_default(element, compiler, **kw):
     return ("lower(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) || '7'"
-            " || substr(hex(randomblob(2)), 2) || substr('89ab', 1 + abs(random()) % 4, 1)"
+            " || substr(hex(randomblob(2)), 2) || substr('89ab', 1 + (random() & 3), 1)"
             " || substr(hex(randomblob(8)), 2))")
 
 
 class uuid_text(FunctionElement):
-    """A UUID column as its canonical text (``0190a1b2-...``), as JSON and the API write it."""
+    """A UUID column as its canonical text (``0190a1b2-...``), as JSON and the API write it.
+
+    A column (or a bound value), not an expression made afresh each time it is evaluated: SQLite
+    reads its argument once per group of hex digits."""
 
     type = sa.String()
     inherit_cache = True

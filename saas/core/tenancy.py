@@ -138,8 +138,13 @@ def _scope_queries(state: ORMExecuteState) -> None:
         _guard_bulk_values(state, tenant)
         if state.is_insert:
             return
+    state.statement = scoped(state.statement, tenant)
+
+
+def scoped(statement, tenant: uuid.UUID):
+    """``statement`` with the tenant's criteria on every tenant-owned entity it names."""
     # The criteria only affect TenantOwned mappers; on any other statement they are inert.
-    statement = state.statement.options(
+    statement = statement.options(
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True)
     )
     if isinstance(statement, sa.Select):
@@ -151,7 +156,7 @@ def _scope_queries(state: ORMExecuteState) -> None:
         bare = [f for f in statement.get_final_froms() if f in tables or getattr(f, "element", None) in tables]
         if bare:
             statement = statement.where(*(f.c.tenant_id == tenant for f in bare))
-    state.statement = statement
+    return statement
 
 
 @functools.cache
@@ -208,11 +213,12 @@ def insert_from(model: type[TenantOwned], rows: sa.Select, returning: sa.Column 
     """``INSERT INTO <model> SELECT ...`` for the bound tenant: each of ``rows``' labelled columns
     fills the model's column of that name; the tenant is stamped and each row gets a new
     :class:`~saas.core.sql.generated_id`. Set-based work (a recompute's history) writes its rows this
-    way, without bringing them into Python."""
+    way, without bringing them into Python. The tenant filter is added to ``rows``' own FROM list
+    (the ORM's listener does not look inside an INSERT); a subquery in it must carry its own."""
     tenant = _tenant.get()
     if tenant is None:
         raise TenantScopeError(f"new {model.__name__} rows with no tenant bound")
-    source = rows.subquery()
+    source = scoped(rows, tenant).subquery()  # the ORM's filter does not look inside an INSERT
     stmt = model.__table__.insert().from_select(
         ["tenant_id", "id", *source.c.keys()],
         sa.select(sa.literal(tenant, sa.Uuid()), generated_id(), *source.c))

@@ -279,12 +279,13 @@ def _record(kind: str, old, new, reason, joined, now: dt.datetime, *, many: bool
     moved = sa.and_(joined, old.is_distinct_from(new))
     insert_from(ClassificationChange, sa.select(
         F.customer_id.label("customer_id"), sa.literal(kind).label("kind"), old.label("old"), new.label("new"),
-        sa.func.substr(reason, 1, 500).label("reason"), sa.literal(current_actor().label).label("actor"),
+        sa.func.substr(reason, 1, 500, type_=sa.String).label("reason"),
+        sa.literal(current_actor().label).label("actor"),
         sa.literal(now, UTCDateTime()).label("changed_at"),
     ).where(moved))
     emit_selected(f"customer.{kind}_changed", sa.select(
         F.customer_id.label("customer_id"), old.label("from"), new.label("to"),
-        sa.func.substr(reason, 1, 500).label("reason"),
+        sa.func.substr(reason, 1, 500, type_=sa.String).label("reason"),
     ).where(moved), many=many)
 
 
@@ -305,6 +306,7 @@ def override(customer_id: uuid.UUID, tier: Tier, reason: str, until: dt.datetime
 
 def clear_override(customer_id: uuid.UUID) -> CustomerFigures:
     """Back to the tier the rules give."""
+    _lock(shared=True)  # not in the middle of a recompute's statements, which read the override
     figures = figures_of(customer_id)
     if figures.override_active:
         _record_override(customer_id, figures.tier_override, None, "removed: the rules decide again")
@@ -421,8 +423,12 @@ def schedule_recompute(tenant_id: uuid.UUID) -> None:
 
 @job
 def refresh_customers(tenant_id: str, customer_ids: list[str]) -> None:
-    """Refresh customers whose purchase came during a whole-tenant recompute, once it is over."""
+    """Refresh customers whose purchase came during a whole-tenant recompute, once it is over.
+
+    Should Redis be away when it is queued, the next nightly recompute counts the purchase."""
     with tenant_context(uuid.UUID(tenant_id)):
+        if db.session.get(Tenant, uuid.UUID(tenant_id)) is None:
+            return
         refresh([uuid.UUID(i) for i in customer_ids], wait=True)
         db.session.commit()
 
