@@ -253,18 +253,19 @@ def test_on_rq_an_import_whose_last_attempt_fails_says_so(database, redis_server
 
 def test_purchases_without_an_order_number_are_not_recorded_twice_by_a_re_import(tenant_a):
     imported(tenant_a, csv_bytes(CUSTOMERS))
-    rows = [["客户编号", "产品", "金额", "日期"],
-            ["C-1", "龙井", "88.00", "2026-10-01 09:00"],
-            ["C-1", "龙井", "88", "2026-10-01 09:00"],  # the same again: two identical orders, both kept
-            ["C-2", "龙井", "88.00", "2026-10-01 09:00"]]
+    rows = [["客户编号", "产品", "金额", "币种", "日期"],
+            ["C-1", "龙井", "88.00", "", "2026-10-01 09:00"],
+            ["C-1", "龙井", "88", "CNY", "2026-10-01 09:00"],  # the same again: two identical orders, both kept
+            ["C-1", "龙井", "88.00", "USD", "2026-10-01 09:00"],  # another currency: another purchase
+            ["C-2", "龙井", "88.00", "", "2026-10-01 09:00"]]
     first = imported(tenant_a, csv_bytes(rows), kind="purchases")
-    assert (first["created"], first["unchanged"]) == (3, 0)
+    assert (first["created"], first["unchanged"]) == (4, 0)
     again = imported(tenant_a, csv_bytes(rows), kind="purchases")
-    assert (again["created"], again["unchanged"]) == (0, 3)
+    assert (again["created"], again["unchanged"]) == (0, 4)
     third = imported(tenant_a, csv_bytes([*rows, rows[1]]), kind="purchases")  # one more identical order
-    assert (third["created"], third["unchanged"]) == (1, 3)
+    assert (third["created"], third["unchanged"]) == (1, 4)
     people = customers_of(tenant_a)
-    assert len(tenant_a.get(f"/api/v1/purchases?customer_id={people['王芳']['id']}").json["items"]) == 3
+    assert len(tenant_a.get(f"/api/v1/purchases?customer_id={people['王芳']['id']}").json["items"]) == 4
 
 
 def test_an_order_number_repeated_for_another_amount_is_a_bad_cell_found_by_the_dry_run(tenant_a):
@@ -311,6 +312,9 @@ def test_a_latin_1_file_is_refused_with_a_hint_not_imported_as_gibberish(tenant_
                       encoding="latin-1")
     refused = upload(tenant_a, latin)
     assert refused.status_code == 422 and "Latin-1" in json.dumps(refused.json), refused.json
+    late = csv_bytes([["name", "company"], *[["Anna", "Tea"]] * 120_000, ["Jürgen Müller", "Bäckerei Löwe"]],
+                     encoding="latin-1")  # past the first MiB: the whole file is looked at
+    assert upload(tenant_a, late).status_code == 422
     chinese = csv_bytes([["姓名", "公司"], ["朱镕基", "西湖茶庄"], ["王芳", "龙井村"]], encoding="gb18030")  # 镕: not GB2312
     assert imported(tenant_a, chinese)["created"] == 2
     assert upload(tenant_a, chinese, encoding="utf-8").status_code == 422  # named wrongly: said so
@@ -339,12 +343,15 @@ def test_uploaded_files_are_deleted_some_days_after_their_import(app, tenant_a):
         stray_old, stray_new = service.folder() / "left-by-a-crash", service.folder() / "being-uploaded"
         stray_old.write_bytes(b"x")
         stray_new.write_bytes(b"x")
+        (service.folder() / "a-folder").mkdir()  # not a file: left alone, and the run goes on
         month_ago = (dt.datetime.now() - dt.timedelta(days=31)).timestamp()
-        os.utime(stray_old, (month_ago, month_ago))
+        for path in (stray_old, service.folder() / "a-folder"):
+            os.utime(path, (month_ago, month_ago))
     with app.app_context():
         assert service.remove_old_files() == 2
     with app.app_context(), tenant_context(tenant_a.id):
-        assert sorted(p.name for p in service.folder().iterdir()) == sorted([recent["id"], "being-uploaded"])
+        kept = sorted(p.name for p in service.folder().iterdir())
+        assert kept == sorted([recent["id"], "a-folder", "being-uploaded"])
     gone = tenant_a.get(f"/api/v1/imports/{old['id']}/rejects")
     assert gone.status_code == 410 and "deleted 30 days after" in gone.json["error"]["message"]
     assert tenant_a.get(f"/api/v1/imports/{old['id']}/problems").json["items"]  # what was wrong stays known

@@ -21,9 +21,8 @@ from xml.etree.ElementTree import iterparse
 
 from openpyxl import load_workbook
 
-ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig reads UTF-8 with and without the BOM
-NAMED_ENCODINGS = {"utf-8": "utf-8-sig", "gb18030": "gb18030"}  # what a person may name, as read here
-SAMPLE = 1 << 20  # bytes of a GB18030 file whose characters are looked at
+# what a person may name, as read here (utf-8-sig reads UTF-8 with and without the BOM)
+NAMED_ENCODINGS = {"utf-8": "utf-8-sig", "gb18030": "gb18030"}
 CHUNK = 1 << 16
 MAX_FIELD = 100_000
 
@@ -82,15 +81,16 @@ def _csv_encoding(path: Path) -> str:
 
     GB18030 decodes almost any bytes: a Latin-1 "Müller" reads as "M黮ler". Real Chinese text is
     mostly the common (GB2312) characters, so a file whose text is mostly rare ones is refused with
-    a hint instead of being imported as gibberish; naming the encoding overrides the guess."""
-    for encoding in ENCODINGS:
-        if not _decodes(path, encoding):
-            continue
-        if encoding == "gb18030" and not _reads_as_chinese(path):
-            raise FileProblem("The file does not look like UTF-8 or GB18030 text (it may be Latin-1 or another "
-                              "encoding): save it as CSV UTF-8 or as XLSX, or name its encoding if it is GB18030.")
-        return encoding
-    raise FileProblem("The file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8, or as XLSX.")
+    a hint instead of being imported as gibberish; naming the encoding overrides the guess (a file
+    in traditional characters needs it)."""
+    if _decodes(path, "utf-8-sig"):
+        return "utf-8-sig"
+    if not _decodes(path, "gb18030"):
+        raise FileProblem("The file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8, or as XLSX.")
+    if not _reads_as_chinese(path):
+        raise FileProblem("The file does not look like UTF-8 or GB18030 text (it may be Latin-1 or another "
+                          "encoding): save it as CSV UTF-8 or as XLSX, or name its encoding if it is GB18030.")
+    return "gb18030"
 
 
 def _named_encoding(path: Path, name: str) -> str:
@@ -100,33 +100,31 @@ def _named_encoding(path: Path, name: str) -> str:
     return encoding
 
 
-def _decodes(path: Path, encoding: str) -> bool:
+def _decoded(path: Path, encoding: str) -> Iterator[str]:
     decoder = codecs.getincrementaldecoder(encoding)()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            yield decoder.decode(chunk)
+        yield decoder.decode(b"", final=True)
+
+
+def _decodes(path: Path, encoding: str) -> bool:
     try:
-        with open(path, "rb") as f:
-            while chunk := f.read(CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+        for _ in _decoded(path, encoding):
+            pass
     except UnicodeDecodeError:
         return False
     return True
 
 
 def _reads_as_chinese(path: Path) -> bool:
-    """At least half of the sample's non-ASCII characters are common Chinese (GB2312) ones."""
-    with open(path, "rb") as f:
-        text = codecs.getincrementaldecoder("gb18030")().decode(f.read(SAMPLE))
-    wide = [ch for ch in text if ord(ch) > 127]
-    common = 0
-    for ch in wide:
-        try:
-            ch.encode("gb2312")
-            common += 1
-        except UnicodeEncodeError:
-            pass
-    return 2 * common >= len(wide)
-
-
+    """At least half of the file's non-ASCII characters are common Chinese (GB2312) ones."""
+    wide = common = 0
+    for text in _decoded(path, "gb18030"):
+        ascii_ = len(text.encode("ascii", "ignore"))
+        wide += len(text) - ascii_
+        common += (len(text.encode("gb2312", "ignore")) - ascii_) // 2  # two bytes each in GB2312
+    return 2 * common >= wide
 def _refuse_merged_cells(path: Path) -> None:
     """Merged cells hide which row a value belongs to: the sheet must be unmerged first.
 

@@ -148,11 +148,14 @@ def remove_old_files() -> int:
             for path in sorted(tenant_folder.iterdir()):
                 import_id = _uuid_or_none(path.name)
                 run = db.session.get(ImportRun, (tenant_id, import_id)) if import_id else None
-                old = (run.finished_at is not None and run.finished_at < cutoff) if run else (
-                    dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc) < cutoff)  # not an upload under way
-                if old:
-                    path.unlink(missing_ok=True)
-                    removed += 1
+                try:
+                    old = (run.finished_at is not None and run.finished_at < cutoff) if run else (
+                        dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc) < cutoff)  # not an upload
+                    if old and path.is_file():
+                        path.unlink()
+                        removed += 1
+                except OSError as error:  # deleted meanwhile (DELETE /imports/{id}): the other files still go
+                    log.warning("import file %s not removed: %s", path, error)
             db.session.rollback()
     return removed
 
@@ -352,7 +355,8 @@ class Importer:
                 continue
             row.customer_id = owner.id
             placed.append(row)
-        already = _unnumbered([row for row in placed if not row.parsed.values.get("external_ref")])
+        already = _unnumbered([row for row in placed if not row.parsed.values.get("external_ref")],
+                              self.context.currency)
         new = []
         for row in placed:
             values = row.parsed.values
@@ -367,7 +371,7 @@ class Importer:
                 self.made.setdefault(("ref", ref), (row.customer_id, values["amount"]))
                 seen_before = recorded is not None
             else:  # without one, the n-th identical row of the file is the n-th identical purchase
-                key = _sameness(row.customer_id, values)
+                key = _sameness(row.customer_id, values, self.context.currency)
                 nth = self.made[("same", key)] = self.made.get(("same", key), 0) + 1
                 seen_before = nth <= already.get(key, 0)
             row.action = "unchanged" if seen_before else "created"
@@ -392,22 +396,25 @@ class Importer:
         classification.refresh({p["customer_id"] for p in made})
 
 
-def _sameness(customer_id: uuid.UUID, values: dict) -> tuple:
+def _sameness(customer_id: uuid.UUID, values: dict, currency: str) -> tuple:
     """What makes two purchases without an order number the same one."""
-    return customer_id, values["purchased_at"].astimezone(dt.timezone.utc), values["amount"], values.get("product")
+    return (customer_id, values["purchased_at"].astimezone(dt.timezone.utc), values["amount"],
+            values.get("currency") or currency, values.get("product"))
 
 
-def _unnumbered(rows: list[Row]) -> dict[tuple, int]:
+def _unnumbered(rows: list[Row], currency: str) -> dict[tuple, int]:
     """How many purchases without an order number already match each of ``rows`` (one query)."""
     if not rows:
         return {}
+    same = (Purchase.customer_id, Purchase.purchased_at, Purchase.amount, Purchase.currency, Purchase.product)
     counts = db.session.execute(
-        sa.select(Purchase.customer_id, Purchase.purchased_at, Purchase.amount, Purchase.product, sa.func.count())
+        sa.select(*same, sa.func.count())
         .where(Purchase.external_ref.is_(None), Purchase.customer_id.in_({row.customer_id for row in rows}),
                Purchase.purchased_at.in_({row.parsed.values["purchased_at"] for row in rows}))
-        .group_by(Purchase.customer_id, Purchase.purchased_at, Purchase.amount, Purchase.product))
-    return {_sameness(customer, {"purchased_at": at, "amount": amount, "product": product}): n
-            for customer, at, amount, product, n in counts}
+        .group_by(*same))
+    return {_sameness(customer, {"purchased_at": at, "amount": amount, "currency": money, "product": product},
+                      currency): n
+            for customer, at, amount, money, product, n in counts}
 
 
 def _unique(problems):
