@@ -1,0 +1,154 @@
+"""The points ledger: every movement of points is an entry, and a balance is their sum.
+
+Each entry names what caused it (``source``), once per workspace, so an event delivered twice,
+or a purchase reached both by its event and by a back-fill, moves points once. An entry and the
+account it moves are written in one transaction, the account locked, so concurrent movements of
+one customer's points take turns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import ROUND_FLOOR, Decimal
+
+import sqlalchemy as sa
+
+from saas.core.accounts import Tenant
+from saas.core.activity import Purchase
+from saas.core.audit import current_actor
+from saas.core.classification import CustomerFigures
+from saas.core.db import db, insert_unique
+from saas.core.events import emit
+from saas.core.modules import states
+from saas.core.pagination import Page, paginate
+from saas.core.tenancy import current_tenant_id
+from saas.core.types import utcnow
+
+from plugins.loyalty import rules as earning
+from plugins.loyalty.models import Account, Entry, EntryKind
+
+NAME = "loyalty"
+
+
+class _Recorded(Exception):
+    """The source already has its entry."""
+
+
+def settings() -> dict:
+    """The bound workspace's earning rules, loaded (decimals and dates, defaults filled in)."""
+    tenant = db.session.get(Tenant, current_tenant_id())
+    return earning.Settings().load(states(tenant).settings.get(NAME, {}))
+
+
+def record(customer_id: uuid.UUID, kind: EntryKind, points: int, source: str, reason: str, *,
+           purchase_id: uuid.UUID | None = None, expires_at: dt.datetime | None = None) -> Entry | None:
+    """Append an entry and move the customer's balance by ``points``; None if ``source`` has one."""
+    if db.session.scalar(sa.select(Entry.id).where(Entry.source == source)) is not None:
+        return None
+    account = _account(customer_id)
+    entry = Entry(customer_id=customer_id, kind=kind, points=points, source=source[:120], reason=reason[:500],
+                  purchase_id=purchase_id, expires_at=expires_at, actor=current_actor().label, created_at=utcnow())
+    try:
+        insert_unique(entry, _Recorded())
+    except _Recorded:  # a twin delivery recorded it meanwhile
+        return None
+    account.balance += points
+    if kind in (EntryKind.earn, EntryKind.bonus):
+        emit("loyalty.points_earned", customer_id=customer_id, points=points, balance=account.balance,
+             reason=entry.reason, purchase_id=purchase_id)
+    return entry
+
+
+def _account(customer_id: uuid.UUID) -> Account:
+    """The customer's account, locked until the transaction ends (made on first use)."""
+    locked = sa.select(Account).where(Account.customer_id == customer_id).with_for_update()
+    account = db.session.scalar(locked)
+    if account is None:
+        try:
+            insert_unique(Account(customer_id=customer_id, balance=0), _Recorded())
+        except _Recorded:  # made by a concurrent first movement: read theirs
+            pass
+        account = db.session.scalar(locked)
+    return account
+
+
+def earn_for_purchase(purchase_id: uuid.UUID) -> Entry | None:
+    """The points a purchase earns by the workspace's rules, once; None if it earns none."""
+    purchase = db.session.get(Purchase, (current_tenant_id(), purchase_id))
+    tenant = db.session.get(Tenant, current_tenant_id())
+    if purchase is None or purchase.currency != tenant.settings.get("currency", "CNY"):
+        return None  # points are counted in the workspace's currency only
+    rules = settings()
+    figures = db.session.get(CustomerFigures, (current_tenant_id(), purchase.customer_id))
+    tier = figures.tier.value if figures is not None and figures.tier is not None else None
+    first = not db.session.scalar(sa.select(sa.exists().where(
+        Purchase.customer_id == purchase.customer_id, Purchase.purchased_at < purchase.purchased_at)))
+    points = earning.earned(rules, purchase.amount, tier, purchase.purchased_at.date(), first)
+    if points.points <= 0:
+        return None
+    now = utcnow()
+    return record(purchase.customer_id, EntryKind.earn, points.points, f"purchase:{purchase.id}", points.reason,
+                  purchase_id=purchase.id, expires_at=earning.expiry(rules, now))
+
+
+def reverse_for_refund(purchase_id: uuid.UUID, event_id: uuid.UUID) -> Entry | None:
+    """Take back the share of a purchase's points that its refunds (all of them so far) make up."""
+    purchase = db.session.get(Purchase, (current_tenant_id(), purchase_id))
+    if purchase is None:
+        return None
+    earned, reversed_ = db.session.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(Entry.points).filter(Entry.kind == EntryKind.earn), 0),
+        sa.func.coalesce(-sa.func.sum(Entry.points).filter(Entry.kind == EntryKind.reverse), 0),
+    ).where(Entry.purchase_id == purchase_id)).one()
+    if not earned or not purchase.amount:
+        return None
+    due = int((Decimal(earned) * purchase.refunded_amount / purchase.amount).to_integral_value(rounding=ROUND_FLOOR))
+    if due <= reversed_:
+        return None
+    return record(purchase.customer_id, EntryKind.reverse, -(due - reversed_), f"refund:{event_id}",
+                  f"refund of {purchase.refunded_amount:,.2f} of {purchase.amount:,.2f}", purchase_id=purchase.id)
+
+
+def adjust(customer_id: uuid.UUID, points: int, reason: str) -> Entry:
+    """Points added or taken by hand; the reason is kept with the entry (and in the audit log)."""
+    entry_id = uuid.uuid4()
+    expires_at = earning.expiry(settings(), utcnow()) if points > 0 else None
+    return record(customer_id, EntryKind.adjust, points, f"adjust:{entry_id}", reason, expires_at=expires_at)
+
+
+def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID) -> None:
+    """Two customers merged: the survivor takes the merged one's entries and points."""
+    taken = db.session.scalar(sa.select(Account).where(Account.customer_id == merged_id).with_for_update())
+    if taken is None:
+        return
+    _account(survivor_id).balance += taken.balance
+    db.session.execute(sa.update(Entry).where(Entry.customer_id == merged_id).values(customer_id=survivor_id)
+                       .execution_options(synchronize_session=False))
+    db.session.delete(taken)
+
+
+def balance(customer_id: uuid.UUID) -> int:
+    account = db.session.scalar(sa.select(Account).where(Account.customer_id == customer_id))
+    return account.balance if account is not None else 0
+
+
+def entries(customer_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
+    """The customer's entries, newest first."""
+    return paginate(sa.select(Entry).where(Entry.customer_id == customer_id), db.session,
+                    [Entry.created_at, Entry.id], descending=True, cursor=cursor, limit=limit)
+
+
+def rebuild() -> int:
+    """Set every account of the bound workspace to the sum of its entries; returns how many were off."""
+    sums = {customer_id: total for customer_id, total in db.session.execute(
+        sa.select(Entry.customer_id, sa.func.sum(Entry.points)).group_by(Entry.customer_id))}
+    off = 0
+    for account in db.session.scalars(sa.select(Account).with_for_update()):
+        wanted = int(sums.pop(account.customer_id, 0))
+        if account.balance != wanted:
+            account.balance, off = wanted, off + 1
+    for customer_id, total in sums.items():  # entries without an account: make it
+        db.session.add(Account(customer_id=customer_id, balance=int(total)))
+        off += 1
+    return off

@@ -1,0 +1,65 @@
+"""The loyalty tables: an append-only ledger of points, and each customer's account.
+
+The ledger is the truth: a customer's balance is the sum of their entries' points. The account
+row keeps that sum ready to read and is the row a redemption locks, so two redemptions of one
+customer take turns; ``ledger.rebuild`` recomputes it from the entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.core.db import TenantScoped, db, tenant_fk
+from saas.core.types import UTCDateTime, utcnow
+
+
+class EntryKind(str, enum.Enum):
+    earn = "earn"  # a purchase's points, with its multipliers and bonuses
+    bonus = "bonus"  # points not tied to a purchase (a birthday)
+    redeem = "redeem"  # spent on a reward
+    expire = "expire"  # not spent in time
+    adjust = "adjust"  # by hand, with a reason
+    reverse = "reverse"  # a refund takes back what its purchase earned
+
+
+class Entry(TenantScoped, db.Model):
+    """One movement of points (positive or negative); never changed once written."""
+
+    __tablename__ = "loyalty_entries"
+    __audit__ = True
+    __table_args__ = (
+        tenant_fk(["customer_id"], "customers", ondelete="CASCADE"),
+        # what caused the entry, once: "purchase:<id>", "refund:<event id>", "adjust:<id>"...
+        sa.UniqueConstraint("tenant_id", "source"),
+        sa.Index("ix_loyalty_entries_customer", "tenant_id", "customer_id", "created_at"),
+        sa.Index("ix_loyalty_entries_purchase", "tenant_id", "purchase_id"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    kind: Mapped[EntryKind] = mapped_column(sa.Enum(EntryKind, native_enum=False, length=10))
+    points: Mapped[int] = mapped_column(sa.BigInteger)
+    source: Mapped[str] = mapped_column(sa.String(120))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    purchase_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # of points earned; None: never
+    actor: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Account(TenantScoped, db.Model):
+    """A customer's balance, kept equal to the sum of their entries."""
+
+    __tablename__ = "loyalty_accounts"
+    __table_args__ = (
+        tenant_fk(["customer_id"], "customers", ondelete="CASCADE"),
+        sa.UniqueConstraint("tenant_id", "customer_id"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    balance: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

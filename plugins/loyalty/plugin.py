@@ -1,0 +1,62 @@
+"""The ``loyalty`` module's hooks: what it adds, and how it follows purchases and refunds."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from saas import __version__, hookimpl
+from saas.core.hooktypes import EventType, ModuleInfo, Panel, Permission
+
+from plugins.loyalty import ledger
+from plugins.loyalty.api import bp
+from plugins.loyalty.rules import Settings
+
+NAME = ledger.NAME
+
+
+@hookimpl
+def saas_module():
+    return ModuleInfo(
+        name=NAME, title="Loyalty points",
+        description="Points for every purchase (multiplied by value tier and campaigns), spent on rewards",
+        version=__version__, core=f"=={__version__}", settings=Settings,
+        migrations=str(Path(__file__).parent / "migrations"),
+    )
+
+
+@hookimpl
+def saas_blueprints():
+    return [bp]
+
+
+@hookimpl
+def saas_permissions():
+    return [Permission("loyalty.adjust", "Add or take a customer's points by hand", ("owner", "admin", "manager"))]
+
+
+@hookimpl
+def saas_event_types():
+    return [EventType("loyalty.points_earned", "A customer earned points (a purchase, a bonus)",
+                      {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 776, "balance": 1280,
+                       "reason": "388.00 x 1 per unit x 2 (core)",
+                       "purchase_id": "01a209c2-9a01-7c44-8d0e-5f1b2c3d4e5f"})]
+
+
+@hookimpl
+def saas_handle_event(tenant, event):
+    """A purchase earns points; a refund takes back its share of them."""
+    if event.type == "purchase.recorded":
+        ledger.earn_for_purchase(uuid.UUID(event.data["purchase_id"]))
+    elif event.type == "purchase.refunded":
+        ledger.reverse_for_refund(uuid.UUID(event.data["purchase_id"]), event.id)
+
+
+@hookimpl
+def saas_merge_customers(tenant, survivor_id, merged_id):
+    ledger.merge(survivor_id, merged_id)
+
+
+@hookimpl
+def saas_customer_panels(tenant, customer):
+    return [Panel(NAME, "Loyalty points", (("Balance", f"{ledger.balance(customer.id):,}"),))]

@@ -1,0 +1,88 @@
+"""A workspace's earning rules (the module's settings) and the points a purchase earns by them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+import marshmallow as ma
+from marshmallow import fields as f
+from marshmallow import validate as v
+
+from saas.api.schema import Schema
+from saas.core.classification import Tier, months_before
+
+MAX_POINTS = 10**9
+
+
+class Campaign(Schema):
+    """Extra points for purchases made between two dates (both included)."""
+
+    name = f.String(required=True, validate=v.Length(min=1, max=100))
+    starts = f.Date(required=True)
+    ends = f.Date(required=True)
+    multiplier = f.Decimal(places=2, as_string=True, load_default=Decimal(1), validate=v.Range(min=1, max=10),
+                           metadata={"description": "Multiplies a purchase's points"})
+    bonus = f.Integer(load_default=0, validate=v.Range(min=0, max=MAX_POINTS),
+                      metadata={"description": "Points added to each purchase"})
+
+    @ma.validates_schema
+    def _in_order(self, data, **kwargs):
+        if data["ends"] < data["starts"]:
+            raise ma.ValidationError("A campaign ends on or after the day it starts.", "ends")
+
+
+class Settings(Schema):
+    """Each workspace's earning rules; every one has a default, so the module works once enabled."""
+
+    points_per_unit = f.Decimal(
+        places=4, as_string=True, load_default=Decimal(1), validate=v.Range(min=0, max=1000),
+        metadata={"description": "Points per unit of the workspace's currency (1: a point per yuan)"})
+    tier_multipliers = f.Dict(
+        keys=f.String(validate=v.OneOf([tier.value for tier in Tier])),
+        values=f.Decimal(places=2, as_string=True, validate=v.Range(min=0, max=10)),
+        load_default=lambda: {Tier.core.value: Decimal(2), Tier.important.value: Decimal("1.5")},
+        metadata={"description": "Multipliers by value tier (a tier not named earns x1)"})
+    first_purchase_bonus = f.Integer(load_default=0, validate=v.Range(min=0, max=MAX_POINTS),
+                                     metadata={"description": "Points for a customer's first purchase ever"})
+    campaigns = f.List(f.Nested(Campaign), load_default=list, validate=v.Length(max=50))
+    expiry_months = f.Integer(load_default=24, validate=v.Range(min=0, max=120),
+                              metadata={"description": "Points expire this many months after they are earned, "
+                                                       "oldest first; 0: never"})
+
+
+@dataclass(frozen=True)
+class Earned:
+    points: int
+    reason: str  # how the points were counted, in words
+
+
+def earned(rules: dict, amount: Decimal, tier: str | None, purchased_on: dt.date, first: bool) -> Earned:
+    """The points a purchase of ``amount`` earns under ``rules`` (loaded :class:`Settings`)."""
+    words = [f"{amount:,.2f} x {rules['points_per_unit'].normalize():f} per unit"]
+    factor = rules["points_per_unit"]
+    multiplier = rules["tier_multipliers"].get(tier or "", Decimal(1))
+    if multiplier != 1:
+        factor *= multiplier
+        words.append(f"x {multiplier.normalize():f} ({tier})")
+    bonus = 0
+    for campaign in rules["campaigns"]:
+        if campaign["starts"] <= purchased_on <= campaign["ends"]:
+            if campaign["multiplier"] != 1:
+                factor *= campaign["multiplier"]
+                words.append(f"x {campaign['multiplier'].normalize():f} ({campaign['name']})")
+            if campaign["bonus"]:
+                bonus += campaign["bonus"]
+                words.append(f"+ {campaign['bonus']} ({campaign['name']})")
+    if first and rules["first_purchase_bonus"]:
+        bonus += rules["first_purchase_bonus"]
+        words.append(f"+ {rules['first_purchase_bonus']} (first purchase)")
+    points = int((amount * factor).to_integral_value(rounding=ROUND_FLOOR)) + bonus
+    return Earned(min(points, MAX_POINTS), " ".join(words))
+
+
+def expiry(rules: dict, earned_at: dt.datetime) -> dt.datetime | None:
+    """When points earned at ``earned_at`` expire (None: never)."""
+    months = rules["expiry_months"]
+    return months_before(earned_at, -months) if months else None  # months later

@@ -1,0 +1,189 @@
+"""The loyalty module (plugins/loyalty): earning by the workspace's rules, refunds, adjustments, the
+ledger as the truth, and a workspace without the module seeing nothing of it. Each test runs on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+
+from saas.core.db import db
+from saas.core.events import OutboxEvent
+from saas.core.tenancy import tenant_context
+from saas.testing import table_problems
+
+NOW = dt.datetime.now(dt.timezone.utc)
+
+
+def enable(tenant, **settings) -> None:
+    response = tenant.put("/api/v1/modules/loyalty", json={"enabled": True, "settings": settings})
+    assert response.status_code == 200, response.json
+
+
+def buy(tenant, customer_id: str, amount: str, days_ago: float = 1, **extra) -> dict:
+    response = tenant.post("/api/v1/purchases", json={
+        "customer_id": customer_id, "product": "龙井", "amount": amount,
+        "purchased_at": (NOW - dt.timedelta(days=days_ago)).isoformat(), **extra})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def balance(tenant, customer: dict) -> int:
+    response = tenant.get(f"/api/v1/loyalty/customers/{customer['id']}")
+    assert response.status_code == 200, response.json
+    return response.json["balance"]
+
+
+def entries(tenant, customer: dict) -> list[dict]:
+    return tenant.get(f"/api/v1/loyalty/customers/{customer['id']}/entries").json["items"]
+
+
+def test_its_tables_follow_the_rules_for_module_tables(app):
+    assert table_problems(app, "loyalty") == []
+
+
+def test_a_purchase_earns_points_per_unit_times_the_customer_s_tier(tenant_a):
+    enable(tenant_a)  # defaults: a point per yuan, core x2, important x1.5
+    regular, big = tenant_a.customer(name="regular"), tenant_a.customer(name="big")
+    buy(tenant_a, regular["id"], "388.50")
+    buy(tenant_a, big["id"], "120000.00")  # the purchase itself makes the customer core
+    assert balance(tenant_a, regular) == 388
+    assert balance(tenant_a, big) == 240_000
+    [earned] = entries(tenant_a, big)
+    assert (earned["kind"], earned["points"], earned["reason"]) == ("earn", 240_000, "120,000.00 x 1 per unit x 2 (core)")
+    assert dt.datetime.fromisoformat(earned["expires_at"]).year == NOW.year + 2  # 24 months by default
+
+
+def test_campaigns_and_the_first_purchase_bonus_follow_the_settings(tenant_a):
+    enable(tenant_a, points_per_unit="0.1", tier_multipliers={}, first_purchase_bonus=50, campaigns=[
+        {"name": "双十一", "starts": (NOW - dt.timedelta(days=3)).date().isoformat(),
+         "ends": NOW.date().isoformat(), "multiplier": "2", "bonus": 10}])
+    customer = tenant_a.customer()
+    buy(tenant_a, customer["id"], "1000.00", days_ago=10)  # first purchase, before the campaign: 100 + 50
+    buy(tenant_a, customer["id"], "1000.00", days_ago=1)  # in the campaign: 100 x 2 + 10
+    assert [e["points"] for e in entries(tenant_a, customer)] == [210, 150]
+    assert entries(tenant_a, customer)[0]["reason"] == "1,000.00 x 0.1 per unit x 2 (双十一) + 10 (双十一)"
+    assert balance(tenant_a, customer) == 360
+    bad = tenant_a.put("/api/v1/modules/loyalty", json={"settings": {"points_per_unit": "-1", "campaigns": [
+        {"name": "x", "starts": "2026-12-02", "ends": "2026-12-01"}], "tier_multipliers": {"vip": "2"}}})
+    assert bad.status_code == 422
+    assert set(bad.json["error"]["fields"]["settings"]) == {"points_per_unit", "campaigns", "tier_multipliers"}
+
+
+def test_a_purchase_event_delivered_twice_earns_once(app, tenant_a):
+    from saas.core import jobs
+    from plugins.loyalty import ledger
+
+    enable(tenant_a)
+    customer = tenant_a.customer()
+    purchase = buy(tenant_a, customer["id"], "100.00")
+    with app.app_context(), tenant_context(tenant_a.id):
+        event_id = str(db.session.scalars(sa.select(OutboxEvent.id).where(
+            OutboxEvent.type == "purchase.recorded")).one())
+        assert ledger.earn_for_purchase(uuid.UUID(purchase["id"])) is None  # its source is recorded
+        db.session.rollback()
+    with app.app_context():
+        jobs.handle_event(str(tenant_a.id), event_id, "loyalty")  # a redelivery
+        jobs.deliver_events(str(tenant_a.id), [event_id])
+    assert balance(tenant_a, customer) == 100 and len(entries(tenant_a, customer)) == 1
+
+
+def test_a_refund_takes_back_its_share_of_the_purchase_s_points(tenant_a):
+    enable(tenant_a, tier_multipliers={})
+    customer = tenant_a.customer()
+    purchase = buy(tenant_a, customer["id"], "1000.00")
+    refund = f"/api/v1/purchases/{purchase['id']}/refund"
+    assert tenant_a.post(refund, json={"amount": "250.00"}).status_code == 200
+    assert balance(tenant_a, customer) == 750
+    assert tenant_a.post(refund, json={}).status_code == 200  # the rest
+    assert balance(tenant_a, customer) == 0
+    assert [(e["kind"], e["points"]) for e in entries(tenant_a, customer)] == [
+        ("reverse", -750), ("reverse", -250), ("earn", 1000)]
+
+
+def test_only_purchases_in_the_workspace_s_currency_earn(tenant_a):
+    enable(tenant_a)
+    customer = tenant_a.customer()
+    buy(tenant_a, customer["id"], "100.00", currency="USD")
+    assert balance(tenant_a, customer) == 0
+
+
+def test_an_adjustment_needs_a_reason_and_the_permission_and_is_audited(tenant_a):
+    enable(tenant_a)
+    customer = tenant_a.customer()
+    path = f"/api/v1/loyalty/customers/{customer['id']}/adjustments"
+    for bad in ({"points": 10}, {"points": 10, "reason": ""}, {"points": 0, "reason": "x"},
+                {"points": 10**12, "reason": "x"}, {"points": "ten", "reason": "x"}):
+        assert tenant_a.post(path, json=bad).status_code == 422, bad
+    key = tenant_a.post("/api/v1/api-keys", json={"name": "shop", "scopes": ["read", "write"]}).json["key"]
+    agent = tenant_a.client.post(path, headers={"Authorization": f"Bearer {key}"}, json={"points": 5, "reason": "x"})
+    assert agent.status_code == 403
+    made = tenant_a.post(path, json={"points": 500, "reason": "complaint 2026-117: goodwill"})
+    assert made.status_code == 201 and made.json["kind"] == "adjust" and made.json["actor"].startswith("api_key:")
+    assert tenant_a.post(path, json={"points": -120, "reason": "wrong bonus"}).status_code == 201
+    assert balance(tenant_a, customer) == 380
+    audit = tenant_a.get("/api/v1/audit-log?object_type=loyalty_entries").json["items"]
+    assert {row["changes"]["reason"][1] for row in audit} >= {"complaint 2026-117: goodwill", "wrong bonus"}
+
+
+def test_the_balance_is_the_sum_of_the_ledger_and_is_rebuilt_from_it(app, tenant_a):
+    from plugins.loyalty.models import Account
+
+    enable(tenant_a)
+    customer = tenant_a.customer()
+    buy(tenant_a, customer["id"], "300.00")
+    with app.app_context(), tenant_context(tenant_a.id):
+        db.session.execute(sa.update(Account).values(balance=999))
+        db.session.commit()
+    assert balance(tenant_a, customer) == 999
+    assert tenant_a.post("/api/v1/loyalty/rebuild").json == {"corrected": 1}
+    assert balance(tenant_a, customer) == 300
+
+
+def test_disabling_keeps_the_points_and_purchases_meanwhile_earn_nothing(tenant_a):
+    enable(tenant_a)
+    customer = tenant_a.customer()
+    buy(tenant_a, customer["id"], "100.00")
+    assert tenant_a.put("/api/v1/modules/loyalty", json={"enabled": False}).status_code == 200
+    assert tenant_a.get(f"/api/v1/loyalty/customers/{customer['id']}").status_code == 404
+    buy(tenant_a, customer["id"], "500.00")
+    assert tenant_a.put("/api/v1/modules/loyalty", json={"enabled": True}).status_code == 200
+    assert balance(tenant_a, customer) == 100
+
+
+def test_another_workspace_sees_nothing_of_it(tenant_a, tenant_b):
+    enable(tenant_a)
+    mine = tenant_a.customer()
+    buy(tenant_a, mine["id"], "100.00")
+    theirs = tenant_b.customer()
+    assert tenant_b.get(f"/api/v1/loyalty/customers/{theirs['id']}").status_code == 404  # not enabled there
+    enable(tenant_b)
+    assert tenant_b.get(f"/api/v1/loyalty/customers/{mine['id']}").status_code == 404
+    assert tenant_b.post(f"/api/v1/loyalty/customers/{mine['id']}/adjustments",
+                         json={"points": 5, "reason": "x"}).status_code == 404
+    assert tenant_a.get(f"/api/v1/loyalty/customers/{theirs['id']}/entries").status_code == 404
+    assert tenant_b.post("/api/v1/loyalty/rebuild").json == {"corrected": 0}
+    assert balance(tenant_a, mine) == 100 and balance(tenant_b, theirs) == 0
+
+
+def test_a_retried_adjustment_moves_the_points_once(tenant_a):
+    enable(tenant_a)
+    customer = tenant_a.customer()
+    path = f"/api/v1/loyalty/customers/{customer['id']}/adjustments"
+    headers = {**tenant_a.headers, "Idempotency-Key": "adjust-7781"}
+    first = tenant_a.client.post(path, headers=headers, json={"points": 40, "reason": "birthday gift"})
+    again = tenant_a.client.post(path, headers=headers, json={"points": 40, "reason": "birthday gift"})
+    assert first.status_code == again.status_code == 201 and first.json == again.json
+    assert balance(tenant_a, customer) == 40
+
+
+def test_merging_two_customers_gives_the_survivor_both_ledgers(tenant_a):
+    enable(tenant_a, tier_multipliers={})
+    kept, other = tenant_a.customer(name="kept"), tenant_a.customer(name="other")
+    buy(tenant_a, kept["id"], "100.00")
+    buy(tenant_a, other["id"], "250.00")
+    assert tenant_a.post(f"/api/v1/customers/{kept['id']}/merge", json={"merged_id": other["id"]}).status_code == 200
+    assert balance(tenant_a, kept) == 350 and len(entries(tenant_a, kept)) == 2
+    assert tenant_a.post("/api/v1/loyalty/rebuild").json == {"corrected": 0}
