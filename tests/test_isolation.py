@@ -22,7 +22,7 @@ PARAMETER_KINDS = {
     # isolation test_modules.py covers (enable for A, B unchanged; errors; hooks; routes).
     "name": "modules",
     "endpoint_id": "webhooks", "delivery_id": "deliveries", "segment_id": "segments",
-    "import_id": "imports",
+    "import_id": "imports", "reward_id": "rewards",
 }
 # A valid body for each write, so that a 404 cannot hide behind a 422.
 BODIES = {
@@ -36,6 +36,10 @@ BODIES = {
     ("put", "/api/v1/customers/{customer_id}/tier-override"): {"tier": "core", "reason": "taken over"},
     ("patch", "/api/v1/segments/{segment_id}"): {"name": "taken over"},
     ("post", "/api/v1/loyalty/customers/{customer_id}/adjustments"): {"points": 5, "reason": "taken over"},
+    ("patch", "/api/v1/loyalty/rewards/{reward_id}"): {"stock": 0},
+    # the attacker spends the victim's customer's points on a reward of its own
+    ("post", "/api/v1/loyalty/customers/{customer_id}/redemptions"): lambda attacker: {"reward_id": attacker.post(
+        "/api/v1/loyalty/rewards", json={"name": "bait", "points_cost": 1}).json["id"]},
     # the attacker tries to merge a customer of its own into the victim's
     ("post", "/api/v1/customers/{customer_id}/merge"): lambda attacker: {"merged_id": attacker.customer()["id"]},
 }
@@ -95,6 +99,9 @@ def act(tenant, objects, action, n):
         mine["imports"].append(made["id"])
         mine["customers"].extend(c["id"] for c in tenant.get("/api/v1/customers?q=Imported").json["items"]
                                  if c["id"] not in mine["customers"])
+    elif action == "reward":
+        made = tenant.post("/api/v1/loyalty/rewards", json={"name": f"r{n}", "points_cost": 10, "stock": 3}).json
+        mine["rewards"].append(made["id"])
     elif action == "delete_customer":
         assert tenant.delete(f"/api/v1/customers/{live[0]}").status_code == 204
         mine["deleted"].append(live[0])
@@ -108,9 +115,11 @@ def act(tenant, objects, action, n):
 
 def snapshot(tenant, customer_ids=()) -> dict:
     """Everything a tenant can list about itself (what an attacker must not be able to change)."""
-    paths = [*(f"/api/v1/loyalty/customers/{i}/entries" for i in customer_ids), "/api/v1/customers?deleted=false", "/api/v1/customers?deleted=true", "/api/v1/purchases",
+    paths = [*(f"/api/v1/loyalty/customers/{i}/entries" for i in customer_ids),
+             "/api/v1/customers?deleted=false", "/api/v1/customers?deleted=true", "/api/v1/purchases",
              "/api/v1/interactions", "/api/v1/tags", "/api/v1/custom-fields", "/api/v1/members",
              "/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/segments", "/api/v1/imports", "/api/v1/classification/rules",
+             "/api/v1/loyalty/rewards",
              "/api/v1/tenant"]
     state = {}
     for path in paths:
@@ -123,7 +132,7 @@ def snapshot(tenant, customer_ids=()) -> dict:
 
 
 ACTIONS = st.sampled_from(["customer", "purchase", "interaction", "custom_field", "member", "api_key",
-                           "delete_customer", "merge", "webhook", "segment", "import"])
+                           "delete_customer", "merge", "webhook", "segment", "import", "reward"])
 
 
 def test_every_path_parameter_is_covered(client, app):

@@ -42,13 +42,15 @@ def settings() -> dict:
 
 
 def record(customer_id: uuid.UUID, kind: EntryKind, points: int, source: str, reason: str, *,
-           purchase_id: uuid.UUID | None = None, expires_at: dt.datetime | None = None) -> Entry | None:
+           purchase_id: uuid.UUID | None = None, reward_id: uuid.UUID | None = None,
+           expires_at: dt.datetime | None = None) -> Entry | None:
     """Append an entry and move the customer's balance by ``points``; None if ``source`` has one."""
     if db.session.scalar(sa.select(Entry.id).where(Entry.source == source)) is not None:
         return None
-    account = _account(customer_id)
+    account = locked_account(customer_id)
     entry = Entry(customer_id=customer_id, kind=kind, points=points, source=source[:120], reason=reason[:500],
-                  purchase_id=purchase_id, expires_at=expires_at, actor=current_actor().label, created_at=utcnow())
+                  purchase_id=purchase_id, reward_id=reward_id, expires_at=expires_at, actor=current_actor().label,
+                  created_at=utcnow())
     try:
         insert_unique(entry, _Recorded())
     except _Recorded:  # a twin delivery recorded it meanwhile
@@ -57,10 +59,13 @@ def record(customer_id: uuid.UUID, kind: EntryKind, points: int, source: str, re
     if kind in (EntryKind.earn, EntryKind.bonus):
         emit("loyalty.points_earned", customer_id=customer_id, points=points, balance=account.balance,
              reason=entry.reason, purchase_id=purchase_id)
+    elif kind is EntryKind.redeem:
+        emit("loyalty.points_redeemed", customer_id=customer_id, points=-points, balance=account.balance,
+             reward_id=reward_id, entry_id=entry.id)
     return entry
 
 
-def _account(customer_id: uuid.UUID) -> Account:
+def locked_account(customer_id: uuid.UUID) -> Account:
     """The customer's account, locked until the transaction ends (made on first use)."""
     locked = sa.select(Account).where(Account.customer_id == customer_id).with_for_update()
     account = db.session.scalar(locked)
@@ -122,7 +127,7 @@ def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID) -> None:
     taken = db.session.scalar(sa.select(Account).where(Account.customer_id == merged_id).with_for_update())
     if taken is None:
         return
-    _account(survivor_id).balance += taken.balance
+    locked_account(survivor_id).balance += taken.balance
     db.session.execute(sa.update(Entry).where(Entry.customer_id == merged_id).values(customer_id=survivor_id)
                        .execution_options(synchronize_session=False))
     db.session.delete(taken)

@@ -38,6 +38,7 @@ class Entry(TenantScoped, db.Model):
         sa.UniqueConstraint("tenant_id", "source"),
         sa.Index("ix_loyalty_entries_customer", "tenant_id", "customer_id", "created_at"),
         sa.Index("ix_loyalty_entries_purchase", "tenant_id", "purchase_id"),
+        tenant_fk(["reward_id"], "loyalty_rewards"),
     )
 
     customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
@@ -46,6 +47,7 @@ class Entry(TenantScoped, db.Model):
     source: Mapped[str] = mapped_column(sa.String(120))
     reason: Mapped[str] = mapped_column(sa.String(500))
     purchase_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    reward_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)  # what a redemption bought
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # of points earned; None: never
     actor: Mapped[str] = mapped_column(sa.String(80))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -63,3 +65,25 @@ class Account(TenantScoped, db.Model):
     customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
     balance: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Reward(TenantScoped, db.Model):
+    """Something customers buy with points ("10% off orders over 50,000", for important customers)."""
+
+    __tablename__ = "loyalty_rewards"
+    __audit__ = True
+
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.String(1000))
+    points_cost: Mapped[int] = mapped_column(sa.BigInteger)
+    stock: Mapped[int | None] = mapped_column(sa.Integer)  # None: unlimited
+    active_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    active_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    tiers: Mapped[list] = mapped_column(sa.JSON, default=list)  # value tiers that may redeem it; empty: all
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # off the catalogue, kept for the ledger
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def on_offer(self, now: dt.datetime) -> bool:
+        return (self.archived_at is None and (self.active_from is None or self.active_from <= now)
+                and (self.active_until is None or now < self.active_until))

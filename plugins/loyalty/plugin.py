@@ -32,7 +32,8 @@ def saas_blueprints():
 
 @hookimpl
 def saas_permissions():
-    return [Permission("loyalty.adjust", "Add or take a customer's points by hand", ("owner", "admin", "manager"))]
+    return [Permission("loyalty.adjust", "Add or take a customer's points by hand", ("owner", "admin", "manager")),
+            Permission("loyalty.rewards", "Change the rewards catalogue", ("owner", "admin", "manager"))]
 
 
 @hookimpl
@@ -40,7 +41,11 @@ def saas_event_types():
     return [EventType("loyalty.points_earned", "A customer earned points (a purchase, a bonus)",
                       {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 776, "balance": 1280,
                        "reason": "388.00 x 1 per unit x 2 (core)",
-                       "purchase_id": "01a209c2-9a01-7c44-8d0e-5f1b2c3d4e5f"})]
+                       "purchase_id": "01a209c2-9a01-7c44-8d0e-5f1b2c3d4e5f"}),
+            EventType("loyalty.points_redeemed", "A customer spent points on a reward",
+                      {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 5000, "balance": 280,
+                       "reward_id": "01a20b2d-ac71-7163-a233-7901cf736232",
+                       "entry_id": "01a20b2d-bd02-7c44-9d0e-5f1b2c3d4e60"})]
 
 
 @hookimpl
