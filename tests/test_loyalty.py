@@ -269,3 +269,47 @@ def test_concurrent_redemptions_never_overspend_or_oversell(app, tenant_a):
         assert sorted(pool.map(attempt, [(rich, scarce), (other, scarce)] * 2)) == [201, 409, 409, 409]
     assert tenant_a.get(f"/api/v1/loyalty/rewards/{scarce['id']}").json["stock"] == 0
     assert balance(tenant_a, rich) + balance(tenant_a, other) == 40 + 100 - 10
+
+
+def test_points_expire_oldest_first_once_their_months_are_over(app, tenant_a):
+    from plugins.loyalty import ledger
+
+    enable(tenant_a, tier_multipliers={}, expiry_months=1)
+    spender, saver = tenant_a.customer(name="spender"), tenant_a.customer(name="saver")
+    buy(tenant_a, spender["id"], "100.00")
+    buy(tenant_a, saver["id"], "100.00")
+    assert redeem(tenant_a, spender, reward(tenant_a, points_cost=30)).status_code == 201
+
+    def expire(days: int) -> int:
+        with app.app_context(), tenant_context(tenant_a.id):
+            expired = ledger.expire(NOW + dt.timedelta(days=days))
+            db.session.commit()
+        return expired
+
+    assert expire(20) == 0  # not due yet
+    assert expire(40) == 70 + 100  # what was left of each
+    assert expire(41) == 0  # once
+    assert balance(tenant_a, spender) == balance(tenant_a, saver) == 0
+    assert entries(tenant_a, saver)[0]["kind"] == "expire"
+    with app.app_context(), tenant_context(tenant_a.id):
+        sent = db.session.scalars(sa.select(OutboxEvent.data).where(OutboxEvent.type == "loyalty.points_expired")).all()
+        db.session.rollback()
+    assert sorted(e["points"] for e in sent) == [70, 100]
+
+
+def test_points_spent_before_they_expire_leave_nothing_to_expire(app, tenant_a):
+    from plugins.loyalty import ledger
+    from plugins.loyalty.models import EntryKind
+
+    enable(tenant_a, tier_multipliers={}, expiry_months=1)
+    customer = tenant_a.customer()
+    buy(tenant_a, customer["id"], "100.00")  # due in a month
+    path = f"/api/v1/loyalty/customers/{customer['id']}/adjustments"
+    assert tenant_a.post(path, json={"points": -100, "reason": "spent in the shop"}).status_code == 201
+    with app.app_context(), tenant_context(tenant_a.id):
+        ledger.record(uuid.UUID(customer["id"]), EntryKind.bonus, 50, "later", "a later bonus",
+                      expires_at=NOW + dt.timedelta(days=90))
+        assert ledger.expire(NOW + dt.timedelta(days=40)) == 0  # the oldest points were the ones spent
+        assert ledger.expire(NOW + dt.timedelta(days=100)) == 50
+        db.session.commit()
+    assert balance(tenant_a, customer) == 0

@@ -59,6 +59,8 @@ def record(customer_id: uuid.UUID, kind: EntryKind, points: int, source: str, re
     if kind in (EntryKind.earn, EntryKind.bonus):
         emit("loyalty.points_earned", customer_id=customer_id, points=points, balance=account.balance,
              reason=entry.reason, purchase_id=purchase_id)
+    elif kind is EntryKind.expire:
+        emit("loyalty.points_expired", customer_id=customer_id, points=-points, balance=account.balance)
     elif kind is EntryKind.redeem:
         emit("loyalty.points_redeemed", customer_id=customer_id, points=-points, balance=account.balance,
              reward_id=reward_id, entry_id=entry.id)
@@ -120,6 +122,24 @@ def adjust(customer_id: uuid.UUID, points: int, reason: str) -> Entry:
     entry_id = uuid.uuid4()
     expires_at = earning.expiry(settings(), utcnow()) if points > 0 else None
     return record(customer_id, EntryKind.adjust, points, f"adjust:{entry_id}", reason, expires_at=expires_at)
+
+
+def expire(now: dt.datetime | None = None) -> int:
+    """Expire the points of the bound workspace that are due, oldest first; returns how many points.
+
+    Points are spent oldest first, so what is still unspent of the points due by ``now`` is what
+    they earned by then less everything taken out so far (spent, reversed, expired before):
+    one aggregate over the ledger, then an ``expire`` entry for each customer with points due."""
+    now = now or utcnow()
+    due = sa.func.coalesce(sa.func.sum(Entry.points).filter(Entry.points > 0, Entry.expires_at <= now), 0)
+    out = sa.func.coalesce(-sa.func.sum(Entry.points).filter(Entry.points < 0), 0)
+    expired = 0
+    for customer_id, points in db.session.execute(
+            sa.select(Entry.customer_id, due - out).group_by(Entry.customer_id).having(due > out)):
+        entry = record(customer_id, EntryKind.expire, -int(points), f"expire:{customer_id}:{now:%Y-%m-%dT%H}",
+                       f"{int(points):,} points earned by {now:%Y-%m-%d} not spent in time")
+        expired += -entry.points if entry is not None else 0
+    return expired
 
 
 def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID) -> None:

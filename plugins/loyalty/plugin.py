@@ -6,7 +6,10 @@ import uuid
 from pathlib import Path
 
 from saas import __version__, hookimpl
-from saas.core.hooktypes import EventType, ModuleInfo, Panel, Permission
+from saas.core.db import db
+from saas.core.hooktypes import EventType, ModuleInfo, Panel, Permission, Schedule
+from saas.core.modules import tenants_with
+from saas.core.tenancy import tenant_context
 
 from plugins.loyalty import ledger
 from plugins.loyalty.api import bp
@@ -42,10 +45,25 @@ def saas_event_types():
                       {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 776, "balance": 1280,
                        "reason": "388.00 x 1 per unit x 2 (core)",
                        "purchase_id": "01a209c2-9a01-7c44-8d0e-5f1b2c3d4e5f"}),
+            EventType("loyalty.points_expired", "A customer's points expired, not spent in time",
+                      {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 120, "balance": 0}),
             EventType("loyalty.points_redeemed", "A customer spent points on a reward",
                       {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 5000, "balance": 280,
                        "reward_id": "01a20b2d-ac71-7163-a233-7901cf736232",
                        "entry_id": "01a20b2d-bd02-7c44-9d0e-5f1b2c3d4e60"})]
+
+
+def expire_points() -> None:
+    """Daily: expire due points in every workspace with the module on (a transaction each)."""
+    for tenant in tenants_with(NAME):
+        with tenant_context(tenant.id):
+            ledger.expire()
+            db.session.commit()
+
+
+@hookimpl
+def saas_schedules():
+    return [Schedule("loyalty.expire", "30 3 * * *", expire_points)]
 
 
 @hookimpl
