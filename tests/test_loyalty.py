@@ -313,3 +313,22 @@ def test_points_spent_before_they_expire_leave_nothing_to_expire(app, tenant_a):
         assert ledger.expire(NOW + dt.timedelta(days=100)) == 50
         db.session.commit()
     assert balance(tenant_a, customer) == 0
+
+
+def test_a_back_fill_gives_purchases_made_while_off_their_points_once(tenant_a):
+    enable(tenant_a, tier_multipliers={})
+    customer = tenant_a.customer()
+    buy(tenant_a, customer["id"], "100.00", days_ago=20)
+    assert tenant_a.put("/api/v1/modules/loyalty", json={"enabled": False}).status_code == 200
+    buy(tenant_a, customer["id"], "500.00", days_ago=10)
+    refunded = buy(tenant_a, customer["id"], "200.00", days_ago=9)
+    assert tenant_a.post(f"/api/v1/purchases/{refunded['id']}/refund", json={"amount": "100.00"}).status_code == 200
+    assert tenant_a.put("/api/v1/modules/loyalty", json={"enabled": True}).status_code == 200
+    assert balance(tenant_a, customer) == 100  # nothing retroactively
+    window = {"from": (NOW - dt.timedelta(days=30)).isoformat(), "to": NOW.isoformat()}
+    for bad in ({"from": window["to"], "to": window["from"]}, {"from": "2015-01-01T00:00:00Z", "to": window["to"]},
+                {"from": window["from"]}):
+        assert tenant_a.post("/api/v1/loyalty/backfill", json=bad).status_code == 422, bad
+    for _ in range(2):  # the second run finds nothing left to do
+        assert tenant_a.post("/api/v1/loyalty/backfill", json=window).status_code == 202
+        assert balance(tenant_a, customer) == 100 + 500 + 100

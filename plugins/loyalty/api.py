@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import marshmallow as ma
 from marshmallow import fields as f
 from marshmallow import validate as v
@@ -9,9 +11,10 @@ from marshmallow import validate as v
 from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
 from saas.api.fields import UTCDateTime
 from saas.api.schema import Schema
-from saas.auth import requires, requires_permission
+from saas.auth import current_principal, requires, requires_permission
 from saas.core.accounts import Scope
 from saas.core.db import db
+from saas.core.queues import current_queue
 from saas.core.services import customers
 
 from saas.core.classification import Tier
@@ -82,6 +85,22 @@ RewardPage = page_schema(RewardSchema, "LoyaltyRewardPage")
 
 class RedemptionSchema(Schema):
     reward_id = f.UUID(required=True)
+
+
+class BackfillSchema(Schema):
+    start = UTCDateTime(required=True, data_key="from")
+    end = UTCDateTime(required=True, data_key="to")
+
+    @ma.validates_schema
+    def _a_bounded_range(self, data, **kwargs):
+        if data["end"] <= data["start"]:
+            raise ma.ValidationError("'to' is after 'from'.", "to")
+        if data["end"] - data["start"] > dt.timedelta(days=5 * 366):
+            raise ma.ValidationError("At most five years at a time.", "to")
+
+
+class BackfillQueuedSchema(Schema):
+    queued = f.Boolean()
 
 
 class RebuiltSchema(Schema):
@@ -186,6 +205,20 @@ def delete_reward(reward_id):
     """Take a reward off the catalogue (the redemptions that bought it keep their record)."""
     rewards.archive(rewards.get(reward_id, lock=True))
     db.session.commit()
+
+
+@bp.route("/backfill", methods=["POST"])
+@requires(Scope.admin)
+@bp.arguments(BackfillSchema)
+@bp.response(202, BackfillQueuedSchema)
+@bp.errors(404)
+def backfill(data):
+    """Give points for the purchases made from ``from`` to ``to`` that earned none (while the module
+    was off): by today's rules and tiers, less what was refunded of them. A job does it; running it
+    twice gives nothing more."""
+    current_queue().enqueue(ledger.backfill_job, str(current_principal().tenant.id), data["start"].isoformat(),
+                            data["end"].isoformat(), queue="low")
+    return {"queued": True}
 
 
 @bp.route("/rebuild", methods=["POST"])

@@ -22,7 +22,8 @@ from saas.core.db import db, insert_unique
 from saas.core.events import emit
 from saas.core.modules import states
 from saas.core.pagination import Page, paginate
-from saas.core.tenancy import current_tenant_id
+from saas.core.queues import job
+from saas.core.tenancy import current_tenant_id, tenant_context
 from saas.core.types import utcnow
 
 from plugins.loyalty import rules as earning
@@ -99,7 +100,31 @@ def earn_for_purchase(purchase_id: uuid.UUID) -> Entry | None:
                   purchase_id=purchase.id, expires_at=earning.expiry(rules, now))
 
 
-def reverse_for_refund(purchase_id: uuid.UUID, event_id: uuid.UUID) -> Entry | None:
+def backfill(start: dt.datetime, end: dt.datetime) -> int:
+    """Earn for the purchases made in ``[start, end)`` that earned nothing (made while the module was
+    off, say), by today's rules and tiers, less what was refunded of them; returns how many earned.
+    Safe to run again: a purchase earns once."""
+    earned = sa.select(Entry.purchase_id).where(Entry.kind == EntryKind.earn, Entry.purchase_id.is_not(None))
+    purchases = db.session.scalars(sa.select(Purchase.id).where(
+        Purchase.purchased_at >= start, Purchase.purchased_at < end, Purchase.id.not_in(earned))
+        .order_by(Purchase.purchased_at, Purchase.id)).all()
+    count = 0
+    for purchase_id in purchases:
+        if earn_for_purchase(purchase_id) is not None:
+            reverse_for_refund(purchase_id, f"backfill:{purchase_id}")
+            count += 1
+    return count
+
+
+@job
+def backfill_job(tenant_id: str, start: str, end: str) -> int:
+    with tenant_context(uuid.UUID(tenant_id)):
+        count = backfill(dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end))
+        db.session.commit()
+    return count
+
+
+def reverse_for_refund(purchase_id: uuid.UUID, event_id: uuid.UUID | str) -> Entry | None:
     """Take back the share of a purchase's points that its refunds (all of them so far) make up."""
     purchase = db.session.get(Purchase, (current_tenant_id(), purchase_id))
     if purchase is None:
