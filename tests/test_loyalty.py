@@ -332,3 +332,63 @@ def test_a_back_fill_gives_purchases_made_while_off_their_points_once(tenant_a):
     for _ in range(2):  # the second run finds nothing left to do
         assert tenant_a.post("/api/v1/loyalty/backfill", json=window).status_code == 202
         assert balance(tenant_a, customer) == 100 + 500 + 100
+
+
+def test_the_birthday_bonus_comes_once_a_year_and_on_28_february_for_the_29th(app, tenant_a):
+    from plugins.loyalty import ledger
+
+    enable(tenant_a, birthday_bonus=88)
+    today = dt.date(2027, 2, 28)  # 2027 has no 29 February
+    born_today = tenant_a.customer(name="today", birthday="1990-02-28")
+    leapling = tenant_a.customer(name="leapling", birthday="2000-02-29")
+    tomorrow = tenant_a.customer(name="tomorrow", birthday="1990-03-01")
+
+    def grant(day: dt.date) -> int:
+        with app.app_context(), tenant_context(tenant_a.id):
+            granted = ledger.birthday_bonuses(day)
+            db.session.commit()
+        return granted
+
+    assert grant(today) == 2 and grant(today) == 0  # once a year
+    assert [balance(tenant_a, c) for c in (born_today, leapling, tomorrow)] == [88, 88, 0]
+    assert grant(dt.date(2028, 2, 28)) == 1 and grant(dt.date(2028, 2, 29)) == 1  # a leap year: each on its day
+    assert entries(tenant_a, leapling)[0]["reason"] == "birthday 2028"
+
+
+def test_the_daily_schedules_run_for_each_workspace_with_the_module(app, tenant_a, tenant_b):
+    import zoneinfo
+
+    from plugins.loyalty import plugin
+
+    enable(tenant_a, birthday_bonus=20)
+    local_today = dt.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()  # the workspaces' time zone
+    mine = tenant_a.customer(birthday=local_today.replace(year=2000).isoformat())
+    theirs = tenant_b.customer(birthday=local_today.replace(year=2000).isoformat())  # B has no loyalty module
+    with app.app_context():
+        plugin.birthday_bonuses()
+        plugin.expire_points()
+    assert balance(tenant_a, mine) == 20
+    enable(tenant_b)
+    assert balance(tenant_b, theirs) == 0
+
+
+def test_the_whole_flow_from_sign_up_to_the_points_webhook(sign_up):
+    """Sign up, enable loyalty, register a webhook, record a purchase through the API, read the
+    balance, and receive loyalty.points_earned, signed, on a loopback receiver."""
+    from standardwebhooks.webhooks import Webhook
+
+    from tests.webhook_receiver import Receiver
+
+    company = sign_up()
+    enable(company)
+    with Receiver() as receiver:
+        endpoint = company.post("/api/v1/webhooks", json={"url": receiver.url("/points"),
+                                                          "event_types": ["loyalty.points_earned"]}).json
+        customer = company.customer(name="王芳")
+        purchase = buy(company, customer["id"], "388.00")
+        assert balance(company, customer) == 388
+        [received] = receiver.at("/points")
+    payload = Webhook(endpoint["secret"]).verify(received.body, received.headers)
+    assert payload["type"] == "loyalty.points_earned"
+    assert payload["data"] == {"customer_id": customer["id"], "points": 388, "balance": 388,
+                               "reason": "388.00 x 1 per unit", "purchase_id": purchase["id"]}

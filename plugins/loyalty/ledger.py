@@ -8,6 +8,7 @@ one customer's points take turns.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import uuid
 from decimal import ROUND_FLOOR, Decimal
@@ -18,6 +19,7 @@ from saas.core.accounts import Tenant
 from saas.core.activity import Purchase
 from saas.core.audit import current_actor
 from saas.core.classification import CustomerFigures
+from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
 from saas.core.events import emit
 from saas.core.modules import states
@@ -98,6 +100,25 @@ def earn_for_purchase(purchase_id: uuid.UUID) -> Entry | None:
     now = utcnow()
     return record(purchase.customer_id, EntryKind.earn, points.points, f"purchase:{purchase.id}", points.reason,
                   purchase_id=purchase.id, expires_at=earning.expiry(rules, now))
+
+
+def birthday_bonuses(today: dt.date) -> int:
+    """The workspace's ``birthday_bonus`` for each live customer born on ``today``'s day (on 28
+    February in years without a 29th, for those born on the 29th), once a year; returns how many."""
+    bonus = settings()["birthday_bonus"]
+    if not bonus:
+        return 0
+    days = [(today.month, today.day)]
+    if (today.month, today.day) == (2, 28) and not calendar.isleap(today.year):
+        days.append((2, 29))
+    born = sa.or_(*(sa.and_(sa.extract("month", Customer.birthday) == month,
+                            sa.extract("day", Customer.birthday) == day) for month, day in days))
+    granted = 0
+    for customer_id in db.session.scalars(sa.select(Customer.id).where(
+            born, Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))):
+        granted += record(customer_id, EntryKind.bonus, bonus, f"birthday:{customer_id}:{today.year}",
+                          f"birthday {today:%Y}", expires_at=earning.expiry(settings(), utcnow())) is not None
+    return granted
 
 
 def backfill(start: dt.datetime, end: dt.datetime) -> int:

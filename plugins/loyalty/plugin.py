@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+import zoneinfo
 from pathlib import Path
 
 from saas import __version__, hookimpl
@@ -61,9 +63,19 @@ def expire_points() -> None:
             db.session.commit()
 
 
+def birthday_bonuses() -> None:
+    """Daily: the birthday bonus, on each workspace's local date."""
+    for tenant in tenants_with(NAME):
+        with tenant_context(tenant.id):
+            today = dt.datetime.now(zoneinfo.ZoneInfo(tenant.settings.get("timezone", "UTC"))).date()
+            ledger.birthday_bonuses(today)
+            db.session.commit()
+
+
 @hookimpl
 def saas_schedules():
-    return [Schedule("loyalty.expire", "30 3 * * *", expire_points)]
+    return [Schedule("loyalty.expire", "30 3 * * *", expire_points),
+            Schedule("loyalty.birthdays", "0 8 * * *", birthday_bonuses)]
 
 
 @hookimpl

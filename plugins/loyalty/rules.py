@@ -46,6 +46,8 @@ class Settings(Schema):
         metadata={"description": "Multipliers by value tier (a tier not named earns x1)"})
     first_purchase_bonus = f.Integer(load_default=0, validate=v.Range(min=0, max=MAX_POINTS),
                                      metadata={"description": "Points for a customer's first purchase ever"})
+    birthday_bonus = f.Integer(load_default=0, validate=v.Range(min=0, max=MAX_POINTS),
+                               metadata={"description": "Points on each birthday, once a year (0: none)"})
     campaigns = f.List(f.Nested(Campaign), load_default=list, validate=v.Length(max=50))
     expiry_months = f.Integer(load_default=24, validate=v.Range(min=0, max=120),
                               metadata={"description": "Points expire this many months after they are earned, "
