@@ -392,3 +392,20 @@ def test_the_whole_flow_from_sign_up_to_the_points_webhook(sign_up):
     assert payload["type"] == "loyalty.points_earned"
     assert payload["data"] == {"customer_id": customer["id"], "points": 388, "balance": 388,
                                "reason": "388.00 x 1 per unit", "purchase_id": purchase["id"]}
+
+
+def test_every_route_is_documented_and_answers_404_where_the_module_is_off(app, tenant_a, tenant_b):
+    enable(tenant_a)
+    customer, rewarded = tenant_b.customer(), reward(tenant_a)
+    spec = tenant_a.get("/api/v1/openapi.json").json
+    [tag] = [t for t in spec["tags"] if t["name"] == "loyalty"]
+    assert "404 unless the workspace enabled the loyalty module" in tag["description"]
+    routes = [(method, path) for path, operations in spec["paths"].items() if path.startswith("/api/v1/loyalty/")
+              for method in operations if method in {"get", "post", "put", "patch", "delete"}]
+    assert len(routes) == 11
+    for method, path in routes:
+        assert "404" in spec["paths"][path][method]["responses"], (method, path)
+        url = path.replace("{customer_id}", customer["id"]).replace("{reward_id}", rewarded["id"])
+        response = tenant_b.open(method.upper(), url, json={})
+        assert response.status_code == 404, (method, path, response.status_code)
+        assert "no 'loyalty' module" in response.json["error"]["message"]
