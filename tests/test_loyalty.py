@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -64,11 +65,13 @@ def test_campaigns_and_the_first_purchase_bonus_follow_the_settings(tenant_a):
         {"name": "双十一", "starts": (NOW - dt.timedelta(days=3)).date().isoformat(),
          "ends": NOW.date().isoformat(), "multiplier": "2", "bonus": 10}])
     customer = tenant_a.customer()
-    buy(tenant_a, customer["id"], "1000.00", days_ago=10)  # first purchase, before the campaign: 100 + 50
+    buy(tenant_a, customer["id"], "1000.00", days_ago=10)  # first purchase, before the campaign: 100, bonus 50
     buy(tenant_a, customer["id"], "1000.00", days_ago=1)  # in the campaign: 100 x 2 + 10
-    assert [e["points"] for e in entries(tenant_a, customer)] == [210, 150]
-    assert entries(tenant_a, customer)[0]["reason"] == "1,000.00 x 0.1 per unit x 2 (双十一) + 10 (双十一)"
-    assert balance(tenant_a, customer) == 360
+    buy(tenant_a, customer["id"], "10.00", days_ago=20)  # recorded later, made earlier: no second bonus
+    assert [(e["kind"], e["points"]) for e in entries(tenant_a, customer)] == [
+        ("earn", 1), ("earn", 210), ("bonus", 50), ("earn", 100)]
+    assert entries(tenant_a, customer)[1]["reason"] == "1,000.00 x 0.1 per unit x 2 (双十一) + 10 (双十一)"
+    assert balance(tenant_a, customer) == 361
     bad = tenant_a.put("/api/v1/modules/loyalty", json={"settings": {"points_per_unit": "-1", "campaigns": [
         {"name": "x", "starts": "2026-12-02", "ends": "2026-12-01"}], "tier_multipliers": {"vip": "2"}}})
     assert bad.status_code == 422
@@ -409,3 +412,91 @@ def test_every_route_is_documented_and_answers_404_where_the_module_is_off(app, 
         response = tenant_b.open(method.upper(), url, json={})
         assert response.status_code == 404, (method, path, response.status_code)
         assert "no 'loyalty' module" in response.json["error"]["message"]
+
+
+def test_a_campaign_day_is_the_workspace_s_local_day(tenant_a):
+    day = (NOW + dt.timedelta(days=1)).date()  # 02:00 in Shanghai on that day is still the day before in UTC
+    enable(tenant_a, tier_multipliers={}, campaigns=[
+        {"name": "店庆", "starts": day.isoformat(), "ends": day.isoformat(), "multiplier": "2"}])
+    customer = tenant_a.customer()
+    local_two_am = dt.datetime.combine(day, dt.time(2), tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    response = tenant_a.post("/api/v1/purchases", json={"customer_id": customer["id"], "product": "龙井",
+                                                         "amount": "100.00", "purchased_at": local_two_am.isoformat()})
+    assert response.status_code == 201, response.json
+    assert balance(tenant_a, customer) == 200
+
+
+def test_changes_made_while_the_module_was_off_are_settled_when_it_is_back(tenant_a):
+    enable(tenant_a, tier_multipliers={})
+    kept, other = tenant_a.customer(name="kept"), tenant_a.customer(name="other")
+    purchase = buy(tenant_a, kept["id"], "100.00", days_ago=5)
+    buy(tenant_a, other["id"], "30.00", days_ago=5)
+    assert tenant_a.put("/api/v1/modules/loyalty", json={"enabled": False}).status_code == 200
+    assert tenant_a.post(f"/api/v1/purchases/{purchase['id']}/refund", json={"amount": "40.00"}).status_code == 200
+    assert tenant_a.post(f"/api/v1/customers/{kept['id']}/merge", json={"merged_id": other["id"]}).status_code == 200
+    assert tenant_a.put("/api/v1/modules/loyalty", json={"enabled": True}).status_code == 200
+    assert balance(tenant_a, kept) == 130  # the merged customer's points came along
+    window = {"from": (NOW - dt.timedelta(days=30)).isoformat(), "to": NOW.isoformat()}
+    assert tenant_a.post("/api/v1/loyalty/backfill", json=window).status_code == 202
+    assert balance(tenant_a, kept) == 90  # the refund made while off took back its share
+
+
+def test_a_reversal_expires_with_the_earning_it_cancels(app, tenant_a):
+    from plugins.loyalty import ledger
+    from plugins.loyalty.models import EntryKind
+
+    enable(tenant_a)
+    customer = tenant_a.customer()
+    cid = uuid.UUID(customer["id"])
+    with app.app_context(), tenant_context(tenant_a.id):
+        ledger.record(cid, EntryKind.earn, 100, "a", "older", expires_at=NOW + dt.timedelta(days=10))
+        ledger.record(cid, EntryKind.earn, 100, "b", "newer", expires_at=NOW + dt.timedelta(days=20))
+        ledger.record(cid, EntryKind.reverse, -100, "b-refund", "refunded", expires_at=NOW + dt.timedelta(days=20))
+        assert ledger.expire(NOW + dt.timedelta(days=15)) == 100  # the older points, not saved by the refund
+        assert ledger.expire(NOW + dt.timedelta(days=25)) == 0
+        db.session.commit()
+    assert balance(tenant_a, customer) == 0
+
+
+def test_the_profile_shows_the_balance(tenant_a):
+    enable(tenant_a)
+    customer = tenant_a.customer()
+    buy(tenant_a, customer["id"], "1234.00")
+    panels = tenant_a.get(f"/api/v1/customers/{customer['id']}/panels").json
+    [panel] = [p for p in (panels["items"] if isinstance(panels, dict) else panels) if p["module"] == "loyalty"]
+    assert (panel["title"], panel["rows"]) == ("Loyalty points", [["Balance", "1,234"]])
+
+
+@pytest.mark.postgres
+def test_one_purchase_earned_twice_at_once_earns_once(app, tenant_a):
+    from plugins.loyalty import ledger
+
+    customer = tenant_a.customer()
+    purchase = buy(tenant_a, customer["id"], "100.00")  # before the module: nothing earned yet
+    enable(tenant_a, tier_multipliers={})
+
+    def earn(_):
+        with app.app_context(), tenant_context(tenant_a.id):
+            made = ledger.earn_for_purchase(uuid.UUID(purchase["id"]))
+            db.session.commit()
+            return made is not None
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert sorted(pool.map(earn, range(4))) == [False, False, False, True]
+    assert balance(tenant_a, customer) == 100
+
+
+@pytest.mark.postgres
+def test_concurrent_redemptions_of_different_rewards_never_overspend(app, tenant_a):
+    enable(tenant_a, tier_multipliers={})
+    customer = tenant_a.customer()
+    buy(tenant_a, customer["id"], "100.00")
+    gifts = [reward(tenant_a, name=f"gift {n}") for n in range(4)]  # 60 each: the balance covers one
+
+    def attempt(gift):
+        return app.test_client().post(f"/api/v1/loyalty/customers/{customer['id']}/redemptions",
+                                      headers=tenant_a.headers, json={"reward_id": gift["id"]}).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert sorted(pool.map(attempt, gifts)) == [201, 409, 409, 409]
+    assert balance(tenant_a, customer) == 40

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import uuid
+import zoneinfo
 from decimal import ROUND_FLOOR, Decimal
 
 import sqlalchemy as sa
@@ -84,56 +85,65 @@ def locked_account(customer_id: uuid.UUID) -> Account:
 
 
 def earn_for_purchase(purchase_id: uuid.UUID) -> Entry | None:
-    """The points a purchase earns by the workspace's rules, once; None if it earns none."""
-    purchase = db.session.get(Purchase, (current_tenant_id(), purchase_id))
+    """The points a purchase earns by the workspace's rules, once (less the share already refunded,
+    should its refund have come first); a customer's first purchase ever also brings its bonus,
+    once. None if it earns nothing."""
     tenant = db.session.get(Tenant, current_tenant_id())
+    purchase = db.session.get(Purchase, (tenant.id, purchase_id))
     if purchase is None or purchase.currency != tenant.settings.get("currency", "CNY"):
         return None  # points are counted in the workspace's currency only
     rules = settings()
-    figures = db.session.get(CustomerFigures, (current_tenant_id(), purchase.customer_id))
+    figures = db.session.get(CustomerFigures, (tenant.id, purchase.customer_id))
     tier = figures.tier.value if figures is not None and figures.tier is not None else None
+    local_day = purchase.purchased_at.astimezone(zoneinfo.ZoneInfo(tenant.settings.get("timezone", "UTC"))).date()
+    points = earning.earned(rules, purchase.amount, tier, local_day)
+    expires_at = earning.expiry(rules, utcnow())
+    entry = None
+    if points.points > 0:
+        entry = record(purchase.customer_id, EntryKind.earn, points.points, f"purchase:{purchase.id}", points.reason,
+                       purchase_id=purchase.id, expires_at=expires_at)
     first = not db.session.scalar(sa.select(sa.exists().where(
         Purchase.customer_id == purchase.customer_id, Purchase.purchased_at < purchase.purchased_at)))
-    points = earning.earned(rules, purchase.amount, tier, purchase.purchased_at.date(), first)
-    if points.points <= 0:
-        return None
-    now = utcnow()
-    return record(purchase.customer_id, EntryKind.earn, points.points, f"purchase:{purchase.id}", points.reason,
-                  purchase_id=purchase.id, expires_at=earning.expiry(rules, now))
+    if first and rules["first_purchase_bonus"]:
+        record(purchase.customer_id, EntryKind.bonus, rules["first_purchase_bonus"], f"first:{purchase.customer_id}",
+               "first purchase", expires_at=expires_at)
+    if entry is not None:
+        reverse_for_refund(purchase.id)
+    return entry
 
 
 def birthday_bonuses(today: dt.date) -> int:
     """The workspace's ``birthday_bonus`` for each live customer born on ``today``'s day (on 28
     February in years without a 29th, for those born on the 29th), once a year; returns how many."""
-    bonus = settings()["birthday_bonus"]
-    if not bonus:
+    rules = settings()
+    if not rules["birthday_bonus"]:
         return 0
     days = [(today.month, today.day)]
     if (today.month, today.day) == (2, 28) and not calendar.isleap(today.year):
         days.append((2, 29))
     born = sa.or_(*(sa.and_(sa.extract("month", Customer.birthday) == month,
                             sa.extract("day", Customer.birthday) == day) for month, day in days))
-    granted = 0
+    granted, expires_at = 0, earning.expiry(rules, utcnow())
     for customer_id in db.session.scalars(sa.select(Customer.id).where(
             born, Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))):
-        granted += record(customer_id, EntryKind.bonus, bonus, f"birthday:{customer_id}:{today.year}",
-                          f"birthday {today:%Y}", expires_at=earning.expiry(settings(), utcnow())) is not None
+        granted += record(customer_id, EntryKind.bonus, rules["birthday_bonus"], f"birthday:{customer_id}:{today.year}",
+                          f"birthday {today:%Y}", expires_at=expires_at) is not None
     return granted
 
 
 def backfill(start: dt.datetime, end: dt.datetime) -> int:
-    """Earn for the purchases made in ``[start, end)`` that earned nothing (made while the module was
-    off, say), by today's rules and tiers, less what was refunded of them; returns how many earned.
-    Safe to run again: a purchase earns once."""
+    """Bring the purchases made in ``[start, end)`` up to date, as if the module had been on: those
+    that earned nothing earn by today's rules and tiers, and refunds made meanwhile take back their
+    share. Returns how many purchases earned. Safe to run again."""
     earned = sa.select(Entry.purchase_id).where(Entry.kind == EntryKind.earn, Entry.purchase_id.is_not(None))
-    purchases = db.session.scalars(sa.select(Purchase.id).where(
-        Purchase.purchased_at >= start, Purchase.purchased_at < end, Purchase.id.not_in(earned))
-        .order_by(Purchase.purchased_at, Purchase.id)).all()
+    in_range = sa.and_(Purchase.purchased_at >= start, Purchase.purchased_at < end)
     count = 0
-    for purchase_id in purchases:
-        if earn_for_purchase(purchase_id) is not None:
-            reverse_for_refund(purchase_id, f"backfill:{purchase_id}")
-            count += 1
+    for purchase_id in db.session.scalars(sa.select(Purchase.id).where(in_range, Purchase.id.not_in(earned))
+                                          .order_by(Purchase.purchased_at, Purchase.id)).all():
+        count += earn_for_purchase(purchase_id) is not None
+    for purchase_id in db.session.scalars(sa.select(Purchase.id).where(
+            in_range, Purchase.refunded_amount > 0, Purchase.id.in_(earned))).all():
+        reverse_for_refund(purchase_id)
     return count
 
 
@@ -145,22 +155,28 @@ def backfill_job(tenant_id: str, start: str, end: str) -> int:
     return count
 
 
-def reverse_for_refund(purchase_id: uuid.UUID, event_id: uuid.UUID | str) -> Entry | None:
-    """Take back the share of a purchase's points that its refunds (all of them so far) make up."""
+def reverse_for_refund(purchase_id: uuid.UUID) -> Entry | None:
+    """Take back the share of a purchase's points that its refunds (all of them so far) make up.
+
+    Counted on the refunds' total, under the customer's account lock: two refund events handled
+    at once, or in any order with the earning, take back exactly that share in all."""
     purchase = db.session.get(Purchase, (current_tenant_id(), purchase_id))
-    if purchase is None:
+    if purchase is None or not purchase.amount or not purchase.refunded_amount:
         return None
-    earned, reversed_ = db.session.execute(sa.select(
-        sa.func.coalesce(sa.func.sum(Entry.points).filter(Entry.kind == EntryKind.earn), 0),
-        sa.func.coalesce(-sa.func.sum(Entry.points).filter(Entry.kind == EntryKind.reverse), 0),
-    ).where(Entry.purchase_id == purchase_id)).one()
-    if not earned or not purchase.amount:
-        return None
-    due = int((Decimal(earned) * purchase.refunded_amount / purchase.amount).to_integral_value(rounding=ROUND_FLOOR))
+    locked_account(purchase.customer_id)
+    earn = db.session.scalar(sa.select(Entry).where(Entry.purchase_id == purchase_id, Entry.kind == EntryKind.earn))
+    if earn is None:
+        return None  # nothing earned (yet): the earning will take the refunds into account
+    reversed_ = -(db.session.scalar(sa.select(sa.func.sum(Entry.points)).where(
+        Entry.purchase_id == purchase_id, Entry.kind == EntryKind.reverse)) or 0)
+    due = int((Decimal(earn.points) * purchase.refunded_amount / purchase.amount).to_integral_value(
+        rounding=ROUND_FLOOR))
     if due <= reversed_:
         return None
-    return record(purchase.customer_id, EntryKind.reverse, -(due - reversed_), f"refund:{event_id}",
-                  f"refund of {purchase.refunded_amount:,.2f} of {purchase.amount:,.2f}", purchase_id=purchase.id)
+    return record(purchase.customer_id, EntryKind.reverse, -(due - reversed_),
+                  f"refund:{purchase.id}:{purchase.refunded_amount}",
+                  f"refund of {purchase.refunded_amount:,.2f} of {purchase.amount:,.2f}", purchase_id=purchase.id,
+                  expires_at=earn.expires_at)  # it cancels part of that earning: due when it is
 
 
 def adjust(customer_id: uuid.UUID, points: int, reason: str) -> Entry:
@@ -174,11 +190,14 @@ def expire(now: dt.datetime | None = None) -> int:
     """Expire the points of the bound workspace that are due, oldest first; returns how many points.
 
     Points are spent oldest first, so what is still unspent of the points due by ``now`` is what
-    they earned by then less everything taken out so far (spent, reversed, expired before):
-    one aggregate over the ledger, then an ``expire`` entry for each customer with points due."""
+    they earned by then (less what refunds took back of those earnings) less everything spent or
+    expired so far: one aggregate over the ledger, then an ``expire`` entry for each customer with
+    points due."""
     now = now or utcnow()
-    due = sa.func.coalesce(sa.func.sum(Entry.points).filter(Entry.points > 0, Entry.expires_at <= now), 0)
-    out = sa.func.coalesce(-sa.func.sum(Entry.points).filter(Entry.points < 0), 0)
+    cancels = Entry.kind == EntryKind.reverse  # part of an earning, due when it is
+    due = sa.func.coalesce(sa.func.sum(Entry.points).filter(
+        sa.or_(Entry.points > 0, cancels), Entry.expires_at <= now), 0)
+    out = sa.func.coalesce(-sa.func.sum(Entry.points).filter(Entry.points < 0, ~cancels), 0)
     expired = 0
     for customer_id, points in db.session.execute(
             sa.select(Entry.customer_id, due - out).group_by(Entry.customer_id).having(due > out)):
@@ -199,6 +218,22 @@ def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID) -> None:
     db.session.delete(taken)
 
 
+def settle_merges() -> int:
+    """The points of customers merged while the module was off go to their survivors (the core
+    calls the merge hook of enabled modules only); returns how many accounts moved."""
+    moved = 0
+    for _ in range(10):  # a survivor merged in turn moves on the next round
+        pairs = db.session.execute(sa.select(Customer.merged_into_id, Customer.id).join(
+            Account, sa.and_(Account.tenant_id == Customer.tenant_id, Account.customer_id == Customer.id))
+            .where(Customer.merged_into_id.is_not(None))).all()
+        if not pairs:
+            break
+        for survivor_id, merged_id in pairs:
+            merge(survivor_id, merged_id)
+        moved += len(pairs)
+    return moved
+
+
 def balance(customer_id: uuid.UUID) -> int:
     account = db.session.scalar(sa.select(Account).where(Account.customer_id == customer_id))
     return account.balance if account is not None else 0
@@ -212,10 +247,11 @@ def entries(customer_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
 
 def rebuild() -> int:
     """Set every account of the bound workspace to the sum of its entries; returns how many were off."""
+    accounts = db.session.scalars(sa.select(Account).with_for_update()).all()  # no movement meanwhile
     sums = {customer_id: total for customer_id, total in db.session.execute(
         sa.select(Entry.customer_id, sa.func.sum(Entry.points)).group_by(Entry.customer_id))}
     off = 0
-    for account in db.session.scalars(sa.select(Account).with_for_update()):
+    for account in accounts:
         wanted = int(sums.pop(account.customer_id, 0))
         if account.balance != wanted:
             account.balance, off = wanted, off + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 import zoneinfo
 from pathlib import Path
@@ -18,6 +19,7 @@ from plugins.loyalty.api import bp
 from plugins.loyalty.rules import Settings
 
 NAME = ledger.NAME
+log = logging.getLogger(__name__)
 
 
 @hookimpl
@@ -58,18 +60,25 @@ def saas_event_types():
 def expire_points() -> None:
     """Daily: expire due points in every workspace with the module on (a transaction each)."""
     for tenant in tenants_with(NAME):
-        with tenant_context(tenant.id):
-            ledger.expire()
-            db.session.commit()
+        _for_tenant(tenant, "expire", ledger.expire)
 
 
 def birthday_bonuses() -> None:
     """Daily: the birthday bonus, on each workspace's local date."""
     for tenant in tenants_with(NAME):
-        with tenant_context(tenant.id):
-            today = dt.datetime.now(zoneinfo.ZoneInfo(tenant.settings.get("timezone", "UTC"))).date()
-            ledger.birthday_bonuses(today)
+        today = dt.datetime.now(zoneinfo.ZoneInfo(tenant.settings.get("timezone", "UTC"))).date()
+        _for_tenant(tenant, "birthdays", lambda: ledger.birthday_bonuses(today))
+
+
+def _for_tenant(tenant, what: str, work) -> None:
+    """Run one workspace's share of a schedule; its failure is logged and the others go on."""
+    with tenant_context(tenant.id):
+        try:
+            work()
             db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("loyalty %s failed for tenant %s", what, tenant.id)
 
 
 @hookimpl
@@ -84,7 +93,12 @@ def saas_handle_event(tenant, event):
     if event.type == "purchase.recorded":
         ledger.earn_for_purchase(uuid.UUID(event.data["purchase_id"]))
     elif event.type == "purchase.refunded":
-        ledger.reverse_for_refund(uuid.UUID(event.data["purchase_id"]), event.id)
+        ledger.reverse_for_refund(uuid.UUID(event.data["purchase_id"]))
+
+
+@hookimpl
+def saas_module_enabled(tenant, settings):
+    ledger.settle_merges()
 
 
 @hookimpl

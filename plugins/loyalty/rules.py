@@ -60,8 +60,9 @@ class Earned:
     reason: str  # how the points were counted, in words
 
 
-def earned(rules: dict, amount: Decimal, tier: str | None, purchased_on: dt.date, first: bool) -> Earned:
-    """The points a purchase of ``amount`` earns under ``rules`` (loaded :class:`Settings`)."""
+def earned(rules: dict, amount: Decimal, tier: str | None, purchased_on: dt.date) -> Earned:
+    """The points a purchase of ``amount`` on ``purchased_on`` (the workspace's local date) earns
+    under ``rules`` (loaded :class:`Settings`); the first-purchase bonus is an entry of its own."""
     words = [f"{amount:,.2f} x {rules['points_per_unit'].normalize():f} per unit"]
     factor = rules["points_per_unit"]
     multiplier = rules["tier_multipliers"].get(tier or "", Decimal(1))
@@ -77,9 +78,6 @@ def earned(rules: dict, amount: Decimal, tier: str | None, purchased_on: dt.date
             if campaign["bonus"]:
                 bonus += campaign["bonus"]
                 words.append(f"+ {campaign['bonus']} ({campaign['name']})")
-    if first and rules["first_purchase_bonus"]:
-        bonus += rules["first_purchase_bonus"]
-        words.append(f"+ {rules['first_purchase_bonus']} (first purchase)")
     points = int((amount * factor).to_integral_value(rounding=ROUND_FLOOR)) + bonus
     return Earned(min(points, MAX_POINTS), " ".join(words))
 
