@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from saas.core.accounts import Tenant
 from saas.core.activity import Purchase
 from saas.core.audit import current_actor
-from saas.core.classification import CustomerFigures
 from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
 from saas.core.events import emit
@@ -93,8 +92,7 @@ def earn_for_purchase(purchase_id: uuid.UUID) -> Entry | None:
     if purchase is None or purchase.currency != tenant.settings.get("currency", "CNY"):
         return None  # points are counted in the workspace's currency only
     rules = settings()
-    figures = db.session.get(CustomerFigures, (tenant.id, purchase.customer_id))
-    tier = figures.tier.value if figures is not None and figures.tier is not None else None
+    tier = tier_of(purchase.customer_id)
     local_day = purchase.purchased_at.astimezone(zoneinfo.ZoneInfo(tenant.settings.get("timezone", "UTC"))).date()
     points = earning.earned(rules, purchase.amount, tier, local_day)
     expires_at = earning.expiry(rules, utcnow())
@@ -110,6 +108,12 @@ def earn_for_purchase(purchase_id: uuid.UUID) -> Entry | None:
     if entry is not None:
         reverse_for_refund(purchase.id)
     return entry
+
+
+def tier_of(customer_id: uuid.UUID) -> str | None:
+    """The customer's value tier code (``core``...), as the core keeps it; None if unclassified."""
+    customer = db.session.get(Customer, (current_tenant_id(), customer_id))
+    return getattr(customer.tier, "value", None) if customer is not None else None
 
 
 def birthday_bonuses(today: dt.date) -> int:

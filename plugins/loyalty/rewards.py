@@ -10,11 +10,9 @@ import uuid
 
 import sqlalchemy as sa
 
-from saas.core.classification import CustomerFigures
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.pagination import Page, paginate
-from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
 
 from plugins.loyalty import ledger
@@ -62,8 +60,7 @@ def redeem(customer_id: uuid.UUID, reward_id: uuid.UUID) -> Entry:
     if not reward.on_offer(utcnow()):
         raise Conflict(f"'{reward.name}' is not on offer now.")
     if reward.tiers:
-        figures = db.session.get(CustomerFigures, (current_tenant_id(), customer_id))
-        tier = figures.tier.value if figures is not None and figures.tier is not None else None
+        tier = ledger.tier_of(customer_id)
         if tier not in reward.tiers:
             raise Conflict(f"'{reward.name}' is for {', '.join(reward.tiers)} customers; this one is "
                            f"{tier or 'unclassified'}.")
