@@ -159,7 +159,7 @@ def test_disabling_keeps_the_points_and_purchases_meanwhile_earn_nothing(tenant_
     assert balance(tenant_a, customer) == 100
 
 
-def test_another_workspace_sees_nothing_of_it(tenant_a, tenant_b):
+def test_another_workspace_sees_nothing_of_it(app, tenant_a, tenant_b):
     enable(tenant_a)
     mine = tenant_a.customer()
     buy(tenant_a, mine["id"], "100.00")
@@ -172,6 +172,21 @@ def test_another_workspace_sees_nothing_of_it(tenant_a, tenant_b):
     assert tenant_a.get(f"/api/v1/loyalty/customers/{theirs['id']}/entries").status_code == 404
     assert tenant_b.post("/api/v1/loyalty/rebuild").json == {"corrected": 0}
     assert balance(tenant_a, mine) == 100 and balance(tenant_b, theirs) == 0
+    # the jobs of A's workspace leave B's alone: B's purchase made before B enabled stays unearned
+    buy(tenant_b, theirs["id"], "300.00")  # earns in B: 300
+    bought_while_off = tenant_b.customer()
+    assert tenant_b.put("/api/v1/modules/loyalty", json={"enabled": False}).status_code == 200
+    buy(tenant_b, bought_while_off["id"], "800.00")
+    assert tenant_b.put("/api/v1/modules/loyalty", json={"enabled": True}).status_code == 200
+    window = {"from": (NOW - dt.timedelta(days=30)).isoformat(), "to": NOW.isoformat()}
+    assert tenant_a.post("/api/v1/loyalty/backfill", json=window).status_code == 202
+    from plugins.loyalty import ledger
+
+    with app.app_context(), tenant_context(tenant_a.id):
+        assert ledger.expire(NOW + dt.timedelta(days=3650)) == 100  # A's points only
+        db.session.commit()
+    assert (balance(tenant_b, theirs), balance(tenant_b, bought_while_off)) == (300, 0)
+    assert balance(tenant_a, mine) == 0
 
 
 def test_a_retried_adjustment_moves_the_points_once(tenant_a):
