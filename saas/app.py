@@ -18,10 +18,12 @@ from saas.api import (activity, audit, classification, custom_fields, customers,
                       reports, segments, tags, webhooks, workspace)
 from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error
 from saas.config import check_secret, from_environment
-from saas.core import passwords
+from saas.core import delivery, outbound, passwords, schedules
 from saas.core.accounts import User
 from saas.core.errors import DomainError
 from saas.core.plugins import installed
+from saas.core.services import classification as classification_service
+from saas.core.services import imports as import_service
 from saas.extensions import csrf, db, limiter, login_manager, migrate
 from tenants import api as tenants_api
 from tenants import modules_api
@@ -47,6 +49,7 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     _init_extensions(app)
     api = _register_api(app)
     app.register_blueprint(web.bp)
+    _wire_features(app)
     plugin_host.init_app(app, api, plugins)  # last: a module whose blueprint names are taken is left out
     cli.register(app)
     jobs_cli.register(app)
@@ -67,6 +70,14 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     login_manager.user_loader(_load_user)
+
+
+def _wire_features(app: Flask) -> None:
+    """What the core's features give its mechanisms: a receiver of every delivered event, and
+    their periodic work."""
+    delivery.init_app(app, receivers=(outbound.receive,))
+    schedules.init_app(app, core=(*delivery.SCHEDULES, *outbound.SCHEDULES, *classification_service.SCHEDULES,
+                                  *import_service.SCHEDULES))
 
 
 @migrate.configure

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from rq.registry import FailedJobRegistry
 
-from saas.core import jobs, queues
+from saas.core import delivery, queues, schedules
 
 group = AppGroup("jobs", help="Background jobs (rq on Redis; in-process without REDIS_URL).")
 
@@ -27,30 +27,30 @@ def worker(queues, burst):
 
 
 @group.command("sweep")
-@click.option("--grace", default=jobs.SWEEP_GRACE.total_seconds(), show_default=True,
+@click.option("--grace", default=delivery.SWEEP_GRACE.total_seconds(), show_default=True,
               help="Seconds an event may wait before it counts as missed.")
 def sweep(grace):
     """Hand over every event not yet delivered (after a Redis outage, for instance)."""
-    handed = jobs.sweep_events(grace)
+    handed = delivery.sweep_events(grace)
     click.echo(f"{handed} event(s) handed over")
 
 
 @group.command("scheduler")
 def scheduler():
     """Run rq's cron scheduler with the periodic work of the core and the installed modules."""
-    jobs.cron_scheduler(_rq()).start()
+    schedules.cron_scheduler(_rq()).start()
 
 
 @group.command("run-schedules")
 @click.argument("names", nargs=-1)
 def run_schedules(names):
     """Run periodic work once, now: every schedule, or the ones named (the embedded set-up)."""
-    known = {schedule.name for schedule in jobs.schedules()}
+    known = {schedule.name for schedule in schedules.schedules()}
     unknown = sorted(set(names) - known)
     if unknown:
         raise click.UsageError(f"no schedule named {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     for name in names or sorted(known):
-        jobs.schedule_named(name).func()
+        schedules.schedule_named(name).func()
         click.echo(f"ran {name}")
     queues.current_queue().run_pending()
 

@@ -46,7 +46,7 @@ def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = No
                 group.add_command(command)
             app.cli.add_command(group)
     app.cli.add_command(list_modules_command)
-    app.extensions[queues.EXTENSION] = queues.queue_for(app.config)
+    queues.init_app(app, after_each_job=(save_unsaved_errors,))
     app.teardown_appcontext(finish_request)
     return host
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from saas.core.classification import ClassificationChange, CustomerFigures, months_before
 from saas.core.db import db
-from saas.core.events import OutboxEvent
+from saas.core.outbox import OutboxEvent
 from saas.core.services import classification
 from saas.core.tenancy import tenant_context
 

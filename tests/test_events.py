@@ -20,10 +20,10 @@ from rq import Retry
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from saas import hookimpl
-from saas.core import jobs, queues
+from saas.core import delivery, queues, schedules
 from saas.core.customers import Tag
 from saas.core.db import db
-from saas.core.events import HandledEvent, OutboxEvent
+from saas.core.outbox import HandledEvent, OutboxEvent
 from saas.core.hooktypes import EventType, ModuleInfo, Schedule
 from saas.core.tenancy import tenant_context
 from tests.conftest import make_app
@@ -133,7 +133,7 @@ def test_core_changes_emit_events_in_the_same_transaction(plugin_app, tenant_a):
 
 def test_every_core_event_s_data_has_the_keys_of_its_catalogue_example(plugin_app, tenant_a, tenant_b):
     """What webhook receivers are promised (the catalogue, docs/webhooks.md) is what they get."""
-    from saas.core.events import CORE_EVENT_TYPES
+    from saas.core.event_types import CORE_EVENT_TYPES
 
     kept, other = tenant_a.customer(name="Kept"), tenant_a.customer(name="Other")
     tenant_a.patch(f"/api/v1/customers/{kept['id']}", json={"email": "k@a.example"})
@@ -178,10 +178,10 @@ def test_a_handler_job_queued_before_the_module_was_disabled_does_not_run_it(rq_
     with rq_app.app_context():  # the fan-out ran while the module was on: a handler job waits
         queue = queues.current_queue().queue("default")
         deliver = queue.jobs[0]
-        assert deliver.func_name == "saas.core.jobs.deliver_event"
+        assert deliver.func_name == "saas.core.delivery.deliver_event"
         queue.remove(deliver)
         deliver.perform()
-        assert [j.args[2] for j in queue.jobs if j.func_name == "saas.core.jobs.handle_event"] == ["ledger"]
+        assert [j.args[2] for j in queue.jobs if j.func_name == "saas.core.delivery.handle_event"] == ["ledger"]
     assert rq_tenant.put("/api/v1/modules/ledger", json={"enabled": False}).status_code == 200
     before = tags_of(rq_app, rq_tenant)
     ledger.seen.clear()
@@ -202,8 +202,8 @@ def test_a_redelivered_event_runs_each_handler_once(plugin_app, tenant_a, ledger
     event = events_of(plugin_app, tenant_a)[-1]
     before = tags_of(plugin_app, tenant_a)
     with plugin_app.app_context():
-        jobs.deliver_event(str(tenant_a.id), str(event.id))
-        jobs.handle_event(str(tenant_a.id), str(event.id), "ledger")
+        delivery.deliver_event(str(tenant_a.id), str(event.id))
+        delivery.handle_event(str(tenant_a.id), str(event.id), "ledger")
         queues.current_queue().run_pending()
     assert tags_of(plugin_app, tenant_a) == before
     assert [t for t in ledger.seen if t[1] == "customer.created"] == [(tenant_a.id, "customer.created")]
@@ -223,7 +223,7 @@ def test_twin_handler_jobs_running_side_by_side_have_one_effect_and_report_no_er
 
     def handle(_):
         with plugin_app.app_context():
-            jobs.handle_event(str(tenant_a.id), str(event.id), "ledger")
+            delivery.handle_event(str(tenant_a.id), str(event.id), "ledger")
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(handle, range(2)))  # both are in the handler before either commits
@@ -250,7 +250,7 @@ def test_two_sweepers_at_once_hand_each_event_over_once(plugin_app, tenant_a, mo
 
     def sweep():
         with plugin_app.app_context():
-            jobs.sweep_events(0)
+            delivery.sweep_events(0)
         if threading.current_thread().name == "second":
             second_is_done.set()
 
@@ -332,12 +332,12 @@ def test_with_redis_stopped_the_api_answers_and_no_event_is_lost(rq_app, rq_tena
     assert [e.type for e in pending] == ["customer.created"] * 3
     redis_server.start()  # empty: what was queued before the outage is gone too
     with rq_app.app_context():
-        assert jobs.sweep_events(0) == 3
+        assert delivery.sweep_events(0) == 3
     work(rq_app)
     assert [t for t in ledger.seen if t[1] == "customer.created"] == [(rq_tenant.id, "customer.created")] * 3
     assert all(e.delivered_at is not None for e in events_of(rq_app, rq_tenant))
     with rq_app.app_context():
-        assert jobs.sweep_events(0) == 0
+        assert delivery.sweep_events(0) == 0
 
 
 @pytest.mark.redis
@@ -384,7 +384,7 @@ def test_saas_schedules_run_once_per_period_even_with_two_schedulers(rq_app):
     TICKS.clear()
     with rq_app.app_context():
         queue = queues.current_queue()
-        schedulers = [jobs.cron_scheduler(queue), jobs.cron_scheduler(queue)]
+        schedulers = [schedules.cron_scheduler(queue), schedules.cron_scheduler(queue)]
         for scheduler in schedulers:
             names = sorted(j.name for j in scheduler.get_jobs())
             assert names == ["classification.recompute", "events.sweep", "imports.remove_old_files", "ledger.tick",
@@ -401,7 +401,7 @@ def test_scheduled_work_that_fails_is_retried_and_then_done_once(rq_app, monkeyp
     monkeypatch.setattr(queues, "RETRY", Retry(max=2, interval=1))
     TICKS[:] = ["fail next"]
     with rq_app.app_context():
-        scheduler = jobs.cron_scheduler(queues.current_queue())
+        scheduler = schedules.cron_scheduler(queues.current_queue())
         tick = next(j for j in scheduler.get_jobs() if j.name == "ledger.tick")
         tick.next_enqueue_time = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
         scheduler.enqueue_jobs()
@@ -418,9 +418,9 @@ def test_a_scheduled_job_belongs_to_the_period_it_was_enqueued_in():
     daily = Schedule("ledger.daily", "0 9 * * *", ledger_tick)
     local = dt.datetime.now().astimezone().tzinfo
     on_time = dt.datetime(2026, 11, 23, 9, 0, 0, tzinfo=local)
-    assert jobs.period_of(daily, on_time) == on_time
-    assert jobs.period_of(daily, on_time + dt.timedelta(hours=23, minutes=59)) == on_time  # taken late
-    assert jobs.period_of(daily, on_time - dt.timedelta(seconds=1)) == on_time - dt.timedelta(days=1)
+    assert schedules.period_of(daily, on_time) == on_time
+    assert schedules.period_of(daily, on_time + dt.timedelta(hours=23, minutes=59)) == on_time  # taken late
+    assert schedules.period_of(daily, on_time - dt.timedelta(seconds=1)) == on_time - dt.timedelta(days=1)
 
 
 @pytest.mark.redis
@@ -467,7 +467,7 @@ def test_a_commit_s_events_are_handed_over_as_one_job_per_tenant_and_batch(plugi
     enqueued = []
     monkeypatch.setattr(queues.InProcessQueue, "enqueue",
                         lambda self, func, *args, **kw: enqueued.append((func.__name__, args)))
-    monkeypatch.setattr(jobs, "BATCH", 2)
+    monkeypatch.setattr(delivery, "BATCH", 2)
     with plugin_app.app_context(), tenant_context(tenant_a.id):
         emit_many("customer.deleted", [{"customer_id": str(uuid.uuid4())} for _ in range(3)])
         db.session.commit()
@@ -475,8 +475,8 @@ def test_a_commit_s_events_are_handed_over_as_one_job_per_tenant_and_batch(plugi
         ("deliver_events", 2), ("deliver_event", 1)]
     monkeypatch.undo()
     with plugin_app.app_context():
-        jobs.deliver_events(str(tenant_a.id), enqueued[0][1][1])
-        jobs.deliver_event(str(tenant_a.id), enqueued[1][1][1])
+        delivery.deliver_events(str(tenant_a.id), enqueued[0][1][1])
+        delivery.deliver_event(str(tenant_a.id), enqueued[1][1][1])
     assert all(e.delivered_at is not None for e in events_of(plugin_app, tenant_a) if e.type == "customer.deleted")
 
 
@@ -492,15 +492,17 @@ def test_a_statement_s_events_are_written_in_sql_and_handed_over_by_their_stamp(
     enqueued = []
     monkeypatch.setattr(queues.InProcessQueue, "enqueue",
                         lambda self, func, *args, **kw: enqueued.append((func, args)))
-    monkeypatch.setattr(jobs, "BATCH", 2)
+    monkeypatch.setattr(delivery, "BATCH", 2)
     with plugin_app.app_context(), tenant_context(tenant_a.id):
         rows = sa.select(Customer.id.label("customer_id"), Customer.name.label("name"))
         assert emit_selected("customer.updated", rows.where(Customer.name == "c0")) == 1  # ids come back
         assert emit_selected("customer.deleted", rows, many=True) == 5
-        assert len(db.session.info["emitted_events"]) == 1 and len(db.session.info["emitted_stamps"]) == 1
+        waiting = db.session.info[queues._AFTER_COMMIT]  # one event id, one statement's stamp
+        assert {hand_over.__name__: len(items) for hand_over, items in waiting.items()} == {
+            "hand_over": 1, "hand_over_emitted": 1}
         db.session.commit()
-    assert [func.__name__ for func, _ in enqueued] == ["deliver_emitted", "deliver_event"]
-    deliver_emitted = enqueued[0]
+    assert [func.__name__ for func, _ in enqueued] == ["deliver_event", "deliver_emitted"]
+    deliver_emitted = enqueued[1]
     enqueued.clear()
     with plugin_app.app_context():
         assert deliver_emitted[0](*deliver_emitted[1]) == 5

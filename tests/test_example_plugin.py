@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 from saas.core.db import db
-from saas.core.events import OutboxEvent
+from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context
 from saas.testing import CSRF_INPUT, workspaces_with
 

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from saas.core.db import db
-from saas.core.events import OutboxEvent
+from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context
 from saas.testing import table_problems
 
@@ -79,7 +79,7 @@ def test_campaigns_and_the_first_purchase_bonus_follow_the_settings(tenant_a):
 
 
 def test_a_purchase_event_delivered_twice_earns_once(app, tenant_a):
-    from saas.core import jobs
+    from saas.core import delivery
     from plugins.loyalty import ledger
 
     enable(tenant_a)
@@ -91,8 +91,8 @@ def test_a_purchase_event_delivered_twice_earns_once(app, tenant_a):
         assert ledger.earn_for_purchase(uuid.UUID(purchase["id"])) is None  # its source is recorded
         db.session.rollback()
     with app.app_context():
-        jobs.handle_event(str(tenant_a.id), event_id, "loyalty")  # a redelivery
-        jobs.deliver_events(str(tenant_a.id), [event_id])
+        delivery.handle_event(str(tenant_a.id), event_id, "loyalty")  # a redelivery
+        delivery.deliver_events(str(tenant_a.id), [event_id])
     assert balance(tenant_a, customer) == 100 and len(entries(tenant_a, customer)) == 1
 
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from saas.core.db import db
-from saas.core.events import OutboxEvent
+from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context
 
 

@@ -365,7 +365,7 @@ def test_saas_cli_commands_appear_under_the_modules_name(plugin_app):
 def test_saas_module_enabled_or_disabled_that_raises_refuses_the_switch_with_409(plugin_app, tenant_a, stamps,
                                                                                  switch):
     from saas.core.db import db
-    from saas.core.events import OutboxEvent
+    from saas.core.outbox import OutboxEvent
     from saas.core.tenancy import tenant_context
 
     if switch == "disable":
@@ -385,7 +385,7 @@ def test_saas_module_enabled_or_disabled_that_raises_refuses_the_switch_with_409
 
 def test_switching_a_module_emits_module_enabled_and_module_disabled(plugin_app, tenant_a):
     from saas.core.db import db
-    from saas.core.events import OutboxEvent
+    from saas.core.outbox import OutboxEvent
     from saas.core.tenancy import tenant_context
 
     enable(tenant_a, "stamps")

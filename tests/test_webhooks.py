@@ -15,7 +15,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from saas.core import outbound, queues
 from saas.core.db import db
-from saas.core.events import OutboxEvent
+from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context
 from saas.core.types import utcnow
 from saas.core.webhooks import WebhookDelivery, WebhookEndpoint
@@ -306,8 +306,8 @@ def test_events_declared_by_modules_reach_webhooks_too(app, tenant_a, receiver):
         db.session.commit()
         event_id = event.id
     with app.app_context():
-        from saas.core import jobs
-        jobs.deliver_event(str(tenant_a.id), str(event_id))
+        from saas.core import delivery
+        delivery.deliver_event(str(tenant_a.id), str(event_id))
         from saas.core import queues
         queues.current_queue().run_pending()
     assert [verify(endpoint["secret"], r)["type"] for r in receiver.at("/hook")] == ["birthdays.greeted"]
@@ -318,7 +318,7 @@ def test_docs_webhooks_shows_every_core_event_with_its_exact_body():
     import re
     from pathlib import Path
 
-    from saas.core.events import CORE_EVENT_TYPES
+    from saas.core.event_types import CORE_EVENT_TYPES
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "webhooks.md").read_text()
     sections = dict(re.findall(r"### `([a-z_.]+)`\n\n.*?\n\n```json\n(.*?)\n```", text, re.S))
@@ -506,7 +506,7 @@ def test_a_huge_or_trickling_answer_does_not_hold_the_sender(app, tenant_a, rece
 
 def test_a_batch_of_events_fans_out_in_the_same_few_statements_however_many_and_only_once(
         app, tenant_a, receiver, count_queries, monkeypatch):
-    from saas.core import jobs
+    from saas.core import delivery
     from saas.core.events import emit_many
 
     register(tenant_a, receiver, "/one")
@@ -516,12 +516,12 @@ def test_a_batch_of_events_fans_out_in_the_same_few_statements_however_many_and_
     def deliver(count: int) -> int:
         with app.app_context(), tenant_context(tenant_a.id):
             emit_many("customer.deleted", [{"customer_id": str(uuid.uuid4())} for _ in range(count)])
-            ids = [str(i) for _, i in db.session.info["emitted_events"]]
+            ids = [str(i) for _, i in db.session.info[queues._AFTER_COMMIT][delivery.hand_over]]
             db.session.commit()
         with app.app_context(), count_queries() as seen:
-            jobs.deliver_events(str(tenant_a.id), ids)
+            delivery.deliver_events(str(tenant_a.id), ids)
         with app.app_context():
-            jobs.deliver_events(str(tenant_a.id), ids)  # again: nothing more is written
+            delivery.deliver_events(str(tenant_a.id), ids)  # again: nothing more is written
         return seen()
 
     deliver(1)  # the first delivery also reads what later ones find cached

@@ -5,7 +5,7 @@ from saas.core.activity import Interaction, Purchase
 from saas.core.audit import AuditEntry
 from saas.core.classification import ClassificationChange, CustomerFigures
 from saas.core.customers import CustomerTag, CustomFieldDefinition, Customer, Tag
-from saas.core.events import HandledEvent, OutboxEvent
+from saas.core.outbox import HandledEvent, OutboxEvent
 from saas.core.idempotency import IdempotencyRecord
 from saas.core.imports import ImportProblem, ImportRun
 from saas.core.modules import PluginError, TenantModule

@@ -1,8 +1,8 @@
 """Sending webhooks: each event to each endpoint that wants it, signed per Standard Webhooks, at
 least once, with retries, and a log of every attempt.
 
-:func:`fan_out` (called by the event delivery job) writes one delivery per endpoint and event and
-hands each endpoint to :func:`send_due`. That job claims the endpoint's due deliveries in batches
+:func:`receive` (the event delivery's receiver, :mod:`saas.core.delivery`) writes one delivery per
+endpoint and event (:func:`fan_out`) and, after commit, hands each endpoint to :func:`send_due`. That job claims the endpoint's due deliveries in batches
 (a lease, so two workers never send the same one and a crashed worker's claim runs out), posts
 them over one kept-alive connection, and records the outcomes a batch at a time. The first
 failure stops the batch: the rest wait for the failed delivery's retry, so an endpoint that is
@@ -31,9 +31,11 @@ from standardwebhooks.webhooks import Webhook
 import saas
 from saas.core.accounts import Tenant
 from saas.core.db import db
-from saas.core.events import OutboxEvent, emit
+from saas.core.events import emit
+from saas.core.hooktypes import Schedule
 from saas.core.netguard import GuardedBackend
-from saas.core.queues import current_queue, job
+from saas.core.outbox import OutboxEvent
+from saas.core.queues import after_commit, current_queue, job
 from saas.core.tenancy import current_tenant_id, tenant_context
 from saas.core.types import utcnow
 from saas.core.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -84,6 +86,18 @@ def fan_out(events: list[OutboxEvent], enabled: list[WebhookEndpoint] | None = N
                 db.session.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, event_type=event.type,
                                                payload=payload, created_at=now, next_attempt_at=now))
     return sorted({endpoint.id for found in wanting.values() for endpoint in found})
+
+
+def receive(events: list[OutboxEvent]) -> None:
+    """Each event's deliveries, written in the delivery's transaction; once it commits, each
+    endpoint that got one is handed to its sender."""
+    tenant_id = current_tenant_id()
+    after_commit(_hand_over_committed, *((tenant_id, endpoint_id) for endpoint_id in fan_out(events)))
+
+
+def _hand_over_committed(endpoints_: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    for tenant_id, endpoint_id in endpoints_:
+        hand_over(tenant_id, [endpoint_id])
 
 
 def hand_over(tenant_id: uuid.UUID, endpoint_ids: list[uuid.UUID]) -> None:
@@ -401,3 +415,6 @@ def _pool() -> httpcore.ConnectionPool:
         pool = current_app.extensions[POOL] = httpcore.ConnectionPool(
             network_backend=backend, max_connections=50, keepalive_expiry=30, retries=0)
     return pool
+
+
+SCHEDULES = (Schedule("webhooks.sweep", "* * * * *", sweep_due, "webhooks"),)

@@ -7,7 +7,8 @@ describing itself is logged and left out; the application starts without it.
 Tenant hooks are called implementation by implementation, only for the modules the tenant has
 enabled: pluggy stops a hook call at the first exception, and one module's bug must not cost the
 request or the other modules. Failures are logged with module and tenant and queued for
-the tenant's admins (:func:`save_errors` writes them once the request's own transaction is over).
+the tenant's admins (:func:`save_unsaved_errors` writes them once the request's or job's own
+transaction is over).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from packaging.version import Version
 from saas.core import hookspecs
 from saas.core.accounts import Tenant
 from saas.core.db import db
-from saas.core.events import CORE_EVENT_TYPES
+from saas.core.event_types import CORE_EVENT_TYPES
 from saas.core.hooktypes import ExportField, ModuleInfo, NavItem, Panel, ReportCard
 from saas.core.modules import PluginError, enabled_modules
 from saas.core.tenancy import current_tenant_id, tenant_context
@@ -216,7 +217,7 @@ class Plugins:
         return [m.info.migrations for m in self.modules.values() if m.info.migrations]
 
     def schedules(self) -> list:
-        """Every module's periodic work (the core's own is added by :mod:`saas.core.jobs`)."""
+        """Every module's periodic work (the core's own is added by :mod:`saas.core.schedules`)."""
         return [schedule for module in self.modules.values() for schedule in module.schedules]
 
     def module_of_blueprint(self, blueprint: str | None) -> str | None:

@@ -3,6 +3,10 @@ embedded default. A job is a module-level function decorated with :func:`job`, t
 JSON values (never ORM objects); it runs with the application's context and a clean session,
 and opens its own tenant context. On rq a failed job is retried with backoff and then kept in
 the failed-job registry (``flask jobs failed`` / ``flask jobs requeue``).
+
+:func:`after_commit` is the one hand-over of work that must wait for a transaction's commit:
+events to their delivery, jobs that must see what the transaction wrote, webhooks to their
+senders.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from sqlalchemy.orm import Session
 from rq import Queue, Retry, SimpleWorker, get_current_job
 
 from saas.core.db import db
-from saas.core.plugins import save_unsaved_errors
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,9 @@ ONCE_TTL = 600  # a job waiting longer than this may get a twin, which finds not
 
 
 def job(func: Callable) -> Callable:
-    """Run ``func`` as a job: with no session left over from before, and none left behind."""
+    """Run ``func`` as a job: with no session left over from before, and none left behind. Once it
+    is over, failed or not, the callbacks the application gave :func:`init_app` run (the plugin
+    host's saves the errors modules raised)."""
 
     @functools.wraps(func)
     def run(*args, **kwargs):
@@ -41,7 +46,8 @@ def job(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         finally:
-            save_unsaved_errors()
+            for callback in current_queue().after_each_job:
+                callback()
             db.session.remove()
 
     return run
@@ -52,6 +58,7 @@ class InProcessQueue:
 
     _pending: ContextVar[list | None] = ContextVar("saas_pending_jobs", default=None)
     retries = False  # a failed job is logged, not run again: work that must happen keeps its own trace
+    after_each_job: tuple[Callable[[], None], ...] = ()
 
     def enqueue(self, func: Callable, *args, queue: str = "default", timeout: int | None = None) -> None:
         pending = self._pending.get()
@@ -92,6 +99,7 @@ class RqQueue:
     """Production: rq queues on Redis."""
 
     retries = True  # a failed job runs again with backoff (RETRY), then waits in the failed registry
+    after_each_job: tuple[Callable[[], None], ...] = ()
 
     def __init__(self, redis_url: str):
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
@@ -144,29 +152,54 @@ def queue_for(config: dict) -> InProcessQueue | RqQueue:
     return RqQueue(config["REDIS_URL"]) if config.get("REDIS_URL") else InProcessQueue()
 
 
+def init_app(app, *, after_each_job: tuple[Callable[[], None], ...] = ()) -> InProcessQueue | RqQueue:
+    """Give ``app`` its queue (rq with ``REDIS_URL``, in-process without); ``after_each_job`` run
+    after every job, so that the core need not know who must clean up after one."""
+    queue = queue_for(app.config)
+    queue.after_each_job = tuple(after_each_job)
+    app.extensions[EXTENSION] = queue
+    return queue
+
+
 def current_queue() -> InProcessQueue | RqQueue:
     return current_app.extensions[EXTENSION]
+
+
+# -- after commit ----------------------------------------------------------------------------
+# Work that must see what a transaction wrote (a job a worker could otherwise run first, events
+# handed to their delivery) waits for the commit, and is forgotten if the transaction rolls back.
+
+_AFTER_COMMIT = "retain.after_commit"
+
+
+def after_commit(hand_over: Callable[[list], None], *items) -> None:
+    """Once the current transaction commits, call ``hand_over`` with every item given to it in
+    that transaction, in order: one call per transaction, however many items (a commit of an
+    import's thousand events is one hand-over). Nothing is called if the transaction rolls back."""
+    db.session.info.setdefault(_AFTER_COMMIT, {}).setdefault(hand_over, []).extend(items)
 
 
 def enqueue_after_commit(func: Callable, *args, **options) -> None:
     """:meth:`enqueue` once the current transaction commits, for a job that must see what this
     transaction writes (a worker could otherwise run it first); forgotten if it rolls back."""
-    db.session.info.setdefault(_AFTER_COMMIT, []).append((func, args, options))
+    after_commit(_enqueue_all, (func, args, options))
 
 
-_AFTER_COMMIT = "retain.jobs_after_commit"
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _enqueue_committed(session: Session) -> None:
-    for func, args, options in session.info.pop(_AFTER_COMMIT, []):
+def _enqueue_all(jobs: list[tuple[Callable, tuple, dict]]) -> None:
+    for func, args, options in jobs:
         try:
             current_queue().enqueue(func, *args, **options)
         except RedisError as error:
             log.warning("job %s%r not queued: %s", func.__name__, args, error)
 
 
+@sa_event.listens_for(Session, "after_commit")
+def _hand_over(session: Session) -> None:
+    for hand_over, items in session.info.pop(_AFTER_COMMIT, {}).items():
+        hand_over(items)
+
+
 @sa_event.listens_for(Session, "after_soft_rollback")
-def _forget_jobs(session: Session, previous_transaction) -> None:
-    if not session.in_transaction():
+def _forget(session: Session, previous_transaction) -> None:
+    if not session.in_transaction():  # the whole transaction, not a savepoint, was rolled back
         session.info.pop(_AFTER_COMMIT, None)

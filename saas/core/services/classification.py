@@ -31,6 +31,7 @@ from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.errors import NotFound
 from saas.core.events import emit_selected
+from saas.core.hooktypes import Schedule
 from saas.core.pagination import Page, paginate
 from saas.core.queues import current_queue, enqueue_after_commit, job
 from saas.core.sql import money_text, whole_days
@@ -455,3 +456,6 @@ def recompute_all() -> int:
     for tenant_id in tenant_ids:
         schedule_recompute(tenant_id)
     return len(tenant_ids)
+
+
+SCHEDULES = (Schedule("classification.recompute", "20 2 * * *", recompute_all, "low"),)

@@ -33,6 +33,7 @@ from saas.core.customers import Customer, CustomerKind, CustomerTag
 from saas.core.db import db
 from saas.core.errors import Gone, Invalid, NotFound
 from saas.core.events import emit_many
+from saas.core.hooktypes import Schedule
 from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.queues import current_queue, job
 from saas.core.services import classification, custom_fields, customers
@@ -507,3 +508,6 @@ def _rejected_lines(run: ImportRun) -> Iterator[list]:
     for number, cells in rows_of(path_of(run), sheet):
         if number in reasons:
             yield [number, *(text_of(cell) for cell in cells), "; ".join(reasons[number])]
+
+
+SCHEDULES = (Schedule("imports.remove_old_files", "40 3 * * *", remove_old_files, "low"),)

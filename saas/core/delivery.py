@@ -1,9 +1,13 @@
-"""The core's jobs: delivering events and running periodic work (see :mod:`saas.core.queues` for
-where jobs run).
+"""Delivering committed events: to each module the workspace enabled, and to the receivers the
+application wired in (webhooks), at least once.
 
-Events (:mod:`saas.core.events`) are delivered by the jobs here: :func:`deliver_event` fans an
-event out to the enabled modules, each of which handles it in a :func:`handle_event` job, and to
-the tenant's webhook endpoints (:mod:`saas.core.outbound`).
+:mod:`saas.core.events` hands the ids over after commit (:func:`hand_over`); a commit's events go
+as one :func:`deliver_events` job per tenant and ``BATCH`` events. That job gives each event to
+every enabled module that handles events, each in a :func:`handle_event` job of its own, and to
+each receiver (``init_app(receivers=...)``): a function that takes the batch's outbox rows and
+writes what it needs in the same transaction, deferring anything that must see the commit with
+:func:`saas.core.queues.after_commit`. The periodic :func:`sweep_events` hands over whatever a
+Redis outage left behind.
 """
 
 from __future__ import annotations
@@ -11,47 +15,40 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from typing import Callable
 
 import sqlalchemy as sa
-from croniter import croniter
+from flask import current_app
 from redis.exceptions import RedisError
-from rq import get_current_job
-from rq.cron import CronScheduler
 
-from saas.core import outbound
 from saas.core.accounts import Tenant
 from saas.core.db import db
-from saas.core.events import Event, HandledEvent, OutboxEvent, undelivered
 from saas.core.hooktypes import Schedule
 from saas.core.modules import enabled_modules
+from saas.core.outbox import Event, HandledEvent, OutboxEvent, undelivered
 from saas.core.plugins import installed
-from saas.core.services import classification, imports
-from saas.core import queues
-from saas.core.queues import RqQueue, current_queue, job
+from saas.core.queues import current_queue, job
 from saas.core.tenancy import tenant_context
 from saas.core.types import utcnow
 
 log = logging.getLogger(__name__)
 
 SWEEP_GRACE = dt.timedelta(seconds=60)
-
-
 BATCH = 500  # events of one commit handed over together
+RECEIVERS = "saas.event_receivers"
+
+Receiver = Callable[[list[OutboxEvent]], None]
 
 
-def after_commit(events: list[tuple[uuid.UUID, uuid.UUID]],
-                 stamped: list[tuple[uuid.UUID, dt.datetime]] = ()) -> None:
-    """Hand just-committed events to the queue; if Redis is away, the sweeper will.
+def init_app(app, *, receivers: tuple[Receiver, ...] = ()) -> None:
+    """Every batch of events delivered also goes to each of ``receivers``, in its transaction."""
+    app.extensions[RECEIVERS] = tuple(receivers)
 
-    A commit's events go as one job per tenant and ``BATCH`` events (an import may commit
-    thousands); a single event as a :func:`deliver_event` job of its own. Events that a statement
-    emitted in bulk are known by their tenant and stamp only: a :func:`deliver_emitted` job each."""
+
+def hand_over(events: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """Hand just-committed events (``(tenant id, event id)``) to the queue; if Redis is away, the
+    sweeper will. A single event goes as a :func:`deliver_event` job of its own."""
     queue = current_queue()
-    for tenant_id, occurred_at in stamped:
-        try:
-            queue.enqueue(deliver_emitted, str(tenant_id), occurred_at.isoformat(), queue="low")
-        except RedisError as error:
-            log.warning("events of tenant %s emitted at %s left for the sweeper: %s", tenant_id, occurred_at, error)
     by_tenant: dict[uuid.UUID, list[str]] = {}
     for tenant_id, event_id in events:
         by_tenant.setdefault(tenant_id, []).append(str(event_id))
@@ -65,6 +62,16 @@ def after_commit(events: list[tuple[uuid.UUID, uuid.UUID]],
                     queue.enqueue(deliver_events, str(tenant_id), chunk)
             except RedisError as error:
                 log.warning("%d events of tenant %s left for the sweeper: %s", len(chunk), tenant_id, error)
+
+
+def hand_over_emitted(stamps: list[tuple[uuid.UUID, dt.datetime]]) -> None:
+    """Hand over the events that statements emitted in bulk, known by tenant and stamp only
+    (``emit_selected(many=True)``): a :func:`deliver_emitted` job each."""
+    for tenant_id, occurred_at in sorted(set(stamps)):
+        try:
+            current_queue().enqueue(deliver_emitted, str(tenant_id), occurred_at.isoformat(), queue="low")
+        except RedisError as error:
+            log.warning("events of tenant %s emitted at %s left for the sweeper: %s", tenant_id, occurred_at, error)
 
 
 @job
@@ -86,8 +93,8 @@ def deliver_emitted(tenant_id: str, occurred_at: str) -> int:
 
 @job
 def deliver_event(tenant_id: str, event_id: str) -> None:
-    """Give the event to each module the tenant has enabled that handles events and to each webhook
-    endpoint that wants it; mark it delivered."""
+    """Give the event to each module the tenant has enabled that handles events and to each
+    receiver; mark it delivered."""
     deliver_events(tenant_id, [event_id])
 
 
@@ -103,14 +110,14 @@ def deliver_events(tenant_id: str, event_ids: list[str]) -> None:
         tenant = db.session.get(Tenant, tenant_uuid)
         handlers = {impl.plugin_name for impl in installed().pm.hook.saas_handle_event.get_hookimpls()}
         modules = sorted(handlers & enabled_modules(tenant))
-        wanted = outbound.fan_out(rows)
+        for receive in current_app.extensions[RECEIVERS]:
+            receive(rows)
         for row in rows:
             for module in modules:
                 current_queue().enqueue(handle_event, tenant_id, str(row.id), module)
             if row.delivered_at is None:
                 row.delivered_at = utcnow()
         db.session.commit()
-    outbound.hand_over(tenant_uuid, wanted)
 
 
 @job
@@ -159,76 +166,4 @@ def sweep_events(grace_seconds: float = SWEEP_GRACE.total_seconds()) -> int:
     return handed
 
 
-# -- schedules -----------------------------------------------------------------------------------
-
-CORE_SCHEDULES = (
-    Schedule("events.sweep", "* * * * *", sweep_events, "low"),
-    Schedule("webhooks.sweep", "* * * * *", outbound.sweep_due, "webhooks"),
-    Schedule("classification.recompute", "20 2 * * *", classification.recompute_all, "low"),
-    Schedule("imports.remove_old_files", "40 3 * * *", imports.remove_old_files, "low"),
-)
-ONCE_KEY = "retain:schedule:{name}:{period}"
-
-
-def schedules() -> list[Schedule]:
-    return [*CORE_SCHEDULES, *installed().schedules()]
-
-
-def schedule_named(name: str) -> Schedule:
-    for schedule in schedules():
-        if schedule.name == name:
-            return schedule
-    raise KeyError(name)
-
-
-@job
-def run_scheduled(name: str, period: str | None = None) -> bool:
-    """Run schedule ``name`` for the period it was enqueued in, unless another scheduler's job did.
-
-    rq's cron scheduler enqueues on every scheduler process that runs; a Redis ``SET NX`` on
-    ``(name, period start)`` lets exactly one of those jobs do the work. The period is the one the
-    job was enqueued in, however late a worker takes it. rq's cron does not retry, so if the work
-    fails the mark is removed and a retry of our own is queued for that period (``period``), which
-    rq retries with backoff. Returns whether it ran.
-    """
-    schedule = schedule_named(name)
-    queue = current_queue()
-    if not isinstance(queue, RqQueue):
-        schedule.func()
-        return True
-    first_try = period is None
-    period = period or period_of(schedule, _enqueued_at()).isoformat()
-    key = ONCE_KEY.format(name=name, period=period)
-    if not queue.redis.set(key, "1", nx=True, ex=7 * 24 * 3600):
-        return False
-    try:
-        schedule.func()
-    except Exception:
-        queue.redis.delete(key)
-        if first_try:
-            retry_at = utcnow() + dt.timedelta(seconds=queues.RETRY.intervals[0])
-            queue.enqueue_at(retry_at, run_scheduled, name, period, queue=schedule.queue)
-        raise
-    return True
-
-
-def period_of(schedule: Schedule, at: dt.datetime) -> dt.datetime:
-    """The start of the period ``at`` falls in (a time exactly on a boundary starts its period)."""
-    return croniter(schedule.cron, at.astimezone() + dt.timedelta(milliseconds=1)).get_prev(dt.datetime)
-
-
-def _enqueued_at() -> dt.datetime:
-    current = get_current_job()
-    at = current.enqueued_at if current is not None and current.enqueued_at else None
-    if at is None:
-        return dt.datetime.now(dt.timezone.utc)
-    return at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
-
-
-def cron_scheduler(queue: RqQueue) -> CronScheduler:
-    """rq's cron scheduler with every schedule of the core and the installed modules."""
-    scheduler = CronScheduler(connection=queue.redis)
-    for schedule in schedules():
-        scheduler.register(run_scheduled, schedule.queue, args=(schedule.name,), cron=schedule.cron,
-                           name=schedule.name)
-    return scheduler
+SCHEDULES = (Schedule("events.sweep", "* * * * *", sweep_events, "low"),)

@@ -1,0 +1,68 @@
+"""The outbox: the tables events are written to in the transaction of their change, and what a
+handler receives. :mod:`saas.core.events` writes them; :mod:`saas.core.delivery` hands them on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.core.db import TenantOwned, TenantScoped, db
+from saas.core.types import UTCDateTime, utcnow
+
+
+class OutboxEvent(TenantScoped, db.Model):
+    __tablename__ = "events"
+    __table_args__ = (sa.Index("ix_events_undelivered", "tenant_id", "delivered_at", "occurred_at"),)
+
+    type: Mapped[str] = mapped_column(sa.String(100))
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    actor: Mapped[str] = mapped_column(sa.String(80))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class HandledEvent(TenantOwned, db.Model):
+    """That ``module`` handled ``event_id``: a redelivered event does not run its handler again."""
+
+    __tablename__ = "handled_events"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    module: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    handled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@dataclass(frozen=True)
+class Event:
+    """What a handler receives: plain values, safe to pass to a job."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    occurred_at: dt.datetime | None = None
+    actor: str = "system"
+
+    @classmethod
+    def of(cls, row: OutboxEvent) -> "Event":
+        return cls(row.id, row.tenant_id, row.type, dict(row.data), row.occurred_at, row.actor)
+
+
+def undelivered(older_than: dt.timedelta, limit: int = 500) -> list[uuid.UUID]:
+    """Ids of the bound tenant's events still undelivered after ``older_than``, locked for us.
+
+    ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: two sweepers never hand over the same rows at once.
+    """
+    stmt = (
+        sa.select(OutboxEvent.id)
+        .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.occurred_at < utcnow() - older_than)
+        .order_by(OutboxEvent.occurred_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(db.session.scalars(stmt))
