@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from saas.core.accounts import Role
-from saas.core.activity import Direction, Interaction, Purchase
+from saas.core.customers import Direction, Interaction, Purchase
 from saas.core.services import classification
 from saas.core.customers import Channel, Customer, CustomerKind, Tag
 from saas.core.db import db

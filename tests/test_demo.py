@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from saas.app import create_app
 from saas.core.accounts import Membership, Role, Tenant, User
-from saas.core.activity import Interaction, Purchase
+from saas.core.customers import Interaction, Purchase
 from saas.core.classification import CustomerFigures, months_before
 from saas.core.customers import Customer
 from saas.core.db import db

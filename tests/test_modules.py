@@ -411,7 +411,7 @@ def test_tenants_with_a_module_lists_only_those_that_enabled_it(plugin_app, tena
 
 
 def test_saas_export_fields_come_from_the_enabled_modules_only(plugin_app, tenant_a, tenant_b):
-    from saas.core.customer_data import export_fields
+    from saas.core.customers.module_data import export_fields
     from saas.core.db import db
     from saas.core.tenancy import tenant_context
 

@@ -15,7 +15,7 @@ from saas.auth import current_principal, requires, requires_permission
 from saas.core.accounts import Scope
 from saas.core.db import db
 from saas.core.queues import current_queue
-from saas.core.services import customers
+from saas.core.customers import records as customers
 
 from saas.core.classification import Tier
 

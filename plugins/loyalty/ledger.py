@@ -17,7 +17,7 @@ from decimal import ROUND_FLOOR, Decimal
 import sqlalchemy as sa
 
 from saas.core.accounts import Tenant
-from saas.core.activity import Purchase
+from saas.core.customers import Purchase
 from saas.core.audit import current_actor
 from saas.core.customers import Customer
 from saas.core.db import db, insert_unique

@@ -14,7 +14,7 @@ from saas.api.fields import UTCDateTime
 from saas.core.classification import LABELS, MAX_AMOUNT, Rules, Stage, Tier
 from saas.core.db import db
 from saas.core.services import classification as service
-from saas.core.services import customers
+from saas.core.customers import records as customers
 from saas.core.types import utcnow
 
 bp = ApiBlueprint("classification", __name__, url_prefix="/api/v1",

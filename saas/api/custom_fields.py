@@ -16,7 +16,7 @@ from saas.core.customers import CustomFieldDefinition, FieldType
 from saas.core.db import db
 from saas.core.errors import NotFound
 from saas.core.pagination import paginate
-from saas.core.services import custom_fields as service
+from saas.core.customers import custom_fields as service
 from saas.core.tenancy import current_tenant_id
 
 bp = ApiBlueprint("custom_fields", __name__, url_prefix="/api/v1/custom-fields", description="Custom fields")

@@ -21,8 +21,8 @@ from saas.core.customers import Channel, CustomerKind
 from saas.core.db import db
 from saas.core.plugins import installed
 from saas.core.segments import SegmentFilter, segment_filter
-from saas.core.services import customers as service
-from saas.core.services import merges
+from saas.core.customers import records as service
+from saas.core.customers import merges
 
 bp = ApiBlueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customer records")
 

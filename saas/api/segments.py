@@ -17,7 +17,7 @@ from saas.core.customers import CustomerKind
 from saas.core.db import db
 from saas.core.pagination import paginate
 from saas.core.segments import SCORES, Segment, count, counts
-from saas.core.services import customers as customer_service
+from saas.core.customers import records as customer_service
 from saas.core.services import exports
 from saas.core.services import segments as service
 

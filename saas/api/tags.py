@@ -11,7 +11,7 @@ from saas.api.schema import Schema
 from saas.core.customers import Tag
 from saas.core.db import db
 from saas.core.pagination import paginate
-from saas.core.services import tags as service
+from saas.core.customers import tags as service
 
 bp = ApiBlueprint("tags", __name__, url_prefix="/api/v1/tags", description="Tags")
 

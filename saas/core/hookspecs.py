@@ -149,7 +149,7 @@ def saas_validate_customer(tenant, customer, changes):
 def saas_export_fields(tenant):
     """Return extra columns for customer exports (a list of :class:`~saas.core.hooktypes.ExportField`).
 
-    Called when a tenant exports customers (:func:`saas.core.customer_data.export_fields`): each
+    Called when a tenant exports customers (:func:`saas.core.customers.module_data.export_fields`): each
     field's ``values(customer_ids)`` returns ``{customer_id: value}`` for one batch of customers;
     customers it leaves out get an empty cell.
     """
@@ -159,7 +159,7 @@ def saas_export_fields(tenant):
 def saas_merge_customers(tenant, survivor_id, merged_id):
     """Move the module's data of customer ``merged_id`` onto ``survivor_id``; return nothing.
 
-    Called in the transaction that merges two customers (:func:`saas.core.customer_data.merge_module_data`),
+    Called in the transaction that merges two customers (:func:`saas.core.customers.module_data.merge_module_data`),
     before the merged customer is removed. Unlike other tenant hooks, raising aborts the merge:
     half-merged data would be worse than none.
     """

@@ -1,7 +1,7 @@
 """Imports every core model so that the metadata (and Alembic) sees every table."""
 
 from saas.core.accounts import ApiKey, Membership, Tenant, User
-from saas.core.activity import Interaction, Purchase
+from saas.core.customers import Interaction, Purchase
 from saas.core.audit import AuditEntry
 from saas.core.classification import ClassificationChange, CustomerFigures
 from saas.core.customers import CustomerTag, CustomFieldDefinition, Customer, Tag

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from saas.core.activity import Purchase
+from saas.core.customers import Purchase
 from saas.core.classification import ClassificationChange, CustomerFigures, Stage, Tier
 from saas.core.db import db
 from saas.core.services.classification import counted

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from saas.core.accounts import Tenant
-from saas.core.activity import Interaction, Purchase
+from saas.core.customers import Interaction, Purchase
 from saas.core.audit import current_actor
 from saas.core.classification import ClassificationChange, CustomerFigures, Rules, Stage, Tier
 from saas.core.customers import Customer

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
-from saas.core import cleaning
+from saas.core.customers import contact
 from saas.core.accounts import Tenant
 from saas.core.customers import Customer
 from saas.core.db import db
-from saas.core.services import customers as customer_service
+from saas.core.customers import records as customer_service
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
 
@@ -74,14 +74,14 @@ def contacts(window: Window = Window()) -> list[Contact]:
 
 
 def _region() -> str:
-    return cleaning.region_of(db.session.get(Tenant, current_tenant_id()).settings)
+    return contact.region_of(db.session.get(Tenant, current_tenant_id()).settings)
 
 
 def duplicates(people: list[Contact], *, min_score: int = 90) -> list[Pair]:
     """Likely duplicate pairs, best first: the same e-mail or phone (100), then similar names."""
     region, found = _region(), {}
-    for field, reason, normalise in (("email", "same e-mail", cleaning.email),
-                                     ("phone", "same phone", lambda raw: cleaning.phone(raw, region))):
+    for field, reason, normalise in (("email", "same e-mail", contact.email),
+                                     ("phone", "same phone", lambda raw: contact.phone(raw, region))):
         groups = defaultdict(list)
         for person in people:
             value, _ = normalise(getattr(person, field))
@@ -143,7 +143,7 @@ def report(window: Window = Window(), *, min_score: int = 90) -> dict:
     invalid = {"email": 0, "phone": 0}
     unnormalised = {"email": 0, "phone": 0}
     for person in people:
-        for field, normalise in (("email", cleaning.email), ("phone", lambda raw: cleaning.phone(raw, region))):
+        for field, normalise in (("email", contact.email), ("phone", lambda raw: contact.phone(raw, region))):
             raw = getattr(person, field)
             value, problem = normalise(raw)
             if problem:
@@ -178,7 +178,7 @@ def normalise_all() -> dict[str, int]:
     region, changed = _region(), {"email": 0, "phone": 0}
     for person in contacts():
         changes = {}
-        for field, normalise in (("email", cleaning.email), ("phone", lambda raw: cleaning.phone(raw, region))):
+        for field, normalise in (("email", contact.email), ("phone", lambda raw: contact.phone(raw, region))):
             raw = getattr(person, field)
             value, problem = normalise(raw)
             if raw and not problem and value != raw:

@@ -22,7 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from saas.core.classification import CustomerFigures
-from saas.core.customer_data import export_fields
+from saas.core.customers.module_data import export_fields
 from saas.core.customers import CustomFieldDefinition, Customer, CustomerTag, Tag
 from saas.core.db import db
 from saas.core.segments import SegmentFilter, conditions, with_figures

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from babel.numbers import list_currencies
 
-from saas.core import cleaning
+from saas.core.customers import contact
 from saas.core.classification import MAX_AMOUNT
 from saas.core.customers import CustomerKind, CustomFieldDefinition, FieldType
 from saas.core.errors import Invalid
@@ -175,14 +175,14 @@ def _kind(cell, text, context):
 
 
 def _email(cell, text, context):
-    value, problem = cleaning.email(text)
+    value, problem = contact.email(text)
     if problem:
         raise ValueError(problem)
     return value
 
 
 def _phone(cell, text, context):
-    value, problem = cleaning.phone(text, context.region)
+    value, problem = contact.phone(text, context.region)
     if problem:
         raise ValueError(problem)
     return value

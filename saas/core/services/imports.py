@@ -25,9 +25,9 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from saas.core import cleaning
+from saas.core.customers import contact
 from saas.core.accounts import Tenant
-from saas.core.activity import Purchase
+from saas.core.customers import Purchase
 from saas.core.classification import CustomerFigures
 from saas.core.customers import Customer, CustomerKind, CustomerTag
 from saas.core.db import db
@@ -36,9 +36,10 @@ from saas.core.events import emit_many
 from saas.core.hooktypes import Schedule
 from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.queues import current_queue, job
-from saas.core.services import classification, custom_fields, customers
+from saas.core.services import classification
+from saas.core.customers import custom_fields, records as customers
 from saas.core.services.exports import as_csv
-from saas.core.services import tags as tag_service
+from saas.core.customers import tags as tag_service
 from saas.core.services.import_rows import CUSTOM, Context, Parsed, auto_mapping, check_mapping, parse
 from saas.core.tabular import FileProblem, Sheet, open_sheet, rows_of, text_of
 from saas.core.tenancy import current_tenant_id, insert_many, tenant_context
@@ -218,7 +219,7 @@ class Importer:
 
     def __post_init__(self):
         tenant = db.session.get(Tenant, current_tenant_id())
-        self.context = Context(cleaning.region_of(tenant.settings), tenant.settings.get("currency", "CNY"),
+        self.context = Context(contact.region_of(tenant.settings), tenant.settings.get("currency", "CNY"),
                                zoneinfo.ZoneInfo(tenant.settings.get("timezone", "UTC")), custom_fields.definitions())
         gone = [t for t in self.run.mapping.values() if t.startswith(CUSTOM) and t[len(CUSTOM):] not in self.context.custom]
         if gone:

@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from flask import current_app
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from saas.core.activity import Purchase
+from saas.core.customers import Purchase
 from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.errors import BadRequest, Conflict, Unauthorized
-from saas.core.services import activity, customers
+from saas.core.customers import activity, records as customers
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
 from saas.core.webhooks import InboundMessage, InboundSecret

@@ -1,16 +1,18 @@
-"""Customer records: the customer file (客户档案), its tags and the tenant's custom fields."""
+"""The customer file (客户档案): customers, their tags, the tenant's custom fields, and what happens
+between the tenant and them (purchases and interactions)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import uuid
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.core.db import TenantOwned, TenantScoped, Timestamped, db, tenant_fk
-from saas.core.types import UTCDateTime
+from saas.core.types import Money, ScaledDecimal, UTCDateTime
 
 
 class CustomerKind(str, enum.Enum):
@@ -134,3 +136,54 @@ class CustomFieldDefinition(TenantScoped, Timestamped, db.Model):
     type: Mapped[FieldType] = mapped_column(sa.Enum(FieldType, native_enum=False, length=20))
     choices: Mapped[list] = mapped_column(sa.JSON, default=list)
     required: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+
+class Direction(str, enum.Enum):
+    inbound = "inbound"
+    outbound = "outbound"
+
+
+class Purchase(TenantScoped, Timestamped, db.Model):
+    __tablename__ = "purchases"
+    __audit__ = True
+    __table_args__ = (
+        tenant_fk(["customer_id"], "customers"),
+        sa.UniqueConstraint("tenant_id", "external_ref"),
+        # Covers the figures' aggregate too (an index-only scan on PostgreSQL).
+        sa.Index("ix_purchases_customer_time", "tenant_id", "customer_id", "purchased_at", "id",
+                 postgresql_include=["amount", "refunded_amount"]),
+        sa.Index("ix_purchases_tenant_time", "tenant_id", "purchased_at", "id"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    product: Mapped[str] = mapped_column(sa.String(200))
+    category: Mapped[str | None] = mapped_column(sa.String(100))
+    quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3), default=Decimal(1))
+    unit_price: Mapped[Decimal | None] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    purchased_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    external_ref: Mapped[str | None] = mapped_column(sa.String(100))
+    refunded_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    refund_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class Interaction(TenantScoped, Timestamped, db.Model):
+    __tablename__ = "interactions"
+    __audit__ = True
+    __table_args__ = (
+        tenant_fk(["customer_id"], "customers"),
+        sa.Index("ix_interactions_customer_time", "tenant_id", "customer_id", "occurred_at", "id"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    channel: Mapped[Channel] = mapped_column(sa.Enum(Channel, native_enum=False, length=20))
+    direction: Mapped[Direction] = mapped_column(
+        sa.Enum(Direction, native_enum=False, length=20), default=Direction.outbound
+    )
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, sa.ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(sa.String(200))

@@ -14,15 +14,15 @@ import uuid
 
 import sqlalchemy as sa
 
-from saas.core.activity import Interaction, Purchase
+from saas.core.customers import Interaction, Purchase
 from saas.core.classification import ClassificationChange
-from saas.core.customer_data import merge_module_data
+from saas.core.customers.module_data import merge_module_data
 from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
 from saas.core.services import classification
-from saas.core.services.customers import check_version, flush
+from saas.core.customers.records import check_version, flush
 from saas.core.types import utcnow
 
 FILLED = ("company", "title", "industry", "region", "address", "email", "phone", "birthday", "source",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from saas.core import cleaning
+from saas.core.customers import contact
 from saas.core.accounts import Membership, Tenant
 from saas.core.classification import CustomerFigures
 from saas.core.customers import Customer, CustomerTag, Tag
@@ -19,8 +19,9 @@ from saas.core.events import emit
 from saas.core.pagination import Page, paginate
 from saas.core.plugins import installed
 from saas.core.segments import SegmentFilter, conditions, with_figures
-from saas.core.services import classification, custom_fields
-from saas.core.services import tags as tag_service
+from saas.core.services import classification
+from saas.core.customers import custom_fields
+from saas.core.customers import tags as tag_service
 from saas.core.sql import strings_of
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
@@ -66,8 +67,8 @@ def clean_contact(data: dict) -> dict:
     """``data`` with its e-mail and phone normalised (E.164 in the workspace's phone region); 422 if
     either cannot be one."""
     errors = {}
-    region = cleaning.region_of(db.session.get(Tenant, current_tenant_id()).settings)
-    for field, normalise in (("email", cleaning.email), ("phone", lambda raw: cleaning.phone(raw, region))):
+    region = contact.region_of(db.session.get(Tenant, current_tenant_id()).settings)
+    for field, normalise in (("email", contact.email), ("phone", lambda raw: contact.phone(raw, region))):
         if data.get(field):
             value, problem = normalise(data[field])
             if problem:
