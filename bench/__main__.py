@@ -109,8 +109,10 @@ def measure(side: str, setup: dict, args) -> dict:
                        probe_path=setup["path"], probe_headers=headers) as (base, server_pids):
         url = base + setup["path"]
         status, body = load.fetch(url, headers)
-        if status != 200 or json.loads(body) != setup["reference"]:
+        if status != 200:
             raise load.LoadError(f"{side} did not answer the reference page (HTTP {status}): {body[:300]!r}")
+        if (answer := json.loads(body)) != setup["reference"]:
+            raise load.LoadError(f"{side} did not answer the reference page: {first_difference(setup['reference'], answer)}")
         load.run_wrk(url, headers, seconds=args.warmup, connections=args.connections, threads=args.threads)
         other_load = cpu.OtherLoad(lambda: {"app": server_pids, "database": database.backend_pids(db)})
         measured = load.run_wrk(url, headers, seconds=args.seconds, connections=args.connections,
@@ -122,6 +124,21 @@ def measure(side: str, setup: dict, args) -> dict:
           f" other load {measured.other_load_pct}% of the CPUs)")
     print(f"          CPU ms per request: {measured.cpu_ms_per_request}")
     return {**measured.as_dict(), "cpu_idle_before_pct": idle}
+
+
+def first_difference(expected, got, where: str = "the page") -> str:
+    """Where the JSON value ``got`` first differs from ``expected``, in words (for the error)."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        if expected.keys() != got.keys():
+            lacks, extra = sorted(expected.keys() - got.keys()), sorted(got.keys() - expected.keys())
+            return f"{where} " + " and ".join(([f"lacks {lacks}"] if lacks else [])
+                                              + ([f"has {extra}, which the reference has not"] if extra else []))
+        pairs = [(f"{where}[{key!r}]", expected[key], got[key]) for key in expected]
+    elif isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
+        pairs = [(f"{where}[{n}]", one, other) for n, (one, other) in enumerate(zip(expected, got))]
+    else:
+        return f"{where} is {got!r:.200}, the reference's {expected!r:.200}"
+    return next(first_difference(one, other, at) for at, one, other in pairs if one != other)
 
 
 def main(argv: list[str] | None = None) -> int:

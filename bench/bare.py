@@ -4,8 +4,10 @@ No authentication, ORM, schemas, tenancy machinery or row-level security: the te
 the environment, the database role has BYPASSRLS and ``tenant_id`` is filtered by hand. The SQL
 has the shape of Retain's (tenant filter, deleted rows hidden, the tag filter as an ``IN``
 sub-select, keyset on ``(created_at, id)`` descending as a row-value comparison, ``limit + 1``
-rows) with each row's tag names gathered in the same statement, and the JSON is Retain's (same
-keys and values, same ``next_cursor``, Flask's JSON provider; ``python -m bench`` checks it).
+rows) with each row's tag names gathered in the same statement and its tier and stage joined from
+``customer_figures``, and the JSON is Retain's (same keys and values, same ``next_cursor``, Flask's
+JSON provider). ``python -m bench`` checks it before loading either app, and the test suite runs
+that check (``tests/test_benchmarks.py``), so a field added to the customer fails it.
 One psycopg connection per worker process, in autocommit: one round trip per page.
 
 Served by ``gunicorn bench.bare:app`` with ``BENCH_BARE_DSN`` and ``BENCH_TENANT_ID`` set.
@@ -28,14 +30,16 @@ app = Flask(__name__)
 TENANT = uuid.UUID(os.environ["BENCH_TENANT_ID"])
 DSN = os.environ["BENCH_BARE_DSN"]
 
-COLUMNS = ("id", "name", "kind", "company", "title", "industry", "region", "address", "email", "phone", "social",
-           "birthday", "source", "owner_id", "team", "preferences", "notes", "custom_fields", "version",
-           "created_at", "updated_at", "deleted_at")
+COLUMNS = ("id", "name", "external_id", "kind", "company", "title", "industry", "region", "address", "email",
+           "phone", "social", "birthday", "source", "owner_id", "team", "preferences", "notes", "custom_fields",
+           "version", "created_at", "updated_at", "deleted_at", "merged_into_id")
+FIGURES = ("tier", "lifecycle_stage")  # from the customer's figures row, as Retain's list joins it
 SELECT = (
-    "SELECT " + ", ".join(f"c.{c}" for c in COLUMNS) + ","
+    "SELECT " + ", ".join(f"c.{c}" for c in COLUMNS) + ", " + ", ".join(f"f.{c}" for c in FIGURES) + ","
     " ARRAY(SELECT t.name FROM customer_tags ct JOIN tags t ON t.tenant_id = ct.tenant_id AND t.id = ct.tag_id"
     "       WHERE ct.tenant_id = c.tenant_id AND ct.customer_id = c.id ORDER BY t.name) AS tags"
-    " FROM customers c WHERE c.tenant_id = %(tenant)s AND c.deleted_at IS NULL"
+    " FROM customers c LEFT JOIN customer_figures f ON f.tenant_id = c.tenant_id AND f.customer_id = c.id"
+    " WHERE c.tenant_id = %(tenant)s AND c.deleted_at IS NULL"
 )
 TAG_FILTER = (
     " AND c.id IN (SELECT ct.customer_id FROM customer_tags ct"
@@ -105,6 +109,7 @@ def _item(row: dict) -> dict:
         **row,
         "id": str(row["id"]),
         "owner_id": None if row["owner_id"] is None else str(row["owner_id"]),
+        "merged_into_id": None if row["merged_into_id"] is None else str(row["merged_into_id"]),
         "birthday": _iso(row["birthday"]),
         "created_at": row["created_at"].astimezone(dt.timezone.utc).isoformat(),
         "updated_at": row["updated_at"].astimezone(dt.timezone.utc).isoformat(),

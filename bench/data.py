@@ -1,5 +1,7 @@
 """The data generator: 100 small tenants and one big one, loaded set-based as the owner role.
 
+Customers come with a figures row each (tier and stage) and tags, as the app's own customers do.
+
 Every tenant's rows go in one ``INSERT ... SELECT FROM generate_series`` per table. The owner is
 bound by row-level security too (the tables use FORCE), so each tenant's inserts run after
 ``set_config('app.tenant_id', <tenant>, true)`` in the same transaction, exactly as the app does.
@@ -87,6 +89,17 @@ FROM (SELECT i, now() - make_interval(secs => %(span)s * (1 - i::float8 / %(coun
       FROM generate_series(1, %(count)s) AS g(i)) s
 """
 
+# Every customer has a figures row, as the app gives one to each customer it creates; tiers and
+# stages spread over all their values (a fifth of the tiers never computed), so that the page's
+# join returns values and the bare app's answer is checked against them.
+INSERT_FIGURES = """
+INSERT INTO customer_figures (tenant_id, customer_id, tier, lifecycle_stage)
+SELECT c.tenant_id, c.id,
+       (ARRAY['core','important','basic','general','potential',NULL])[1 + abs(hashtext(c.id::text)) %% 6],
+       (ARRAY['potential','new','active','dormant','churned'])[1 + abs(hashtext(c.id::text || 's')) %% 5]
+FROM customers c WHERE c.tenant_id = %(tenant)s
+"""
+
 INSERT_CUSTOMER_TAGS = """
 INSERT INTO customer_tags (tenant_id, customer_id, tag_id)
 SELECT c.tenant_id, c.id, t.id
@@ -104,6 +117,7 @@ def _customers(conn: psycopg.Connection, tenant: uuid.UUID, count: int, *, years
     conn.execute(SET_TENANT, {"tenant": str(tenant)})
     conn.execute(INSERT_TAGS, {"tenant": str(tenant), "names": [t[0] for t in TAGS], "colors": [t[1] for t in TAGS]})
     conn.execute(INSERT_CUSTOMERS, {"tenant": str(tenant), "count": count, "span": years * YEAR, "domain": domain})
+    conn.execute(INSERT_FIGURES, {"tenant": str(tenant)})
 
 
 def _tagging(conn: psycopg.Connection, tenant: uuid.UUID) -> None:
@@ -138,7 +152,7 @@ def generate(owner_dsn: str, big_tenant: uuid.UUID, *, big: int, small_tenants: 
 
     started = time.perf_counter()
     with psycopg.connect(owner_dsn, autocommit=True) as conn:
-        conn.execute("ANALYZE tenants, tags, customers")
+        conn.execute("ANALYZE tenants, tags, customers, customer_figures")
     phase("analyze", started, "ANALYZE before the tag links")
 
     started = time.perf_counter()
@@ -149,7 +163,7 @@ def generate(owner_dsn: str, big_tenant: uuid.UUID, *, big: int, small_tenants: 
 
     started = time.perf_counter()
     with psycopg.connect(owner_dsn, autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE) tenants, api_keys, tags, customers, customer_tags")
+        conn.execute("VACUUM (ANALYZE) tenants, api_keys, tags, customers, customer_figures, customer_tags")
     phase("vacuum_analyze", started, "VACUUM ANALYZE")
     return timings
 
