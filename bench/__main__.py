@@ -5,6 +5,9 @@ tenant up through ``tenants.accounts.sign_up``, bulk-load the customers as the o
 reference page in-process; then, for each round, serve each app with gunicorn (2 sync workers) on
 loopback, check that it answers the reference page, warm it up and measure it with wrk
 (16 connections). Only one server runs at a time. Prints a table; writes ``bench/results/``.
+
+``--smoke`` does all of it with a few hundred customers and a second of wrk, in a database of its
+own that it drops at the end, and writes its results to a temporary folder (``bench.smoke``).
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import os
 import secrets
 import signal
 import sys
+import tempfile
 import time
+from pathlib import Path
 
-from bench import cpu, data, database, load, report
+from bench import cpu, data, database, load, report, smoke
 
 ENV_DROPPED = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FLASK_DEBUG", "FLASK_APP")
 
@@ -29,7 +34,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--admin-url", default=database.ADMIN_URL,
                         help="a superuser on the server (default: $RETAIN_BENCH_PG_ADMIN_URL or postgres@127.0.0.1)")
     parser.add_argument("--seconds", type=int, default=20, help="measured wrk run per side (default 20)")
-    parser.add_argument("--warmup", type=int, default=5, help="unmeasured wrk run before each (default 5)")
+    parser.add_argument("--warmup", type=int, default=5, help="unmeasured wrk run before each (default 5; 0 for none)")
     parser.add_argument("--rounds", type=int, default=4,
                         help="bare/Retain pairs to run, the order alternating (default 4)")
     parser.add_argument("--wait-quiet", type=float, default=120,
@@ -43,7 +48,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--big", type=int, default=500_000, help="customers of the big tenant")
     parser.add_argument("--small-tenants", type=int, default=100)
     parser.add_argument("--small", type=int, default=1_000, help="customers of each small tenant")
-    return parser.parse_args(argv)
+    parser.add_argument("--results", type=Path, default=None,
+                        help="folder for the results and the servers' logs (default bench/results/;"
+                             " with --smoke a temporary folder)")
+    args = smoke.parse(parser, argv, big=300, small_tenants=2, small=20, limit=5, seconds=1, warmup=0, rounds=1,
+                       wait_quiet=0, connections=2, threads=1, workers=1)
+    if args.results is None:
+        args.results = Path(tempfile.mkdtemp(prefix="retain-bench-smoke-")) if args.smoke else report.RESULTS
+    return args
 
 
 def _terminate(signum, frame):
@@ -56,18 +68,18 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def prepare(args) -> dict:
-    """The database, the big tenant's key and the reference page."""
+def prepare(args, name: str) -> dict:
+    """The database ``name``, the big tenant's key and the reference page."""
     from bench import retain  # imports the app: after argument parsing, so --help stays fast
 
     started = time.perf_counter()
     description = f"big={args.big} small={args.small_tenants}x{args.small}"
-    db = database.Database(args.admin_url, database.NAME)
-    reuse = args.reuse and database.exists(args.admin_url) and database.loaded(db) == description
+    db = database.Database(args.admin_url, name)
+    reuse = args.reuse and database.exists(args.admin_url, name) and database.loaded(db) == description
     if args.reuse and not reuse:
-        print(f"--reuse: no complete load with {description} in {database.NAME}; generating one")
+        print(f"--reuse: no complete load with {description} in {name}; generating one")
     if not reuse:
-        db = database.recreate(args.admin_url)
+        db = database.recreate(args.admin_url, name)
     secret = secrets.token_urlsafe(48)
     app = retain.make_app(db.url(database.APP), db.url(database.OWNER), secret)
     timings = {}
@@ -78,7 +90,7 @@ def prepare(args) -> dict:
     tenant_id, key = retain.big_tenant(app)
     timings["sign_up_or_key"] = time.perf_counter() - t
     if not reuse:
-        print(f"Generating data in {database.NAME} (as {database.OWNER}):")
+        print(f"Generating data in {name} (as {database.OWNER}):")
         timings.update(data.generate(db.dsn(database.OWNER), tenant_id, big=args.big,
                                      small_tenants=args.small_tenants, small=args.small))
         database.mark_loaded(db, description)
@@ -86,7 +98,7 @@ def prepare(args) -> dict:
         print(f"  data generation, all told (database, migrations, sign-up, load, analyse): "
               f"{timings['generation_total']:.1f} s")
     else:
-        print(f"Reusing {database.NAME} ({description})")
+        print(f"Reusing {name} ({description})")
     path, reference = retain.reference_page(app, key, tag=args.tag, limit=args.limit, page=args.page)
     return {"db": db, "secret": secret, "tenant_id": tenant_id, "key": key, "path": path,
             "reference": reference, "timings": timings, "reused": reuse,
@@ -101,7 +113,7 @@ def measure(side: str, setup: dict, args) -> dict:
     else:
         spec, headers = "wsgi:app", {"Authorization": f"Bearer {setup['key']}"}
         env = _env(DATABASE_URL=db.url(database.APP), SECRET_KEY=setup["secret"])
-    log_path = report.RESULTS / f"gunicorn-{side}.log"
+    log_path = args.results / f"gunicorn-{side}.log"
     idle = cpu.wait_for_quiet(args.wait_quiet)
     if idle < cpu.QUIET:
         print(f"  warning: the CPUs were only {idle:.0f}% idle before the {side} run: something else is busy")
@@ -112,8 +124,10 @@ def measure(side: str, setup: dict, args) -> dict:
         if status != 200:
             raise load.LoadError(f"{side} did not answer the reference page (HTTP {status}): {body[:300]!r}")
         if (answer := json.loads(body)) != setup["reference"]:
-            raise load.LoadError(f"{side} did not answer the reference page: {first_difference(setup['reference'], answer)}")
-        load.run_wrk(url, headers, seconds=args.warmup, connections=args.connections, threads=args.threads)
+            difference = first_difference(setup["reference"], answer)
+            raise load.LoadError(f"{side} did not answer the reference page: {difference}")
+        if args.warmup > 0:
+            load.run_wrk(url, headers, seconds=args.warmup, connections=args.connections, threads=args.threads)
         other_load = cpu.OtherLoad(lambda: {"app": server_pids, "database": database.backend_pids(db)})
         measured = load.run_wrk(url, headers, seconds=args.seconds, connections=args.connections,
                                 threads=args.threads, other_load=other_load)
@@ -145,7 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     signal.signal(signal.SIGTERM, _terminate)
     load.wrk_path()  # fail before the long part if wrk is missing
-    setup = prepare(args)
+    with database.scratch(args.admin_url, database.NAME, args.smoke) as name:
+        return run(args, name, sys.argv[1:] if argv is None else argv)
+
+
+def run(args, name: str, argv: list[str]) -> int:
+    setup = prepare(args, name)
     print(f"Request: GET {setup['path'][:90]}... ({args.limit} rows, tag={args.tag}, page {args.page})")
     print(f"Load: wrk -t{args.threads} -c{args.connections}, {args.warmup} s warm-up + {args.seconds} s measured"
           f" per side; gunicorn {args.workers} sync workers on 127.0.0.1")
@@ -155,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         order = ("bare", "retain") if number % 2 else ("retain", "bare")  # neither side always runs second
         rounds.append({side: measure(side, setup, args) for side in order})
     result = {
-        "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m bench " + " ".join(argv),
         "code": report.code_version(),
         "machine": report.machine(),
         "postgresql": database.server_version(setup["db"]),
@@ -166,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "timings_s": {k: round(v, 2) for k, v in setup["timings"].items()},
         "rounds": rounds,
     }
-    path = report.write(result)
+    path = report.write(result, args.results)
     print()
     print(report.table(rounds))
     print(f"\nResults: {path}")

@@ -32,7 +32,7 @@ import time
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from bench import database
+from bench import database, smoke
 
 NAME = "retain_bench_classification"
 
@@ -145,8 +145,12 @@ def main(argv=None) -> int:
     parser.add_argument("--admin-url", default=database.ADMIN_URL)
     parser.add_argument("--reuse", action="store_true",
                         help="use the database a finished run loaded (skips the load; figures reset first)")
-    args = parser.parse_args(argv)
+    args = smoke.parse(parser, argv, customers=200, orders=3)
+    with database.scratch(args.admin_url, NAME, args.smoke) as name:
+        return run(args, name)
 
+
+def run(args, name: str) -> int:
     from saas.app import create_app
     from saas.core import queues
     from saas.core.db import db as sqla
@@ -154,9 +158,9 @@ def main(argv=None) -> int:
     from saas.core.tenancy import tenant_context
     from saas.testing import sign_up
 
-    reuse = args.reuse and database.exists(args.admin_url, NAME) and database.loaded(database.Database(
-        args.admin_url, NAME))
-    db = database.Database(args.admin_url, NAME) if reuse else database.recreate(args.admin_url, NAME)
+    reuse = args.reuse and database.exists(args.admin_url, name) and database.loaded(database.Database(
+        args.admin_url, name))
+    db = database.Database(args.admin_url, name) if reuse else database.recreate(args.admin_url, name)
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
         "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "RATELIMIT_STORAGE_URI": "memory://",

@@ -31,9 +31,10 @@ QUIET = 90.0  # % idle CPU before a run starts
 
 
 def wait_for_quiet(max_seconds: float) -> float:
-    """Wait (at most ``max_seconds``) until the CPUs are idle; returns the last idle %."""
+    """Wait (at most ``max_seconds``) until the CPUs are idle; returns the last idle %. With less
+    than a second to wait, it looks for 0.2 s (a smoke run's ``--wait-quiet 0``)."""
     deadline = time.monotonic() + max_seconds
-    idle = idle_percent()
+    idle = idle_percent(1.0 if max_seconds >= 1 else 0.2)
     while idle < QUIET and time.monotonic() < deadline:
         idle = idle_percent(2.0)
     return idle

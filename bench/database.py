@@ -7,8 +7,10 @@ the bare endpoint, which has no tenancy machinery and filters by ``tenant_id`` b
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
+from typing import Iterator
 
 import sqlalchemy as sa
 
@@ -70,6 +72,29 @@ def recreate(admin_url: str = ADMIN_URL, name: str = NAME) -> Database:
     finally:
         owner.dispose()
     return database
+
+
+def drop(admin_url: str, name: str) -> None:
+    engine = _admin(admin_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def scratch(admin_url: str, name: str, smoke: bool) -> Iterator[str]:
+    """The name of the database to use: ``name``, or for a smoke run (:mod:`bench.smoke`) a name of
+    this process's own, whose database is dropped when the block ends, however it ends."""
+    if not smoke:
+        yield name
+        return
+    own = f"{name}_smoke_{os.getpid()}"
+    try:
+        yield own
+    finally:
+        drop(admin_url, own)
 
 
 def mark_loaded(database: Database, description: str) -> None:

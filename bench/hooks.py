@@ -33,6 +33,8 @@ from saas.app import create_app
 from saas.core.hooktypes import ModuleInfo
 from saas.testing import sign_up
 
+from bench import smoke
+
 MODULES = 5
 
 
@@ -61,9 +63,9 @@ def make(database: Path, plugins):
     }, plugins=plugins)
 
 
-def python_calls(send, workspace, customer_id, repeat: int = 20) -> float:
+def python_calls(send, workspace, customer_id, repeat: int) -> float:
     """Function calls per request, counted by cProfile (after a warm-up)."""
-    for _ in range(5):
+    for _ in range(min(repeat, 5)):
         send(workspace, customer_id)
     profile = cProfile.Profile()
     profile.enable()
@@ -77,7 +79,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hooks", description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=60)
     parser.add_argument("--requests", type=int, default=25, help="requests per batch")
-    args = parser.parse_args(argv)
+    parser.add_argument("--profiled", type=int, default=20, help="requests per side and request counted by cProfile")
+    args = smoke.parse(parser, argv, batches=1, requests=2, profiled=1)
 
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "hooks.db"
@@ -114,7 +117,7 @@ def main(argv=None) -> int:
                         assert response.status_code < 300, response.get_json()
                     cpu.setdefault((label, side), []).append((time.process_time() - started) / args.requests)
 
-        calls = {(label, side): python_calls(send, *workspaces[side]) for label, send in requests.items()
+        calls = {(label, side): python_calls(send, *workspaces[side], args.profiled) for label, send in requests.items()
                  for side in ("none", "installed", "enabled")}
 
     print(f"{MODULES} modules; median CPU ms per request over {args.batches} batches of {args.requests}")

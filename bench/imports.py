@@ -17,6 +17,7 @@ import argparse
 import csv
 import random
 import resource
+import shutil
 import tempfile
 import time
 import uuid
@@ -25,7 +26,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from bench import database
+from bench import database, smoke
 
 NAME = "retain_bench_imports"
 REGIONS = ("浙江", "上海", "北京", "江苏", "广东")
@@ -69,8 +70,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.imports", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--admin-url", default=database.ADMIN_URL)
-    args = parser.parse_args(argv)
+    args = smoke.parse(parser, argv, rows=200)
+    folder = Path(tempfile.mkdtemp(prefix="retain-bench-imports-"))
+    try:
+        with database.scratch(args.admin_url, NAME, args.smoke) as name:
+            return run(args, name, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
+
+def run(args, name: str, folder: Path) -> int:
     from saas.app import create_app
     from saas.core.db import db as sqla
     from saas.core.imports import ImportKind, ImportRun
@@ -78,8 +87,7 @@ def main(argv=None) -> int:
     from saas.core.tenancy import tenant_context
     from saas.testing import sign_up
 
-    folder = Path(tempfile.mkdtemp(prefix="retain-bench-imports-"))
-    db = database.recreate(args.admin_url, NAME)
+    db = database.recreate(args.admin_url, name)
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
         "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "RATELIMIT_STORAGE_URI": "memory://",

@@ -79,10 +79,10 @@ def table(rounds: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write(result: dict) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
+def write(result: dict, folder: Path = RESULTS) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = RESULTS / f"{stamp}.json"
+    path = folder / f"{stamp}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
-    (RESULTS / "latest.md").write_text(table(result["rounds"]) + "\n")
+    (folder / "latest.md").write_text(table(result["rounds"]) + "\n")
     return path

@@ -33,7 +33,7 @@ import redis
 from flask_migrate import upgrade
 from standardwebhooks.webhooks import Webhook
 
-from bench import database
+from bench import database, smoke
 
 NAME = "retain_bench_webhooks"
 
@@ -77,10 +77,10 @@ def plain_loop(url: str, count: int) -> float:
 
 
 class Retain:
-    def __init__(self, admin_url: str, redis_url: str, receiver_url: str):
+    def __init__(self, admin_url: str, name: str, redis_url: str, receiver_url: str):
         from saas.app import create_app
 
-        db = database.recreate(admin_url, NAME)
+        db = database.recreate(admin_url, name)
         self.app = create_app({
             "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
             "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "REDIS_URL": redis_url,
@@ -157,8 +157,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.webhooks", description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=3000, help="per measurement")
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--warmup", type=int, default=200, help="deliveries sent by each side before the rounds")
     parser.add_argument("--admin-url", default=database.ADMIN_URL)
-    args = parser.parse_args(argv)
+    args = smoke.parse(parser, argv, deliveries=20, rounds=1, warmup=5)
 
     redis_port, receiver_port = free_port(), free_port()
     redis_server = start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
@@ -168,37 +169,41 @@ def main(argv=None) -> int:
                      lambda p: p.stdout.readline().strip() == "ready")
     url = f"http://127.0.0.1:{receiver_port}/hook"
     try:
-        retain = Retain(args.admin_url, f"redis://127.0.0.1:{redis_port}/0", url)
-        plain_loop(url, 200)  # warm-ups
-        retain.deliveries(200)
-        rounds = []
-        for n in range(args.rounds):
-            sides = ["plain", "retain", "events"]
-            if n % 2:
-                sides.reverse()
-            seconds = {}
-            for side in sides:
-                if side == "plain":
-                    seconds[side] = plain_loop(url, args.deliveries)
-                elif side == "retain":
-                    seconds[side] = retain.deliveries(args.deliveries)
-                else:
-                    seconds[side] = retain.from_events(args.deliveries)
-            rate = {side: args.deliveries / s for side, s in seconds.items()}
-            rounds.append(rate)
-            print(f"round {n + 1}: plain {rate['plain']:.0f}/s, retain {rate['retain']:.0f}/s "
-                  f"({rate['retain'] / rate['plain']:.2f}), from events {rate['events']:.0f}/s "
-                  f"({rate['events'] / rate['plain']:.2f})", flush=True)
-        median = {side: statistics.median(r[side] for r in rounds) for side in rounds[0]}
-        ratios = [r["retain"] / r["plain"] for r in rounds]
-        print(f"median: plain {median['plain']:.0f}/s, retain {median['retain']:.0f}/s, "
-              f"from events {median['events']:.0f}/s; retain/plain per round "
-              f"{', '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f}, target >= 0.5)")
+        with database.scratch(args.admin_url, NAME, args.smoke) as name:
+            measure(args, Retain(args.admin_url, name, f"redis://127.0.0.1:{redis_port}/0", url), url)
     finally:
         receiver.kill()
         redis_server.terminate()
         redis_server.wait(timeout=10)
     return 0
+
+
+def measure(args, retain: Retain, url: str) -> None:
+    plain_loop(url, args.warmup)  # warm-ups
+    retain.deliveries(args.warmup)
+    rounds = []
+    for n in range(args.rounds):
+        sides = ["plain", "retain", "events"]
+        if n % 2:
+            sides.reverse()
+        seconds = {}
+        for side in sides:
+            if side == "plain":
+                seconds[side] = plain_loop(url, args.deliveries)
+            elif side == "retain":
+                seconds[side] = retain.deliveries(args.deliveries)
+            else:
+                seconds[side] = retain.from_events(args.deliveries)
+        rate = {side: args.deliveries / s for side, s in seconds.items()}
+        rounds.append(rate)
+        print(f"round {n + 1}: plain {rate['plain']:.0f}/s, retain {rate['retain']:.0f}/s "
+              f"({rate['retain'] / rate['plain']:.2f}), from events {rate['events']:.0f}/s "
+              f"({rate['events'] / rate['plain']:.2f})", flush=True)
+    median = {side: statistics.median(r[side] for r in rounds) for side in rounds[0]}
+    ratios = [r["retain"] / r["plain"] for r in rounds]
+    print(f"median: plain {median['plain']:.0f}/s, retain {median['retain']:.0f}/s, "
+          f"from events {median['events']:.0f}/s; retain/plain per round "
+          f"{', '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f}, target >= 0.5)")
 
 
 def _pings(url: str) -> bool:
