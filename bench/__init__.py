@@ -1,6 +1,7 @@
-"""The customer-list benchmark: Retain against a bare Flask + psycopg endpoint, run on demand.
+"""The benchmarks, each run on demand with ``python -m bench[.<name>]``; see ``docs/benchmarks.md``.
 
 ``python -m bench`` (or ``make bench``) creates the ``retain_bench`` database, fills it, serves the
-same page from both apps with gunicorn on loopback and loads each with wrk; see ``docs/benchmarks.md``.
-Never part of the test suite.
+same customer page from Retain and from a bare Flask + psycopg endpoint with gunicorn on loopback
+and loads each with wrk. Every benchmark also runs at a smoke size (``--smoke``, ``bench.smoke``)
+in the test suite (``tests/test_benchmarks.py``), which checks that it still works, not its figures.
 """
