@@ -154,7 +154,7 @@ def run(args, name: str) -> int:
     from saas.app import create_app
     from saas.core import queues
     from saas.core.db import db as sqla
-    from saas.core.services import classification
+    from saas.core.classification import recompute as classification
     from saas.core.tenancy import tenant_context
     from saas.testing import sign_up
 

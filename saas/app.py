@@ -22,7 +22,7 @@ from saas.core import delivery, outbound, passwords, schedules
 from saas.core.accounts import User
 from saas.core.errors import DomainError
 from saas.core.plugins import installed
-from saas.core.services import classification as classification_service
+from saas.core.classification import recompute as classification_service
 from saas.core.services import imports as import_service
 from saas.extensions import csrf, db, limiter, login_manager, migrate
 from tenants import api as tenants_api

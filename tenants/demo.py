@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from saas.core.accounts import Role
 from saas.core.customers import Direction, Interaction, Purchase
-from saas.core.services import classification
+from saas.core.classification import recompute as classification
 from saas.core.customers import Channel, Customer, CustomerKind, Tag
 from saas.core.db import db
 from saas.core.tenancy import tenant_context

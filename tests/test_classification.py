@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from saas.core.classification import ClassificationChange, CustomerFigures, months_before
 from saas.core.db import db
 from saas.core.outbox import OutboxEvent
-from saas.core.services import classification
+from saas.core.classification import explanations
+from saas.core.classification import recompute as classification
 from saas.core.tenancy import tenant_context
 
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -243,9 +244,9 @@ def test_a_recompute_writes_in_sql_the_reasons_the_customer_page_gives(app, tena
                 ClassificationChange.changed_at >= moment, ClassificationChange.kind != "override")).all()
             for change in changes:
                 figures = db.session.get(CustomerFigures, (tenant_a.id, change.customer_id))
-                expected = (classification.explain_tier(change.new, figures.revenue_window, rules)
+                expected = (explanations.explain_tier(change.new, figures.revenue_window, rules)
                             if change.kind == "tier" else
-                            classification.explain_stage(change.new, figures.first_purchase_at,
+                            explanations.explain_stage(change.new, figures.first_purchase_at,
                                                          figures.last_purchase_at, rules, change.changed_at))
                 assert change.reason == expected, change.kind
             recorded = {(str(c.customer_id), c.new, c.reason) for c in changes}

@@ -89,7 +89,7 @@ def test_trailing_twelve_month_spend_falls_into_the_planned_bands(demo_workspace
 
 
 def test_every_demo_customer_has_the_tier_its_purchases_give_computed_by_hand(demo_workspace):
-    """The set-based SQL of saas.core.services.classification against plain Python, customer by customer."""
+    """The set-based SQL of saas.core.classification.recompute against plain Python, customer by customer."""
     app, _ = demo_workspace
 
     def tiers():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from saas.core.db import db
-from saas.core.services import classification
+from saas.core.classification import recompute as classification
 from saas.core.tenancy import tenant_context
 
 NOW = dt.datetime.now(dt.timezone.utc)

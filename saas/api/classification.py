@@ -13,7 +13,8 @@ from saas.core.accounts import Scope
 from saas.api.fields import UTCDateTime
 from saas.core.classification import LABELS, MAX_AMOUNT, Rules, Stage, Tier
 from saas.core.db import db
-from saas.core.services import classification as service
+from saas.core.classification import explanations
+from saas.core.classification import recompute as service
 from saas.core.customers import records as customers
 from saas.core.types import utcnow
 
@@ -118,7 +119,7 @@ def _classification(customer_id) -> dict:
         override = {"tier": figures.tier_override, "reason": figures.override_reason, "until": figures.override_until}
     return {"customer_id": customer_id, "tier": figures.tier, "rule_tier": figures.rule_tier,
             "lifecycle_stage": figures.lifecycle_stage, "override": override,
-            "why": service.explain(figures, service.rules()), "figures": figures}
+            "why": explanations.explain(figures, service.rules()), "figures": figures}
 
 
 @bp.route("/classification/rules", methods=["GET"])
@@ -202,4 +203,4 @@ def clear_override(customer_id):
 def classification_history(customer_id, cursor, limit):
     """Every change of the customer's tier and stage, newest first, with its reason."""
     customers.get(customer_id, include_deleted=True)
-    return service.history(customer_id, cursor=cursor, limit=limit)
+    return explanations.history(customer_id, cursor=cursor, limit=limit)

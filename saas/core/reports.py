@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from saas.core.customers import Purchase
 from saas.core.classification import ClassificationChange, CustomerFigures, Stage, Tier
 from saas.core.db import db
-from saas.core.services.classification import counted
+from saas.core.classification.recompute import counted
 from saas.core.types import Money
 
 NET = sa.type_coerce(Purchase.amount - Purchase.refunded_amount, Money())

@@ -15,7 +15,7 @@ from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
 from saas.core.pagination import Page, after, decode_cursor, encode_cursor, paginate
-from saas.core.services import classification
+from saas.core.classification import recompute as classification
 from saas.core.customers import records as customers
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow

@@ -21,7 +21,7 @@ from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
-from saas.core.services import classification
+from saas.core.classification import recompute as classification
 from saas.core.customers.records import check_version, flush
 from saas.core.types import utcnow
 

@@ -19,7 +19,7 @@ from saas.core.events import emit
 from saas.core.pagination import Page, paginate
 from saas.core.plugins import installed
 from saas.core.segments import SegmentFilter, conditions, with_figures
-from saas.core.services import classification
+from saas.core.classification import recompute as classification
 from saas.core.customers import custom_fields
 from saas.core.customers import tags as tag_service
 from saas.core.sql import strings_of

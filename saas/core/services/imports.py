@@ -36,7 +36,7 @@ from saas.core.events import emit_many
 from saas.core.hooktypes import Schedule
 from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.queues import current_queue, job
-from saas.core.services import classification
+from saas.core.classification import recompute as classification
 from saas.core.customers import custom_fields, records as customers
 from saas.core.services.exports import as_csv
 from saas.core.customers import tags as tag_service
