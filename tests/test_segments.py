@@ -186,7 +186,7 @@ def test_an_export_neutralises_formulas_in_csv_and_keeps_them_text_in_xlsx(tenan
 
 
 def test_an_export_streams_more_rows_than_one_batch(app, tenant_a, monkeypatch):
-    from saas.core.services import exports
+    from saas.core.segments import exports
 
     monkeypatch.setattr(exports, "BATCH", 3)
     for n in range(7):

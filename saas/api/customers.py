@@ -20,7 +20,7 @@ from saas.core.classification import Stage, Tier
 from saas.core.customers import Channel, CustomerKind
 from saas.core.db import db
 from saas.core.plugins import installed
-from saas.core.segments import SegmentFilter, segment_filter
+from saas.core.segments import SegmentFilter, search, segment_filter
 from saas.core.customers import records as service
 from saas.core.customers import merges
 
@@ -98,7 +98,7 @@ class CustomerListArgs(PageArgs):
     lifecycle_stage = DelimitedList(f.Enum(Stage, by_value=True), metadata={"description": "One or more stages"})
     segment_id = f.UUID(metadata={"description": "Only the customers of this saved segment"})
     deleted = f.Boolean(load_default=False, metadata={"description": "List soft-deleted customers instead"})
-    sort = f.String(load_default="-created_at", validate=v.OneOf(list(service.SORTS)))
+    sort = f.String(load_default="-created_at", validate=v.OneOf(list(search.SORTS)))
 
 
 CustomerPage = page_schema(CustomerSchema, "CustomerPage")
@@ -113,8 +113,8 @@ def list_customers(cursor, limit, sort, deleted, tier=(), lifecycle_stage=(), se
     chosen = [SegmentFilter(tiers=tuple(t.value for t in tier), stages=tuple(s.value for s in lifecycle_stage))]
     if segment_id is not None:
         chosen.append(segment_filter(segment_id))
-    filters = service.CustomerFilter(deleted=deleted, segments=tuple(chosen), **filters)
-    page = service.search(filters, sort=sort, cursor=cursor, limit=limit)
+    filters = search.CustomerFilter(deleted=deleted, segments=tuple(chosen), **filters)
+    page = search.search(filters, sort=sort, cursor=cursor, limit=limit)
     return page
 
 

@@ -17,9 +17,9 @@ from saas.core.customers import CustomerKind
 from saas.core.db import db
 from saas.core.pagination import paginate
 from saas.core.segments import SCORES, Segment, count, counts
-from saas.core.customers import records as customer_service
-from saas.core.services import exports
-from saas.core.services import segments as service
+from saas.core.segments import exports, search
+from saas.core.segments import saved as service
+from saas.core.spreadsheets import as_csv, as_xlsx
 
 bp = ApiBlueprint("segments", __name__, url_prefix="/api/v1/segments",
                   description="Saved filters over customers: members, counts, CSV and XLSX exports")
@@ -169,8 +169,8 @@ def delete_segment(segment_id):
 @bp.errors(404)
 def segment_customers(segment_id, cursor, limit):
     """The segment's customers, by name."""
-    filters = customer_service.CustomerFilter(segments=(service.get(segment_id).conditions,))
-    return customer_service.search(filters, sort="name", cursor=cursor, limit=limit)
+    filters = search.CustomerFilter(segments=(service.get(segment_id).conditions,))
+    return search.search(filters, sort="name", cursor=cursor, limit=limit)
 
 
 @bp.route("/<uuid:segment_id>/export", methods=["GET"])
@@ -186,6 +186,6 @@ def export_segment(segment_id, format):
     name = f"segment-{segment.id}"
     db.session.commit()
     if format == "xlsx":
-        return send_file(exports.as_xlsx(lines), mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx")
-    return Response(stream_with_context(exports.as_csv(lines)), mimetype="text/csv; charset=utf-8",
+        return send_file(as_xlsx(lines), mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx")
+    return Response(stream_with_context(as_csv(lines)), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})

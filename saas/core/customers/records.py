@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,41 +10,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from saas.core.customers import contact
 from saas.core.accounts import Membership, Tenant
 from saas.core.classification import CustomerFigures
-from saas.core.customers import Customer, CustomerTag, Tag
+from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
-from saas.core.pagination import Page, paginate
 from saas.core.plugins import installed
-from saas.core.segments import SegmentFilter, conditions, with_figures
 from saas.core.classification import recompute as classification
 from saas.core.customers import custom_fields
 from saas.core.customers import tags as tag_service
-from saas.core.sql import strings_of
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
-
-SORTS = {
-    "created_at": ("created_at", False),
-    "-created_at": ("created_at", True),
-    "name": ("name", False),
-    "-name": ("name", True),
-    "updated_at": ("updated_at", False),
-    "-updated_at": ("updated_at", True),
-}
-
-
-@dataclass(frozen=True)
-class CustomerFilter:
-    q: str | None = None
-    tag: str | None = None
-    owner_id: uuid.UUID | None = None
-    kind: str | None = None
-    created_after: dt.datetime | None = None
-    created_before: dt.datetime | None = None
-    segments: tuple[SegmentFilter, ...] = ()  # saved or ad hoc (tier, stage...): all must hold
-    deleted: bool = False
-
 
 def get(customer_id: uuid.UUID, *, include_deleted: bool = False) -> Customer:
     customer = db.session.get(Customer, (current_tenant_id(), customer_id))
@@ -177,51 +150,3 @@ def restore(customer: Customer) -> Customer:
     emit("customer.restored", customer_id=customer.id)
     classification.refresh([customer.id])
     return customer
-
-
-# A list reads columns, not instances: no identity map or change tracking for rows only shown,
-# and each row's tag names come in the same statement. Built once; requests add conditions.
-_TAG_JOIN = sa.and_(Tag.tenant_id == CustomerTag.tenant_id, Tag.id == CustomerTag.tag_id)
-_TAG_NAMES = strings_of(
-    sa.select(Tag.name).join(CustomerTag, _TAG_JOIN)
-    .where(CustomerTag.tenant_id == Customer.tenant_id, CustomerTag.customer_id == Customer.id)
-    .order_by(Tag.name)
-)
-_LIST = with_figures(sa.select(
-    *(getattr(Customer, c.key) for c in sa.inspect(Customer).column_attrs if c.key != "tenant_id"),
-    _TAG_NAMES.label("tag_names"), CustomerFigures.tier, CustomerFigures.lifecycle_stage,
-))
-_TAGGED = sa.select(CustomerTag.customer_id).join(Tag, _TAG_JOIN)
-
-
-def search(filters: CustomerFilter, *, sort: str, cursor: str | None, limit: int) -> Page:
-    """One page of customers, each a dict of its columns plus ``tag_names``."""
-    stmt = _LIST
-    stmt = stmt.where(Customer.deleted_at.is_not(None) if filters.deleted else Customer.deleted_at.is_(None))
-    if filters.q:
-        pattern = f"%{_escape_like(filters.q.strip())}%"
-        stmt = stmt.where(sa.or_(*(
-            col.ilike(pattern, escape="\\")
-            for col in (Customer.name, Customer.email, Customer.phone, Customer.company)
-        )))
-    if filters.tag:
-        stmt = stmt.where(Customer.id.in_(_TAGGED.where(Tag.name == filters.tag)))
-    if filters.owner_id:
-        stmt = stmt.where(Customer.owner_id == filters.owner_id)
-    if filters.kind:
-        stmt = stmt.where(Customer.kind == filters.kind)
-    for segment in filters.segments:
-        stmt = stmt.where(*conditions(segment))
-    if filters.created_after:
-        stmt = stmt.where(Customer.created_at >= filters.created_after)
-    if filters.created_before:
-        stmt = stmt.where(Customer.created_at < filters.created_before)
-    column, descending = SORTS[sort]
-    sort_col = getattr(Customer, column)
-    return paginate(
-        stmt, db.session, [sort_col, Customer.id], descending=descending, cursor=cursor, limit=limit, as_dicts=True,
-    )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -38,7 +38,7 @@ from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.queues import current_queue, job
 from saas.core.classification import recompute as classification
 from saas.core.customers import custom_fields, records as customers
-from saas.core.services.exports import as_csv
+from saas.core.spreadsheets import as_csv
 from saas.core.customers import tags as tag_service
 from saas.core.services.import_rows import CUSTOM, Context, Parsed, auto_mapping, check_mapping, parse
 from saas.core.tabular import FileProblem, Sheet, open_sheet, rows_of, text_of

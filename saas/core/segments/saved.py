@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from saas.core.customers import CustomFieldDefinition, FieldType
 from saas.core.db import db, insert_unique
 from saas.core.errors import Conflict, Invalid, NotFound
-from saas.core.segments import Segment, SegmentFilter
+from saas.core.segments.models import Segment, SegmentFilter
 from saas.core.tenancy import current_tenant_id
 
 
@@ -19,6 +19,11 @@ def get(segment_id: uuid.UUID) -> Segment:
     if segment is None:
         raise NotFound("segment not found")
     return segment
+
+
+def segment_filter(segment_id: uuid.UUID) -> SegmentFilter:
+    """The filter of the bound tenant's segment ``segment_id`` (:class:`NotFound` if there is none)."""
+    return get(segment_id).conditions
 
 
 def checked(loaded: dict) -> SegmentFilter:
