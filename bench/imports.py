@@ -83,7 +83,7 @@ def run(args, name: str, folder: Path) -> int:
     from saas.app import create_app
     from saas.core.db import db as sqla
     from saas.core.imports import ImportKind, ImportRun
-    from saas.core.services import imports
+    from saas.core.imports import importer as imports
     from saas.core.tenancy import tenant_context
     from saas.testing import sign_up
 

@@ -23,7 +23,7 @@ from saas.core.accounts import User
 from saas.core.errors import DomainError
 from saas.core.plugins import installed
 from saas.core.classification import recompute as classification_service
-from saas.core.services import imports as import_service
+from saas.core.imports import importer as import_service
 from saas.extensions import csrf, db, limiter, login_manager, migrate
 from tenants import api as tenants_api
 from tenants import modules_api

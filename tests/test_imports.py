@@ -193,7 +193,7 @@ def test_a_custom_field_deleted_before_the_job_runs_fails_the_import_cleanly(app
     waiting = upload(tenant_a, content, mapping={"name": "name", "grade": "custom:grade"}).json
     assert tenant_a.delete(f"/api/v1/custom-fields/{field['id']}").status_code == 204
     monkeypatch.undo()
-    from saas.core.services import imports as service
+    from saas.core.imports import importer as service
 
     with app.app_context():
         service.run_import(str(tenant_a.id), waiting["id"])
@@ -230,7 +230,7 @@ def test_on_rq_an_import_whose_last_attempt_fails_says_so(database, redis_server
     from rq import Retry
 
     from saas.core import queues
-    from saas.core.services import imports as service
+    from saas.core.imports import importer as service
 
     rq_app = make_app(database, REDIS_URL=redis_server.url)
     tenant = sign_up()
@@ -332,7 +332,7 @@ def test_uploaded_files_are_deleted_some_days_after_their_import(app, tenant_a):
 
     from saas.core.db import db
     from saas.core.imports import ImportRun
-    from saas.core.services import imports as service
+    from saas.core.imports import importer as service
     from saas.core.tenancy import tenant_context
 
     old, recent = imported(tenant_a, csv_bytes(CUSTOMERS)), imported(tenant_a, csv_bytes(CUSTOMERS), dry_run=True)

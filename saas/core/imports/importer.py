@@ -34,14 +34,14 @@ from saas.core.db import db
 from saas.core.errors import Gone, Invalid, NotFound
 from saas.core.events import emit_many
 from saas.core.hooktypes import Schedule
-from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
+from saas.core.imports.models import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.queues import current_queue, job
 from saas.core.classification import recompute as classification
 from saas.core.customers import custom_fields, records as customers
 from saas.core.spreadsheets import as_csv
 from saas.core.customers import tags as tag_service
-from saas.core.services.import_rows import CUSTOM, Context, Parsed, auto_mapping, check_mapping, parse
-from saas.core.tabular import FileProblem, Sheet, open_sheet, rows_of, text_of
+from saas.core.imports.rows import CUSTOM, Context, Parsed, auto_mapping, check_mapping, parse
+from saas.core.imports.tabular import FileProblem, Sheet, open_sheet, rows_of, text_of
 from saas.core.tenancy import current_tenant_id, insert_many, tenant_context
 from saas.core.types import new_id, utcnow
 

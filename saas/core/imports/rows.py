@@ -16,8 +16,8 @@ from saas.core.customers import contact
 from saas.core.classification import MAX_AMOUNT
 from saas.core.customers import CustomerKind, CustomFieldDefinition, FieldType
 from saas.core.errors import Invalid
-from saas.core.imports import ImportKind
-from saas.core.tabular import Formula, text_of
+from saas.core.imports.models import ImportKind
+from saas.core.imports.tabular import Formula, text_of
 
 CUSTOM = "custom:"
 TEXT_LIMITS = {"name": 200, "external_id": 100, "company": 200, "title": 100, "industry": 100, "region": 100,

@@ -1,6 +1,6 @@
 """Imports of customers and purchases from a spreadsheet: one :class:`ImportRun` per upload, and one
 :class:`ImportProblem` per cell that could not be taken (row, column, reason). The work is in
-:mod:`saas.core.services.imports`."""
+:mod:`saas.core.imports.importer`."""
 
 from __future__ import annotations
 
