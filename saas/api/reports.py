@@ -13,7 +13,7 @@ from saas.api.base import ApiBlueprint
 from saas.api.schema import Schema
 from saas.core import reports
 from saas.core.classification import months_before
-from saas.core.services import data_quality
+from saas.core.data_quality import report as data_quality
 from saas.core.types import utcnow
 
 bp = ApiBlueprint("reports", __name__, url_prefix="/api/v1/reports",
