@@ -107,7 +107,7 @@ class Retain:
 
     def deliveries(self, count: int) -> float:
         """``count`` deliveries waiting, handed over, and sent; seconds for the sending."""
-        from saas.core import outbound
+        from saas.core.webhooks import outbound
         from saas.core.db import db
         from saas.core.tenancy import tenant_context
         from saas.core.types import utcnow

@@ -18,7 +18,8 @@ from saas.api import (activity, audit, classification, custom_fields, customers,
                       reports, segments, tags, webhooks, workspace)
 from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error
 from saas.config import check_secret, from_environment
-from saas.core import delivery, outbound, passwords, schedules
+from saas.core import delivery, passwords, schedules
+from saas.core.webhooks import outbound
 from saas.core.accounts import User
 from saas.core.errors import DomainError
 from saas.core.plugins import installed

@@ -149,7 +149,7 @@ def test_every_core_event_s_data_has_the_keys_of_its_catalogue_example(plugin_ap
     enable_ledger(tenant_a)
     tenant_a.put("/api/v1/modules/ledger", json={"enabled": False})
     with plugin_app.app_context(), tenant_context(tenant_a.id):
-        from saas.core import outbound
+        from saas.core.webhooks import outbound
         from saas.core.webhooks import WebhookEndpoint
         endpoint = WebhookEndpoint(url="http://127.0.0.1:9/", event_types=["*"])
         db.session.add(endpoint)

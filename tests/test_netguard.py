@@ -8,7 +8,8 @@ import socket
 import pytest
 import sqlalchemy as sa
 
-from saas.core import netguard, outbound
+from saas.core import netguard
+from saas.core.webhooks import outbound
 from saas.core.db import db
 from saas.core.tenancy import tenant_context
 from saas.core.webhooks import WebhookDelivery

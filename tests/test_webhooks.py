@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from saas.core import outbound, queues
+from saas.core.webhooks import outbound
+from saas.core import queues
 from saas.core.db import db
 from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context

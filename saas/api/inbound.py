@@ -15,7 +15,7 @@ from saas.auth import bind_sender, public, requires
 from saas.core.accounts import Scope, Tenant
 from saas.core.db import db
 from saas.core.errors import Invalid, Unauthorized
-from saas.core.services import inbound as service
+from saas.core.webhooks import inbound as service
 
 bp = ApiBlueprint("inbound", __name__, url_prefix="/api/v1/inbound",
                   description="Orders from shops and ERPs, signed with the workspace's inbound secret")

@@ -12,7 +12,7 @@ from saas.auth import requires
 from saas.core.accounts import Scope
 from saas.core.db import db
 from saas.core.pagination import paginate
-from saas.core.services import webhooks as service
+from saas.core.webhooks import endpoints as service
 from saas.core.webhooks import DeliveryStatus, WebhookEndpoint
 
 bp = ApiBlueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",

@@ -15,7 +15,7 @@ from saas.auth import session_principal
 from saas.core.db import db
 from saas.core.accounts import Role
 from saas.core.navigation import navigation
-from saas.core.services import webhooks
+from saas.core.webhooks import endpoints as webhooks
 from saas.core.passwords import hash_password, needs_rehash, verify_nothing, verify_password
 from saas.core.tenancy import tenant_context
 from saas.extensions import csrf, limiter

@@ -22,7 +22,7 @@ from saas.core.errors import BadRequest, Conflict, Unauthorized
 from saas.core.customers import activity, records as customers
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
-from saas.core.webhooks import InboundMessage, InboundSecret
+from saas.core.webhooks.models import InboundMessage, InboundSecret
 
 
 MAX_WEBHOOK_ID = 255

@@ -38,7 +38,7 @@ from saas.core.outbox import OutboxEvent
 from saas.core.queues import after_commit, current_queue, job
 from saas.core.tenancy import current_tenant_id, tenant_context
 from saas.core.types import utcnow
-from saas.core.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from saas.core.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
