@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_wtf.csrf import CSRFError
 
-import saas.core.models  # noqa: F401  every table on the metadata before Alembic looks
+import saas.tables  # noqa: F401  every table on the metadata before Alembic looks
 from saas import auth, cli, jobs_cli, plugin_host, web
 from saas.api import (activity, audit, classification, custom_fields, customers, data_quality, imports, inbound,
                       reports, segments, tags, webhooks, workspace)
@@ -23,6 +23,7 @@ from saas.core.webhooks import outbound
 from saas.core.accounts import User
 from saas.core.errors import DomainError
 from saas.core.plugins import installed
+from saas.core.classification import receivers as classification_receivers
 from saas.core.classification import recompute as classification_service
 from saas.core.imports import importer as import_service
 from saas.extensions import csrf, db, limiter, login_manager, migrate
@@ -74,8 +75,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _wire_features(app: Flask) -> None:
-    """What the core's features give its mechanisms: a receiver of every delivered event, and
-    their periodic work."""
+    """What the core's features give its mechanisms and each other: figures that follow their
+    customers, a receiver of every delivered event, and their periodic work."""
+    classification_receivers.connect()
     delivery.init_app(app, receivers=(outbound.receive,))
     schedules.init_app(app, core=(*delivery.SCHEDULES, *outbound.SCHEDULES, *classification_service.SCHEDULES,
                                   *import_service.SCHEDULES))

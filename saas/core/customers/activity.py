@@ -10,12 +10,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from saas.core.customers import Interaction, Purchase
+from saas.core.customers import signals
+from saas.core.customers.models import Interaction, Purchase
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
 from saas.core.pagination import Page, after, decode_cursor, encode_cursor, paginate
-from saas.core.classification import recompute as classification
 from saas.core.customers import records as customers
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
@@ -46,7 +46,7 @@ def record_purchase(data: dict, *, default_currency: str) -> tuple[Purchase, boo
         return _same_order(existing, data), False
     emit("purchase.recorded", purchase_id=purchase.id, customer_id=purchase.customer_id, amount=purchase.amount,
          currency=purchase.currency, purchased_at=purchase.purchased_at.isoformat(), external_ref=purchase.external_ref)
-    classification.refresh([purchase.customer_id])
+    signals.activity_changed.send([purchase.customer_id])
     return purchase, True
 
 
@@ -81,7 +81,7 @@ def refund(purchase: Purchase, amount: Decimal | None, reason: str | None) -> Pu
     db.session.flush()
     emit("purchase.refunded", purchase_id=purchase.id, customer_id=purchase.customer_id, refunded=amount,
          refunded_total=purchase.refunded_amount)
-    classification.refresh([purchase.customer_id])
+    signals.activity_changed.send([purchase.customer_id])
     return purchase
 
 
@@ -92,7 +92,7 @@ def log_interaction(data: dict) -> Interaction:
     db.session.flush()
     emit("interaction.logged", interaction_id=interaction.id, customer_id=interaction.customer_id,
          channel=interaction.channel, subject=interaction.subject)
-    classification.refresh([interaction.customer_id])
+    signals.activity_changed.send([interaction.customer_id])
     return interaction
 
 

@@ -14,14 +14,12 @@ import uuid
 
 import sqlalchemy as sa
 
-from saas.core.customers import Interaction, Purchase
-from saas.core.classification import ClassificationChange
+from saas.core.customers import signals
+from saas.core.customers.models import Customer, Interaction, Purchase
 from saas.core.customers.module_data import merge_module_data
-from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
-from saas.core.classification import recompute as classification
 from saas.core.customers.records import check_version, flush
 from saas.core.types import utcnow
 
@@ -45,11 +43,12 @@ def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID, *, expected_version: int
     except Exception as error:  # recorded for the admins by the plugin host; nothing is written
         raise ModuleRefusedMerge(f"an enabled module could not merge its data, so nothing was merged: {error}") from None
     moved = {}
-    for model in (Purchase, Interaction, ClassificationChange):
+    for model in (Purchase, Interaction):
         rows = db.session.scalars(sa.select(model).where(model.customer_id == merged.id)).all()
         for row in rows:
             row.customer_id = survivor.id
         moved[model.__tablename__] = len(rows)
+    signals.merged.send(survivor.id, merged_id=merged.id)  # what other features keep comes along
     external_id = survivor.external_id or merged.external_id  # unique: the tombstone gives it up first
     if merged.external_id and not survivor.external_id:
         merged.external_id = None
@@ -66,9 +65,8 @@ def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID, *, expected_version: int
         merged.deleted_at = utcnow()
         merged.merged_into_id = survivor.id
     flush(survivor)
-    moved.pop(ClassificationChange.__tablename__)  # history comes along, but the event counts what was bought and said
     emit("customer.merged", customer_id=survivor.id, merged_id=merged.id, **moved)
-    classification.refresh([survivor.id])
+    signals.activity_changed.send([survivor.id])
     return survivor
 
 

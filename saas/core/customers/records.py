@@ -7,17 +7,14 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from saas.core.customers import contact
+from saas.core.customers import contact, custom_fields, signals
+from saas.core.customers import tags as tag_service
 from saas.core.accounts import Membership, Tenant
-from saas.core.classification import CustomerFigures
-from saas.core.customers import Customer
+from saas.core.customers.models import Customer
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
 from saas.core.plugins import installed
-from saas.core.classification import recompute as classification
-from saas.core.customers import custom_fields
-from saas.core.customers import tags as tag_service
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
 
@@ -62,7 +59,7 @@ def create(data: dict) -> Customer:
     _check_external_id(data.get("external_id"))
     db.session.add(customer)
     flush(customer)
-    db.session.add(CustomerFigures(customer_id=customer.id))
+    signals.created.send([customer.id])
     emit("customer.created", customer_id=customer.id, name=customer.name)
     return customer
 
@@ -148,5 +145,5 @@ def restore(customer: Customer) -> Customer:
     customer.deleted_at = None
     flush(customer)
     emit("customer.restored", customer_id=customer.id)
-    classification.refresh([customer.id])
+    signals.activity_changed.send([customer.id])
     return customer

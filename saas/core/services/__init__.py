@@ -1,1 +1,0 @@
-"""Use cases over the core models. They flush but never commit: the caller owns the transaction."""
