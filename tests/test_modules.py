@@ -444,3 +444,29 @@ def test_saas_merge_customers_reaches_enabled_modules_and_a_failure_aborts(plugi
     assert tenant_a.get(f"/api/v1/customers/{blocked}").status_code == 200  # still there, untouched
     errors = tenant_a.get("/api/v1/modules/errors").json["items"]
     assert [(e["module"], e["hook"]) for e in errors] == [("vouchers", "saas_merge_customers")]
+
+
+def test_periodic_work_runs_for_each_workspace_with_the_module_and_one_failure_stops_none(plugin_app, sign_up):
+    from saas.core.customers import Tag
+    from saas.core.db import db
+    from saas.core.modules import for_each_workspace
+
+    failing, fine, off = sign_up(), sign_up(), sign_up()
+    for workspace in (failing, fine):
+        assert workspace.put("/api/v1/modules/stamps", json={"enabled": True}).status_code == 200
+    ran = []
+
+    def work(tenant):
+        ran.append(tenant.id)
+        db.session.add(Tag(name="swept"))
+        if tenant.id == failing.id:
+            raise RuntimeError("the stamp cards are on fire")
+
+    with plugin_app.app_context():
+        assert for_each_workspace("stamps", "stamps.sweep", work) == 1
+    assert sorted(ran) == sorted([failing.id, fine.id])  # not the workspace without the module
+    assert [t["name"] for t in fine.get("/api/v1/tags").json["items"]] == ["swept"]
+    assert failing.get("/api/v1/tags").json["items"] == []  # its transaction was rolled back
+    [error] = failing.get("/api/v1/modules/errors").json["items"]
+    assert (error["module"], error["hook"]) == ("stamps", "stamps.sweep") and "on fire" in error["error"]
+    assert fine.get("/api/v1/modules/errors").json["items"] == []

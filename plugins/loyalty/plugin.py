@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
 import zoneinfo
 from pathlib import Path
 
 from saas import __version__, hookimpl
-from saas.core.db import db
 from saas.core.hooktypes import EventType, ModuleInfo, Panel, Permission, Schedule
-from saas.core.modules import tenants_with
-from saas.core.tenancy import tenant_context
+from saas.core.modules import for_each_workspace
 
 from plugins.loyalty import ledger
 from plugins.loyalty.api import bp
 from plugins.loyalty.rules import Settings
 
 NAME = ledger.NAME
-log = logging.getLogger(__name__)
 
 
 @hookimpl
@@ -59,26 +55,16 @@ def saas_event_types():
 
 def expire_points() -> None:
     """Daily: expire due points in every workspace with the module on (a transaction each)."""
-    for tenant in tenants_with(NAME):
-        _for_tenant(tenant, "expire", ledger.expire)
+    for_each_workspace(NAME, "loyalty.expire", lambda tenant: ledger.expire())
 
 
 def birthday_bonuses() -> None:
     """Daily: the birthday bonus, on each workspace's local date."""
-    for tenant in tenants_with(NAME):
-        today = dt.datetime.now(zoneinfo.ZoneInfo(tenant.settings.get("timezone", "UTC"))).date()
-        _for_tenant(tenant, "birthdays", lambda: ledger.birthday_bonuses(today))
+    for_each_workspace(NAME, "loyalty.birthdays", lambda tenant: ledger.birthday_bonuses(_local_date(tenant)))
 
 
-def _for_tenant(tenant, what: str, work) -> None:
-    """Run one workspace's share of a schedule; its failure is logged and the others go on."""
-    with tenant_context(tenant.id):
-        try:
-            work()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("loyalty %s failed for tenant %s", what, tenant.id)
+def _local_date(tenant) -> dt.date:
+    return dt.datetime.now(zoneinfo.ZoneInfo(tenant.settings.get("timezone", "UTC"))).date()
 
 
 @hookimpl

@@ -9,9 +9,12 @@ request pays no query while nothing changed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import traceback
 import uuid
 from dataclasses import dataclass
+from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,6 +23,8 @@ from saas.core.accounts import Tenant
 from saas.core.db import TenantScoped, db
 from saas.core.tenancy import tenant_context
 from saas.core.types import UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class TenantModule(TenantScoped, db.Model):
@@ -38,6 +43,11 @@ class TenantModule(TenantScoped, db.Model):
 
 class PluginError(TenantScoped, db.Model):
     """An exception a plugin raised in a tenant hook or job, kept for the tenant's admins."""
+
+    @classmethod
+    def of(cls, tenant_id: uuid.UUID, module: str, hook: str, error: BaseException) -> "PluginError":
+        text = "".join(traceback.format_exception_only(type(error), error)).strip()[:1000]
+        return cls(tenant_id=tenant_id, module=module, hook=hook, error=text)
 
     __tablename__ = "plugin_errors"
     __table_args__ = (sa.Index("ix_plugin_errors_tenant_time", "tenant_id", "occurred_at"),)
@@ -91,3 +101,25 @@ def tenants_with(module: str) -> list[Tenant]:
             if module in enabled_modules(tenant):
                 found.append(tenant)
     return found
+
+
+def for_each_workspace(module: str, task: str, work: Callable[[Tenant], None]) -> int:
+    """Periodic work: ``work(tenant)`` for every active workspace that enabled ``module``, each in
+    its own tenant context and transaction, committed when ``work`` returns. A workspace whose work
+    raises is rolled back, logged and recorded in its module errors (under ``task``), and the others
+    go on. Returns how many failed."""
+    tenant_ids = [tenant.id for tenant in tenants_with(module)]
+    db.session.rollback()
+    failed = 0
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            try:
+                work(db.session.get(Tenant, tenant_id))
+                db.session.commit()
+            except Exception as error:
+                db.session.rollback()
+                log.exception("%s failed for tenant %s", task, tenant_id)
+                db.session.add(PluginError.of(tenant_id, module, task, error))
+                db.session.commit()
+                failed += 1
+    return failed

@@ -14,7 +14,6 @@ transaction is over).
 from __future__ import annotations
 
 import logging
-import traceback
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -27,12 +26,11 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from saas.core import hookspecs
-from saas.core.accounts import Tenant
 from saas.core.db import db
 from saas.core.event_types import CORE_EVENT_TYPES
 from saas.core.hooktypes import ExportField, ModuleInfo, NavItem, Panel, ReportCard
 from saas.core.modules import PluginError, enabled_modules
-from saas.core.tenancy import current_tenant_id, tenant_context
+from saas.core.tenancy import current_tenant, tenant_context
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +253,7 @@ class Plugins:
         """:meth:`call` for the tenant bound to this context; free when no module implements it."""
         if not getattr(self.pm.hook, hook).get_hookimpls():
             return []
-        tenant = db.session.get(Tenant, current_tenant_id())  # usually already in the identity map
+        tenant = current_tenant()  # usually already in the identity map
         return self.call(hook, tenant, raising=raising, **kwargs)
 
     def call_module(self, module: str, hook: str, tenant, **kwargs) -> Any:
@@ -270,12 +268,11 @@ class Plugins:
     def record_error(self, tenant_id, module: str, hook: str, error: BaseException) -> None:
         log.error("module %s failed in %s for tenant %s", module, hook, tenant_id,
                   exc_info=(type(error), error, error.__traceback__))
-        text = "".join(traceback.format_exception_only(type(error), error)).strip()[:1000]
         pending = _unsaved_errors.get()
         if pending is None:
             pending = []
             _unsaved_errors.set(pending)
-        pending.append(PluginError(tenant_id=tenant_id, module=module, hook=hook, error=text))
+        pending.append(PluginError.of(tenant_id, module, hook, error))
 
 
 def installed() -> "Plugins":

@@ -18,8 +18,7 @@ from saas.auth import current_principal
 from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.hooktypes import EventType, ModuleInfo, NavItem, Panel, Schedule
-from saas.core.modules import states, tenants_with
-from saas.core.tenancy import tenant_context
+from saas.core.modules import for_each_workspace, states
 from retain_birthdays import greetings
 from retain_birthdays.models import Greeting
 
@@ -74,12 +73,13 @@ def upcoming_page():
 def greet_today() -> None:
     """Daily: greet every customer whose birthday is today, in every tenant with the module on."""
     today = dt.date.today()
-    for tenant in tenants_with(NAME):
-        with tenant_context(tenant.id):
-            channel = settings_of(tenant)["channel"]
-            for customer, day in greetings.upcoming(0, today):
-                greetings.greet(customer.id, channel, today)
-            db.session.commit()
+
+    def greet(tenant) -> None:
+        channel = settings_of(tenant)["channel"]
+        for customer, day in greetings.upcoming(0, today):
+            greetings.greet(customer.id, channel, today)
+
+    for_each_workspace(NAME, "birthdays.greet", greet)
 
 
 @hookimpl
