@@ -16,7 +16,7 @@ from saas.core.db import db, insert_unique
 from saas.core.pagination import Page, paginate
 from saas.core.errors import Conflict, Forbidden, Invalid, NotFound
 from saas.core.passwords import check_strength, hash_password, verify_password
-from saas.core.tenancy import current_tenant_id, global_lookup, tenant_context
+from saas.core.tenancy import get_owned, global_lookup, tenant_context
 from saas.core.types import new_id, utcnow
 
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,48}[a-z0-9]")
@@ -90,10 +90,6 @@ def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: s
     return tenant, user, key
 
 
-def current_tenant() -> Tenant:
-    return db.session.get(Tenant, current_tenant_id())
-
-
 def update_tenant(tenant: Tenant, *, name: str | None = None, settings: dict | None = None) -> Tenant:
     if name is not None:
         tenant.name = name
@@ -133,10 +129,7 @@ def answer_invitation(user: User, tenant_id: uuid.UUID, accept: bool) -> None:
 
 
 def get_member(member_id: uuid.UUID) -> Membership:
-    member = db.session.get(Membership, (current_tenant_id(), member_id))
-    if member is None:
-        raise NotFound("member not found")
-    return member
+    return get_owned(Membership, member_id, "member not found")
 
 
 def members(*, cursor: str | None = None, limit: int = 200) -> Page:
@@ -214,10 +207,7 @@ def api_keys(*, cursor: str | None = None, limit: int = 200) -> Page:
 
 
 def get_api_key(key_id: uuid.UUID) -> ApiKey:
-    key = db.session.get(ApiKey, (current_tenant_id(), key_id))
-    if key is None:
-        raise NotFound("API key not found")
-    return key
+    return get_owned(ApiKey, key_id, "API key not found")
 
 
 def revoke_api_key(key: ApiKey) -> None:

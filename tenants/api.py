@@ -11,6 +11,7 @@ from saas.api.schema import Schema
 from saas.auth import current_principal, public, requires
 from saas.core.accounts import Role, Scope
 from saas.core.db import db
+from saas.core.tenancy import current_tenant
 from saas.extensions import limiter
 from tenants import accounts
 
@@ -127,7 +128,7 @@ def get_tenant():
 @bp.errors(400, 422)
 def update_tenant(data):
     """Rename the workspace or change its currency, time zone, locale or phone region (admins)."""
-    tenant = accounts.update_tenant(accounts.current_tenant(), **data)
+    tenant = accounts.update_tenant(current_tenant(), **data)
     db.session.commit()
     return tenant
 

@@ -100,3 +100,29 @@ def test_the_extra_tenant_filter_covers_aliases_and_leaves_unions_working(app, t
         assert db.session.scalar(sa.select(sa.func.count()).where(hidden)) == 1
         both = sa.union_all(sa.select(Customer.name), sa.select(Customer.name))
         assert db.session.execute(both).scalars().all() == ["same", "same"]
+
+
+@pytest.mark.sqlite  # on PostgreSQL row-level security already hides the other workspace from the connection
+def test_a_scoped_join_nested_in_a_core_statement_is_scoped_and_keeps_an_outer_join_s_unmatched_rows(
+        app, tenant_a, tenant_b):
+    """Set-based SQL (``INSERT ... SELECT`` into a plain table) runs past the ORM's filter, and the
+    loader criteria do not reach a SELECT nested in a Core statement: scoped() is its only lock on SQLite."""
+    from saas.core.tenancy import scoped
+
+    tenant_a.customer(tags=["x"])
+    tenant_a.customer()
+    tenant_b.customer(tags=["x"])
+    on = sa.and_(CustomerTag.tenant_id == Customer.tenant_id, CustomerTag.customer_id == Customer.id)
+    with app.app_context(), tenant_context(tenant_a.id):
+        connection = db.session.connection()
+
+        def count(stmt) -> int:  # the rows of ``stmt``, counted by a Core statement around it
+            return connection.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar()
+
+        inner = sa.select(Customer.id).join(CustomerTag, on)
+        outer = sa.select(Customer.id).outerjoin(CustomerTag, on)
+        assert (count(inner), count(outer)) == (2, 3)  # every workspace's rows
+        assert count(scoped(inner)) == 1
+        assert count(scoped(outer)) == 2  # the untagged customer stays
+        with pytest.raises(TenantScopeError), tenant_context(None):
+            scoped(inner)

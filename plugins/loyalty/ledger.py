@@ -16,7 +16,6 @@ from decimal import ROUND_FLOOR, Decimal
 
 import sqlalchemy as sa
 
-from saas.core.accounts import Tenant
 from saas.core.customers import Purchase
 from saas.core.audit import current_actor
 from saas.core.customers import Customer
@@ -25,7 +24,7 @@ from saas.core.events import emit
 from saas.core.modules import states
 from saas.core.pagination import Page, paginate
 from saas.core.queues import job
-from saas.core.tenancy import current_tenant_id, tenant_context
+from saas.core.tenancy import current_tenant, current_tenant_id, tenant_context
 from saas.core.types import utcnow
 
 from plugins.loyalty import rules as earning
@@ -40,7 +39,7 @@ class _Recorded(Exception):
 
 def settings() -> dict:
     """The bound workspace's earning rules, loaded (decimals and dates, defaults filled in)."""
-    tenant = db.session.get(Tenant, current_tenant_id())
+    tenant = current_tenant()
     return earning.Settings().load(states(tenant).settings.get(NAME, {}))
 
 
@@ -87,7 +86,7 @@ def earn_for_purchase(purchase_id: uuid.UUID) -> Entry | None:
     """The points a purchase earns by the workspace's rules, once (less the share already refunded,
     should its refund have come first); a customer's first purchase ever also brings its bonus,
     once. None if it earns nothing."""
-    tenant = db.session.get(Tenant, current_tenant_id())
+    tenant = current_tenant()
     purchase = db.session.get(Purchase, (tenant.id, purchase_id))
     if purchase is None or purchase.currency != tenant.settings.get("currency", "CNY"):
         return None  # points are counted in the workspace's currency only

@@ -14,10 +14,9 @@ from saas.auth import requires
 from saas.core.accounts import Scope
 from saas.core.customers import CustomFieldDefinition, FieldType
 from saas.core.db import db
-from saas.core.errors import NotFound
 from saas.core.pagination import paginate
 from saas.core.customers import custom_fields as service
-from saas.core.tenancy import current_tenant_id
+from saas.core.tenancy import get_owned
 
 bp = ApiBlueprint("custom_fields", __name__, url_prefix="/api/v1/custom-fields", description="Custom fields")
 
@@ -40,10 +39,7 @@ class CustomFieldUpdateSchema(Schema):
 
 
 def _field(field_id: uuid.UUID) -> CustomFieldDefinition:
-    field = db.session.get(CustomFieldDefinition, (current_tenant_id(), field_id))
-    if field is None:
-        raise NotFound("custom field not found")
-    return field
+    return get_owned(CustomFieldDefinition, field_id, "custom field not found")
 
 
 @bp.route("", methods=["GET"])

@@ -19,7 +19,7 @@ from sqlalchemy.types import TypeDecorator
 from saas.core import delivery
 from saas.core.audit import current_actor
 from saas.core.db import db
-from saas.core.outbox import OutboxEvent
+from saas.core.outbox import Event, OutboxEvent  # noqa: F401  Event: what handlers receive (docs/plugins.md)
 from saas.core.queues import after_commit
 from saas.core.sql import json_object, uuid_text
 from saas.core.tenancy import current_tenant_id, insert_from, insert_many, scoped

@@ -26,7 +26,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from saas.core.accounts import Tenant
 from saas.core.db import TenantOwned, db
+from saas.core.errors import NotFound
 from saas.core.sql import generated_id
 
 _tenant: ContextVar[uuid.UUID | None] = ContextVar("saas_tenant", default=None)
@@ -51,6 +53,29 @@ def tenant_context(tenant_id: uuid.UUID) -> Iterator[None]:
         yield
     finally:
         _tenant.reset(token)
+
+
+def current_tenant():
+    """The bound tenant's :class:`~saas.core.accounts.Tenant` (from the session's identity map
+    once loaded)."""
+    return db.session.get(Tenant, _bound("the current tenant"))
+
+
+def get_owned(model: type[TenantOwned], id_: uuid.UUID, missing: str, *, for_update: bool = False):
+    """The bound tenant's ``model`` row with id ``id_``, or :class:`~saas.core.errors.NotFound`
+    (``missing``, e.g. "tag not found"): another tenant's row is not found, exactly like one that
+    does not exist."""
+    row = db.session.get(model, (_bound(missing), id_), with_for_update=for_update or None)
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
+def _bound(what: str) -> uuid.UUID:
+    tenant = _tenant.get()
+    if tenant is None:
+        raise TenantScopeError(f"{what}: no tenant bound")
+    return tenant
 
 
 def bind_tenant(tenant_id: uuid.UUID) -> object:
@@ -141,8 +166,12 @@ def _scope_queries(state: ORMExecuteState) -> None:
     state.statement = scoped(state.statement, tenant)
 
 
-def scoped(statement, tenant: uuid.UUID):
-    """``statement`` with the tenant's criteria on every tenant-owned entity it names."""
+def scoped(statement, tenant: uuid.UUID | None = None):
+    """``statement`` with the tenant's criteria on every tenant-owned entity it names (the bound
+    tenant's, unless ``tenant``). Set-based SQL scopes its own subqueries with it: a Core
+    ``INSERT ... SELECT`` into a table that no model maps passes no ORM filter."""
+    if tenant is None:
+        tenant = _bound("a tenant-scoped statement")
     # The criteria only affect TenantOwned mappers; on any other statement they are inert.
     statement = statement.options(
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True)
@@ -151,12 +180,26 @@ def scoped(statement, tenant: uuid.UUID):
         # The criteria miss a table that a SELECT names only inside a compound WHERE (say
         # ``select(func.count()).where(and_(Customer.a, Customer.b))``): SQLAlchemy looks for
         # entities on the surface of each WHERE term. Each tenant table (or alias of one) in the
-        # FROM list gets its filter here as well (twice is harmless; missing once is a leak).
+        # FROM list, joined ones too, gets its filter here as well (twice is harmless; missing once
+        # is a leak): the criteria do not reach a SELECT nested in a Core statement (the
+        # recompute's ``INSERT INTO fresh SELECT ... FROM customers LEFT JOIN ...``).
         tables = _tenant_tables()
-        bare = [f for f in statement.get_final_froms() if f in tables or getattr(f, "element", None) in tables]
+        bare = [f for f in _filterable(statement.get_final_froms())
+                if f in tables or getattr(f, "element", None) in tables]
         if bare:
             statement = statement.where(*(f.c.tenant_id == tenant for f in bare))
     return statement
+
+
+def _filterable(froms) -> Iterator:
+    """The tables (or aliases) of a FROM list whose rows a WHERE term may filter: both sides of an
+    inner join, only the preserved side of an outer one (a filter on the other would drop the rows
+    that found no match)."""
+    for item in froms:
+        if isinstance(item, sa.Join):
+            yield from _filterable([item.left] if item.isouter else [item.left, item.right])
+        else:
+            yield item
 
 
 @functools.cache

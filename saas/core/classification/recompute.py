@@ -29,11 +29,10 @@ from saas.core.classification.models import ClassificationChange, CustomerFigure
 from saas.core.classification.rules import Rules, Stage, Tier
 from saas.core.customers import Customer, Interaction, Purchase
 from saas.core.db import db
-from saas.core.errors import NotFound
 from saas.core.events import emit_selected
 from saas.core.hooktypes import Schedule
 from saas.core.queues import current_queue, enqueue_after_commit, job
-from saas.core.tenancy import current_tenant_id, insert_from, tenant_context
+from saas.core.tenancy import current_tenant, current_tenant_id, get_owned, insert_from, scoped, tenant_context
 from saas.core.types import Money, UTCDateTime, new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -52,31 +51,27 @@ class Outcome:
 
 
 def rules() -> Rules:
-    return Rules.of(db.session.get(Tenant, current_tenant_id()).settings)
+    return Rules.of(current_tenant().settings)
 
 
 def counted() -> sa.ColumnElement:
     """The purchases figures count: not fully refunded, and in the workspace's currency (one in
     another currency is kept, but adding it to the others would need a rate we do not have)."""
-    currency = db.session.get(Tenant, current_tenant_id()).settings.get("currency", "CNY")
+    currency = current_tenant().settings.get("currency", "CNY")
     return sa.and_(Purchase.amount > Purchase.refunded_amount, Purchase.currency == currency)
 
 
 def figures_of(customer_id: uuid.UUID) -> CustomerFigures:
-    found = db.session.get(CustomerFigures, (current_tenant_id(), customer_id))
-    if found is None:
-        raise NotFound("customer not found")
-    return found
+    return get_owned(CustomerFigures, customer_id, "customer not found")
 
 
 # -- the computation -------------------------------------------------------------------------------
 
 def _fresh(rules: Rules, now: dt.datetime, customer_ids: list[uuid.UUID] | None) -> sa.Select:
     """Every (or each named) live customer's figures, rule tier and stage, as the rules give them now."""
-    tenant = current_tenant_id()
     net = sa.type_coerce(Purchase.amount - Purchase.refunded_amount, Money())  # cents: compare with Money binds
     in_window = Purchase.purchased_at >= rules.window_start(now)
-    bought = (
+    bought = scoped(
         sa.select(
             Purchase.customer_id,
             sa.func.min(Purchase.purchased_at).label("first_purchase_at"),
@@ -86,10 +81,10 @@ def _fresh(rules: Rules, now: dt.datetime, customer_ids: list[uuid.UUID] | None)
             sa.func.sum(sa.case((in_window, 1), else_=0)).label("orders_window"),
             sa.func.sum(sa.case((in_window, net), else_=0)).label("revenue_window"),
         )
-        .where(Purchase.tenant_id == tenant, counted())
+        .where(counted())
         .group_by(Purchase.customer_id)
     )
-    live = sa.and_(Customer.tenant_id == tenant, Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))
+    live = sa.and_(Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))
     if customer_ids is not None:
         bought = bought.where(Purchase.customer_id.in_(customer_ids))
         live = sa.and_(live, Customer.id.in_(customer_ids))
@@ -117,7 +112,7 @@ def _fresh(rules: Rules, now: dt.datetime, customer_ids: list[uuid.UUID] | None)
         scores = [_quintile_among_figures(has_bought, column, figure) for column, figure in
                   ((agg.c.last_purchase_at, F.last_purchase_at), (agg.c.orders_total, F.orders_total),
                    (agg.c.revenue_total, F.revenue_total))]
-    return (
+    return scoped(  # inserted into a temporary table by Core: no ORM filter there
         sa.select(
             Customer.id.label("customer_id"),
             agg.c.first_purchase_at, agg.c.last_purchase_at,
@@ -147,10 +142,10 @@ def _quintile_among_figures(has_bought, column, figure):
     other = sa.orm.aliased(F)
     figure = getattr(other, figure.key)
     live = sa.orm.aliased(Customer)  # deleted and merged customers keep their last figures: not ranked
-    others = sa.select(sa.func.count()).select_from(other).join(
+    others = scoped(sa.select(sa.func.count()).select_from(other).join(
         live, sa.and_(live.tenant_id == other.tenant_id, live.id == other.customer_id)).where(
-        other.tenant_id == current_tenant_id(), other.last_purchase_at.is_not(None), other.customer_id != Customer.id,
-        live.deleted_at.is_(None), live.merged_into_id.is_(None))
+        other.last_purchase_at.is_not(None), other.customer_id != Customer.id,
+        live.deleted_at.is_(None), live.merged_into_id.is_(None)))
     below = others.where(figure < column)
     return sa.case((has_bought, 1 + (5 * below.scalar_subquery()) // (others.scalar_subquery() + 1)),
                    else_=sa.null())
@@ -222,9 +217,8 @@ def _lock(*, shared: bool, wait: bool = True) -> bool:
 
 def _add_missing_rows(ids: list[uuid.UUID] | None) -> None:
     """Every customer has a figures row (customers created before classification, or just now)."""
-    missing = sa.select(Customer.tenant_id, Customer.id).where(  # an INSERT: the ORM's tenant filter does not apply
-        Customer.tenant_id == current_tenant_id(),
-        ~sa.exists().where(F.tenant_id == Customer.tenant_id, F.customer_id == Customer.id))
+    missing = scoped(sa.select(Customer.tenant_id, Customer.id).where(  # an INSERT: no ORM tenant filter there
+        ~sa.exists().where(F.tenant_id == Customer.tenant_id, F.customer_id == Customer.id)))
     if ids is not None:
         missing = missing.where(Customer.id.in_(ids))
     dialect = db.session.get_bind().dialect.name
@@ -240,7 +234,7 @@ def _apply(fresh, rules: Rules, now: dt.datetime, *, many: bool) -> Outcome:
     """
     override_on = sa.and_(F.tier_override.is_not(None), sa.or_(F.override_until.is_(None), F.override_until > now))
     new_tier = sa.case((override_on, F.tier_override), else_=fresh.c.rule_tier)
-    joined = sa.and_(F.tenant_id == current_tenant_id(), F.customer_id == fresh.c.customer_id)
+    joined = F.customer_id == fresh.c.customer_id  # every statement below is scoped to the tenant
     tier_moves = F.tier.is_distinct_from(new_tier)
     stage_moves = F.lifecycle_stage.is_distinct_from(fresh.c.lifecycle_stage)
     tier_changes, stage_changes = db.session.execute(

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from saas.core.customers import signals
 from saas.core.customers.models import Interaction, Purchase
 from saas.core.db import db
-from saas.core.errors import Conflict, Invalid, NotFound
+from saas.core.errors import Conflict, Invalid
 from saas.core.events import emit
 from saas.core.pagination import Page, after, decode_cursor, encode_cursor, paginate
 from saas.core.customers import records as customers
-from saas.core.tenancy import current_tenant_id
+from saas.core.tenancy import get_owned
 from saas.core.types import utcnow
 
 
@@ -62,10 +62,7 @@ def _same_order(existing: Purchase, data: dict) -> Purchase:
 
 def get_purchase(purchase_id: uuid.UUID, *, for_update: bool = False) -> Purchase:
     """One purchase; ``for_update`` locks its row until commit (refunds add up, never race)."""
-    purchase = db.session.get(Purchase, (current_tenant_id(), purchase_id), with_for_update=for_update or None)
-    if purchase is None:
-        raise NotFound("purchase not found")
-    return purchase
+    return get_owned(Purchase, purchase_id, "purchase not found", for_update=for_update)
 
 
 def refund(purchase: Purchase, amount: Decimal | None, reason: str | None) -> Purchase:
@@ -97,10 +94,7 @@ def log_interaction(data: dict) -> Interaction:
 
 
 def get_interaction(interaction_id: uuid.UUID) -> Interaction:
-    interaction = db.session.get(Interaction, (current_tenant_id(), interaction_id))
-    if interaction is None:
-        raise NotFound("interaction not found")
-    return interaction
+    return get_owned(Interaction, interaction_id, "interaction not found")
 
 
 def list_purchases(*, customer_id: uuid.UUID | None, cursor: str | None, limit: int) -> Page:

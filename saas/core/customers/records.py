@@ -9,18 +9,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from saas.core.customers import contact, custom_fields, signals
 from saas.core.customers import tags as tag_service
-from saas.core.accounts import Membership, Tenant
+from saas.core.accounts import Membership
 from saas.core.customers.models import Customer
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
 from saas.core.plugins import installed
-from saas.core.tenancy import current_tenant_id
+from saas.core.tenancy import current_tenant, get_owned
 from saas.core.types import utcnow
 
 def get(customer_id: uuid.UUID, *, include_deleted: bool = False) -> Customer:
-    customer = db.session.get(Customer, (current_tenant_id(), customer_id))
-    if customer is None or (customer.deleted_at is not None and not include_deleted):
+    customer = get_owned(Customer, customer_id, "customer not found")
+    if customer.deleted_at is not None and not include_deleted:
         raise NotFound("customer not found")
     return customer
 
@@ -37,7 +37,7 @@ def clean_contact(data: dict) -> dict:
     """``data`` with its e-mail and phone normalised (E.164 in the workspace's phone region); 422 if
     either cannot be one."""
     errors = {}
-    region = contact.region_of(db.session.get(Tenant, current_tenant_id()).settings)
+    region = contact.region_of(current_tenant().settings)
     for field, normalise in (("email", contact.email), ("phone", lambda raw: contact.phone(raw, region))):
         if data.get(field):
             value, problem = normalise(data[field])

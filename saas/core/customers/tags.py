@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from saas.core.customers import Customer, CustomerTag, Tag
 from saas.core.db import db, insert_unique
-from saas.core.errors import Conflict, Invalid, NotFound
-from saas.core.tenancy import current_tenant_id
+from saas.core.errors import Conflict, Invalid
+from saas.core.tenancy import get_owned
 
 
 def clean_name(name: str) -> str:
@@ -24,10 +24,7 @@ def _taken(name: str) -> Conflict:
 
 
 def get(tag_id: uuid.UUID) -> Tag:
-    tag = db.session.get(Tag, (current_tenant_id(), tag_id))
-    if tag is None:
-        raise NotFound("tag not found")
-    return tag
+    return get_owned(Tag, tag_id, "tag not found")
 
 
 def create(name: str, color: str | None = None) -> Tag:

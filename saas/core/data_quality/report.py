@@ -21,11 +21,10 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
 from saas.core.customers import contact
-from saas.core.accounts import Tenant
 from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.customers import records as customer_service
-from saas.core.tenancy import current_tenant_id
+from saas.core.tenancy import current_tenant
 from saas.core.types import utcnow
 
 KEY_FIELDS = ("phone", "email", "region", "industry", "owner_id", "source")
@@ -74,7 +73,7 @@ def contacts(window: Window = Window()) -> list[Contact]:
 
 
 def _region() -> str:
-    return contact.region_of(db.session.get(Tenant, current_tenant_id()).settings)
+    return contact.region_of(current_tenant().settings)
 
 
 def duplicates(people: list[Contact], *, min_score: int = 90) -> list[Pair]:

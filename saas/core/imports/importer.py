@@ -26,12 +26,11 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from saas.core.customers import contact
-from saas.core.accounts import Tenant
 from saas.core.customers import Purchase
 from saas.core.classification import CustomerFigures
 from saas.core.customers import Customer, CustomerKind, CustomerTag
 from saas.core.db import db
-from saas.core.errors import Gone, Invalid, NotFound
+from saas.core.errors import Gone, Invalid
 from saas.core.events import emit_many
 from saas.core.hooktypes import Schedule
 from saas.core.imports.models import ImportKind, ImportProblem, ImportRun, ImportStatus
@@ -42,7 +41,7 @@ from saas.core.spreadsheets import as_csv
 from saas.core.customers import tags as tag_service
 from saas.core.imports.rows import CUSTOM, Context, Parsed, auto_mapping, check_mapping, parse
 from saas.core.imports.tabular import FileProblem, Sheet, open_sheet, rows_of, text_of
-from saas.core.tenancy import current_tenant_id, insert_many, tenant_context
+from saas.core.tenancy import current_tenant, current_tenant_id, get_owned, insert_many, tenant_context
 from saas.core.types import new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -105,10 +104,7 @@ def queue(run: ImportRun) -> None:
 
 
 def get(import_id: uuid.UUID) -> ImportRun:
-    run = db.session.get(ImportRun, (current_tenant_id(), import_id))
-    if run is None:
-        raise NotFound("import not found")
-    return run
+    return get_owned(ImportRun, import_id, "import not found")
 
 
 def delete(run: ImportRun) -> None:
@@ -218,7 +214,7 @@ class Importer:
     made: dict = field(default_factory=dict)  # ("external_id" | "email" | "phone" | "ref", value) -> id
 
     def __post_init__(self):
-        tenant = db.session.get(Tenant, current_tenant_id())
+        tenant = current_tenant()
         self.context = Context(contact.region_of(tenant.settings), tenant.settings.get("currency", "CNY"),
                                zoneinfo.ZoneInfo(tenant.settings.get("timezone", "UTC")), custom_fields.definitions())
         gone = [t for t in self.run.mapping.values() if t.startswith(CUSTOM) and t[len(CUSTOM):] not in self.context.custom]

@@ -9,16 +9,13 @@ import sqlalchemy as sa
 
 from saas.core.customers import CustomFieldDefinition, FieldType
 from saas.core.db import db, insert_unique
-from saas.core.errors import Conflict, Invalid, NotFound
+from saas.core.errors import Conflict, Invalid
 from saas.core.segments.models import Segment, SegmentFilter
-from saas.core.tenancy import current_tenant_id
+from saas.core.tenancy import get_owned
 
 
 def get(segment_id: uuid.UUID) -> Segment:
-    segment = db.session.get(Segment, (current_tenant_id(), segment_id))
-    if segment is None:
-        raise NotFound("segment not found")
-    return segment
+    return get_owned(Segment, segment_id, "segment not found")
 
 
 def segment_filter(segment_id: uuid.UUID) -> SegmentFilter:

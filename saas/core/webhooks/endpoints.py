@@ -15,7 +15,7 @@ from saas.core.netguard import check_url
 from saas.core.webhooks.outbound import hand_over
 from saas.core.pagination import Page, paginate
 from saas.core.plugins import installed
-from saas.core.tenancy import current_tenant_id
+from saas.core.tenancy import get_owned
 from saas.core.types import utcnow
 from saas.core.webhooks.models import ALL_EVENTS, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -45,10 +45,7 @@ def create(data: dict) -> WebhookEndpoint:
 
 
 def get(endpoint_id: uuid.UUID) -> WebhookEndpoint:
-    endpoint = db.session.get(WebhookEndpoint, (current_tenant_id(), endpoint_id))
-    if endpoint is None:
-        raise NotFound("webhook endpoint not found")
-    return endpoint
+    return get_owned(WebhookEndpoint, endpoint_id, "webhook endpoint not found")
 
 
 def disabled_endpoints() -> list[WebhookEndpoint]:
@@ -106,8 +103,8 @@ def deliveries(endpoint: WebhookEndpoint, *, status: str | None, cursor: str | N
 
 
 def delivery(endpoint: WebhookEndpoint, delivery_id: uuid.UUID) -> WebhookDelivery:
-    found = db.session.get(WebhookDelivery, (current_tenant_id(), delivery_id))
-    if found is None or found.endpoint_id != endpoint.id:
+    found = get_owned(WebhookDelivery, delivery_id, "delivery not found")
+    if found.endpoint_id != endpoint.id:
         raise NotFound("delivery not found")
     return found
 
