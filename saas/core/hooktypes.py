@@ -91,7 +91,7 @@ class ReportCard:
 
 @dataclass(frozen=True)
 class ExportField:
-    """An extra column for customer exports: ``value(customer_ids)`` returns ``{customer_id: value}``."""
+    """An extra column for customer exports: ``values(customer_ids)`` returns ``{customer_id: value}``."""
 
     key: str
     label: str

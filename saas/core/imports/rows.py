@@ -127,7 +127,7 @@ class Context:
 
 
 def parse(cells: dict[str, Any], mapping: dict[str, str], kind: ImportKind, context: Context) -> Parsed:
-    """One row's fields (``cells``: column -> cell) as the services take them, and its problems."""
+    """One row's fields (``cells``: column -> cell) as the importer takes them, and its problems."""
     parsed = Parsed()
     for column, target in mapping.items():
         cell = cells.get(column)
