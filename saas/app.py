@@ -14,18 +14,31 @@ from flask_wtf.csrf import CSRFError
 
 import saas.tables  # noqa: F401  every table on the metadata before Alembic looks
 from saas import auth, cli, jobs_cli, plugin_host, web
-from saas.api import (activity, audit, classification, custom_fields, customers, data_quality, imports, inbound,
-                      reports, segments, tags, webhooks, workspace)
+from saas.api import (
+    activity,
+    audit,
+    classification,
+    custom_fields,
+    customers,
+    data_quality,
+    imports,
+    inbound,
+    reports,
+    segments,
+    tags,
+    webhooks,
+    workspace,
+)
 from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error
 from saas.config import check_secret, from_environment
 from saas.core import delivery, passwords, schedules
-from saas.core.webhooks import outbound
 from saas.core.accounts import User
-from saas.core.errors import DomainError
-from saas.core.plugins import installed
 from saas.core.classification import receivers as classification_receivers
 from saas.core.classification import recompute as classification_service
+from saas.core.errors import DomainError
 from saas.core.imports import importer as import_service
+from saas.core.plugins import installed
+from saas.core.webhooks import outbound
 from saas.extensions import csrf, db, limiter, login_manager, migrate
 from tenants import api as tenants_api
 from tenants import modules_api

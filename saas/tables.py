@@ -4,13 +4,25 @@ looks (a module's tables come with its plugin, which the plugin host imports).""
 from saas.core.accounts import ApiKey, Membership, Tenant, User
 from saas.core.audit import AuditEntry
 from saas.core.classification import ClassificationChange, CustomerFigures
-from saas.core.customers import CustomerTag, CustomFieldDefinition, Customer, Interaction, Purchase, Tag
+from saas.core.customers import (
+    Customer,
+    CustomerTag,
+    CustomFieldDefinition,
+    Interaction,
+    Purchase,
+    Tag,
+)
 from saas.core.idempotency import IdempotencyRecord
 from saas.core.imports import ImportProblem, ImportRun
 from saas.core.modules import PluginError, TenantModule
 from saas.core.outbox import HandledEvent, OutboxEvent
 from saas.core.segments import Segment
-from saas.core.webhooks import InboundMessage, InboundSecret, WebhookDelivery, WebhookEndpoint
+from saas.core.webhooks import (
+    InboundMessage,
+    InboundSecret,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "ApiKey", "AuditEntry", "ClassificationChange", "Customer", "CustomerFigures", "CustomerTag", "CustomFieldDefinition",

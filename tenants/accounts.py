@@ -10,11 +10,19 @@ import phonenumbers
 import sqlalchemy as sa
 from babel.numbers import list_currencies
 
-from saas.core.accounts import DEFAULT_SETTINGS, ApiKey, Membership, Role, Scope, Tenant, User
+from saas.core.accounts import (
+    DEFAULT_SETTINGS,
+    ApiKey,
+    Membership,
+    Role,
+    Scope,
+    Tenant,
+    User,
+)
 from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
-from saas.core.pagination import Page, paginate
 from saas.core.errors import Conflict, Forbidden, Invalid, NotFound
+from saas.core.pagination import Page, paginate
 from saas.core.passwords import check_strength, hash_password, verify_password
 from saas.core.tenancy import get_owned, global_lookup, tenant_context
 from saas.core.types import new_id, utcnow

@@ -21,9 +21,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from saas.core.accounts import Role
-from saas.core.customers import Direction, Interaction, Purchase
 from saas.core.classification import recompute as classification
-from saas.core.customers import Channel, Customer, CustomerKind, Tag
+from saas.core.customers import (
+    Channel,
+    Customer,
+    CustomerKind,
+    Direction,
+    Interaction,
+    Purchase,
+    Tag,
+)
 from saas.core.db import db
 from saas.core.tenancy import tenant_context
 from saas.core.types import new_id, utcnow

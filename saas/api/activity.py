@@ -10,10 +10,9 @@ from saas.api.base import ApiBlueprint, PageArgs, page_schema
 from saas.api.fields import UTCDateTime
 from saas.api.schema import Schema
 from saas.auth import current_principal
-from saas.core.customers import Direction
-from saas.core.customers import Channel
-from saas.core.db import db
+from saas.core.customers import Channel, Direction
 from saas.core.customers import activity as service
+from saas.core.db import db
 
 bp = ApiBlueprint("activity", __name__, url_prefix="/api/v1", description="Purchases, interactions, timelines")
 

@@ -7,15 +7,21 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 from saas.api.base import ApiBlueprint, PageArgs, page_schema
+from saas.api.fields import UTCDateTime
 from saas.api.schema import Schema
 from saas.auth import current_principal, requires
 from saas.core.accounts import Scope
-from saas.api.fields import UTCDateTime
-from saas.core.classification import LABELS, MAX_AMOUNT, Rules, Stage, Tier
-from saas.core.db import db
-from saas.core.classification import explanations
+from saas.core.classification import (
+    LABELS,
+    MAX_AMOUNT,
+    Rules,
+    Stage,
+    Tier,
+    explanations,
+)
 from saas.core.classification import recompute as service
 from saas.core.customers import records as customers
+from saas.core.db import db
 from saas.core.types import utcnow
 
 bp = ApiBlueprint("classification", __name__, url_prefix="/api/v1",

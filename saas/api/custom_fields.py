@@ -13,9 +13,9 @@ from saas.api.schema import Schema
 from saas.auth import requires
 from saas.core.accounts import Scope
 from saas.core.customers import CustomFieldDefinition, FieldType
+from saas.core.customers import custom_fields as service
 from saas.core.db import db
 from saas.core.pagination import paginate
-from saas.core.customers import custom_fields as service
 from saas.core.tenancy import get_owned
 
 bp = ApiBlueprint("custom_fields", __name__, url_prefix="/api/v1/custom-fields", description="Custom fields")

@@ -13,16 +13,15 @@ from marshmallow import validate as v
 from marshmallow.utils import get_value
 from webargs.fields import DelimitedList
 
-from saas.api.base import ApiBlueprint, PartialSchema, PageArgs, page_schema
+from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
 from saas.api.fields import UTCDateTime
 from saas.api.schema import Schema
 from saas.core.classification import Stage, Tier
-from saas.core.customers import Channel, CustomerKind
+from saas.core.customers import Channel, CustomerKind, merges
+from saas.core.customers import records as service
 from saas.core.db import db
 from saas.core.plugins import installed
 from saas.core.segments import SegmentFilter, search, segment_filter
-from saas.core.customers import records as service
-from saas.core.customers import merges
 
 bp = ApiBlueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customer records")
 

@@ -7,8 +7,8 @@ from marshmallow import validate as v
 
 from saas.api.base import ApiBlueprint
 from saas.api.schema import Schema
-from saas.core.db import db
 from saas.core.data_quality import report as service
+from saas.core.db import db
 
 bp = ApiBlueprint("data_quality", __name__, url_prefix="/api/v1/data-quality",
                   description="Data quality: completeness, invalid values, likely duplicates, accuracy")

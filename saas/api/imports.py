@@ -14,8 +14,8 @@ from saas.api.base import ApiBlueprint, PageArgs, page_schema
 from saas.api.schema import Schema
 from saas.core.db import db
 from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
-from saas.core.pagination import paginate
 from saas.core.imports import importer as service
+from saas.core.pagination import paginate
 
 bp = ApiBlueprint("imports", __name__, url_prefix="/api/v1/imports",
                   description="Imports of customers and purchases from CSV (UTF-8 or GB18030) and XLSX")

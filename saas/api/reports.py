@@ -11,9 +11,9 @@ from marshmallow import validate as v
 
 from saas.api.base import ApiBlueprint
 from saas.api.schema import Schema
-from saas.core.reports import kpis as reports
 from saas.core.classification import months_before
 from saas.core.data_quality import report as data_quality
+from saas.core.reports import kpis as reports
 from saas.core.types import utcnow
 
 bp = ApiBlueprint("reports", __name__, url_prefix="/api/v1/reports",

@@ -16,8 +16,7 @@ from saas.core.classification import MAX_AMOUNT, Stage, Tier
 from saas.core.customers import CustomerKind
 from saas.core.db import db
 from saas.core.pagination import paginate
-from saas.core.segments import SCORES, Segment, count, counts
-from saas.core.segments import exports, search
+from saas.core.segments import SCORES, Segment, count, counts, exports, search
 from saas.core.segments import saved as service
 from saas.core.spreadsheets import as_csv, as_xlsx
 

@@ -9,9 +9,9 @@ from marshmallow import validate as v
 from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
 from saas.api.schema import Schema
 from saas.core.customers import Tag
+from saas.core.customers import tags as service
 from saas.core.db import db
 from saas.core.pagination import paginate
-from saas.core.customers import tags as service
 
 bp = ApiBlueprint("tags", __name__, url_prefix="/api/v1/tags", description="Tags")
 

@@ -12,8 +12,8 @@ from saas.auth import requires
 from saas.core.accounts import Scope
 from saas.core.db import db
 from saas.core.pagination import paginate
-from saas.core.webhooks import endpoints as service
 from saas.core.webhooks import DeliveryStatus, WebhookEndpoint
+from saas.core.webhooks import endpoints as service
 
 bp = ApiBlueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
                   description="Webhook endpoints: every event of the workspace, signed per Standard Webhooks")

@@ -20,9 +20,9 @@ from typing import Callable
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
+from rq import Queue, Retry, SimpleWorker, get_current_job
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
-from rq import Queue, Retry, SimpleWorker, get_current_job
 
 from saas.core.db import db
 

@@ -5,19 +5,34 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
 from saas.auth import session_principal
-from saas.core.db import db
 from saas.core.accounts import Role
+from saas.core.db import db
 from saas.core.navigation import navigation
-from saas.core.webhooks import endpoints as webhooks
-from saas.core.passwords import hash_password, needs_rehash, verify_nothing, verify_password
+from saas.core.passwords import (
+    hash_password,
+    needs_rehash,
+    verify_nothing,
+    verify_password,
+)
 from saas.core.tenancy import tenant_context
+from saas.core.webhooks import endpoints as webhooks
 from saas.extensions import csrf, limiter
 from tenants import accounts
 

@@ -10,6 +10,13 @@ Plugins read tiers as ``from saas.core.classification import Tier``.
 """
 
 from saas.core.classification.models import ClassificationChange, CustomerFigures
-from saas.core.classification.rules import LABELS, MAX_AMOUNT, Rules, Stage, Tier, months_before
+from saas.core.classification.rules import (
+    LABELS,
+    MAX_AMOUNT,
+    Rules,
+    Stage,
+    Tier,
+    months_before,
+)
 
 __all__ = ["ClassificationChange", "CustomerFigures", "LABELS", "MAX_AMOUNT", "Rules", "Stage", "Tier", "months_before"]

@@ -32,7 +32,14 @@ from saas.core.db import db
 from saas.core.events import emit_selected
 from saas.core.hooktypes import Schedule
 from saas.core.queues import current_queue, enqueue_after_commit, job
-from saas.core.tenancy import current_tenant, current_tenant_id, get_owned, insert_from, scoped, tenant_context
+from saas.core.tenancy import (
+    current_tenant,
+    current_tenant_id,
+    get_owned,
+    insert_from,
+    scoped,
+    tenant_context,
+)
 from saas.core.types import Money, UTCDateTime, new_id, utcnow
 
 log = logging.getLogger(__name__)

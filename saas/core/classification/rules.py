@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from saas.core.errors import Invalid
 
-
 MAX_AMOUNT = Decimal(10) ** 12  # thresholds above this could not be stored as cents in a BIGINT anyway
 
 

@@ -17,8 +17,18 @@ Other features import this package; it imports only the core's mechanisms. The t
 re-exported here, so ``from saas.core.customers import Customer`` is the plugin author's import.
 """
 
-from saas.core.customers.models import (Channel, CustomerKind, CustomerTag, CustomFieldDefinition, Customer,
-                                        Direction, FieldType, Interaction, Purchase, Tag)
+from saas.core.customers.models import (
+                                        Channel,
+                                        Customer,
+                                        CustomerKind,
+                                        CustomerTag,
+                                        CustomFieldDefinition,
+                                        Direction,
+                                        FieldType,
+                                        Interaction,
+                                        Purchase,
+                                        Tag,
+)
 
 __all__ = ["Channel", "Customer", "CustomerKind", "CustomerTag", "CustomFieldDefinition", "Direction", "FieldType",
            "Interaction", "Purchase", "Tag"]

@@ -10,13 +10,13 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from saas.core.customers import records as customers
 from saas.core.customers import signals
 from saas.core.customers.models import Interaction, Purchase
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid
 from saas.core.events import emit
 from saas.core.pagination import Page, after, decode_cursor, encode_cursor, paginate
-from saas.core.customers import records as customers
 from saas.core.tenancy import get_owned
 from saas.core.types import utcnow
 

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from saas.core.customers import signals
 from saas.core.customers.models import Customer, Interaction, Purchase
 from saas.core.customers.module_data import merge_module_data
+from saas.core.customers.records import check_version, flush
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
-from saas.core.customers.records import check_version, flush
 from saas.core.types import utcnow
 
 FILLED = ("company", "title", "industry", "region", "address", "email", "phone", "birthday", "source",

@@ -7,9 +7,9 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
+from saas.core.accounts import Membership
 from saas.core.customers import contact, custom_fields, signals
 from saas.core.customers import tags as tag_service
-from saas.core.accounts import Membership
 from saas.core.customers.models import Customer
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
@@ -17,6 +17,7 @@ from saas.core.events import emit
 from saas.core.plugins import installed
 from saas.core.tenancy import current_tenant, get_owned
 from saas.core.types import utcnow
+
 
 def get(customer_id: uuid.UUID, *, include_deleted: bool = False) -> Customer:
     customer = get_owned(Customer, customer_id, "customer not found")

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
-from saas.core.customers import contact
-from saas.core.customers import Customer
-from saas.core.db import db
+from saas.core.customers import Customer, contact
 from saas.core.customers import records as customer_service
+from saas.core.db import db
 from saas.core.tenancy import current_tenant
 from saas.core.types import utcnow
 

@@ -25,23 +25,41 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from saas.core.customers import contact
-from saas.core.customers import Purchase
 from saas.core.classification import CustomerFigures
-from saas.core.customers import Customer, CustomerKind, CustomerTag
+from saas.core.classification import recompute as classification
+from saas.core.customers import (
+    Customer,
+    CustomerKind,
+    CustomerTag,
+    Purchase,
+    contact,
+    custom_fields,
+)
+from saas.core.customers import records as customers
+from saas.core.customers import tags as tag_service
 from saas.core.db import db
 from saas.core.errors import Gone, Invalid
 from saas.core.events import emit_many
 from saas.core.hooktypes import Schedule
 from saas.core.imports.models import ImportKind, ImportProblem, ImportRun, ImportStatus
-from saas.core.queues import current_queue, job
-from saas.core.classification import recompute as classification
-from saas.core.customers import custom_fields, records as customers
-from saas.core.spreadsheets import as_csv
-from saas.core.customers import tags as tag_service
-from saas.core.imports.rows import CUSTOM, Context, Parsed, auto_mapping, check_mapping, parse
+from saas.core.imports.rows import (
+    CUSTOM,
+    Context,
+    Parsed,
+    auto_mapping,
+    check_mapping,
+    parse,
+)
 from saas.core.imports.tabular import FileProblem, Sheet, open_sheet, rows_of, text_of
-from saas.core.tenancy import current_tenant, current_tenant_id, get_owned, insert_many, tenant_context
+from saas.core.queues import current_queue, job
+from saas.core.spreadsheets import as_csv
+from saas.core.tenancy import (
+    current_tenant,
+    current_tenant_id,
+    get_owned,
+    insert_many,
+    tenant_context,
+)
 from saas.core.types import new_id, utcnow
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,8 @@ from typing import Any, Callable
 
 from babel.numbers import list_currencies
 
-from saas.core.customers import contact
 from saas.core.classification import MAX_AMOUNT
-from saas.core.customers import CustomerKind, CustomFieldDefinition, FieldType
+from saas.core.customers import CustomerKind, CustomFieldDefinition, FieldType, contact
 from saas.core.errors import Invalid
 from saas.core.imports.models import ImportKind
 from saas.core.imports.tabular import Formula, text_of

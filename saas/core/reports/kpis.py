@@ -13,10 +13,10 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from saas.core.customers import Purchase
 from saas.core.classification import ClassificationChange, CustomerFigures, Stage, Tier
-from saas.core.db import db
 from saas.core.classification.recompute import counted
+from saas.core.customers import Purchase
+from saas.core.db import db
 from saas.core.types import Money
 
 NET = sa.type_coerce(Purchase.amount - Purchase.refunded_amount, Money())

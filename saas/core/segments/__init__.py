@@ -17,7 +17,13 @@ customers in Zhejiang" without knowing how tiers or tags are stored::
 Every condition given must hold (AND); a list within a condition matches any of its values (OR).
 """
 
-from saas.core.segments.matching import conditions, count, counts, matching, with_figures
+from saas.core.segments.matching import (
+    conditions,
+    count,
+    counts,
+    matching,
+    with_figures,
+)
 from saas.core.segments.models import SCORES, Segment, SegmentFilter
 from saas.core.segments.saved import segment_filter
 

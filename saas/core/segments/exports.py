@@ -9,8 +9,8 @@ from typing import Iterator
 import sqlalchemy as sa
 
 from saas.core.classification import CustomerFigures
+from saas.core.customers import Customer, CustomerTag, CustomFieldDefinition, Tag
 from saas.core.customers.module_data import export_fields
-from saas.core.customers import CustomFieldDefinition, Customer, CustomerTag, Tag
 from saas.core.db import db
 from saas.core.segments.matching import conditions, with_figures
 from saas.core.segments.models import SegmentFilter

@@ -7,7 +7,13 @@ endpoints that want it (signed, retried, logged), and shops' orders received, si
 - ``inbound``: verifying a shop's signed order and recording its purchase once
 """
 
-from saas.core.webhooks.models import (ALL_EVENTS, DeliveryStatus, InboundMessage, InboundSecret, WebhookDelivery,
-                                       WebhookEndpoint)
+from saas.core.webhooks.models import (
+                                       ALL_EVENTS,
+                                       DeliveryStatus,
+                                       InboundMessage,
+                                       InboundSecret,
+                                       WebhookDelivery,
+                                       WebhookEndpoint,
+)
 
 __all__ = ["ALL_EVENTS", "DeliveryStatus", "InboundMessage", "InboundSecret", "WebhookDelivery", "WebhookEndpoint"]

@@ -12,12 +12,17 @@ from flask import current_app
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.netguard import check_url
-from saas.core.webhooks.outbound import hand_over
 from saas.core.pagination import Page, paginate
 from saas.core.plugins import installed
 from saas.core.tenancy import get_owned
 from saas.core.types import utcnow
-from saas.core.webhooks.models import ALL_EVENTS, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from saas.core.webhooks.models import (
+    ALL_EVENTS,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from saas.core.webhooks.outbound import hand_over
 
 
 def _checked_url(url: str) -> str:

@@ -15,15 +15,13 @@ import sqlalchemy as sa
 from flask import current_app
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from saas.core.customers import Purchase
-from saas.core.customers import Customer
+from saas.core.customers import Customer, Purchase, activity
+from saas.core.customers import records as customers
 from saas.core.db import db
 from saas.core.errors import BadRequest, Conflict, Unauthorized
-from saas.core.customers import activity, records as customers
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
 from saas.core.webhooks.models import InboundMessage, InboundSecret
-
 
 MAX_WEBHOOK_ID = 255
 CUSTOMER_FIELDS = ("email", "phone", "company")  # filled on a found customer only where empty
