@@ -1,12 +1,18 @@
 """Tenant isolation, as a property: several tenants act at random, and no request made with one
 tenant's credentials reads, lists, changes or deletes another tenant's object through any route
 of the OpenAPI document. Runs on SQLite (the ORM filter alone) and PostgreSQL (ORM filter + RLS).
+
+Every path parameter of a route is filled with a real id of the other tenant, of the parameter's
+kind (a child's parent taken from the child: a delivery with its own endpoint), and for a route
+with several parameters also each one alone among the attacker's own ids. Every tenant starts with
+one object of every kind a route takes, so no route is skipped for want of an object, and
+:func:`test_with_its_own_ids_every_route_answers_so_the_404s_come_from_tenancy` shows that the
+404s come from tenancy: the attacker's own ids pass the router and the look-ups.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
 import re
 import secrets
 
@@ -14,17 +20,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 # Which kind of object each path parameter names; a new route with a new parameter must be added
-# here (test_every_path_parameter_is_covered fails until it is).
+# here (test_every_path_parameter_is_covered fails until it is) and to seed() (the tests below
+# fail while a kind has no object to try).
 PARAMETER_KINDS = {
     "customer_id": "customers", "purchase_id": "purchases", "interaction_id": "interactions",
     "tag_id": "tags", "field_id": "custom_fields", "member_id": "members", "key_id": "api_keys",
-    # Module names are the same in every tenant; what differs is each tenant's state, whose
-    # isolation test_modules.py covers (enable for A, B unchanged; errors; hooks; routes).
     "name": "modules",
     "endpoint_id": "webhooks", "delivery_id": "deliveries", "segment_id": "segments",
     "import_id": "imports", "reward_id": "rewards",
 }
-# A valid body for each write, so that a 404 cannot hide behind a 422.
+# A child's parameter -> its parent's parameter and where ``objects`` keeps each child's parent.
+PARENTS = {"delivery_id": ("endpoint_id", "endpoint_of")}
+# Module names are the same in every tenant: what differs is each tenant's state of the module. A
+# route taking one answers the caller's own state (200), never the other tenant's, whose snapshot
+# (settings included) must not change; test_modules.py covers the rest (errors, hooks, routes).
+SHARED_KINDS = {"modules"}
+# A valid body for each write, so that a 404 cannot hide behind a 422; a callable gets the
+# attacker and its own objects.
 BODIES = {
     ("patch", "/api/v1/customers/{customer_id}"): {"name": "taken over"},
     ("post", "/api/v1/purchases/{purchase_id}/refund"): {},
@@ -36,12 +48,13 @@ BODIES = {
     ("put", "/api/v1/customers/{customer_id}/tier-override"): {"tier": "core", "reason": "taken over"},
     ("patch", "/api/v1/segments/{segment_id}"): {"name": "taken over"},
     ("post", "/api/v1/loyalty/customers/{customer_id}/adjustments"): {"points": 5, "reason": "taken over"},
-    ("patch", "/api/v1/loyalty/rewards/{reward_id}"): {"stock": 0},
+    ("patch", "/api/v1/loyalty/rewards/{reward_id}"): {"stock": 2},
+    # the attacker writes its own settings under the module's name: they must not land in the victim's
+    ("put", "/api/v1/modules/{name}"): lambda attacker, own: {"enabled": True, "settings": own["settings"]},
     # the attacker spends the victim's customer's points on a reward of its own
-    ("post", "/api/v1/loyalty/customers/{customer_id}/redemptions"): lambda attacker: {"reward_id": attacker.post(
-        "/api/v1/loyalty/rewards", json={"name": "bait", "points_cost": 1}).json["id"]},
+    ("post", "/api/v1/loyalty/customers/{customer_id}/redemptions"): lambda attacker, own: {"reward_id": own["bait"]},
     # the attacker tries to merge a customer of its own into the victim's
-    ("post", "/api/v1/customers/{customer_id}/merge"): lambda attacker: {"merged_id": attacker.customer()["id"]},
+    ("post", "/api/v1/customers/{customer_id}/merge"): lambda attacker, own: {"merged_id": own["spare"]},
 }
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -105,29 +118,104 @@ def act(tenant, objects, action, n):
     elif action == "delete_customer":
         assert tenant.delete(f"/api/v1/customers/{live[0]}").status_code == 204
         mine["deleted"].append(live[0])
-    for tag in tenant.get("/api/v1/tags").json["items"]:
+
+
+def new_objects() -> dict:
+    """What a tenant made, by kind; ``endpoint_of`` maps each delivery to its endpoint."""
+    return {**{kind: [] for kind in {*PARAMETER_KINDS.values(), "deleted"}}, "endpoint_of": {}, "settings": {}}
+
+
+def seed(tenant, objects, n: int) -> None:
+    """Give ``tenant`` one object of every kind a route takes, before anything random happens: the
+    loyalty module with settings of its own (a first-purchase bonus of ``n``), a webhook endpoint
+    made before the purchase, whose events give it deliveries, a reward of one point to spend and a
+    customer to merge. The first member is not the owner (whom an owner cannot remove)."""
+    mine = objects[tenant.tenant["slug"]]
+    mine["settings"] = {"first_purchase_bonus": n}
+    assert tenant.put("/api/v1/modules/loyalty", json={"enabled": True, "settings": mine["settings"]}).status_code == 200
+    mine["modules"].append("loyalty")
+    for k, action in enumerate(("customer", "webhook", "purchase", "interaction", "custom_field", "member", "api_key",
+                                "segment", "import", "reward")):
+        act(tenant, objects, action, 1000 + k)  # numbers the random steps do not use
+    mine["bait"] = tenant.post("/api/v1/loyalty/rewards", json={"name": "bait", "points_cost": 1}).json["id"]
+    mine["spare"] = tenant.customer()["id"]
+    find_the_rest(tenant, mine)
+
+
+def find_the_rest(tenant, mine) -> None:
+    """Add what the actions made on the side: tags (with customers), members (the owner, last) and
+    webhook deliveries (with each event)."""
+    for tag in tenant.get("/api/v1/tags?limit=200").json["items"]:
         if tag["id"] not in mine["tags"]:
             mine["tags"].append(tag["id"])
-    for member in tenant.get("/api/v1/members").json["items"]:
-        if member["id"] not in mine["members"]:
-            mine["members"].append(member["id"])
+    roles = {m["id"]: m["role"] for m in tenant.get("/api/v1/members?limit=200").json["items"]}
+    mine["members"].extend(member for member in roles if member not in mine["members"])
+    mine["members"].sort(key=lambda member: roles[member] == "owner")
+    for endpoint_id in mine["webhooks"]:
+        for delivery in tenant.get(f"/api/v1/webhooks/{endpoint_id}/deliveries?limit=200").json["items"]:
+            if delivery["id"] not in mine["endpoint_of"]:
+                mine["deliveries"].append(delivery["id"])
+                mine["endpoint_of"][delivery["id"]] = endpoint_id
 
 
-def snapshot(tenant, customer_ids=()) -> dict:
+def ids_for(path: str, mine: dict, index: int = 0, kinds: dict | None = None) -> dict[str, str] | None:
+    """An id for each parameter of ``path``: the ``index``-th object of its kind (``kinds`` or
+    PARAMETER_KINDS) in ``mine`` (None when there are fewer), a parent being its child's own (a
+    delivery comes with its endpoint)."""
+    ids = {}
+    for parameter in reversed(re.findall(r"{(\w+)}", path)):
+        if parameter not in ids:
+            kind = (kinds or PARAMETER_KINDS)[parameter]
+            assert mine[kind], f"{path}: no {kind} to try: make one in seed()"
+            found = mine[kind]
+            if index >= len(found):
+                return None
+            ids[parameter] = found[index]
+        if parameter in PARENTS:
+            parent, where = PARENTS[parameter]
+            ids[parent] = mine[where][ids[parameter]]
+    return ids
+
+
+def mixed(theirs: dict[str, str], own: dict[str, str]) -> list[dict[str, str]]:
+    """For a route with several parameters, each of the other tenant's ids alone among the caller's own,
+    so that every look-up of the route, not only the first, is shown to be scoped."""
+    return [{**own, name: value} for name, value in theirs.items()] if len(theirs) > 1 else []
+
+
+def shared(path: str) -> bool:
+    return all(PARAMETER_KINDS[name] in SHARED_KINDS for name in re.findall(r"{(\w+)}", path))
+
+
+def request(caller, method: str, path: str, ids: dict[str, str], own: dict):
+    url = re.sub(r"{(\w+)}", lambda m: ids[m.group(1)], path)
+    body = BODIES.get((method, path), None)
+    body = body(caller, own) if callable(body) else body
+    return caller.open(method.upper(), url, **({"json": body} if body is not None else {}))
+
+
+def not_found_by_tenancy(response, router_404: str) -> bool:
+    """A 404 of the application (another tenant's object is one that does not exist), not the router's."""
+    return response.status_code == 404 and response.json["error"]["message"] != router_404
+
+
+def snapshot(tenant, customer_ids=(), endpoint_ids=()) -> dict:
     """Everything a tenant can list about itself (what an attacker must not be able to change)."""
     paths = [*(f"/api/v1/loyalty/customers/{i}/entries" for i in customer_ids),
+             *(f"/api/v1/webhooks/{i}/deliveries" for i in endpoint_ids),
              "/api/v1/customers?deleted=false", "/api/v1/customers?deleted=true", "/api/v1/purchases",
              "/api/v1/interactions", "/api/v1/tags", "/api/v1/custom-fields", "/api/v1/members",
              "/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/segments", "/api/v1/imports", "/api/v1/classification/rules",
-             "/api/v1/loyalty/rewards",
-             "/api/v1/tenant"]
+             "/api/v1/loyalty/rewards"]
     state = {}
     for path in paths:
-        body = tenant.get(path + ("&" if "?" in path else "?") + "limit=200" if "tenant" not in path else path).json
+        body = tenant.get(path + ("&" if "?" in path else "?") + "limit=200").json
         if isinstance(body, dict) and "items" in body:
             for item in body["items"]:
                 item.pop("last_used_at", None)
         state[path] = body
+    for path in ("/api/v1/tenant", "/api/v1/modules"):  # not paged
+        state[path] = tenant.get(path).json
     return state
 
 
@@ -145,40 +233,95 @@ def test_every_path_parameter_is_covered(client, app):
 @given(steps=st.lists(st.tuples(st.integers(0, 2), ACTIONS), min_size=3, max_size=10))
 def test_no_tenant_reaches_another_tenants_objects_through_any_route(client, sign_up, steps):
     tenants = [sign_up() for _ in range(3)]
-    for tenant in tenants:  # the modules' routes are checked where they answer, not behind their 404
-        assert tenant.put("/api/v1/modules/loyalty", json={"enabled": True}).status_code == 200
-    objects = {t.tenant["slug"]: {kind: [] for kind in {*PARAMETER_KINDS.values(), "deleted"}} for t in tenants}
+    objects = {t.tenant["slug"]: new_objects() for t in tenants}
+    for n, tenant in enumerate(tenants, start=1):  # the modules' routes are checked where they answer
+        seed(tenant, objects, n)
     for n, (who, action) in enumerate(steps):
         act(tenants[who], objects, action, n)
+    for tenant in tenants:
+        find_the_rest(tenant, objects[tenant.tenant["slug"]])
     operations = list(openapi_operations(client))
-    for attacker, victim in itertools.permutations(tenants, 2):
-        victim_customers = objects[victim.tenant["slug"]]["customers"][:3]
-        before = snapshot(victim, victim_customers)
-        foreign_ids = {i for kind, ids in objects[victim.tenant["slug"]].items() for i in ids}
-        foreign_ids |= {victim.tenant["id"], victim.user["id"]} - {attacker.user["id"]}
-        for method, path in operations:
-            parameters = re.findall(r"{(\w+)}", path)
-            if not parameters:
-                if method == "get" and path != "/api/v1/openapi.json":
-                    listed = attacker.get(path).get_data(as_text=True)
-                    assert not (set(UUID.findall(listed)) & foreign_ids), f"GET {path} leaks"
-                continue
-            kind = PARAMETER_KINDS[parameters[0]]
-            for object_id in objects[victim.tenant["slug"]][kind][:2]:
-                url = path.replace("{" + parameters[0] + "}", object_id)
-                body = BODIES.get((method, path), None)
-                body = body(attacker) if callable(body) else body
-                response = attacker.open(method.upper(), url, **({"json": body} if body is not None else {}))
-                assert response.status_code == 404, f"{method.upper()} {path} as another tenant: {response.status_code}"
-        for customer_id in objects[victim.tenant["slug"]]["customers"][:1]:
-            for path, body in (
-                ("/api/v1/purchases", {"customer_id": customer_id, "product": "x", "amount": "1.00",
-                                       "purchased_at": "2026-01-01T00:00:00Z"}),
-                ("/api/v1/interactions", {"customer_id": customer_id, "channel": "sms", "subject": "x",
-                                          "occurred_at": "2026-01-01T00:00:00Z"}),
-            ):
-                assert attacker.post(path, json=body).status_code == 404
-            listed = attacker.get(f"/api/v1/purchases?customer_id={customer_id}").json["items"]
-            assert listed == []
-        assert attacker.get(f"/api/v1/customers?owner_id={victim.user['id']}").json["items"] == []
-        assert snapshot(victim, victim_customers) == before
+    router_404 = client.get("/api/v1/no-such-route").json["error"]["message"]
+    for victim in tenants:  # attacked by each of the others, then its snapshot compared
+        theirs = objects[victim.tenant["slug"]]
+        victim_customers, victim_endpoints = theirs["customers"][:3], theirs["webhooks"][:2]
+        before = snapshot(victim, victim_customers, victim_endpoints)
+        for attacker in (t for t in tenants if t is not victim):
+            attack(attacker, objects[attacker.tenant["slug"]], victim, theirs, operations, router_404)
+        assert snapshot(victim, victim_customers, victim_endpoints) == before
+
+
+def attack(attacker, own: dict, victim, theirs: dict, operations: list, router_404: str) -> None:
+    """Every route, as ``attacker``, with ``victim``'s ids: a 404 of the application, or for a module's
+    name the attacker's own state; no list shows the victim's ids."""
+    foreign_ids = {i for kind in {*PARAMETER_KINDS.values()} - SHARED_KINDS for i in theirs[kind]}
+    foreign_ids |= {theirs["spare"], theirs["bait"], victim.tenant["id"], victim.user["id"]} - {attacker.user["id"]}
+    for method, path in operations:
+        if "{" not in path:
+            if method == "get" and path != "/api/v1/openapi.json":
+                listed = attacker.get(path).get_data(as_text=True)
+                assert not (set(UUID.findall(listed)) & foreign_ids), f"GET {path} leaks"
+            continue
+        own_ids = ids_for(path, own)
+        for index in range(2):
+            their_ids = ids_for(path, theirs, index)
+            if their_ids is None:
+                break
+            for ids in (their_ids, *(mixed(their_ids, own_ids) if index == 0 else ())):
+                response = request(attacker, method, path, ids, own)
+                if shared(path):  # the caller's own state, never the victim's
+                    assert response.status_code == 200, f"{method.upper()} {path}: {response.status_code}"
+                    assert response.json["settings"]["first_purchase_bonus"] == own["settings"]["first_purchase_bonus"]
+                    continue
+                assert not_found_by_tenancy(response, router_404), (
+                    f"{method.upper()} {path} with {ids} as another tenant: {response.status_code} {response.json}")
+    for customer_id in theirs["customers"][:1]:
+        for path, body in (
+            ("/api/v1/purchases", {"customer_id": customer_id, "product": "x", "amount": "1.00",
+                                   "purchased_at": "2026-01-01T00:00:00Z"}),
+            ("/api/v1/interactions", {"customer_id": customer_id, "channel": "sms", "subject": "x",
+                                      "occurred_at": "2026-01-01T00:00:00Z"}),
+        ):
+            assert attacker.post(path, json=body).status_code == 404
+        listed = attacker.get(f"/api/v1/purchases?customer_id={customer_id}").json["items"]
+        assert listed == []
+    assert attacker.get(f"/api/v1/customers?owner_id={victim.user['id']}").json["items"] == []
+
+
+# Reads first, then writes, then deletes (a child's before its parent's), so that each request with
+# the caller's own ids still finds what it needs; a restore needs a deleted customer.
+ORDER = {"get": 0, "post": 1, "put": 1, "patch": 1, "delete": 2}
+OWN_KINDS = {("post", "/api/v1/customers/{customer_id}/restore"): {**PARAMETER_KINDS, "customer_id": "deleted"}}
+
+
+def test_with_its_own_ids_every_route_answers_so_the_404s_come_from_tenancy(client, sign_up):
+    """The control of the test above, on every route that takes an id: the other tenant's ids (each
+    one alone, for a route with several) answer the application's 404, not the router's, and the
+    caller's own ids answer 2xx; so the route exists and its 404 is tenancy's."""
+    attacker, victim = sign_up(), sign_up()
+    objects = {t.tenant["slug"]: new_objects() for t in (attacker, victim)}
+    for n, tenant in enumerate((attacker, victim), start=1):
+        seed(tenant, objects, n)
+        gone = tenant.customer()["id"]  # one to restore
+        assert tenant.delete(f"/api/v1/customers/{gone}").status_code == 204
+        objects[tenant.tenant["slug"]]["deleted"].append(gone)
+    own, theirs = objects[attacker.tenant["slug"]], objects[victim.tenant["slug"]]
+    assert sorted(kind for kind in PARAMETER_KINDS.values() if not own[kind] or not theirs[kind]) == []
+    router = client.get("/api/v1/no-such-route")
+    assert router.status_code == 404
+    operations = sorted(((m, p) for m, p in openapi_operations(client) if "{" in p),
+                        key=lambda op: (ORDER[op[0]], -op[1].count("/") if op[0] == "delete" else 0))
+    assert {p for _, p in operations} >= {"/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}",
+                                          "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"}
+    leaks, refused = {}, {}
+    for method, path in operations:
+        own_ids, their_ids = ids_for(path, own, kinds=OWN_KINDS.get((method, path))), ids_for(path, theirs)
+        for ids in (() if shared(path) else (their_ids, *mixed(their_ids, own_ids))):
+            response = request(attacker, method, path, ids, own)
+            if not not_found_by_tenancy(response, router.json["error"]["message"]):
+                leaks[f"{method.upper()} {path} {ids}"] = f"{response.status_code} {response.get_data(as_text=True)[:200]}"
+        response = request(attacker, method, path, own_ids, own)
+        if not 200 <= response.status_code < 300:
+            refused[f"{method.upper()} {path}"] = f"{response.status_code} {response.get_data(as_text=True)[:200]}"
+    assert leaks == {}, "\n".join(f"{what}: {answer}" for what, answer in leaks.items())
+    assert refused == {}, "\n".join(f"{what}: {answer}" for what, answer in refused.items())
