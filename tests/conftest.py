@@ -225,6 +225,15 @@ def count_queries(app):
     return counting
 
 
+def pytest_configure(config):
+    """Record which hooks each test calls: a run of the whole suite fails if one is never called."""
+    from tests.hook_calls import NAME, HookCalls
+
+    recorder = HookCalls()
+    recorder.start()
+    config.pluginmanager.register(recorder, NAME)
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` run only with the PostgreSQL parameter, ``sqlite`` only with SQLite."""
     only = {"postgres": "postgresql", "sqlite": "sqlite"}
