@@ -246,18 +246,20 @@ def test_one_tenant_s_slow_endpoint_does_not_hold_up_another_tenant_s(app, tenan
 
 
 def test_the_delivery_log_shows_each_delivery_and_redelivers_on_request(app, tenant_a, receiver):
-    receiver.answer("/hook", Answer(status=500))
+    receiver.answer("/hook", Answer(status=500, delay=0.1))  # a tenth of a second: the duration to see
     endpoint = register(tenant_a, receiver)
     tenant_a.customer()
     [item] = tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").json["items"]
     assert (item["event_type"], item["status"], item["attempts"], item["last_status_code"]) == (
         "customer.created", "pending", 1, 500)
-    assert item["last_duration_ms"] >= 0
+    assert 100 <= item["last_duration_ms"] < app.config["WEBHOOK_TIMEOUT_SECONDS"] * 1000
     receiver.answer("/hook", Answer(status=200))
     again = tenant_a.post(f"/api/v1/webhooks/{endpoint['id']}/deliveries/{item['id']}/redeliver")
     assert again.status_code == 202
     detail = tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries/{item['id']}").json
     assert detail["status"] == "succeeded" and [a["status_code"] for a in detail["attempt_log"]] == [500, 200]
+    assert detail["attempt_log"][0]["duration_ms"] == item["last_duration_ms"]
+    assert detail["last_duration_ms"] == detail["attempt_log"][1]["duration_ms"]  # the latest attempt's
     assert json.loads(detail["payload"])["type"] == "customer.created"
     failed = tenant_a.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries?status=failed").json["items"]
     assert failed == []
