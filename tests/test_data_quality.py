@@ -54,4 +54,4 @@ def test_the_report_counts_gaps_bad_values_duplicates_and_accuracy(app, tenant_a
 
 def test_bad_report_parameters_are_a_400(tenant_a):
     for query in ("min_score=20", "min_score=x", "limit=0"):
-        assert tenant_a.get(f"/api/v1/data-quality/duplicates?{query}").status_code in (400, 422), query
+        assert tenant_a.get(f"/api/v1/data-quality/duplicates?{query}").status_code == 400, query
