@@ -290,6 +290,31 @@ def pytest_report_header(config):
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# -- waiting for something, never for a fixed time ---------------------------------------------
+
+
+def wait_until(condition, *, timeout: float = 10.0, what: str = "the condition"):
+    """Poll ``condition()`` every 20 ms until it is truthy, and return its value; fail the test
+    if it is not within ``timeout`` seconds. For waits whose length the test does not control
+    (a backoff, a process starting), where a fixed sleep is either too long or flaky."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {timeout} s", pytrace=False)
+        time.sleep(0.02)
+    return result
+
+
+def rq_retry_due(app) -> bool:
+    """Whether a job that ``app``'s rq queues hold for later (a retry after its backoff) is due,
+    asked exactly as rq's scheduler asks before it moves such jobs to their queue."""
+    from saas.core import queues
+
+    with app.app_context():
+        rq = queues.current_queue()
+        return any(rq.queue(name).scheduled_job_registry.get_jobs_to_schedule() for name in queues.QUEUES)
+
+
 # -- a Redis server of a test's own, which it may stop and start ------------------------------
 
 

@@ -26,7 +26,7 @@ from saas.core.db import db
 from saas.core.outbox import HandledEvent, OutboxEvent
 from saas.core.hooktypes import EventType, ModuleInfo, Schedule
 from saas.core.tenancy import tenant_context
-from tests.conftest import make_app
+from tests.conftest import make_app, rq_retry_due, wait_until
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -351,7 +351,7 @@ def test_on_rq_a_failing_handler_is_retried_then_kept_as_failed_and_can_be_reque
     with rq_app.app_context():
         queue = queues.current_queue().queue("default")
         assert queue.scheduled_job_registry.count == 1 and FailedJobRegistry(queue=queue).count == 0
-    time.sleep(1.2)
+    wait_until(lambda: rq_retry_due(rq_app), what="the retry's backoff")
     runner = rq_app.test_cli_runner()
     worked = runner.invoke(args=["jobs", "worker", "--burst"])  # its scheduler queues the retry, which fails
     assert worked.exit_code == 0, worked.output
@@ -407,7 +407,7 @@ def test_scheduled_work_that_fails_is_retried_and_then_done_once(rq_app, monkeyp
         scheduler.enqueue_jobs()
     work(rq_app)
     assert TICKS == ["failed"]
-    time.sleep(1.2)
+    wait_until(lambda: rq_retry_due(rq_app), what="the retry's backoff")
     work(rq_app)  # the retry, for the same period: the failed run did not keep the period's mark
     assert TICKS == ["failed", "tick"]
     work(rq_app)
@@ -453,7 +453,7 @@ def test_a_worker_killed_mid_job_leaves_a_retried_job_and_a_single_effect(rq_app
         assert len(started.get_job_ids(cleanup=False)) == 1  # what rq knows: a job that never finished
         started.cleanup(time.time() + 3600)  # rq's maintenance, once the dead worker's heartbeat expired
         assert queue.scheduled_job_registry.count == 1 and FailedJobRegistry(queue=queue).count == 0
-    time.sleep(1.2)  # the retry's backoff
+    wait_until(lambda: rq_retry_due(rq_app), what="the retry's backoff")
     work(rq_app)
     assert tags_of(rq_app, rq_tenant).count(tag) == 1
     assert ledger.seen == ([(rq_tenant.id, "customer.created")] if moment == "before-commit" else [])

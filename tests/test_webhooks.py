@@ -21,7 +21,7 @@ from saas.core.tenancy import tenant_context
 from saas.core.types import utcnow
 from saas.core.webhooks import WebhookDelivery, WebhookEndpoint
 from saas.testing import CSRF_INPUT
-from tests.conftest import make_app
+from tests.conftest import make_app, rq_retry_due, wait_until
 from tests.webhook_receiver import Answer, Receiver
 
 
@@ -362,7 +362,8 @@ def test_on_rq_a_failed_delivery_is_retried_by_the_worker_after_its_backoff(rq_a
     work(rq_app)
     assert len(receiver.at("/hook")) == 1
     receiver.answer("/hook", Answer(status=200))
-    time.sleep(1.3)
+    [waiting] = deliveries_of(rq_app, tenant)  # rq counts whole seconds: the delivery's own time must come too
+    wait_until(lambda: utcnow() >= waiting.next_attempt_at and rq_retry_due(rq_app), what="the delivery's backoff")
     work(rq_app)  # the worker's scheduler queues the retry once its backoff is over
     received = receiver.at("/hook")
     assert len(received) == 2 and received[0].headers["webhook-id"] == received[1].headers["webhook-id"]
