@@ -1,4 +1,8 @@
-"""Signing a company up, the workspace's settings, its members and its API keys."""
+"""Signing a company up, the workspace's settings, its members and its API keys.
+
+The tests of invalid input (``backend_independent``) run once, on SQLite: the request is refused
+before any SQL runs. Everything else runs on both databases.
+"""
 
 from __future__ import annotations
 
@@ -152,6 +156,7 @@ def test_the_email_is_stored_in_lower_case_so_one_address_is_one_account(client)
     assert again.status_code == 409
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("change, field", [
     pytest.param({"slug": "Acme_Tea"}, "slug", id="slug with upper case and underscore"),
     pytest.param({"slug": "-acme"}, "slug", id="slug starting with a dash"),
@@ -180,6 +185,7 @@ def test_an_invalid_sign_up_answers_422_with_the_field_and_writes_nothing(app, c
     assert row_counts(app) == before
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("missing", ["company_name", "slug", "admin_email", "admin_password"])
 def test_a_sign_up_without_a_required_field_answers_422_naming_it(app, client, missing):
     body = signup_body("acme")
@@ -191,6 +197,7 @@ def test_a_sign_up_without_a_required_field_answers_422_naming_it(app, client, m
     assert row_counts(app) == (0, 0)
 
 
+@pytest.mark.backend_independent
 def test_a_sign_up_with_malformed_json_answers_400_and_writes_nothing(app, client):
     response = client.post("/api/v1/tenants", data='{"slug": "acme",', content_type="application/json")
 
@@ -261,6 +268,7 @@ def test_changing_the_time_zone_and_locale_is_kept(tenant_a):
         "currency": "CNY", "timezone": "Europe/Berlin", "locale": "en", "phone_region": "CN"}
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("body", [
     pytest.param({"settings": {"currency": "XYZ"}}, id="unknown currency"),
     pytest.param({"settings": {"currency": "usd"}}, id="lower-case currency"),
@@ -307,6 +315,7 @@ def test_an_admin_adds_a_new_person_with_a_password_who_can_then_sign_in(app, te
     assert mei.get("/api/v1/tenant").json["id"] == tenant_a.tenant["id"]
 
 
+@pytest.mark.backend_independent
 def test_a_new_person_without_a_password_answers_422_and_no_user_is_created(app, tenant_a):
     before = row_counts(app)
 
@@ -317,6 +326,7 @@ def test_a_new_person_without_a_password_answers_422_and_no_user_is_created(app,
     assert set(members_by_email(tenant_a)) == {tenant_a.user["email"]}
 
 
+@pytest.mark.backend_independent
 def test_a_new_person_with_a_weak_password_answers_422(app, tenant_a):
     before = row_counts(app)
 
@@ -327,6 +337,7 @@ def test_a_new_person_with_a_weak_password_answers_422(app, tenant_a):
     assert row_counts(app) == before
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("body, field", [
     pytest.param({"email": "mei@acme.example", "role": "boss", "password": PASSWORD}, "role", id="unknown role"),
     pytest.param({"email": "nope", "role": "agent", "password": PASSWORD}, "email", id="bad email"),
@@ -517,6 +528,7 @@ def test_a_key_without_scopes_given_is_read_only(tenant_a):
     assert created["scopes"] == ["read"]
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("body, field", [
     pytest.param({"name": "x", "scopes": ["superuser"]}, "scopes", id="unknown scope"),
     pytest.param({"name": "x", "scopes": []}, "scopes", id="no scopes"),

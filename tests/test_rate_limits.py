@@ -25,6 +25,10 @@ PASSWORD = "a long enough password"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1"
 
+# The limits are counted in memory or in Redis, never in the database: one database suffices
+# (signing up itself is tested on both, in test_accounts.py).
+pytestmark = pytest.mark.backend_independent
+
 
 class LimitedApps:
     """Builds apps that allow 2 sign-ups and 2 sign-ins a minute; :meth:`restore` undoes them."""

@@ -2,6 +2,11 @@
 
 CSRF protection is on, as in production: every form post and every cookie-authenticated API
 write must carry the token that the server rendered into the page.
+
+The tests of the form, of CSRF and of signing out run once, on SQLite (``backend_independent``):
+the password, the cookie and the token decide them. Those that read or write a workspace's data
+through a session, or depend on its memberships and roles, run on both databases: on PostgreSQL a
+session's membership is read through a row-level-security look-up policy of its own.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ def api_error_code(response) -> str:
 # The form -----------------------------------------------------------------------------------
 
 
+@pytest.mark.backend_independent
 def test_the_login_page_shows_a_form_with_a_csrf_token(client):
     response = client.get("/login")
 
@@ -63,6 +69,7 @@ def test_the_login_page_shows_a_form_with_a_csrf_token(client):
     assert CSRF_INPUT.search(page)
 
 
+@pytest.mark.backend_independent
 def test_a_wrong_password_answers_401_and_signs_nobody_in(client, tenant_a):
     browser = client.application.test_client()
 
@@ -74,6 +81,7 @@ def test_a_wrong_password_answers_401_and_signs_nobody_in(client, tenant_a):
     assert tenant_a.user["email"] not in browser.get("/").get_data(as_text=True)
 
 
+@pytest.mark.backend_independent
 def test_an_unknown_email_answers_401_like_a_wrong_password(client, tenant_a):
     browser = client.application.test_client()
 
@@ -83,6 +91,7 @@ def test_an_unknown_email_answers_401_like_a_wrong_password(client, tenant_a):
     assert "Wrong e-mail or password." in response.get_data(as_text=True)
 
 
+@pytest.mark.backend_independent
 def test_a_malformed_email_answers_400_with_the_form_again(client, tenant_a):
     browser = client.application.test_client()
 
@@ -105,6 +114,7 @@ def test_the_right_password_redirects_to_the_landing_page_naming_the_workspace(c
     assert re.search(r'class="workspace">Company tenant-a<', landing.get_data(as_text=True))
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("target, lands_on", [
     ("/birthdays/?x=1", "/birthdays/?x=1"),
     ("https://evil.example/", "/"),
@@ -129,6 +139,7 @@ def test_the_email_s_domain_may_be_typed_in_any_case(client, tenant_a):
     assert response.status_code == 302
 
 
+@pytest.mark.backend_independent
 def test_a_login_post_without_the_csrf_token_is_refused_with_400(client, tenant_a):
     browser = client.application.test_client()
     browser.get("/login")
@@ -139,6 +150,7 @@ def test_a_login_post_without_the_csrf_token_is_refused_with_400(client, tenant_
     assert browser.get("/api/v1/customers").status_code == 401
 
 
+@pytest.mark.backend_independent
 def test_a_login_post_with_a_forged_csrf_token_is_refused_with_400(client, tenant_a):
     browser = client.application.test_client()
 
@@ -162,6 +174,7 @@ def test_a_signed_in_browser_reads_the_api_with_its_cookie_alone(app, tenant_a):
     assert browser.get("/api/v1/tenant").json["id"] == tenant_a.tenant["id"]
 
 
+@pytest.mark.backend_independent
 def test_a_cookie_write_without_the_csrf_header_is_refused_with_400(app, tenant_a):
     browser, _ = signed_in(app, tenant_a.user["email"], tenant_a.password)
 
@@ -173,6 +186,7 @@ def test_a_cookie_write_without_the_csrf_header_is_refused_with_400(app, tenant_
     assert tenant_a.get("/api/v1/customers").json["items"] == []
 
 
+@pytest.mark.backend_independent
 def test_a_cookie_write_with_a_forged_csrf_header_is_refused_with_400(app, tenant_a):
     browser, _ = signed_in(app, tenant_a.user["email"], tenant_a.password)
 
@@ -317,6 +331,7 @@ def test_a_person_without_a_workspace_signs_in_but_cannot_use_the_api(app, tenan
 # Signing out --------------------------------------------------------------------------------
 
 
+@pytest.mark.backend_independent
 def test_signing_out_ends_the_session(app, tenant_a):
     browser, token = signed_in(app, tenant_a.user["email"], tenant_a.password)
     assert browser.get("/api/v1/customers").status_code == 200
@@ -330,6 +345,7 @@ def test_signing_out_ends_the_session(app, tenant_a):
     assert api_error_code(refused) == "unauthorized"
 
 
+@pytest.mark.backend_independent
 def test_signing_out_without_the_csrf_token_is_refused_and_keeps_the_session(app, tenant_a):
     browser, _ = signed_in(app, tenant_a.user["email"], tenant_a.password)
 
@@ -339,6 +355,7 @@ def test_signing_out_without_the_csrf_token_is_refused_and_keeps_the_session(app
     assert browser.get("/api/v1/customers").status_code == 200
 
 
+@pytest.mark.backend_independent
 def test_signing_out_needs_a_post(app, tenant_a):
     browser, _ = signed_in(app, tenant_a.user["email"], tenant_a.password)
 
@@ -346,6 +363,7 @@ def test_signing_out_needs_a_post(app, tenant_a):
     assert browser.get("/api/v1/customers").status_code == 200
 
 
+@pytest.mark.backend_independent
 def test_a_disabled_account_loses_its_session_at_once(app, tenant_a):
     browser, _ = signed_in(app, tenant_a.user["email"], tenant_a.password)
     assert browser.get("/api/v1/customers").status_code == 200
