@@ -31,8 +31,13 @@ seed: migrate
 run: seed
 	FLASK_DEBUG=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# Two pytest-xdist workers: worksteal hands each one half of the tests in their order (the SQLite
+# half, the PostgreSQL half), and a worker that runs out takes tests from the other's tail, so each
+# builds its databases about once. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+
 test: install $(EXAMPLE_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/pip install --quiet -e '.[bench]'

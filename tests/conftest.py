@@ -25,7 +25,10 @@ from saas.core.db import db
 
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN_URL = os.environ.get("RETAIN_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("RETAIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Each pytest-xdist worker (gw0, gw1, ...) gets a Redis database of its own: 15, 14, ... (the
+# rate-limit tests' keys carry a prefix unique to each app as well, so no two runs share a counter).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("RETAIN_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{(15 - _WORKER) % 16}")
 OWNER_ROLE, APP_ROLE = "retain_test_owner", "retain_test_app"
 
 
@@ -65,7 +68,11 @@ def create_postgres_database() -> Database:
         for role, extra in ((OWNER_ROLE, ""), (APP_ROLE, " NOSUPERUSER NOBYPASSRLS")):
             exists = conn.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
             if not exists:
-                conn.execute(sa.text(f"CREATE ROLE {role} LOGIN{extra}"))
+                try:
+                    conn.execute(sa.text(f"CREATE ROLE {role} LOGIN{extra}"))
+                except sa.exc.DBAPIError as error:  # another run (an xdist worker) made it in between
+                    if getattr(error.orig, "sqlstate", None) not in ("42710", "23505"):  # duplicate_object, unique
+                        raise
         conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER {OWNER_ROLE}'))
     admin.dispose()
     owner_url = _with_database(PG_ADMIN_URL, name, OWNER_ROLE)
@@ -343,10 +350,13 @@ class RedisServer:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                redis.Redis.from_url(self.url).ping()
-                return
+                answering = redis.Redis.from_url(self.url).info("server")["process_id"]
             except redis.RedisError:
                 time.sleep(0.05)
+                continue
+            if answering != self.process.pid:  # the port was taken between free_port() and the start
+                raise RuntimeError(f"port {self.port} is another redis-server's (pid {answering})")
+            return
         raise RuntimeError("redis-server did not start in 10 s")
 
     def stop(self) -> None:
