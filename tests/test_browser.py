@@ -106,7 +106,8 @@ def sign_in(page, email: str, password: str):
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation(wait_until="load"):  # the next page's style sheet too: a click while it
+        page.get_by_role("button", name="Sign in").click()  # loads would abort it (a failed request)
 
 
 def test_a_person_signs_in_and_sees_the_workspace(page, live_server, sign_up, problems):
