@@ -15,17 +15,13 @@ from saas.core.db import db
 
 def connect() -> None:
     signals.created.connect(add_figures)
-    signals.activity_changed.connect(refresh_figures)
+    signals.activity_changed.connect(refresh)  # refresh(customer_ids): their figures again
     signals.merged.connect(move_history)
 
 
 def add_figures(customer_ids: list[uuid.UUID]) -> None:
     """A new customer's figures start empty (no purchase yet)."""
     db.session.add_all(CustomerFigures(customer_id=customer_id) for customer_id in customer_ids)
-
-
-def refresh_figures(customer_ids: list[uuid.UUID]) -> None:
-    refresh(customer_ids)
 
 
 def move_history(survivor_id: uuid.UUID, merged_id: uuid.UUID) -> None:
