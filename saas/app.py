@@ -13,7 +13,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFError
 
 import saas.tables  # noqa: F401  every table on the metadata before Alembic looks
-from saas import auth, cli, jobs_cli, plugin_host, web
+from saas import auth, cli, jobs_cli, plugin_host, transactions, web
 from saas.api import (
     activity,
     audit,
@@ -21,6 +21,7 @@ from saas.api import (
     custom_fields,
     customers,
     data_quality,
+    idempotency,
     imports,
     inbound,
     reports,
@@ -154,7 +155,11 @@ def _register_api(app: Flask) -> RetainApi:
         api.register_blueprint(module.bp)
     app.before_request(auth.authenticate_api_request)
     app.before_request(plugin_host.guard_module_routes)
+    # Flask runs after_request functions last-registered first: a successful answer is kept for its
+    # Idempotency-Key, then the request's transaction ends, then the API key's last use is written.
     app.after_request(auth.commit_key_touch)
+    app.after_request(transactions.end_request)
+    app.after_request(idempotency.keep)
     app.teardown_request(auth.release_request_context)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)

@@ -10,7 +10,6 @@ from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
 from saas.api.schema import Schema
 from saas.auth import current_principal, public, requires
 from saas.core.accounts import Role, Scope
-from saas.core.db import db
 from saas.core.tenancy import current_tenant
 from saas.extensions import limiter
 from tenants import accounts
@@ -110,7 +109,6 @@ def sign_up(data):
     """Sign a company up: a new workspace, its owner and a first API key (shown once)."""
     settings = data.pop("settings")
     tenant, user, key = accounts.sign_up(**data, settings=settings)
-    db.session.commit()
     return {"tenant": tenant, "user": user, "api_key": key}
 
 
@@ -129,7 +127,6 @@ def get_tenant():
 def update_tenant(data):
     """Rename the workspace or change its currency, time zone, locale or phone region (admins)."""
     tenant = accounts.update_tenant(current_tenant(), **data)
-    db.session.commit()
     return tenant
 
 
@@ -144,7 +141,6 @@ def list_members(cursor, limit):
 
 @bp.route("/members", methods=["POST"])
 @requires(Scope.admin)
-@bp.idempotent
 @bp.arguments(MemberSchema)
 @bp.response(201, MemberSchema)
 @bp.errors(400, 409, 422)
@@ -152,7 +148,6 @@ def add_member(data):
     """Add a person (a new account needs a password) with a role (admins; owners grant owner)."""
     user = data.pop("user")
     member = accounts.add_member(email=user["email"], name=user.get("name", ""), actor_role=current_principal().role, **data)
-    db.session.commit()
     return member
 
 
@@ -166,7 +161,6 @@ def change_member(data, member_id):
     member = accounts.get_member(member_id)
     accounts.change_member(member, actor_role=current_principal().role, role=data.get("role"),
                            team=data.get("team"), clear_team="team" in data and data["team"] is None)
-    db.session.commit()
     return member
 
 
@@ -177,7 +171,6 @@ def change_member(data, member_id):
 def remove_member(member_id):
     """Remove a member; their customers lose their account manager (admins)."""
     accounts.remove_member(accounts.get_member(member_id), actor_role=current_principal().role)
-    db.session.commit()
 
 
 @bp.route("/api-keys", methods=["GET"])
@@ -190,7 +183,7 @@ def list_api_keys(cursor, limit):
     return page
 
 
-@bp.route("/api-keys", methods=["POST"])
+@bp.route("/api-keys", methods=["POST"], idempotent=False)  # the answer is a secret
 @requires(Scope.admin)
 @bp.arguments(ApiKeySchema)
 @bp.response(201, NewApiKeySchema)
@@ -199,7 +192,6 @@ def create_api_key(data):
     """Issue an API key; the full key is in this response only (admins)."""
     principal = current_principal()
     row, key = accounts.issue_api_key(data["name"], data["scopes"], created_by=principal.user.id if principal.user else None)
-    db.session.commit()
     row.key = key  # carried to the response only; the database keeps the hash
     return row
 
@@ -211,4 +203,3 @@ def create_api_key(data):
 def revoke_api_key(key_id):
     """Revoke a key at once (admins)."""
     accounts.revoke_api_key(accounts.get_api_key(key_id))
-    db.session.commit()

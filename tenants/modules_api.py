@@ -11,7 +11,6 @@ from saas.api.base import ApiBlueprint
 from saas.api.schema import Schema
 from saas.auth import current_principal, requires
 from saas.core.accounts import Scope
-from saas.core.db import db
 from saas.core.plugins import installed
 from saas.core.types import utcnow
 from tenants import modules
@@ -95,5 +94,4 @@ def get_module(name):
 def put_module(data, name):
     """Switch a module on or off for this workspace and/or replace its settings (owners and admins)."""
     state = modules.set_module(installed(), current_principal().tenant, name, **data)
-    db.session.commit()
     return state

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 
 from saas.core.customers import Customer
 from saas.core.db import db

@@ -13,7 +13,6 @@ from saas.api.fields import UTCDateTime
 from saas.api.schema import Schema
 from saas.auth import current_principal, requires, requires_permission
 from saas.core.accounts import Scope
-from saas.core.db import db
 from saas.core.queues import current_queue
 from saas.core.customers import records as customers
 
@@ -128,7 +127,6 @@ def list_entries(customer_id, cursor, limit):
 
 @bp.route("/customers/<uuid:customer_id>/adjustments", methods=["POST"])
 @requires_permission("loyalty.adjust")
-@bp.idempotent
 @bp.arguments(AdjustmentSchema)
 @bp.response(201, EntrySchema)
 @bp.errors(403, 404)
@@ -137,12 +135,10 @@ def adjust(data, customer_id):
     ``Idempotency-Key`` so that a retried request does not move the points twice."""
     customers.get(customer_id)
     entry = ledger.adjust(customer_id, data["points"], data["reason"])
-    db.session.commit()
     return entry
 
 
 @bp.route("/customers/<uuid:customer_id>/redemptions", methods=["POST"])
-@bp.idempotent
 @bp.arguments(RedemptionSchema)
 @bp.response(201, EntrySchema)
 @bp.errors(404, 409)
@@ -151,7 +147,6 @@ def redeem(data, customer_id):
     out of stock, or costs more points than the customer has."""
     customers.get(customer_id)
     entry = rewards.redeem(customer_id, data["reward_id"])
-    db.session.commit()
     return entry
 
 
@@ -166,14 +161,12 @@ def list_rewards(cursor, limit):
 
 @bp.route("/rewards", methods=["POST"])
 @requires_permission("loyalty.rewards")
-@bp.idempotent
 @bp.arguments(RewardSchema)
 @bp.response(201, RewardSchema)
 @bp.errors(403, 404)
 def create_reward(data):
     """Add a reward to the catalogue."""
     reward = rewards.create(data)
-    db.session.commit()
     return reward
 
 
@@ -193,7 +186,6 @@ def get_reward(reward_id):
 def update_reward(data, reward_id):
     """Change a reward (its cost, stock, dates, tiers...)."""
     reward = rewards.update(rewards.get(reward_id, lock=True), data)
-    db.session.commit()
     return reward
 
 
@@ -204,7 +196,6 @@ def update_reward(data, reward_id):
 def delete_reward(reward_id):
     """Take a reward off the catalogue (the redemptions that bought it keep their record)."""
     rewards.archive(rewards.get(reward_id, lock=True))
-    db.session.commit()
 
 
 @bp.route("/backfill", methods=["POST"])
@@ -228,5 +219,4 @@ def backfill(data):
 def rebuild():
     """Set every balance to the sum of its ledger entries (they always should be)."""
     corrected = ledger.rebuild()
-    db.session.commit()
     return {"corrected": corrected}

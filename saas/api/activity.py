@@ -12,7 +12,6 @@ from saas.api.schema import Schema
 from saas.auth import current_principal
 from saas.core.customers import Channel, Direction
 from saas.core.customers import activity as service
-from saas.core.db import db
 
 bp = ApiBlueprint("activity", __name__, url_prefix="/api/v1", description="Purchases, interactions, timelines")
 
@@ -106,7 +105,6 @@ def list_purchases(cursor, limit, customer_id=None):
 
 
 @bp.route("/purchases", methods=["POST"])
-@bp.idempotent
 @bp.arguments(PurchaseSchema)
 @bp.response(201, PurchaseSchema)
 @bp.alt_response(200, schema=PurchaseSchema, description="The external_ref was recorded before", success=True)
@@ -116,7 +114,6 @@ def record_purchase(data):
     same reference with another customer or amount is a 409."""
     currency = current_principal().tenant.settings.get("currency", "CNY")
     purchase, created = service.record_purchase(data, default_currency=currency)
-    db.session.commit()
     return purchase, 201 if created else 200
 
 
@@ -135,7 +132,6 @@ def get_purchase(purchase_id):
 def refund_purchase(data, purchase_id):
     """Refund all or part of a purchase."""
     purchase = service.refund(service.get_purchase(purchase_id, for_update=True), data["amount"], data["reason"])
-    db.session.commit()
     return purchase
 
 
@@ -150,7 +146,6 @@ def list_interactions(cursor, limit, customer_id=None):
 
 
 @bp.route("/interactions", methods=["POST"])
-@bp.idempotent
 @bp.arguments(InteractionSchema)
 @bp.response(201, InteractionSchema)
 @bp.errors(400, 404)
@@ -159,7 +154,6 @@ def log_interaction(data):
     principal = current_principal()
     data["staff_id"] = principal.user.id if principal.user else None
     interaction = service.log_interaction(data)
-    db.session.commit()
     return interaction
 
 

@@ -1,35 +1,19 @@
-"""The pieces every API module uses: the blueprint with error docs, paging, idempotent POSTs."""
+"""The pieces every API module uses: the blueprint with error docs and idempotent POSTs, paging."""
 
 from __future__ import annotations
 
-import hashlib
-import functools
-import re
-
 import marshmallow as ma
-import sqlalchemy as sa
-from flask import current_app, make_response, request
 from flask_smorest import Blueprint
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser
 
-from saas.api.errors import error_response
+from saas.api import idempotency
 from saas.api.schema import Schema
-from saas.core.db import db
-from saas.core.idempotency import IdempotencyRecord
 
 ERROR_NAMES = {
     400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
     409: "CONFLICT", 410: "GONE", 413: "REQUEST_ENTITY_TOO_LARGE", 422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS",
 }
-IDEMPOTENCY_HEADER = {
-    "in": "header",
-    "name": "Idempotency-Key",
-    "required": False,
-    "schema": {"type": "string", "maxLength": 255, "pattern": r"^[\x21-\x7e]+$"},
-    "description": "Retrying a POST with the same key returns the first response instead of acting twice.",
-}
-IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 NUL_MESSAGE = "Must not contain NUL characters."
 
 
@@ -99,11 +83,17 @@ class ApiBlueprint(Blueprint):
 
     ARGUMENTS_PARSER = ApiParser()
 
-    def route(self, rule, *, parameters=None, **options):
+    def route(self, rule, *, parameters=None, idempotent: bool = True, **options):
+        """As flask-smorest's; an authenticated POST also honours ``Idempotency-Key``
+        (:mod:`saas.api.idempotency`) unless ``idempotent=False``."""
         register = super().route(rule, parameters=parameters, **options)
 
         def decorator(func):
-            codes = [] if getattr(func, "_public", False) else [401, 403]
+            public = getattr(func, "_public", False)
+            codes = [] if public else [401, 403]
+            if idempotent and not public and "POST" in options.get("methods", ()):
+                func = self.doc(parameters=[idempotency.PARAMETER])(idempotency.honour(func))
+                codes += [400, 409, 422]  # a malformed key, a retry while the first runs, a key reused
             if "<" in rule:
                 codes.append(404)
             if getattr(func, "_apidoc", {}).get("arguments"):
@@ -122,52 +112,12 @@ class ApiBlueprint(Blueprint):
 
         def decorator(func):
             documented = getattr(func, "_apidoc", {}).get("response", {}).get("responses", {})
-            for code in codes:
+            for code in dict.fromkeys(codes):
                 if code not in documented:
                     func = self.alt_response(code, response=ERROR_NAMES[code])(func)
             return func
 
         return decorator
-
-    def idempotent(self, func):
-        """Honour ``Idempotency-Key`` on a POST: one effect, the first response replayed."""
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            key = request.headers.get("Idempotency-Key")
-            if key is None:
-                return func(*args, **kwargs)
-            if not IDEMPOTENCY_KEY.fullmatch(key):
-                return error_response(400, "bad_request",
-                                      "Idempotency-Key must be 1 to 255 printable ASCII characters, without spaces.")
-            digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.get_data()).hexdigest()
-            record = db.session.scalar(sa.select(IdempotencyRecord).where(IdempotencyRecord.key == key))
-            if record is not None:
-                return _replay(record, digest)
-            record = IdempotencyRecord(key=key, method=request.method, path=request.path, request_hash=digest)
-            try:
-                with db.session.begin_nested():
-                    db.session.add(record)
-            except sa.exc.IntegrityError:
-                return error_response(409, "conflict", "A request with this Idempotency-Key is in progress.")
-            response = make_response(func(*args, **kwargs))
-            if response.status_code < 500:
-                record.status_code = response.status_code
-                record.response_body = response.get_data(as_text=True)
-                db.session.commit()
-            return response
-
-        return self.doc(parameters=[IDEMPOTENCY_HEADER])(wrapper)
-
-
-def _replay(record: IdempotencyRecord, digest: str):
-    if record.request_hash != digest:
-        return error_response(422, "idempotency_key_reused", "This Idempotency-Key was used with a different request.")
-    if record.status_code is None:
-        return error_response(409, "conflict", "A request with this Idempotency-Key is in progress.")
-    response = current_app.response_class(record.response_body, status=record.status_code, mimetype="application/json")
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
 
 
 class PartialSchema(Schema):

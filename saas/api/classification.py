@@ -187,7 +187,6 @@ def set_override(data, customer_id):
     """Put the customer in a tier by hand, with a reason, optionally until a date."""
     customers.get(customer_id)
     service.override(customer_id, data["tier"], data["reason"], data["until"])
-    db.session.commit()
     return _classification(customer_id)
 
 
@@ -198,7 +197,6 @@ def clear_override(customer_id):
     """Let the rules decide the customer's tier again."""
     customers.get(customer_id)
     service.clear_override(customer_id)
-    db.session.commit()
     return _classification(customer_id)
 
 

@@ -54,14 +54,12 @@ def list_custom_fields(cursor, limit):
 
 @bp.route("", methods=["POST"])
 @requires(Scope.admin)
-@bp.idempotent
 @bp.arguments(CustomFieldSchema)
 @bp.response(201, CustomFieldSchema)
 @bp.errors(409, 422)
 def create_custom_field(data):
     """Define a custom field (admins)."""
     field = service.define(**data)
-    db.session.commit()
     return field
 
 
@@ -73,7 +71,6 @@ def create_custom_field(data):
 def update_custom_field(data, field_id):
     """Relabel a custom field, change its choices or whether it is required (admins)."""
     field = service.update(_field(field_id), data)
-    db.session.commit()
     return field
 
 
@@ -83,4 +80,3 @@ def update_custom_field(data, field_id):
 def delete_custom_field(field_id):
     """Remove a custom field definition; values already stored stay in the records (admins)."""
     db.session.delete(_field(field_id))
-    db.session.commit()

@@ -19,7 +19,6 @@ from saas.api.schema import Schema
 from saas.core.classification import Stage, Tier
 from saas.core.customers import Channel, CustomerKind, merges
 from saas.core.customers import records as service
-from saas.core.db import db
 from saas.core.plugins import installed
 from saas.core.segments import SegmentFilter, search, segment_filter
 
@@ -118,14 +117,12 @@ def list_customers(cursor, limit, sort, deleted, tier=(), lifecycle_stage=(), se
 
 
 @bp.route("", methods=["POST"])
-@bp.idempotent
 @bp.arguments(CustomerSchema)
 @bp.response(201, CustomerSchema)
 @bp.errors(400, 409)
 def create_customer(data):
     """Create a customer."""
     customer = service.create(data)
-    db.session.commit()
     return customer
 
 
@@ -171,7 +168,6 @@ def update_customer(data, customer_id):
     if expected is None:
         expected = if_match
     service.update(customer, data, expected_version=expected)
-    db.session.commit()
     return customer
 
 
@@ -193,7 +189,6 @@ def _if_match() -> int | None:
 def delete_customer(customer_id):
     """Soft-delete a customer; ``POST .../restore`` brings it back."""
     service.soft_delete(service.get(customer_id))
-    db.session.commit()
 
 
 @bp.route("/<uuid:customer_id>/restore", methods=["POST"])
@@ -202,7 +197,6 @@ def delete_customer(customer_id):
 def restore_customer(customer_id):
     """Restore a soft-deleted customer."""
     customer = service.restore(service.get(customer_id, include_deleted=True))
-    db.session.commit()
     return customer
 
 
@@ -212,7 +206,6 @@ class MergeSchema(Schema):
 
 
 @bp.route("/<uuid:customer_id>/merge", methods=["POST"])
-@bp.idempotent
 @bp.arguments(MergeSchema)
 @bp.response(200, CustomerSchema)
 @bp.errors(400, 404, 409, 422)
@@ -227,5 +220,4 @@ def merge_customer(data, customer_id):
     """
     expected = data.get("version")
     customer = merges.merge(customer_id, data["merged_id"], expected_version=_if_match() if expected is None else expected)
-    db.session.commit()
     return customer

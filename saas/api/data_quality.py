@@ -8,7 +8,6 @@ from marshmallow import validate as v
 from saas.api.base import ApiBlueprint
 from saas.api.schema import Schema
 from saas.core.data_quality import report as service
-from saas.core.db import db
 
 bp = ApiBlueprint("data_quality", __name__, url_prefix="/api/v1/data-quality",
                   description="Data quality: completeness, invalid values, likely duplicates, accuracy")
@@ -86,5 +85,4 @@ def duplicates(min_score, limit):
 def normalise():
     """Rewrite every valid e-mail and phone in its normal form (E.164 for phones); how many changed."""
     changed = service.normalise_all()
-    db.session.commit()
     return changed

@@ -125,7 +125,6 @@ def get_import(import_id):
 def delete_import(import_id):
     """Forget an import and its file (what it imported stays)."""
     service.delete(service.get(import_id))
-    db.session.commit()
 
 
 @bp.route("/<uuid:import_id>/problems", methods=["GET"])

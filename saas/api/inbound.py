@@ -85,7 +85,6 @@ def receive_order(workspace):
         raise Invalid("the order is not valid", error.messages) from None
     purchase, created = service.record_order(request.headers["webhook-id"], order,
                                              default_currency=tenant.settings.get("currency", "CNY"))
-    db.session.commit()
     return purchase, 201 if created else 200
 
 
@@ -95,5 +94,4 @@ def receive_order(workspace):
 def rotate_inbound_secret():
     """Create the workspace's inbound secret, or replace it (the old one stays valid for a day)."""
     found = service.rotate_secret()
-    db.session.commit()
     return found

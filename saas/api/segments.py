@@ -115,14 +115,12 @@ def list_segments(cursor, limit):
 
 
 @bp.route("", methods=["POST"])
-@bp.idempotent
 @bp.arguments(SegmentSchema)
 @bp.response(201, SegmentSchema)
 @bp.errors(409)
 def create_segment(data):
     """Save a filter as a segment."""
     segment = service.create(data)
-    db.session.commit()
     return _out(segment)
 
 
@@ -149,7 +147,6 @@ def get_segment(segment_id):
 def update_segment(data, segment_id):
     """Rename it, or change its filter."""
     segment = service.update(service.get(segment_id), data)
-    db.session.commit()
     return _out(segment)
 
 
@@ -159,7 +156,6 @@ def update_segment(data, segment_id):
 def delete_segment(segment_id):
     """Delete the segment (its customers stay)."""
     db.session.delete(service.get(segment_id))
-    db.session.commit()
 
 
 @bp.route("/<uuid:segment_id>/customers", methods=["GET"])

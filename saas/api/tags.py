@@ -41,14 +41,12 @@ def list_tags(cursor, limit):
 
 
 @bp.route("", methods=["POST"])
-@bp.idempotent
 @bp.arguments(TagSchema)
 @bp.response(201, TagSchema)
 @bp.errors(409, 422)
 def create_tag(data):
     """Create a tag (tags are also created when first put on a customer)."""
     tag = service.create(data["name"], data.get("color"))
-    db.session.commit()
     return tag
 
 
@@ -59,7 +57,6 @@ def create_tag(data):
 def update_tag(data, tag_id):
     """Rename or recolour a tag."""
     tag = service.update(service.get(tag_id), data)
-    db.session.commit()
     return tag
 
 
@@ -68,4 +65,3 @@ def update_tag(data, tag_id):
 def delete_tag(tag_id):
     """Delete a tag and take it off every customer."""
     db.session.delete(service.get(tag_id))
-    db.session.commit()

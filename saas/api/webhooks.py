@@ -92,7 +92,6 @@ def list_endpoints(cursor, limit):
 
 @bp.route("", methods=["POST"])
 @requires(Scope.admin)
-@bp.idempotent
 @bp.arguments(EndpointSchema)
 @bp.response(201, NewEndpointSchema)
 @bp.errors(422)
@@ -104,7 +103,6 @@ def create_endpoint(data):
     multicast or reserved addresses, nor IPv6 addresses embedding one.
     """
     endpoint = service.create(data)
-    db.session.commit()
     return endpoint
 
 
@@ -138,10 +136,9 @@ def update_endpoint(data, endpoint_id):
 def delete_endpoint(endpoint_id):
     """Remove an endpoint and its delivery log."""
     service.delete(service.get(endpoint_id))
-    db.session.commit()
 
 
-@bp.route("/<uuid:endpoint_id>/rotate-secret", methods=["POST"])
+@bp.route("/<uuid:endpoint_id>/rotate-secret", methods=["POST"], idempotent=False)  # the answer is a secret
 @requires(Scope.admin)
 @bp.response(200, SecretSchema)
 @bp.errors(404)
@@ -150,7 +147,6 @@ def rotate_secret(endpoint_id):
     old, so the receiver can switch without missing a message."""
     endpoint = service.get(endpoint_id)
     secret = service.rotate_secret(endpoint)
-    db.session.commit()
     return {"secret": secret, "previous_secret_expires_at": endpoint.previous_secret_expires_at}
 
 

@@ -23,7 +23,6 @@ from wtforms.validators import DataRequired, Email, Length
 
 from saas.auth import session_principal
 from saas.core.accounts import Role
-from saas.core.db import db
 from saas.core.navigation import navigation
 from saas.core.passwords import (
     hash_password,
@@ -104,7 +103,6 @@ def login():
         elif user.is_active and verify_password(user.password_hash, form.password.data):
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
-                db.session.commit()
             login_user(user)
             workspaces = accounts.memberships_of(user)
             session["tenant_id"] = str(workspaces[0][1].id) if workspaces else None
@@ -129,7 +127,6 @@ def switch_workspace():
 @login_required
 def answer_invitation(tenant_id, answer):
     accounts.answer_invitation(current_user, tenant_id, accept=answer == "accept")
-    db.session.commit()
     if answer == "accept" and not session.get("tenant_id"):
         session["tenant_id"] = str(tenant_id)
     return redirect(url_for("web.landing"))

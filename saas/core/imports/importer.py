@@ -501,16 +501,17 @@ def _changes(existing: Customer, values: dict) -> dict:
 def rejects(run: ImportRun) -> Iterator[str]:
     """The rejected rows as CSV (UTF-8 with BOM): the row number, the file's columns, and the reasons.
 
-    The stream binds the run's tenant itself, so a streamed response can produce it."""
+    The stream binds the run's tenant and loads the run again itself, so a streamed response can
+    produce it after the request's transaction has ended."""
     if not path_of(run).exists():
         raise Gone(f"The uploaded file was deleted {current_app.config['IMPORT_KEEP_DAYS']} days after the "
                    "import finished; the problems are still listed.")
-    return _rejects_stream(run)
+    return _rejects_stream(run.tenant_id, run.id)
 
 
-def _rejects_stream(run: ImportRun) -> Iterator[str]:
-    with tenant_context(run.tenant_id):
-        yield from as_csv(_rejected_lines(run))
+def _rejects_stream(tenant_id: uuid.UUID, import_id: uuid.UUID) -> Iterator[str]:
+    with tenant_context(tenant_id):
+        yield from as_csv(_rejected_lines(db.session.get(ImportRun, (tenant_id, import_id))))
 
 
 def _rejected_lines(run: ImportRun) -> Iterator[list]:

@@ -1,0 +1,24 @@
+"""One rule for what a request writes, in the core's routes and the modules', API and pages alike:
+a request that answers 2xx or 3xx commits its transaction, any other answer rolls it back.
+
+So a view adds, changes and deletes rows and returns; it does not commit. A view that raises, or
+answers 4xx (a form with errors, a refused change), leaves nothing behind, even what it wrote before
+it found the problem. A commit that fails (a constraint the database checks at the end) turns the
+answer into a 500 and writes nothing. Work that must see the committed rows (a job) is queued with
+:func:`saas.core.queues.enqueue_after_commit`, which runs once this commit succeeds.
+"""
+
+from __future__ import annotations
+
+from flask import Response
+
+from saas.core.db import db
+
+
+def end_request(response: Response) -> Response:
+    """``after_request``: commit a successful request's writes, roll back any other's."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
