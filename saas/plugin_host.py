@@ -11,16 +11,15 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from werkzeug.exceptions import NotFound
 
-import saas
 from saas import auth
-from saas.core import queues
+from saas.core import plugin_api, queues
 from saas.core.modules import enabled_modules
 from saas.core.plugins import EXTENSION, Plugins, installed, save_unsaved_errors
 
 
 def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = None) -> Plugins:
     """Load the entry-point plugins (or exactly ``plugins``, ``[(name, plugin)]``, for tests)."""
-    host = Plugins(saas.__version__)
+    host = Plugins(plugin_api.VERSION)
     if plugins is None:
         host.load_entry_points()
     else:

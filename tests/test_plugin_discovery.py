@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from saas.core import plugin_api
 from saas.core.plugins import Plugins
 
 GROUP = "saas.plugins.discovery_test"
@@ -129,7 +130,7 @@ def installed_plugins(tmp_path, monkeypatch):
 
 
 def test_usable_plugins_load_and_the_others_are_left_out_with_a_reason(installed_plugins, caplog):
-    plugins = Plugins("0.1.0")
+    plugins = Plugins(plugin_api.VERSION)
     with caplog.at_level(logging.ERROR, logger="saas.core.plugins"):
         plugins.load_entry_points(GROUP)
         plugins.check_requirements()
@@ -137,7 +138,7 @@ def test_usable_plugins_load_and_the_others_are_left_out_with_a_reason(installed
     reasons = plugins.refused
     assert set(reasons) == {"broken", "future", "typo", "silent", "orphan", "misnamed", "strict", "renamed"}
     assert "import failed" in reasons["broken"] and "a dependency is missing" in reasons["broken"]
-    assert "needs core >=2" in reasons["future"]
+    assert "needs plugin API >=2, this is 0.2" in reasons["future"]
     assert "saas_customer_panel" in reasons["typo"]  # pm.check_pending() names the unknown hook
     assert "saas_module" in reasons["silent"]
     assert "missing" in reasons["orphan"]

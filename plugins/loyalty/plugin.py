@@ -23,7 +23,7 @@ def saas_module():
     return ModuleInfo(
         name=NAME, title="Loyalty points",
         description="Points for every purchase (multiplied by value tier and campaigns), spent on rewards",
-        version=__version__, core=f"=={__version__}", settings=Settings,
+        version=__version__, core="~=0.2", settings=Settings,
         migrations=str(Path(__file__).parent / "migrations"),
     )
 

@@ -9,6 +9,7 @@ from webargs.flaskparser import FlaskParser
 
 from saas.api import idempotency
 from saas.api.schema import Schema
+from saas.core import plugin_api
 
 ERROR_NAMES = {
     400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
@@ -101,6 +102,12 @@ class ApiBlueprint(Blueprint):
             return register(self.errors(*codes)(func))
 
         return decorator
+
+    def idempotent(self, func):
+        """Deprecated: every authenticated POST honours ``Idempotency-Key`` without it."""
+        plugin_api.deprecated("saas.api.base.ApiBlueprint.idempotent",
+                              "every authenticated POST route honours Idempotency-Key; remove the decorator")
+        return func
 
     def arguments(self, schema, **options):
         """As flask-smorest's, with a schema class made into an instance once: given a class,

@@ -15,9 +15,10 @@ class ModuleInfo:
 
     ``name`` is the module's code (``loyalty``), also the prefix of its tables and event types.
     ``requires`` names the modules that must be enabled before this one. ``core`` is a PEP 440
-    specifier of the core versions it works with (``">=0.1,<1"``). ``settings`` is a marshmallow
-    schema whose ``load_default`` values are the settings of a tenant that changed nothing.
-    ``migrations`` is the directory of the module's Alembic revisions: a branch of its own
+    specifier of the plugin API versions it works with (``"~=0.2"``; :mod:`saas.core.plugin_api`).
+    ``settings`` is a marshmallow schema whose ``load_default`` values are the settings of a tenant
+    that changed nothing. ``migrations`` is the path, as a ``str``, of the directory of the module's
+    Alembic revisions (``str(Path(__file__).parent / "migrations")``): a branch of its own
     (``branch_labels = ("<name>",)``, ``depends_on = "0001_core"``), applied by ``flask db upgrade``.
     """
 

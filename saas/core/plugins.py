@@ -142,7 +142,7 @@ class Plugins:
             except InvalidSpecifier:
                 raise PluginRefused(f"core version specifier {info.core!r} is not valid") from None
             if not compatible:
-                raise PluginRefused(f"needs core {info.core}, this is {self.core_version}")
+                raise PluginRefused(f"needs plugin API {info.core}, this is {self.core_version}")
         renamed = [impl.function.__name__ for impl in self._impls_of(plugin) if impl.opts.get("specname")]
         if renamed:
             raise PluginRefused(f"name each hook function after its hook instead of specname=: {', '.join(renamed)}")
