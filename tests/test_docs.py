@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
 from saas.core.event_types import CORE_EVENT_TYPES
+from saas.core.plugins import ENTRY_POINT_GROUP
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,3 +22,46 @@ def test_the_readme_layout_names_every_feature_package_of_the_core():
     readme = (ROOT / "README.md").read_text()
     packages = {path.parent.name for path in (ROOT / "saas" / "core").glob("*/__init__.py")}
     assert packages and all(f"`saas/core/{name}/`" in readme for name in packages), sorted(packages)
+
+
+def _resolve(dotted: str):
+    """The object a dotted name points at: the longest importable module, then attributes."""
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:split]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[split:]:
+            found = getattr(found, attribute)
+        return found
+    raise ModuleNotFoundError(dotted)
+
+
+def _guides() -> list[tuple[str, str]]:
+    return [(path.name, path.read_text()) for path in sorted((ROOT / "docs").glob("*.md"))] + [
+        ("README.md", (ROOT / "README.md").read_text())]
+
+
+def test_every_import_from_retain_in_the_docs_code_examples_exists():
+    imports = []
+    for name, text in _guides():
+        for block in re.findall(r"```python\n(.*?)```", text, re.S):
+            for module, names in re.findall(r"^\s*from ((?:saas|tenants|plugins)[\w.]*) import ([\w, ]+)$", block, re.M):
+                imports += [(name, module, item.strip()) for item in names.split(",")]
+    assert len(imports) > 20
+    for guide, module, item in imports:
+        assert hasattr(importlib.import_module(module), item), f"{guide}: from {module} import {item}"
+
+
+def test_every_dotted_retain_name_the_docs_mention_exists():
+    mentioned = {(name, dotted) for name, text in _guides()
+                 for dotted in re.findall(r"`(saas(?:\.\w+)+)(?:\([^`]*\))?`", text) if dotted != ENTRY_POINT_GROUP}
+    assert len(mentioned) > 20
+    missing = []
+    for guide, dotted in sorted(mentioned):
+        try:
+            _resolve(dotted)
+        except (ModuleNotFoundError, AttributeError):
+            missing.append(f"{guide}: {dotted}")
+    assert missing == []
