@@ -3,6 +3,7 @@ other answer rolls it back. Shown with a module's API routes and pages that neve
 
 from __future__ import annotations
 
+import marshmallow as ma
 import pytest
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template_string, request
@@ -10,6 +11,7 @@ from flask import Blueprint, redirect, render_template_string, request
 from saas import hookimpl
 from saas.api.base import ApiBlueprint
 from saas.api.errors import error_response
+from saas.api.schema import Schema
 from saas.core.customers.models import Tag
 from saas.core.db import db
 from saas.core.errors import Invalid
@@ -31,6 +33,21 @@ def jot_tag():
     """Jot a tag down; answers 201 without committing."""
     jot(request.json["name"])
     return {"jotted": request.json["name"]}, 201
+
+
+class JottedSchema(Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+
+
+@api.route("/rows", methods=["POST"])
+@api.response(201, JottedSchema)
+def jot_row():
+    """Jot a tag down and answer the new row itself, as a view by the book does."""
+    tag = Tag(name=request.json["name"])
+    db.session.add(tag)
+    return tag
 
 
 @api.route("/refusals", methods=["POST"])
@@ -82,6 +99,13 @@ def test_a_module_route_that_answers_201_keeps_what_it_wrote_without_calling_com
     on, _ = workspaces_with(jotter.test_client(), "jotter")
     assert on.post("/api/v1/jotter/tags", json={"name": "kept"}).status_code == 201
     assert tags_of(jotter, on) == ["kept"]
+
+
+def test_a_module_route_that_answers_a_new_row_answers_it_with_its_generated_id_and_times(jotter):
+    on, _ = workspaces_with(jotter.test_client(), "jotter")
+    answer = on.post("/api/v1/jotter/rows", json={"name": "fresh"})
+    assert answer.status_code == 201 and answer.json["id"] and answer.json["created_at"]
+    assert tags_of(jotter, on) == ["fresh"]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/jotter/refusals", "/api/v1/jotter/failures"])
