@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+import pkgutil
 import re
 from pathlib import Path
 
@@ -15,20 +15,6 @@ from saas.core import plugin_api
 pytestmark = pytest.mark.backend_independent
 
 
-def resolve(dotted: str):
-    """The object a dotted public name points at (a module's attribute, or a class's)."""
-    parts = dotted.split(".")
-    for split in range(len(parts) - 1, 0, -1):
-        try:
-            found = importlib.import_module(".".join(parts[:split]))
-        except ModuleNotFoundError:
-            continue
-        for attribute in parts[split:]:
-            found = getattr(found, attribute)
-        return found
-    raise LookupError(dotted)
-
-
 def minor(version: str) -> tuple[int, int]:
     release = Version(version).release
     return release[0], release[1] if len(release) > 1 else 0
@@ -36,7 +22,7 @@ def minor(version: str) -> tuple[int, int]:
 
 def test_a_deprecated_name_lives_one_minor_version_and_no_longer():
     for name, removed_in in plugin_api.DEPRECATIONS.items():
-        resolve(name)  # still there, for the plugins written against the version before
+        pkgutil.resolve_name(name)  # still there, for the plugins written against the version before
         assert minor(plugin_api.VERSION) < minor(removed_in), f"{name} should have gone in plugin API {removed_in}"
         assert minor(removed_in) == (minor(plugin_api.VERSION)[0], minor(plugin_api.VERSION)[1] + 1), name
 
