@@ -97,7 +97,6 @@ def upload(form, files):
     mapping = json.loads(form["mapping"]) if form["mapping"] else None
     run = service.start(upload.stream, upload.filename or "upload", form["kind"], mapping, form["dry_run"],
                         form["encoding"])
-    db.session.commit()
     service.queue(run)
     return run
 

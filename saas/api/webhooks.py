@@ -124,7 +124,6 @@ def update_endpoint(data, endpoint_id):
     """Change an endpoint. A new URL, or switching a disabled endpoint back on, ends its back-off:
     waiting deliveries go out now."""
     endpoint = service.update(service.get(endpoint_id), data)
-    db.session.commit()
     service.send_now(endpoint)  # what waited for a back-off a new URL ends goes out now
     return endpoint
 
@@ -178,6 +177,5 @@ def redeliver(endpoint_id, delivery_id):
     endpoint = service.get(endpoint_id)
     found = service.delivery(endpoint, delivery_id)
     service.redeliver(endpoint, found)
-    db.session.commit()
     service.send_now(endpoint)
     return found

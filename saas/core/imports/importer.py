@@ -51,7 +51,7 @@ from saas.core.imports.rows import (
     parse,
 )
 from saas.core.imports.tabular import FileProblem, Sheet, open_sheet, rows_of, text_of
-from saas.core.queues import current_queue, job
+from saas.core.queues import current_queue, enqueue_after_commit, job
 from saas.core.spreadsheets import as_csv
 from saas.core.tenancy import (
     current_tenant,
@@ -118,7 +118,8 @@ def start(upload, filename: str, kind: ImportKind, mapping: dict | None, dry_run
 
 
 def queue(run: ImportRun) -> None:
-    current_queue().enqueue(run_import, str(run.tenant_id), str(run.id), timeout=TIMEOUT)
+    """Have the run imported by a job once the transaction that recorded it commits."""
+    enqueue_after_commit(run_import, str(run.tenant_id), str(run.id), timeout=TIMEOUT)
 
 
 def get(import_id: uuid.UUID) -> ImportRun:

@@ -14,6 +14,7 @@ from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.netguard import check_url
 from saas.core.pagination import Page, paginate
 from saas.core.plugins import installed
+from saas.core.queues import after_commit
 from saas.core.tenancy import get_owned
 from saas.core.types import utcnow
 from saas.core.webhooks.models import (
@@ -128,5 +129,10 @@ def redeliver(endpoint: WebhookEndpoint, found: WebhookDelivery) -> WebhookDeliv
 
 
 def send_now(endpoint: WebhookEndpoint) -> None:
-    """Have the endpoint's due deliveries sent (call it after the commit that made them due)."""
-    hand_over(endpoint.tenant_id, [endpoint.id])
+    """Have the endpoint's due deliveries sent once the transaction that made them due commits."""
+    after_commit(_send_all, (endpoint.tenant_id, endpoint.id))
+
+
+def _send_all(endpoints: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    for tenant_id, endpoint_id in endpoints:
+        hand_over(tenant_id, [endpoint_id])
