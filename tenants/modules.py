@@ -12,6 +12,7 @@ from saas.core.accounts import Tenant
 from saas.core.audit import current_actor
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
+from saas.core.event_types import MODULE_DISABLED, MODULE_ENABLED
 from saas.core.events import emit
 from saas.core.modules import PluginError, TenantModule, states
 from saas.core.plugins import Module, Plugins
@@ -97,7 +98,7 @@ def set_module(plugins: Plugins, tenant: Tenant, name: str, *, enabled: bool | N
         except Exception as error:
             plugins.record_error(tenant.id, name, hook, error)
             raise Conflict(f"the '{name}' module refused to be {'enabled' if enabled else 'disabled'}: {error}") from None
-        emit("module.enabled" if enabled else "module.disabled", module=name)
+        emit(MODULE_ENABLED if enabled else MODULE_DISABLED, module=name)
     return ModuleState(module, enabled, new_settings)
 
 

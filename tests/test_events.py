@@ -23,6 +23,7 @@ from saas import hookimpl
 from saas.core import delivery, queues, schedules
 from saas.core.customers import Tag
 from saas.core.db import db
+from saas.core.event_types import CUSTOMER_DELETED, CUSTOMER_UPDATED
 from saas.core.outbox import HandledEvent, OutboxEvent
 from saas.core.hooktypes import EventType, ModuleInfo, Schedule
 from saas.core.tenancy import tenant_context
@@ -469,7 +470,7 @@ def test_a_commit_s_events_are_handed_over_as_one_job_per_tenant_and_batch(plugi
                         lambda self, func, *args, **kw: enqueued.append((func.__name__, args)))
     monkeypatch.setattr(delivery, "BATCH", 2)
     with plugin_app.app_context(), tenant_context(tenant_a.id):
-        emit_many("customer.deleted", [{"customer_id": str(uuid.uuid4())} for _ in range(3)])
+        emit_many(CUSTOMER_DELETED, [{"customer_id": str(uuid.uuid4())} for _ in range(3)])
         db.session.commit()
     assert [(name, len(args[1]) if name == "deliver_events" else 1) for name, args in enqueued] == [
         ("deliver_events", 2), ("deliver_event", 1)]
@@ -496,8 +497,8 @@ def test_a_statement_s_events_are_written_in_sql_and_handed_over_by_their_stamp(
     monkeypatch.setattr(delivery, "BATCH", 2)
     with plugin_app.app_context(), tenant_context(tenant_a.id):
         rows = sa.select(Customer.id.label("customer_id"), Customer.name.label("name"))
-        assert emit_selected("customer.updated", rows.where(Customer.name == "c0")) == 1  # ids come back
-        assert emit_selected("customer.deleted", rows, many=True) == 5
+        assert emit_selected(CUSTOMER_UPDATED, rows.where(Customer.name == "c0")) == 1  # ids come back
+        assert emit_selected(CUSTOMER_DELETED, rows, many=True) == 5
         waiting = db.session.info[queues._AFTER_COMMIT]  # one event id, one statement's stamp
         assert {hand_over.__name__: len(items) for hand_over, items in waiting.items()} == {
             "hand_over": 1, "hand_over_emitted": 1}
@@ -526,7 +527,7 @@ def test_events_a_rolled_back_statement_emitted_are_not_handed_over(plugin_app, 
     enqueued = []
     monkeypatch.setattr(queues.InProcessQueue, "enqueue", lambda self, func, *args, **kw: enqueued.append(func))
     with plugin_app.app_context(), tenant_context(tenant_a.id):
-        emit_selected("customer.deleted", sa.select(Customer.id.label("customer_id")), many=True)
+        emit_selected(CUSTOMER_DELETED, sa.select(Customer.id.label("customer_id")), many=True)
         db.session.rollback()
         db.session.commit()
     assert enqueued == []

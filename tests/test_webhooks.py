@@ -16,6 +16,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from saas.core.webhooks import outbound
 from saas.core import queues
 from saas.core.db import db
+from saas.core.event_types import CUSTOMER_CREATED, CUSTOMER_DELETED
 from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context
 from saas.core.types import utcnow
@@ -486,7 +487,7 @@ def test_a_send_job_stops_after_its_time_budget_and_keeps_what_it_sent(app, tena
     with app.app_context(), tenant_context(tenant_a.id):
         for n in range(6):
             from saas.core.events import emit
-            emit("customer.created", customer_id=uuid.uuid4(), name=f"n{n}")
+            emit(CUSTOMER_CREATED, customer_id=uuid.uuid4(), name=f"n{n}")
         db.session.commit()  # after commit: fan-out, then one send job, in-process
     sent = [d for d in deliveries_of(app, tenant_a) if d.status.value == "succeeded"]
     assert 1 <= len(sent) < 6  # the job stopped early...
@@ -519,7 +520,7 @@ def test_a_batch_of_events_fans_out_in_the_same_few_statements_however_many_and_
 
     def deliver(count: int) -> int:
         with app.app_context(), tenant_context(tenant_a.id):
-            emit_many("customer.deleted", [{"customer_id": str(uuid.uuid4())} for _ in range(count)])
+            emit_many(CUSTOMER_DELETED, [{"customer_id": str(uuid.uuid4())} for _ in range(count)])
             ids = [str(i) for _, i in db.session.info[queues._AFTER_COMMIT][delivery.hand_over]]
             db.session.commit()
         with app.app_context(), count_queries() as seen:

@@ -21,6 +21,7 @@ from saas.core.audit import current_actor
 from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
 from saas.core.events import emit
+from saas.core.hooktypes import EventType
 from saas.core.modules import states
 from saas.core.pagination import Page, paginate
 from saas.core.queues import job
@@ -31,6 +32,18 @@ from plugins.loyalty import rules as earning
 from plugins.loyalty.models import Account, Entry, EntryKind
 
 NAME = "loyalty"
+
+POINTS_EARNED = EventType("loyalty.points_earned", "A customer earned points (a purchase, a bonus)",
+                          {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 776, "balance": 1280,
+                           "reason": "388.00 x 1 per unit x 2 (core)",
+                           "purchase_id": "01a209c2-9a01-7c44-8d0e-5f1b2c3d4e5f"})
+POINTS_EXPIRED = EventType("loyalty.points_expired", "A customer's points expired, not spent in time",
+                           {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 120, "balance": 0})
+POINTS_REDEEMED = EventType("loyalty.points_redeemed", "A customer spent points on a reward",
+                            {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 5000, "balance": 280,
+                             "reward_id": "01a20b2d-ac71-7163-a233-7901cf736232",
+                             "entry_id": "01a20b2d-bd02-7c44-9d0e-5f1b2c3d4e60"})
+EVENT_TYPES = (POINTS_EARNED, POINTS_EXPIRED, POINTS_REDEEMED)
 
 
 class _Recorded(Exception):
@@ -59,12 +72,12 @@ def record(customer_id: uuid.UUID, kind: EntryKind, points: int, source: str, re
         return None
     account.balance += points
     if kind in (EntryKind.earn, EntryKind.bonus):
-        emit("loyalty.points_earned", customer_id=customer_id, points=points, balance=account.balance,
+        emit(POINTS_EARNED, customer_id=customer_id, points=points, balance=account.balance,
              reason=entry.reason, purchase_id=purchase_id)
     elif kind is EntryKind.expire:
-        emit("loyalty.points_expired", customer_id=customer_id, points=-points, balance=account.balance)
+        emit(POINTS_EXPIRED, customer_id=customer_id, points=-points, balance=account.balance)
     elif kind is EntryKind.redeem:
-        emit("loyalty.points_redeemed", customer_id=customer_id, points=-points, balance=account.balance,
+        emit(POINTS_REDEEMED, customer_id=customer_id, points=-points, balance=account.balance,
              reward_id=reward_id, entry_id=entry.id)
     return entry
 

@@ -8,7 +8,8 @@ import zoneinfo
 from pathlib import Path
 
 from saas import __version__, hookimpl
-from saas.core.hooktypes import EventType, ModuleInfo, Panel, Permission, Schedule
+from saas.core.event_types import PURCHASE_RECORDED, PURCHASE_REFUNDED
+from saas.core.hooktypes import ModuleInfo, Panel, Permission, Schedule
 from saas.core.modules import for_each_workspace
 
 from plugins.loyalty import ledger
@@ -41,16 +42,7 @@ def saas_permissions():
 
 @hookimpl
 def saas_event_types():
-    return [EventType("loyalty.points_earned", "A customer earned points (a purchase, a bonus)",
-                      {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 776, "balance": 1280,
-                       "reason": "388.00 x 1 per unit x 2 (core)",
-                       "purchase_id": "01a209c2-9a01-7c44-8d0e-5f1b2c3d4e5f"}),
-            EventType("loyalty.points_expired", "A customer's points expired, not spent in time",
-                      {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 120, "balance": 0}),
-            EventType("loyalty.points_redeemed", "A customer spent points on a reward",
-                      {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "points": 5000, "balance": 280,
-                       "reward_id": "01a20b2d-ac71-7163-a233-7901cf736232",
-                       "entry_id": "01a20b2d-bd02-7c44-9d0e-5f1b2c3d4e60"})]
+    return list(ledger.EVENT_TYPES)
 
 
 def expire_points() -> None:
@@ -76,9 +68,9 @@ def saas_schedules():
 @hookimpl
 def saas_handle_event(tenant, event):
     """A purchase earns points; a refund takes back its share of them."""
-    if event.type == "purchase.recorded":
+    if event.type == PURCHASE_RECORDED.name:
         ledger.earn_for_purchase(uuid.UUID(event.data["purchase_id"]))
-    elif event.type == "purchase.refunded":
+    elif event.type == PURCHASE_REFUNDED.name:
         ledger.reverse_for_refund(uuid.UUID(event.data["purchase_id"]))
 
 

@@ -1,12 +1,15 @@
 """The hook contract between the core and plugins (pluggy project ``saas``).
 
-Two kinds of hooks:
+Each hook declares, beside its spec, its kind, what it returns and what a failure costs; the
+plugin manager (:mod:`saas.core.plugins`) reads nothing else (as pretix's ``GlobalSignal`` and
+``EventPluginSignal`` carry their scope in their type):
 
-* **Application hooks** describe a plugin and what it adds to the application. They reach every
-  installed plugin, once, when the application starts.
-* **Tenant hooks** take the tenant first and reach only the plugins that tenant has enabled. The
-  core calls each implementation on its own: one that raises is logged, counted and shown to the
-  tenant's admins, and neither fails the request nor stops the others.
+* **Application hooks** (:func:`application_hook`) describe a plugin and what it adds to the
+  application. They reach every installed plugin, once, when the application starts; a plugin
+  whose implementation raises or returns the wrong shape is left out.
+* **Tenant hooks** (:func:`tenant_hook`) take the tenant first and reach only the plugins that
+  tenant has enabled, each implementation on its own. What a failure (raising, or returning the
+  wrong shape) costs is the hook's :class:`OnError`.
 
 Hooks return data (the dataclasses of :mod:`saas.core.hooktypes`, lists, dicts), never HTML.
 ``docs/plugins.md`` documents each hook with an example; a test fails when one is missing there.
@@ -14,16 +17,96 @@ Hooks return data (the dataclasses of :mod:`saas.core.hooktypes`, lists, dicts),
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import click
 import pluggy
+from flask import Blueprint
+
+from saas.core.hooktypes import (EventType, ExportField, ModuleInfo, NavItem, Panel, Permission, ReportCard,
+                                 Schedule)
 
 PROJECT = "saas"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
+
+class Kind(enum.Enum):
+    APPLICATION = "application"
+    TENANT = "tenant"
+
+
+class OnError(enum.Enum):
+    """What a tenant hook's failing implementation costs (it is logged and shown to the tenant's
+    admins in every case)."""
+
+    ISOLATE = "isolate"  # nothing more: the request and the other modules carry on without it
+    ABORT = "abort"  # the caller's whole change fails: half of it would be worse than none
+    RETRY = "retry"  # the job rolls back and runs again later (an event's handler)
+
+
+@dataclass(frozen=True)
+class Returns:
+    """The shape of a hook's result; ``None`` (returning nothing) always passes."""
+
+    description: str
+    accepts: Callable[[Any], bool]
+
+    def check(self, hook: str, result: Any) -> None:
+        if result is not None and not self.accepts(result):
+            raise TypeError(f"{hook} must return {self.description}, not {result!r:.100}")
+
+
+def one(kind: type) -> Returns:
+    return Returns(f"a {kind.__name__}", lambda result: isinstance(result, kind))
+
+
+def list_of(kind: type) -> Returns:
+    return Returns(f"a list of {kind.__name__}", lambda result: isinstance(result, (list, tuple))
+                   and all(isinstance(item, kind) for item in result))
+
+
+def dict_of(key: type, value: type) -> Returns:
+    return Returns(f"a dict of {key.__name__} to {value.__name__}", lambda result: isinstance(result, dict)
+                   and all(isinstance(k, key) and isinstance(v, value) for k, v in result.items()))
+
+
+NOTHING = Returns("nothing", lambda result: True)  # what it returns is not used
+
+
+@dataclass(frozen=True)
+class Declaration:
+    name: str
+    kind: Kind
+    returns: Returns
+    on_error: OnError | None  # None for application hooks: the plugin is left out
+
+
+DECLARATIONS: dict[str, Declaration] = {}
+
+
+def application_hook(*, returns: Returns):
+    """Declare the spec below it an application hook returning ``returns``."""
+    def declare(spec):
+        DECLARATIONS[spec.__name__] = Declaration(spec.__name__, Kind.APPLICATION, returns, None)
+        return hookspec(spec)
+    return declare
+
+
+def tenant_hook(*, returns: Returns = NOTHING, on_error: OnError = OnError.ISOLATE):
+    """Declare the spec below it a tenant hook returning ``returns``, whose failures cost ``on_error``."""
+    def declare(spec):
+        DECLARATIONS[spec.__name__] = Declaration(spec.__name__, Kind.TENANT, returns, on_error)
+        return hookspec(spec)
+    return declare
+
+
 # -- application hooks -----------------------------------------------------------------------
 
 
-@hookspec
+@application_hook(returns=one(ModuleInfo))
 def saas_module():
     """Describe the module: return a :class:`~saas.core.hooktypes.ModuleInfo`.
 
@@ -32,7 +115,7 @@ def saas_module():
     """
 
 
-@hookspec
+@application_hook(returns=list_of(Blueprint))
 def saas_blueprints():
     """Return the Flask blueprints the module serves (a list).
 
@@ -43,7 +126,7 @@ def saas_blueprints():
     """
 
 
-@hookspec
+@application_hook(returns=list_of(Permission))
 def saas_permissions():
     """Return the permissions the module adds (a list of :class:`~saas.core.hooktypes.Permission`).
 
@@ -51,7 +134,7 @@ def saas_permissions():
     """
 
 
-@hookspec
+@application_hook(returns=list_of(EventType))
 def saas_event_types():
     """Return the event types the module emits (a list of :class:`~saas.core.hooktypes.EventType`),
     named ``<module>.<what happened>``.
@@ -62,7 +145,7 @@ def saas_event_types():
     """
 
 
-@hookspec
+@application_hook(returns=list_of(Schedule))
 def saas_schedules():
     """Return periodic work (a list of :class:`~saas.core.hooktypes.Schedule`), each named
     ``<module>.<what>``, with a cron expression and a job function that takes no arguments.
@@ -74,7 +157,7 @@ def saas_schedules():
     """
 
 
-@hookspec
+@application_hook(returns=list_of(click.Command))
 def saas_cli_commands():
     """Return click commands to add under ``flask <module> ...`` (a list of ``click.Command``).
 
@@ -85,7 +168,7 @@ def saas_cli_commands():
 # -- tenant hooks ----------------------------------------------------------------------------
 
 
-@hookspec
+@tenant_hook(on_error=OnError.ABORT)
 def saas_module_enabled(tenant, settings):
     """The tenant has just enabled the module, with these ``settings`` (a dict, validated).
 
@@ -95,7 +178,7 @@ def saas_module_enabled(tenant, settings):
     """
 
 
-@hookspec
+@tenant_hook(on_error=OnError.ABORT)
 def saas_module_disabled(tenant):
     """The tenant has just disabled the module. Its data stays; do not delete it.
 
@@ -103,7 +186,7 @@ def saas_module_disabled(tenant):
     """
 
 
-@hookspec
+@tenant_hook(on_error=OnError.RETRY)
 def saas_handle_event(tenant, event):
     """Handle a domain event (:class:`saas.core.events.Event`) of the tenant; return nothing.
 
@@ -114,7 +197,7 @@ def saas_handle_event(tenant, event):
     """
 
 
-@hookspec
+@tenant_hook(returns=list_of(Panel))
 def saas_customer_panels(tenant, customer):
     """Return blocks for the customer's profile (a list of :class:`~saas.core.hooktypes.Panel`).
 
@@ -123,19 +206,19 @@ def saas_customer_panels(tenant, customer):
     """
 
 
-@hookspec
+@tenant_hook(returns=list_of(NavItem))
 def saas_navigation(tenant, role):
     """Return menu entries (a list of :class:`~saas.core.hooktypes.NavItem`) for a member with
     ``role`` (a :class:`~saas.core.accounts.Role`). Called for ``GET /api/v1/navigation``."""
 
 
-@hookspec
+@tenant_hook(returns=list_of(ReportCard))
 def saas_report_cards(tenant):
     """Return KPI tiles (a list of :class:`~saas.core.hooktypes.ReportCard`) for the tenant's
     dashboard. Called for ``GET /api/v1/reports/cards``."""
 
 
-@hookspec
+@tenant_hook(returns=dict_of(str, list))
 def saas_validate_customer(tenant, customer, changes):
     """Check a customer being created or changed; return ``{field: [message, ...]}`` or ``{}``.
 
@@ -145,7 +228,7 @@ def saas_validate_customer(tenant, customer, changes):
     """
 
 
-@hookspec
+@tenant_hook(returns=list_of(ExportField))
 def saas_export_fields(tenant):
     """Return extra columns for customer exports (a list of :class:`~saas.core.hooktypes.ExportField`).
 
@@ -155,7 +238,7 @@ def saas_export_fields(tenant):
     """
 
 
-@hookspec
+@tenant_hook(on_error=OnError.ABORT)
 def saas_merge_customers(tenant, survivor_id, merged_id):
     """Move the module's data of customer ``merged_id`` onto ``survivor_id``; return nothing.
 

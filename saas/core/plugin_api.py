@@ -18,10 +18,14 @@ VERSION = "0.2"
 # Every deprecated public name, with the version that removes it.
 DEPRECATIONS: dict[str, str] = {
     "saas.api.base.ApiBlueprint.idempotent": "0.3",
+    "saas.core.events.emit": "0.3",  # given an event type's name (a str) instead of its EventType
 }
 
 
-def deprecated(name: str, instead: str) -> None:
-    """Warn the plugin that called ``name`` (a key of :data:`DEPRECATIONS`) what to do ``instead``."""
-    warnings.warn(f"{name} is deprecated and goes in plugin API {DEPRECATIONS[name]}: {instead}",
-                  DeprecationWarning, stacklevel=3)
+def deprecated(name: str, instead: str, *, usage: str | None = None, stacklevel: int = 3) -> None:
+    """Warn the plugin that called ``name`` (a key of :data:`DEPRECATIONS`) what to do ``instead``.
+
+    ``usage`` names what is deprecated when it is one way of calling ``name`` rather than the
+    name itself; ``stacklevel`` counts from this function to the plugin's frame."""
+    warnings.warn(f"{usage or name} is deprecated and goes in plugin API {DEPRECATIONS[name]}: {instead}",
+                  DeprecationWarning, stacklevel=stacklevel)

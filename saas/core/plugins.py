@@ -4,11 +4,13 @@ Plugins are found through the entry-point group ``saas.plugins`` (the built-in o
 that fails to import, has no ``saas_module``, needs a core version this is not, or raises while
 describing itself is logged and left out; the application starts without it.
 
+Each hook is called as :mod:`saas.core.hookspecs` declares it: an application hook only at
+start-up, a tenant hook only for a tenant, and a result of the wrong shape counts as a failure.
 Tenant hooks are called implementation by implementation, only for the modules the tenant has
 enabled: pluggy stops a hook call at the first exception, and one module's bug must not cost the
-request or the other modules. Failures are logged with module and tenant and queued for
-the tenant's admins (:func:`save_unsaved_errors` writes them once the request's or job's own
-transaction is over).
+request or the other modules unless the hook says so (``OnError``). Failures are logged with
+module and tenant and queued for the tenant's admins (:func:`save_unsaved_errors` writes them once
+the request's or job's own transaction is over).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from packaging.version import Version
 from saas.core import hookspecs
 from saas.core.db import db
 from saas.core.event_types import CORE_EVENT_TYPES
-from saas.core.hooktypes import ExportField, ModuleInfo, NavItem, Panel, ReportCard
+from saas.core.hooktypes import EventType, ModuleInfo
+from saas.core.hookspecs import DECLARATIONS, Kind, OnError
 from saas.core.modules import PluginError, enabled_modules
 from saas.core.tenancy import current_tenant, tenant_context
 
@@ -42,24 +45,6 @@ _unsaved_errors: ContextVar[list[PluginError] | None] = ContextVar("saas_plugin_
 
 class PluginRefused(Exception):
     """A plugin cannot be used: why is in the message."""
-
-
-# What the tenant hooks that return data must return: None or a list of these, or a dict.
-RETURNS_LIST_OF = {"saas_customer_panels": Panel, "saas_navigation": NavItem, "saas_report_cards": ReportCard,
-                   "saas_export_fields": ExportField}
-RETURNS_DICT = {"saas_validate_customer"}
-
-
-def _check_shape(hook: str, result: Any) -> None:
-    """A result the core could not use is the plugin's failure, not the request's."""
-    if result is None:
-        return
-    if hook in RETURNS_DICT and not isinstance(result, dict):
-        raise TypeError(f"{hook} must return a dict, not {type(result).__name__}")
-    expected = RETURNS_LIST_OF.get(hook)
-    if expected is not None and (not isinstance(result, (list, tuple))
-                                 or not all(isinstance(item, expected) for item in result)):
-        raise TypeError(f"{hook} must return a list of {expected.__name__}, not {result!r:.100}")
 
 
 @dataclass
@@ -89,6 +74,7 @@ class Plugins:
         self.modules: dict[str, Module] = {}
         self.refused: dict[str, str] = {}  # plugin name -> why it was left out
         self._blueprint_modules: dict[str, str] | None = None  # built on first use, after loading
+        self._catalogue: dict[str, EventType] | None = None  # likewise
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -113,6 +99,7 @@ class Plugins:
             self._refuse(name, str(error) if isinstance(error, PluginRefused) else repr(error))
             return None
         self.modules[module.name] = module
+        self._catalogue = None
         return module
 
     def check_requirements(self) -> None:
@@ -125,12 +112,13 @@ class Plugins:
                 if missing:
                     self.pm.unregister(module.plugin)
                     del self.modules[module.name]
+                    self._catalogue = None
                     self._refuse(module.name, f"requires modules that are not installed: {', '.join(missing)}")
                     changed = True
 
     def _describe(self, plugin: object, name: str) -> Module:
         info = self._call_one(plugin, "saas_module")
-        if not isinstance(info, ModuleInfo):
+        if info is None:
             raise PluginRefused("saas_module() must return a ModuleInfo")
         if info.name != name:
             raise PluginRefused(f"registered as {name!r} but calls itself {info.name!r}")
@@ -179,9 +167,16 @@ class Plugins:
                 if impl.plugin is plugin]
 
     def _call_one(self, plugin: object, hook: str) -> Any:
+        """Call application hook ``hook`` of ``plugin``; a result of the wrong shape refuses the plugin."""
+        declaration = _declared(hook, Kind.APPLICATION)
         for impl in getattr(self.pm.hook, hook).get_hookimpls():
             if impl.plugin is plugin:
-                return impl.function()
+                result = impl.function()
+                try:
+                    declaration.returns.check(hook, result)
+                except TypeError as error:
+                    raise PluginRefused(str(error)) from None
+                return result
         if hook == "saas_module":
             raise PluginRefused("it does not implement saas_module()")
         return None
@@ -190,7 +185,7 @@ class Plugins:
         """Take an added module out again (the application found it cannot serve it)."""
         module = self.modules.pop(name)
         self.pm.unregister(module.plugin)
-        self._blueprint_modules = None
+        self._blueprint_modules = self._catalogue = None
         self._refuse(name, why)
 
     def _refuse(self, name: str, why: str) -> None:
@@ -202,6 +197,12 @@ class Plugins:
     def event_types(self) -> list:
         """The catalogue: the core's event types, then each module's."""
         return [*CORE_EVENT_TYPES, *(t for m in self.modules.values() for t in m.event_types)]
+
+    def event_type(self, name: str) -> EventType | None:
+        """The declared event type named ``name`` (asked by every emit: a dict look-up)."""
+        if self._catalogue is None:
+            self._catalogue = {event_type.name: event_type for event_type in self.event_types()}
+        return self._catalogue.get(name)
 
     def permission(self, name: str):
         """The ``Permission`` a module declared under ``name`` (KeyError if none did)."""
@@ -224,14 +225,15 @@ class Plugins:
             self._blueprint_modules = {bp.name: m.name for m in self.modules.values() for bp in m.blueprints}
         return self._blueprint_modules.get(blueprint)
 
-    def call(self, hook: str, tenant, *, raising: bool = False, **kwargs) -> list[tuple[str, Any]]:
+    def call(self, hook: str, tenant, **kwargs) -> list[tuple[str, Any]]:
         """Call tenant hook ``hook`` for the modules ``tenant`` has enabled, one at a time.
 
-        Returns ``[(module name, result), ...]`` for the implementations that returned; the ones
-        that raised are logged and queued for the tenant's error log (counted there), and, with
-        ``raising``, the first failure is raised again after being recorded (for hooks whose
-        partial success would be worse than failing, such as merges).
+        Returns ``[(module name, result), ...]`` for the implementations that returned what the
+        hook declares. The others are logged and queued for the tenant's error log (counted there);
+        then the hook's ``on_error`` says whether the call goes on (``ISOLATE``) or raises the
+        first failure again (``ABORT``: a merge is better refused than half done).
         """
+        declaration = _declared(hook, Kind.TENANT)
         enabled = enabled_modules(tenant)
         arguments = {"tenant": tenant, **kwargs}
         results = []
@@ -240,29 +242,34 @@ class Plugins:
                 continue
             try:
                 result = impl.function(*(arguments[name] for name in impl.argnames))
-                _check_shape(hook, result)
+                declaration.returns.check(hook, result)
             except Exception as error:
                 self.record_error(tenant.id, impl.plugin_name, hook, error)
-                if raising:
+                if declaration.on_error is not OnError.ISOLATE:
                     raise
                 continue
             results.append((impl.plugin_name, result))
         return results
 
-    def call_current(self, hook: str, *, raising: bool = False, **kwargs) -> list[tuple[str, Any]]:
+    def call_current(self, hook: str, **kwargs) -> list[tuple[str, Any]]:
         """:meth:`call` for the tenant bound to this context; free when no module implements it."""
+        _declared(hook, Kind.TENANT)
         if not getattr(self.pm.hook, hook).get_hookimpls():
             return []
         tenant = current_tenant()  # usually already in the identity map
-        return self.call(hook, tenant, raising=raising, **kwargs)
+        return self.call(hook, tenant, **kwargs)
 
     def call_module(self, module: str, hook: str, tenant, **kwargs) -> Any:
-        """Call ``hook`` of one module only (enable/disable); exceptions propagate to the caller."""
+        """Call tenant hook ``hook`` of one module only (switching it, handling an event): its
+        exceptions propagate, for the caller to apply the hook's ``on_error``."""
+        declaration = _declared(hook, Kind.TENANT)
         plugin = self.modules[module].plugin
         arguments = {"tenant": tenant, **kwargs}
         for impl in getattr(self.pm.hook, hook).get_hookimpls():
             if impl.plugin is plugin:
-                return impl.function(*(arguments[name] for name in impl.argnames))
+                result = impl.function(*(arguments[name] for name in impl.argnames))
+                declaration.returns.check(hook, result)
+                return result
         return None
 
     def record_error(self, tenant_id, module: str, hook: str, error: BaseException) -> None:
@@ -273,6 +280,14 @@ class Plugins:
             pending = []
             _unsaved_errors.set(pending)
         pending.append(PluginError.of(tenant_id, module, hook, error))
+
+
+def _declared(hook: str, kind: Kind):
+    """The declaration of ``hook``; calling a hook as the other kind is the caller's bug."""
+    declaration = DECLARATIONS[hook]
+    if declaration.kind is not kind:
+        raise TypeError(f"{hook} is one of the {declaration.kind.value} hooks, not of the {kind.value} hooks")
+    return declaration
 
 
 def installed() -> "Plugins":

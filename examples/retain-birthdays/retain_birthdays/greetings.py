@@ -10,7 +10,11 @@ import sqlalchemy as sa
 from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.events import emit
+from saas.core.hooktypes import EventType
 from retain_birthdays.models import Greeting
+
+GREETED = EventType("birthdays.greeted", "A customer was greeted for their birthday",
+                    {"customer_id": "01a209c2-8155-7bfd-9ec3-253721798534", "year": 2026, "channel": "sms"})
 
 
 def upcoming(days: int, today: dt.date) -> list[tuple[Customer, dt.date]]:
@@ -34,7 +38,7 @@ def greet(customer_id: uuid.UUID, channel: str, today: dt.date) -> Greeting | No
     greeting = Greeting(customer_id=customer_id, year=year, channel=channel)
     db.session.add(greeting)
     db.session.flush()
-    emit("birthdays.greeted", customer_id=customer_id, year=year, channel=channel)
+    emit(GREETED, customer_id=customer_id, year=year, channel=channel)
     return greeting
 
 

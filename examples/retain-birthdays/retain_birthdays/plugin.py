@@ -17,7 +17,8 @@ from saas.api.schema import Schema
 from saas.auth import current_principal
 from saas.core.customers import Customer
 from saas.core.db import db
-from saas.core.hooktypes import EventType, ModuleInfo, NavItem, Panel, Schedule
+from saas.core.event_types import CUSTOMER_CREATED
+from saas.core.hooktypes import ModuleInfo, NavItem, Panel, Schedule
 from saas.core.modules import for_each_workspace, states
 from retain_birthdays import greetings
 from retain_birthdays.models import Greeting
@@ -103,8 +104,7 @@ def saas_navigation(tenant, role):
 
 @hookimpl
 def saas_event_types():
-    return [EventType("birthdays.greeted", "A customer was greeted for their birthday",
-                      {"customer_id": "…", "year": 2026, "channel": "sms"})]
+    return [greetings.GREETED]
 
 
 @hookimpl
@@ -115,7 +115,7 @@ def saas_schedules():
 @hookimpl
 def saas_handle_event(tenant, event):
     """A customer created on their birthday is greeted at once."""
-    if event.type != "customer.created":
+    if event.type != CUSTOMER_CREATED.name:
         return
     customer = db.session.get(Customer, (tenant.id, uuid.UUID(event.data["customer_id"])))
     today = dt.date.today()

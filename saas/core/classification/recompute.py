@@ -29,6 +29,7 @@ from saas.core.classification.models import ClassificationChange, CustomerFigure
 from saas.core.classification.rules import Rules, Stage, Tier
 from saas.core.customers import Customer, Interaction, Purchase
 from saas.core.db import db
+from saas.core.event_types import CUSTOMER_STAGE_CHANGED, CUSTOMER_TIER_CHANGED
 from saas.core.events import emit_selected
 from saas.core.hooktypes import Schedule
 from saas.core.queues import current_queue, enqueue_after_commit, job
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 RECOMPUTE_TIMEOUT = 3600  # seconds: a tenant of a million customers takes about a minute
 
 F = CustomerFigures
+CHANGED = {"tier": CUSTOMER_TIER_CHANGED, "stage": CUSTOMER_STAGE_CHANGED}  # the event of each kind of change
 FIGURES = ("first_purchase_at", "last_purchase_at", "orders_total", "revenue_total", "orders_window",
            "revenue_window", "in_touch", "r_score", "f_score", "m_score", "rule_tier", "lifecycle_stage")
 
@@ -283,7 +285,7 @@ def _record(kind: str, old, new, reason, joined, now: dt.datetime, *, many: bool
         sa.literal(current_actor().label).label("actor"),
         sa.literal(now, UTCDateTime()).label("changed_at"),
     ).where(moved))
-    emit_selected(f"customer.{kind}_changed", sa.select(
+    emit_selected(CHANGED[kind], sa.select(
         F.customer_id.label("customer_id"), old.label("from"), new.label("to"),
         sa.func.substr(reason, 1, 500, type_=sa.String).label("reason"),
     ).where(moved), many=many)

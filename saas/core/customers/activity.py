@@ -16,6 +16,7 @@ from saas.core.customers.models import Interaction, Purchase
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid
 from saas.core.events import emit
+from saas.core.event_types import INTERACTION_LOGGED, PURCHASE_RECORDED, PURCHASE_REFUNDED
 from saas.core.pagination import Page, after, decode_cursor, encode_cursor, paginate
 from saas.core.tenancy import get_owned
 from saas.core.types import utcnow
@@ -44,7 +45,7 @@ def record_purchase(data: dict, *, default_currency: str) -> tuple[Purchase, boo
         # Another request recorded the same order between our look-up and our insert.
         existing = db.session.scalar(sa.select(Purchase).where(Purchase.external_ref == ref))
         return _same_order(existing, data), False
-    emit("purchase.recorded", purchase_id=purchase.id, customer_id=purchase.customer_id, amount=purchase.amount,
+    emit(PURCHASE_RECORDED, purchase_id=purchase.id, customer_id=purchase.customer_id, amount=purchase.amount,
          currency=purchase.currency, purchased_at=purchase.purchased_at.isoformat(), external_ref=purchase.external_ref)
     signals.activity_changed.send([purchase.customer_id])
     return purchase, True
@@ -76,7 +77,7 @@ def refund(purchase: Purchase, amount: Decimal | None, reason: str | None) -> Pu
     purchase.refunded_at = utcnow()
     purchase.refund_reason = reason
     db.session.flush()
-    emit("purchase.refunded", purchase_id=purchase.id, customer_id=purchase.customer_id, refunded=amount,
+    emit(PURCHASE_REFUNDED, purchase_id=purchase.id, customer_id=purchase.customer_id, refunded=amount,
          refunded_total=purchase.refunded_amount)
     signals.activity_changed.send([purchase.customer_id])
     return purchase
@@ -87,7 +88,7 @@ def log_interaction(data: dict) -> Interaction:
     interaction = Interaction(**data)
     db.session.add(interaction)
     db.session.flush()
-    emit("interaction.logged", interaction_id=interaction.id, customer_id=interaction.customer_id,
+    emit(INTERACTION_LOGGED, interaction_id=interaction.id, customer_id=interaction.customer_id,
          channel=interaction.channel, subject=interaction.subject)
     signals.activity_changed.send([interaction.customer_id])
     return interaction

@@ -21,6 +21,7 @@ from saas.core.customers.records import check_version, flush
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
+from saas.core.event_types import CUSTOMER_MERGED
 from saas.core.types import utcnow
 
 FILLED = ("company", "title", "industry", "region", "address", "email", "phone", "birthday", "source",
@@ -65,7 +66,7 @@ def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID, *, expected_version: int
         merged.deleted_at = utcnow()
         merged.merged_into_id = survivor.id
     flush(survivor)
-    emit("customer.merged", customer_id=survivor.id, merged_id=merged.id, **moved)
+    emit(CUSTOMER_MERGED, customer_id=survivor.id, merged_id=merged.id, **moved)
     signals.activity_changed.send([survivor.id])
     return survivor
 

@@ -18,4 +18,4 @@ def export_fields() -> list[tuple[str, ExportField]]:
 def merge_module_data(survivor_id: uuid.UUID, merged_id: uuid.UUID) -> None:
     """Let every enabled module move its data from ``merged_id`` to ``survivor_id``, in the current
     transaction; a module that raises aborts the merge (the exception propagates)."""
-    installed().call_current("saas_merge_customers", raising=True, survivor_id=survivor_id, merged_id=merged_id)
+    installed().call_current("saas_merge_customers", survivor_id=survivor_id, merged_id=merged_id)

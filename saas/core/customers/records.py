@@ -14,6 +14,7 @@ from saas.core.customers.models import Customer
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
 from saas.core.events import emit
+from saas.core.event_types import CUSTOMER_CREATED, CUSTOMER_DELETED, CUSTOMER_RESTORED, CUSTOMER_UPDATED
 from saas.core.plugins import installed
 from saas.core.tenancy import current_tenant, get_owned
 from saas.core.types import utcnow
@@ -61,7 +62,7 @@ def create(data: dict) -> Customer:
     db.session.add(customer)
     flush(customer)
     signals.created.send([customer.id])
-    emit("customer.created", customer_id=customer.id, name=customer.name)
+    emit(CUSTOMER_CREATED, customer_id=customer.id, name=customer.name)
     return customer
 
 
@@ -87,7 +88,7 @@ def update(customer: Customer, data: dict, *, expected_version: int | None = Non
     changed = sorted(key for key in (*data, "tags") if state.attrs[key].history.has_changes())
     flush(customer)
     if changed:
-        emit("customer.updated", customer_id=customer.id, fields=changed)
+        emit(CUSTOMER_UPDATED, customer_id=customer.id, fields=changed)
     return customer
 
 
@@ -135,7 +136,7 @@ def flush(customer: Customer) -> Customer:
 def soft_delete(customer: Customer) -> None:
     customer.deleted_at = utcnow()
     flush(customer)
-    emit("customer.deleted", customer_id=customer.id)
+    emit(CUSTOMER_DELETED, customer_id=customer.id)
 
 
 def restore(customer: Customer) -> Customer:
@@ -145,6 +146,6 @@ def restore(customer: Customer) -> Customer:
         raise Conflict(f"the customer was merged into {customer.merged_into_id}; it stays as a record of the merge")
     customer.deleted_at = None
     flush(customer)
-    emit("customer.restored", customer_id=customer.id)
+    emit(CUSTOMER_RESTORED, customer_id=customer.id)
     signals.activity_changed.send([customer.id])
     return customer

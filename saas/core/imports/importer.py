@@ -40,6 +40,7 @@ from saas.core.customers import tags as tag_service
 from saas.core.db import db
 from saas.core.errors import Gone, Invalid
 from saas.core.events import emit_many
+from saas.core.event_types import CUSTOMER_CREATED, PURCHASE_RECORDED
 from saas.core.hooktypes import Schedule
 from saas.core.imports.models import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.imports.rows import (
@@ -347,7 +348,7 @@ class Importer:
             insert_many(CustomerTag, [
                 {"customer_id": row.customer_id, "tag_id": ids[tag_service.clean_name(name)]}
                 for row in rows for name in dict.fromkeys(row.parsed.values.get("tags", []))])
-        emit_many("customer.created", [{"customer_id": row.customer_id, "name": row.parsed.values["name"]}
+        emit_many(CUSTOMER_CREATED, [{"customer_id": row.customer_id, "name": row.parsed.values["name"]}
                                        for row in rows])
 
     # -- purchases --
@@ -407,7 +408,7 @@ class Importer:
                                                                 "purchased_at", "external_ref")}}
                 for row in rows]
         insert_many(Purchase, made)
-        emit_many("purchase.recorded", [
+        emit_many(PURCHASE_RECORDED, [
             {"purchase_id": p["id"], "customer_id": p["customer_id"], "amount": p["amount"], "currency": p["currency"],
              "purchased_at": p["purchased_at"].isoformat(), "external_ref": p.get("external_ref")} for p in made])
         classification.refresh({p["customer_id"] for p in made})

@@ -32,6 +32,7 @@ import saas
 from saas.core.accounts import Tenant
 from saas.core.db import db
 from saas.core.events import emit
+from saas.core.event_types import WEBHOOK_ENDPOINT_DISABLED
 from saas.core.hooktypes import Schedule
 from saas.core.netguard import GuardedBackend
 from saas.core.outbox import OutboxEvent
@@ -367,7 +368,7 @@ def disable(endpoint: WebhookEndpoint, reason: str) -> None:
                 last_error="the endpoint was disabled")
         .execution_options(synchronize_session="fetch")
     )
-    emit("webhook.endpoint_disabled", endpoint_id=endpoint.id, url=endpoint.url, reason=reason)
+    emit(WEBHOOK_ENDPOINT_DISABLED, endpoint_id=endpoint.id, url=endpoint.url, reason=reason)
 
 
 def _schedule_next(tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
