@@ -7,7 +7,7 @@ EXAMPLE_STAMP := $(VENV)/.example-plugin-stamp
 EXAMPLE := examples/retain-birthdays
 export FLASK_APP := wsgi
 
-.PHONY: run test install migrate seed clean bench
+.PHONY: run test install migrate seed clean bench translations vendor
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,15 @@ bench: install
 
 clean:
 	rm -rf $(VENV) instance/retain.db* .pytest_cache
+
+# After changing a page's text: extract what is marked for translation, merge it into each
+# language's catalogue (translate the new entries there), and compile the catalogues.
+TRANSLATIONS := saas/web/translations
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching -w 100
+	$(BIN)/pybabel compile -d $(TRANSLATIONS)
+
+# Refresh the vendored htmx and ECharts from the npm registry (versions in the script).
+vendor:
+	bash saas/web/static/vendor/refresh.sh

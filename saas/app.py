@@ -64,7 +64,7 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     check_secret(app)
     _init_extensions(app)
     api = _register_api(app)
-    app.register_blueprint(web.bp)
+    web.init_app(app)
     _wire_features(app)
     plugin_host.init_app(app, api, plugins)  # last: a module whose blueprint names are taken is left out
     cli.register(app)

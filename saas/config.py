@@ -7,6 +7,7 @@
 | MIGRATION_DATABASE_URL | owner role used by ``flask db upgrade``       | DATABASE_URL                 |
 | WEBHOOK_ALLOW_PRIVATE_NETWORKS | ``1``: webhooks may go to private and loopback addresses (development, tests) | off |
 | WEBHOOK_TIMEOUT_SECONDS | how long a webhook receiver has to answer     | 10                           |
+| SESSION_COOKIE_SECURE | ``0``: send the session cookie over plain HTTP too (behind no TLS at all) | on, except in debug |
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def from_environment(instance_path: str) -> dict:
         "IMPORT_FOLDER": env.get("IMPORT_FOLDER") or None,  # default: <instance>/imports
         "IMPORT_KEEP_DAYS": int(env.get("IMPORT_KEEP_DAYS", 30)),  # then a finished import's file is deleted
         "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": _flag(env["SESSION_COOKIE_SECURE"]) if "SESSION_COOKIE_SECURE" in env else None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_CHECK_DEFAULT": False,
         "API_TITLE": "Retain API",
@@ -63,10 +65,14 @@ def from_environment(instance_path: str) -> dict:
         "API_PAGE_LIMIT_MAX": 200,
         "API_PAGE_LIMIT_DEFAULT": 50,
         "API_KEY_TOUCH_SECONDS": 60,
-        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": env.get("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "").lower() in {"1", "true", "yes"},
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": _flag(env.get("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "")),
         "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS", "10")),
         "WEBHOOK_SECRET_OVERLAP_HOURS": 24,
     }
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def check_secret(app) -> None:

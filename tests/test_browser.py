@@ -94,6 +94,9 @@ def page(chromium, live_server, problems):
         context.close()
 
 
+ENGLISH = {"locale": "en"}  # a workspace speaks Chinese unless told otherwise
+
+
 def expect(target):
     return _expect(target)
 
@@ -111,7 +114,7 @@ def sign_in(page, email: str, password: str):
 
 
 def test_a_person_signs_in_and_sees_the_workspace(page, live_server, sign_up, problems):
-    company = sign_up()
+    company = sign_up(settings=ENGLISH)
     response = page.goto("/login")
     assert response.status == 200
     expect(page).to_have_title("Sign in · Retain")
@@ -132,7 +135,7 @@ def test_a_person_signs_in_and_sees_the_workspace(page, live_server, sign_up, pr
 
 
 def test_a_wrong_password_shows_an_error_and_stays_on_the_login_page(page, live_server, sign_up, problems):
-    company = sign_up()
+    company = sign_up(settings=ENGLISH)
     page.goto("/login")
     page.get_by_label("E-mail").fill(company.user["email"])
     page.get_by_label("Password").fill("not the password at all")
@@ -153,7 +156,7 @@ def test_a_wrong_password_shows_an_error_and_stays_on_the_login_page(page, live_
 
 
 def test_signing_out_returns_to_the_login_page_and_forgets_the_workspace(page, live_server, sign_up, problems):
-    company = sign_up()
+    company = sign_up(settings=ENGLISH)
     sign_in(page, company.user["email"], company.password)
     expect(page.locator(".workspace")).to_have_text(company.tenant["name"])
 
@@ -191,7 +194,7 @@ def test_the_landing_page_leads_an_anonymous_visitor_to_the_sign_in_form(page, l
 
 def test_a_module_page_is_reached_from_the_header_menu_of_a_workspace_that_enabled_it(page, live_server, sign_up,
                                                                                        problems):
-    company, other = sign_up(), sign_up()
+    company, other = sign_up(settings=ENGLISH), sign_up(settings=ENGLISH)
     assert company.put("/api/v1/modules/birthdays", json={"enabled": True}).status_code == 200
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     company.customer(name="Zhou Min", birthday=tomorrow.replace(year=1984).isoformat())
@@ -205,7 +208,7 @@ def test_a_module_page_is_reached_from_the_header_menu_of_a_workspace_that_enabl
     expect(page.get_by_role("cell", name="Zhou Min")).to_be_visible()
 
     page.goto("/")
-    page.get_by_role("navigation", name="Modules").get_by_role("link", name="Birthdays").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Birthdays").click()
     expect(page).to_have_url(url(live_server, "/birthdays/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Upcoming birthdays")
     page.get_by_role("button", name="Sign out").click()
@@ -213,7 +216,8 @@ def test_a_module_page_is_reached_from_the_header_menu_of_a_workspace_that_enabl
 
     sign_in(page, other.user["email"], other.password)
     expect(page.locator(".workspace")).to_have_text(other.tenant["name"])
-    expect(page.get_by_role("navigation", name="Modules")).to_have_count(0)
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Birthdays")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Modules")).to_have_count(0)
     assert page.goto("/birthdays/").status == 404
     assert problems == []
 
@@ -221,7 +225,7 @@ def test_a_module_page_is_reached_from_the_header_menu_of_a_workspace_that_enabl
 def test_an_admin_sees_that_a_webhook_endpoint_was_switched_off(page, live_server, sign_up, problems):
     from tests.webhook_receiver import Answer, Receiver
 
-    company = sign_up()
+    company = sign_up(settings=ENGLISH)
     with Receiver() as receiver:
         receiver.answer("/gone", Answer(status=410))
         assert company.post("/api/v1/webhooks", json={"url": receiver.url("/gone")}).status_code == 201

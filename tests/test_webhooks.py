@@ -407,7 +407,10 @@ def test_owners_and_admins_are_told_on_their_landing_page_when_an_endpoint_was_s
     receiver.answer("/gone", Answer(status=410))
     register(tenant_a, receiver, path="/gone")
     tenant_a.customer()
-    page = tenant_a.signed_in().get("/").get_data(as_text=True)
+    owner = tenant_a.signed_in()
+    owner.post("/language", data={"locale": "en", "csrf_token": CSRF_INPUT.search(
+        owner.get("/").get_data(as_text=True)).group(1)})  # the workspace speaks Chinese
+    page = owner.get("/").get_data(as_text=True)
     assert "Retain stopped sending webhooks to" in page and receiver.url("/gone") in page and "410 Gone" in page
     agent = tenant_a.post("/api/v1/members", json={"email": "agent@a.example", "password": "a long enough password",
                                                    "role": "agent"})
@@ -415,6 +418,7 @@ def test_owners_and_admins_are_told_on_their_landing_page_when_an_endpoint_was_s
     browser = tenant_a.client.application.test_client()
     token = CSRF_INPUT.search(browser.get("/login").get_data(as_text=True)).group(1)
     browser.post("/login", data={"email": "agent@a.example", "password": "a long enough password", "csrf_token": token})
+    browser.post("/language", data={"locale": "en", "csrf_token": token})
     assert "Retain stopped sending webhooks" not in browser.get("/").get_data(as_text=True)
 
 

@@ -73,6 +73,8 @@ class User(Timestamped, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_disabled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    locale: Mapped[str | None] = mapped_column(sa.String(10))  # the pages' language; None: the workspace's
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))  # an IANA name; None: the workspace's
 
     # Flask-Login's protocol, spelled out rather than inherited from a mixin.
     is_authenticated = True

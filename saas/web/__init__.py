@@ -1,139 +1,19 @@
-"""The server-rendered pages: the landing page, signing in and out, and the header's menu of module
-pages (the full UI comes later)."""
+"""The server-rendered UI: the layout every page extends, its pages, forms and translations, and
+the vendored htmx and ECharts they use (no CDN: the pages work offline).
+
+Core pages register on one blueprint (:mod:`saas.web.blueprint`, endpoints ``web.*``); a module's
+pages are a blueprint of its own that extends the same ``base.html``.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from flask import Flask
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField
-from wtforms.validators import DataRequired, Email, Length
-
-from saas.auth import session_principal
-from saas.core.accounts import Role
-from saas.core.navigation import navigation
-from saas.core.passwords import (
-    hash_password,
-    needs_rehash,
-    verify_nothing,
-    verify_password,
-)
-from saas.core.tenancy import tenant_context
-from saas.core.webhooks import endpoints as webhooks
-from saas.extensions import csrf, limiter
-from tenants import accounts
-
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
+from saas.web import i18n, security, sign_in  # noqa: F401  sign_in: its views register on bp
+from saas.web.blueprint import bp
 
 
-class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
-
-
-class WorkspaceForm(FlaskForm):
-    tenant_id = SelectField("Workspace", validators=[DataRequired()])
-
-
-@bp.before_request
-def _protect_forms():
-    if request.method == "POST":
-        csrf.protect()
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-@bp.app_context_processor
-def workspace_menu() -> dict:
-    """The header's menu on every page: the pages of the modules the workspace has enabled."""
-    principal = g.get("principal") or (session_principal() if current_user.is_authenticated else None)
-    if principal is None:
-        return {"menu": []}
-    if "tenant_token" in g:
-        return {"menu": navigation(principal.tenant, principal.role)}
-    with tenant_context(principal.tenant.id):
-        return {"menu": navigation(principal.tenant, principal.role)}
-
-
-def _local_target(target: str | None) -> str | None:
-    """``target`` if it is a path on this site (``/...``), so ``?next=`` cannot send anyone away."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
-
-
-@bp.route("/")
-def landing():
-    workspaces = accounts.memberships_of(current_user) if current_user.is_authenticated else []
-    form = WorkspaceForm()
-    form.tenant_id.choices = [(str(t.id), t.name) for _, t in workspaces]
-    member, active = next(((m, t) for m, t in workspaces if str(t.id) == session.get("tenant_id")), (None, None))
-    invitations = accounts.memberships_of(current_user, "invited") if current_user.is_authenticated else []
-    stopped = []
-    if member is not None and member.role in (Role.owner, Role.admin):
-        with tenant_context(active.id):
-            stopped = webhooks.disabled_endpoints()
-    return render_template("landing.html", workspaces=workspaces, active=active, form=form,
-                           invitations=invitations, stopped_webhooks=stopped)
-
-
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-def login():
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = accounts.find_user(form.email.data)
-        if user is None:
-            verify_nothing(form.password.data)
-        elif user.is_active and verify_password(user.password_hash, form.password.data):
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(form.password.data)
-            login_user(user)
-            workspaces = accounts.memberships_of(user)
-            session["tenant_id"] = str(workspaces[0][1].id) if workspaces else None
-            return redirect(_local_target(request.args.get("next")) or url_for("web.landing"))
-        flash("Wrong e-mail or password.", "error")
-        return render_template("login.html", form=form), 401
-    return render_template("login.html", form=form), 400 if form.errors else 200
-
-
-@bp.route("/workspace", methods=["POST"])
-@login_required
-def switch_workspace():
-    form = WorkspaceForm()
-    workspaces = accounts.memberships_of(current_user)
-    form.tenant_id.choices = [(str(t.id), t.name) for _, t in workspaces]
-    if form.validate_on_submit():
-        session["tenant_id"] = form.tenant_id.data
-    return redirect(url_for("web.landing"))
-
-
-@bp.route("/invitations/<uuid:tenant_id>/<any(accept, decline):answer>", methods=["POST"])
-@login_required
-def answer_invitation(tenant_id, answer):
-    accounts.answer_invitation(current_user, tenant_id, accept=answer == "accept")
-    if answer == "accept" and not session.get("tenant_id"):
-        session["tenant_id"] = str(tenant_id)
-    return redirect(url_for("web.landing"))
-
-
-@bp.route("/logout", methods=["POST"])
-def logout():
-    logout_user()
-    session.pop("tenant_id", None)
-    return redirect(url_for("web.login"))
+def init_app(app: Flask) -> None:
+    i18n.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(bp)

@@ -1,0 +1,54 @@
+"""The ``web`` blueprint that every core page registers on, and what every page's layout needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Blueprint, g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from saas.auth import session_principal
+from saas.core.navigation import navigation
+from saas.core.tenancy import tenant_context
+from saas.extensions import csrf
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
+
+
+@dataclass(frozen=True)
+class CorePage:
+    """An entry of the main menu: a core page every member may open."""
+
+    endpoint: str
+    label: str
+
+
+CORE_PAGES = (CorePage("web.landing", _l("Home")),)
+
+
+@bp.before_request
+def _protect_forms():
+    if request.method == "POST":
+        csrf.protect()
+
+
+@bp.app_context_processor
+def workspace_menu() -> dict:
+    """The menu on every page: the core's pages, and the pages of the modules the workspace has enabled."""
+    principal = g.get("principal") or (session_principal() if current_user.is_authenticated else None)
+    if principal is None:
+        return {"menu": [], "core_pages": CORE_PAGES}
+    if "tenant_token" in g:
+        return {"menu": navigation(principal.tenant, principal.role), "core_pages": CORE_PAGES}
+    with tenant_context(principal.tenant.id):
+        return {"menu": navigation(principal.tenant, principal.role), "core_pages": CORE_PAGES}
+
+
+def local_target(target: str | None) -> str | None:
+    """``target`` if it is a path on this site (``/...``), so ``?next=`` cannot send anyone away."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None

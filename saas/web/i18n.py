@@ -1,0 +1,85 @@
+"""The language and time zone a page speaks, and the switch between languages.
+
+A page is in the language the person chose (their profile, or for someone not signed in, their
+choice in this browser), else their workspace's locale, else the best match of the browser's
+Accept-Language. Times are shown in the person's time zone, else the workspace's. Flask-Babel
+then formats dates, numbers and money for that locale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, redirect, request, session
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.exceptions import BadRequest
+from wtforms import HiddenField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf
+
+from saas.auth import session_principal
+from saas.web.blueprint import bp, local_target
+
+LANGUAGES = {"en": "English", "zh_CN": "简体中文"}  # the catalogues under translations/, and their own names
+TRANSLATIONS = Path(__file__).parent / "translations"
+DEFAULT_TIMEZONE = "UTC"
+
+babel = Babel()
+
+
+def _workspace_settings() -> dict:
+    principal = g.get("principal") or (session_principal() if current_user.is_authenticated else None)
+    return principal.tenant.settings if principal is not None else {}
+
+
+def select_locale() -> str:
+    chosen = getattr(current_user, "locale", None) if current_user.is_authenticated else session.get("locale")
+    if chosen in LANGUAGES:
+        return chosen
+    workspace = _workspace_settings().get("locale")
+    if workspace in LANGUAGES:
+        return workspace
+    return request.accept_languages.best_match(LANGUAGES, default="en")
+
+
+def select_timezone() -> str:
+    chosen = getattr(current_user, "timezone", None) if current_user.is_authenticated else None
+    return chosen or _workspace_settings().get("timezone") or DEFAULT_TIMEZONE
+
+
+def html_lang() -> str:
+    """The page's ``lang`` attribute (BCP 47: ``zh-CN``)."""
+    return str(get_locale()).replace("_", "-")
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+                         validators=[AnyOf(list(LANGUAGES))])
+    next = HiddenField()
+
+
+@bp.app_context_processor
+def language_switch() -> dict:
+    return {"language_form": LanguageForm(formdata=None, locale=str(get_locale()), next=request.full_path.rstrip("?")),
+            "html_lang": html_lang()}
+
+
+@bp.route("/language", methods=["POST"])
+def switch_language():
+    """Keep the chosen language: in the profile of someone signed in, else in this browser's session."""
+    form = LanguageForm()
+    if not form.validate():
+        raise BadRequest(f"choose one of the languages: {', '.join(LANGUAGES)}")
+    if current_user.is_authenticated:
+        current_user.locale = form.locale.data
+    else:
+        session["locale"] = form.locale.data
+    return redirect(local_target(form.next.data) or "/", 303)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them: whitespace folded

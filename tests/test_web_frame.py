@@ -1,0 +1,138 @@
+"""The frame every page sits in: its languages, the security headers and cookies, and the vendored
+front-end libraries."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from saas.core.accounts import User
+from saas.core.db import db
+from saas.testing import CSRF_INPUT
+from saas.web import i18n, security
+from tests.conftest import make_app
+
+pytestmark = pytest.mark.backend_independent
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "saas" / "web" / "templates"
+VENDOR = ROOT / "saas" / "web" / "static" / "vendor"
+
+
+def catalogue(code: str, suffix: str = "po"):
+    from babel import Locale
+
+    path = i18n.TRANSLATIONS / str(Locale.parse(code)) / "LC_MESSAGES" / f"messages.{suffix}"
+    with path.open("rb") as file:
+        return (read_po if suffix == "po" else read_mo)(file)
+
+
+def marked_strings() -> set[str]:
+    with (ROOT / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=keywords):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_string_marked_for_translation_has_a_chinese_translation():
+    marked = marked_strings()
+    assert "Sign in" in marked and "Wrong e-mail or password." in marked  # the extraction sees templates and Python
+    chinese = {message.id: message for message in catalogue("zh_CN") if message.id}
+    missing = sorted(text for text in marked if text not in chinese or not chinese[text].string
+                     or chinese[text].fuzzy)
+    assert missing == [], "run `make translations` and translate these in the zh_CN catalogue"
+
+
+def test_the_chinese_catalogue_is_compiled_and_its_placeholders_match():
+    source, compiled = catalogue("zh_CN"), catalogue("zh_CN", "mo")
+    assert {m.id: m.string for m in source if m.id and not m.fuzzy} == {m.id: m.string for m in compiled if m.id}
+    assert [(message.id, errors) for message, errors in source.check() if errors] == []
+
+
+def test_a_page_speaks_the_browser_s_language_until_someone_chooses(client):
+    assert "登录" in client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/login", headers={"Accept-Language": "fr, de"}).get_data(as_text=True)
+    token = CSRF_INPUT.search(client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/language", data={"locale": "zh_CN", "next": "/login?next=/x", "csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"] == "/login?next=/x"
+    page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="zh-Hans-CN">' in page and "<h1>登录</h1>" in page
+
+
+def test_a_signed_in_person_s_choice_beats_the_workspace_s_locale_and_is_kept(app, sign_up):
+    company = sign_up(settings={"locale": "zh_CN"})
+    browser = company.signed_in()
+    assert "退出登录" in browser.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    token = CSRF_INPUT.search(browser.get("/").get_data(as_text=True)).group(1)
+    assert browser.post("/language", data={"locale": "en", "csrf_token": token}).status_code == 303
+    assert "Sign out" in company.signed_in().get("/").get_data(as_text=True)  # a new session: kept in the profile
+    with app.app_context():
+        assert db.session.get(User, uuid.UUID(company.user["id"])).locale == "en"
+
+
+def test_an_unknown_language_is_a_400_and_changes_nothing(app, sign_up):
+    company = sign_up()
+    browser = company.signed_in()
+    token = CSRF_INPUT.search(browser.get("/").get_data(as_text=True)).group(1)
+    response = browser.post("/language", data={"locale": "xx", "csrf_token": token})
+    assert response.status_code == 400
+    assert "choose one of the languages: en, zh_CN" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, uuid.UUID(company.user["id"])).locale is None
+    assert browser.post("/language", data={"locale": "en"}).status_code == 400  # no CSRF token
+
+
+def test_pages_refuse_scripts_styles_and_frames_from_elsewhere(client):
+    response = client.get("/login")
+    assert response.headers["Content-Security-Policy"] == security.CONTENT_SECURITY_POLICY
+    assert "script-src 'self'" in security.CONTENT_SECURITY_POLICY
+    assert "unsafe-inline" not in security.CONTENT_SECURITY_POLICY
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in client.get("/api/v1/openapi.json").headers  # JSON: no page to guard
+
+
+INLINE = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.IGNORECASE)
+
+
+def test_no_template_has_an_inline_script_style_or_event_handler_that_the_policy_would_block():
+    folders = [TEMPLATES, *(ROOT / "plugins").glob("*/templates"), *(ROOT / "examples").glob("*/*/templates")]
+    offending = [f"{path.relative_to(ROOT)}: {match.group(0)}" for folder in folders
+                 for path in folder.rglob("*.html") for match in INLINE.finditer(path.read_text(encoding="utf-8"))]
+    assert offending == []
+
+
+def test_the_session_cookie_is_http_only_lax_and_secure_outside_development(database, monkeypatch):
+    production = make_app(database, TESTING=False)
+    assert production.config["SESSION_COOKIE_SECURE"] is True
+    assert production.config["SESSION_COOKIE_HTTPONLY"] is True and production.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert production.config["REMEMBER_COOKIE_SECURE"] is True
+    assert make_app(database).config["SESSION_COOKIE_SECURE"] is False  # tests and debug serve plain HTTP
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "0")
+    assert make_app(database, TESTING=False).config["SESSION_COOKIE_SECURE"] is False  # no TLS at all: said so
+
+
+def test_the_vendored_libraries_are_served_with_their_licences_at_the_versions_the_readme_names(client):
+    readme = (VENDOR / "README.md").read_text(encoding="utf-8")
+    refresh = (VENDOR / "refresh.sh").read_text(encoding="utf-8")
+    for name, variable, path in (("htmx", "HTMX", "htmx/htmx.min.js"),
+                                 ("Apache ECharts", "ECHARTS", "echarts/echarts.common.min.js")):
+        version = re.search(rf"^{variable}=(\S+)$", refresh, re.M).group(1)
+        assert re.search(rf"\[{name}\]\([^)]+\) \| {re.escape(version)} \|", readme), name
+        assert (VENDOR / path).stat().st_size > 10_000
+        assert (VENDOR / path.split("/")[0] / "LICENSE").exists()
+        assert client.get(f"/static/web/vendor/{path}").status_code == 200
+    assert b"htmx" in (VENDOR / "htmx/htmx.min.js").read_bytes()[:200]
+    sources = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', client.get("/login").get_data(as_text=True))
+    assert "/static/web/vendor/htmx/htmx.min.js" in sources
+    assert all(source.startswith("/static/") for source in sources), sources  # nothing from another site
