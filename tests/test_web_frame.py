@@ -67,7 +67,8 @@ def test_a_page_speaks_the_browser_s_language_until_someone_chooses(client):
     response = client.post("/language", data={"locale": "zh_CN", "next": "/login?next=/x", "csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == "/login?next=/x"
     page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert '<html lang="zh-Hans-CN">' in page and "<h1>登录</h1>" in page
+    assert '<html lang="zh-CN">' in page and "<h1>登录</h1>" in page
+    assert '<option selected value="zh_CN">简体中文</option>' in page  # the switch shows where it stands
 
 
 def test_a_signed_in_person_s_choice_beats_the_workspace_s_locale_and_is_kept(app, sign_up):

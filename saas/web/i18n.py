@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g, redirect, request, session
+from babel import Locale
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -25,6 +26,7 @@ from saas.web.blueprint import bp, local_target
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}  # the catalogues under translations/, and their own names
 TRANSLATIONS = Path(__file__).parent / "translations"
 DEFAULT_TIMEZONE = "UTC"
+_CODE_OF = {str(Locale.parse(code)): code for code in LANGUAGES}  # Babel says zh_Hans_CN for zh_CN
 
 babel = Babel()
 
@@ -49,9 +51,14 @@ def select_timezone() -> str:
     return chosen or _workspace_settings().get("timezone") or DEFAULT_TIMEZONE
 
 
+def current_language() -> str:
+    """The code (a key of :data:`LANGUAGES`) of the language this page speaks."""
+    return _CODE_OF[str(get_locale())]
+
+
 def html_lang() -> str:
     """The page's ``lang`` attribute (BCP 47: ``zh-CN``)."""
-    return str(get_locale()).replace("_", "-")
+    return current_language().replace("_", "-")
 
 
 class LanguageForm(FlaskForm):
@@ -62,7 +69,7 @@ class LanguageForm(FlaskForm):
 
 @bp.app_context_processor
 def language_switch() -> dict:
-    return {"language_form": LanguageForm(formdata=None, locale=str(get_locale()), next=request.full_path.rstrip("?")),
+    return {"language_form": LanguageForm(formdata=None, locale=current_language(), next=request.full_path.rstrip("?")),
             "html_lang": html_lang()}
 
 
