@@ -11,6 +11,7 @@ import flask_migrate.cli
 import sqlalchemy as sa
 from flask import Flask
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 import saas.tables  # noqa: F401  every table on the metadata before Alembic looks
 from saas import auth, cli, jobs_cli, plugin_host, transactions, web
@@ -30,7 +31,7 @@ from saas.api import (
     webhooks,
     workspace,
 )
-from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error
+from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error, is_api_request
 from saas.config import check_secret, from_environment
 from saas.core import delivery, passwords, schedules
 from saas.core.accounts import User
@@ -41,6 +42,7 @@ from saas.core.imports import importer as import_service
 from saas.core.plugins import installed
 from saas.core.webhooks import outbound
 from saas.extensions import csrf, db, limiter, login_manager, migrate
+from saas.web import errors as web_errors
 from tenants import api as tenants_api
 from tenants import modules_api
 
@@ -161,6 +163,15 @@ def _register_api(app: Flask) -> RetainApi:
     app.after_request(transactions.end_request)
     app.after_request(idempotency.keep)
     app.teardown_request(auth.release_request_context)
-    app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(CSRFError, handle_csrf_error)
+    _register_errors(app, api)
     return api
+
+
+def _register_errors(app: Flask, api: RetainApi) -> None:
+    """One JSON shape for the API's errors, the layout's error page for the web's."""
+    def either(for_api, for_pages):
+        return lambda error: for_api(error) if is_api_request() else for_pages(error)
+
+    app.register_error_handler(HTTPException, either(api.handle_http_exception, web_errors.http_error))
+    app.register_error_handler(DomainError, either(handle_domain_error, web_errors.domain_error))
+    app.register_error_handler(CSRFError, either(handle_csrf_error, web_errors.csrf_error))

@@ -88,7 +88,7 @@ def test_an_unknown_language_is_a_400_and_changes_nothing(app, sign_up):
     token = CSRF_INPUT.search(browser.get("/").get_data(as_text=True)).group(1)
     response = browser.post("/language", data={"locale": "xx", "csrf_token": token})
     assert response.status_code == 400
-    assert "choose one of the languages: en, zh_CN" in response.get_data(as_text=True)
+    assert "请选择以下语言之一：en, zh_CN。" in response.get_data(as_text=True)  # the workspace speaks Chinese
     with app.app_context():
         assert db.session.get(User, uuid.UUID(company.user["id"])).locale is None
     assert browser.post("/language", data={"locale": "en"}).status_code == 400  # no CSRF token
@@ -137,3 +137,67 @@ def test_the_vendored_libraries_are_served_with_their_licences_at_the_versions_t
     sources = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', client.get("/login").get_data(as_text=True))
     assert "/static/web/vendor/htmx/htmx.min.js" in sources
     assert all(source.startswith("/static/") for source in sources), sources  # nothing from another site
+
+
+def member_pages_app(database):
+    """An application with two test pages: one for every member, one for admins."""
+    from flask import Blueprint
+
+    from saas.auth import current_principal
+    from saas.core.accounts import Scope
+    from saas.web.pages import member_page
+
+    pages = Blueprint("frame_test", __name__)
+
+    @pages.route("/frame-test/everyone")
+    @member_page
+    def everyone():
+        return f"workspace {current_principal().tenant.slug}"
+
+    @pages.route("/frame-test/admins")
+    @member_page(needs=Scope.admin)
+    def admins():
+        return "admins only"
+
+    app = make_app(database)
+    app.register_blueprint(pages)
+    return app
+
+
+def signed_in_as(app, email, password):
+    browser = app.test_client()
+    token = CSRF_INPUT.search(browser.get("/login").get_data(as_text=True)).group(1)
+    assert browser.post("/login", data={"email": email, "password": password, "csrf_token": token}).status_code == 302
+    return browser
+
+
+def test_a_member_page_sends_strangers_to_sign_in_and_keeps_roles_out_of_what_their_scopes_do_not_cover(database):
+    app = member_pages_app(database)
+    client = app.test_client()
+    signed_up = client.post("/api/v1/tenants", json={
+        "company_name": "Frame", "slug": "frame", "admin_email": "owner@frame.example",
+        "admin_password": "a long enough password", "settings": {"locale": "en"}})
+    assert signed_up.status_code == 201
+    response = client.get("/frame-test/everyone")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login?next=/frame-test/everyone")
+    owner = signed_in_as(app, "owner@frame.example", "a long enough password")
+    assert owner.get("/frame-test/everyone").get_data(as_text=True) == "workspace frame"
+    assert owner.get("/frame-test/admins").status_code == 200
+    assert client.post("/api/v1/members", headers={"Authorization": f"Bearer {signed_up.json['api_key']}"}, json={
+        "email": "viewer@frame.example", "password": "a long enough password", "role": "viewer"}).status_code == 201
+    viewer = signed_in_as(app, "viewer@frame.example", "a long enough password")
+    assert viewer.get("/frame-test/everyone").status_code == 200
+    refused = viewer.get("/frame-test/admins")
+    assert refused.status_code == 403 and "You may not open this page" in refused.get_data(as_text=True)
+
+
+def test_pages_answer_errors_with_the_layout_in_the_page_s_language_and_the_api_with_json(client):
+    missing = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"})
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert "<h1>此页面不存在</h1>" in missing.get_data(as_text=True) and 'class="brand"' in missing.get_data(as_text=True)
+    assert client.get("/api/v1/no-such-thing").json["error"]["code"] == "not_found"
+    expired = client.post("/login", data={"email": "a@b.example", "password": "x"})
+    assert expired.status_code == 400 and "The form had expired" in expired.get_data(as_text=True)
+    assert client.post("/api/v1/customers", json={}).status_code == 401  # the API's own answer, in JSON
+    wrong_method = client.delete("/login")
+    assert wrong_method.status_code == 405 and "POST" in wrong_method.headers["Allow"]

@@ -48,8 +48,6 @@ class RetainApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException):
-        if not is_api_request():
-            return error  # web pages keep Flask's HTML error pages
         data = getattr(error, "data", None) or {}
         status = error.code or 500
         messages = data.get("errors") or data.get("messages") or {}
@@ -82,6 +80,4 @@ def is_api_request() -> bool:
 
 
 def handle_csrf_error(error: CSRFError):
-    if not is_api_request():
-        return error
     return error_response(400, "csrf_failed", error.description)

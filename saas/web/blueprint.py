@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -19,13 +19,19 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 
 @dataclass(frozen=True)
 class CorePage:
-    """An entry of the main menu: a core page every member may open."""
+    """An entry of the main menu: a core page, shown to the members whose role may open it."""
 
     endpoint: str
     label: str
 
 
 CORE_PAGES = (CorePage("web.landing", _l("Home")),)
+
+
+def _pages_for(principal) -> list[CorePage]:
+    views = current_app.view_functions
+    return [page for page in CORE_PAGES
+            if getattr(views[page.endpoint], "member_page_needs", None) in (None, *principal.scopes)]
 
 
 @bp.before_request
@@ -39,11 +45,11 @@ def workspace_menu() -> dict:
     """The menu on every page: the core's pages, and the pages of the modules the workspace has enabled."""
     principal = g.get("principal") or (session_principal() if current_user.is_authenticated else None)
     if principal is None:
-        return {"menu": [], "core_pages": CORE_PAGES}
+        return {"menu": [], "core_pages": []}
     if "tenant_token" in g:
-        return {"menu": navigation(principal.tenant, principal.role), "core_pages": CORE_PAGES}
+        return {"menu": navigation(principal.tenant, principal.role), "core_pages": _pages_for(principal)}
     with tenant_context(principal.tenant.id):
-        return {"menu": navigation(principal.tenant, principal.role), "core_pages": CORE_PAGES}
+        return {"menu": navigation(principal.tenant, principal.role), "core_pages": _pages_for(principal)}
 
 
 def local_target(target: str | None) -> str | None:

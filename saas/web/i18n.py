@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask, g, redirect, request, session
 from babel import Locale
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import BadRequest
@@ -78,7 +79,7 @@ def switch_language():
     """Keep the chosen language: in the profile of someone signed in, else in this browser's session."""
     form = LanguageForm()
     if not form.validate():
-        raise BadRequest(f"choose one of the languages: {', '.join(LANGUAGES)}")
+        raise BadRequest(_("Choose one of the languages: %(codes)s.", codes=", ".join(LANGUAGES)))
     if current_user.is_authenticated:
         current_user.locale = form.locale.data
     else:
