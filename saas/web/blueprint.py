@@ -25,7 +25,9 @@ class CorePage:
     label: str
 
 
-CORE_PAGES = (CorePage("web.landing", _l("Home")),)
+CORE_PAGES = (  # in the order of the menu
+    CorePage("web.landing", _l("Home")),
+)
 
 
 def _pages_for(principal) -> list[CorePage]:

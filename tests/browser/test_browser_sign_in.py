@@ -1,116 +1,14 @@
-"""A real Chromium against the real app served by a real WSGI server on loopback.
-
-Signing in and out through the server-rendered pages, the way a person does it. These tests run only
-with the SQLite parameter (``sqlite`` marker): what they check is the pages, cookies and forms, and
-tenant isolation on PostgreSQL is covered by the API tests. Without /usr/bin/chromium they skip
-locally and fail when CI=true. Set RETAIN_BROWSER_ARTIFACTS=/some/dir to keep a screenshot of the
-login page there.
-"""
+"""Signing in and out through the server-rendered pages, the way a person does it."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-import threading
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from conftest import unavailable
-
-try:
-    from playwright.sync_api import expect as _expect, sync_playwright
-except ImportError as _error:  # reported by the ``chromium`` fixture (a failure when CI=true)
-    _expect = sync_playwright = None
-    PLAYWRIGHT_MISSING = _error
+from tests.browser.conftest import ENGLISH, expect, screenshot, sign_in, url
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-TIMEOUT_MS = 10_000
-ARTIFACTS = os.environ.get("RETAIN_BROWSER_ARTIFACTS")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """One headless Chromium for the module (never downloaded: the system's binary only)."""
-    if not CHROMIUM.exists():
-        unavailable("Chromium", FileNotFoundError(f"{CHROMIUM} does not exist"))
-    if sync_playwright is None:
-        unavailable("Chromium (Playwright for Python)", PLAYWRIGHT_MISSING)
-    _expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                                 args=CHROMIUM_ARGS, timeout=2 * TIMEOUT_MS)
-        except Exception as error:  # noqa: BLE001 - a browser that does not start is "unavailable"
-            unavailable("Chromium", error)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live_server(app):
-    """The app behind werkzeug's threaded server on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="retain-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=TIMEOUT_MS / 1000)
-
-
-@pytest.fixture
-def problems():
-    """What went wrong in the page: uncaught script errors and assets that did not load."""
-    return []
-
-
-@pytest.fixture
-def page(chromium, live_server, problems):
-    """A fresh browser context (no cookies) whose relative URLs resolve against the live server."""
-    context = chromium.new_context(base_url=live_server, java_script_enabled=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}"))
-
-    def on_response(response):
-        if "/static/" in response.url and response.status >= 400:
-            problems.append(f"{response.status}: {response.url}")
-
-    page.on("response", on_response)
-    try:
-        yield page
-    finally:
-        context.close()
-
-
-ENGLISH = {"locale": "en"}  # a workspace speaks Chinese unless told otherwise
-
-
-def expect(target):
-    return _expect(target)
-
-
-def url(live_server: str, path: str):
-    return re.compile("^" + re.escape(live_server + path) + r"(\?.*)?$")
-
-
-def sign_in(page, email: str, password: str):
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    with page.expect_navigation(wait_until="load"):  # the next page's style sheet too: a click while it
-        page.get_by_role("button", name="Sign in").click()  # loads would abort it (a failed request)
 
 
 def test_a_person_signs_in_and_sees_the_workspace(page, live_server, sign_up, problems):
@@ -118,8 +16,7 @@ def test_a_person_signs_in_and_sees_the_workspace(page, live_server, sign_up, pr
     response = page.goto("/login")
     assert response.status == 200
     expect(page).to_have_title("Sign in · Retain")
-    if ARTIFACTS:
-        page.screenshot(path=str(Path(ARTIFACTS) / "login.png"), full_page=True)
+    screenshot(page, "login")
 
     page.get_by_label("E-mail").fill(company.user["email"])
     page.get_by_label("Password").fill(company.password)
@@ -160,7 +57,8 @@ def test_signing_out_returns_to_the_login_page_and_forgets_the_workspace(page, l
     sign_in(page, company.user["email"], company.password)
     expect(page.locator(".workspace")).to_have_text(company.tenant["name"])
 
-    page.get_by_role("button", name="Sign out").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Sign out").click()
 
     expect(page).to_have_url(url(live_server, "/login"))
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
@@ -178,7 +76,8 @@ def test_the_landing_page_leads_an_anonymous_visitor_to_the_sign_in_form(page, l
     expect(page.get_by_role("heading", level=1)).to_have_text("Keep the customers who matter.")
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 
-    page.get_by_role("main").get_by_role("link", name="Sign in").click()
+    with page.expect_navigation(wait_until="load"):  # its assets too: the goto below would abort them
+        page.get_by_role("main").get_by_role("link", name="Sign in").click()
 
     expect(page).to_have_url(url(live_server, "/login"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -187,7 +86,8 @@ def test_the_landing_page_leads_an_anonymous_visitor_to_the_sign_in_form(page, l
     expect(page.get_by_role("button", name="Sign in")).to_be_enabled()
 
     page.goto("/")  # the header's link goes to the same form
-    page.get_by_role("banner").get_by_role("link", name="Sign in").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("banner").get_by_role("link", name="Sign in").click()
     expect(page).to_have_url(url(live_server, "/login"))
     assert problems == []
 
@@ -203,15 +103,18 @@ def test_a_module_page_is_reached_from_the_header_menu_of_a_workspace_that_enabl
     expect(page).to_have_url(url(live_server, "/login"))
     page.get_by_label("E-mail").fill(company.user["email"])
     page.get_by_label("Password").fill(company.password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(url(live_server, "/birthdays/"))
     expect(page.get_by_role("cell", name="Zhou Min")).to_be_visible()
 
     page.goto("/")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Birthdays").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Birthdays").click()
     expect(page).to_have_url(url(live_server, "/birthdays/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Upcoming birthdays")
-    page.get_by_role("button", name="Sign out").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(url(live_server, "/login"))
 
     sign_in(page, other.user["email"], other.password)
