@@ -25,6 +25,7 @@ from saas.api import (
     idempotency,
     imports,
     inbound,
+    openapi,
     reports,
     segments,
     tags,
@@ -153,6 +154,7 @@ def _configure_postgresql(engine: sa.Engine) -> None:
 
 def _register_api(app: Flask) -> RetainApi:
     api = RetainApi(app)
+    openapi.init_api(api)  # before any schema is documented
     for module in API_MODULES:
         api.register_blueprint(module.bp)
     app.before_request(auth.authenticate_api_request)

@@ -95,3 +95,30 @@ def test_every_post_but_the_public_and_secret_ones_documents_the_idempotency_key
             names = {p["name"] for p in operation.get("parameters", [])}
             assert ("Idempotency-Key" in names) == (path not in NOT_IDEMPOTENT), path
     assert posts > len(NOT_IDEMPOTENT)
+
+
+def test_the_document_validates_as_openapi_3(spec):
+    from openapi_spec_validator import validate
+
+    validate(spec)  # raises, naming the first invalid part
+
+
+def test_decimals_are_strings_whose_bounds_are_numbers(spec):
+    amount = spec["components"]["schemas"]["Purchase"]["properties"]["amount"]
+    assert amount["type"] == "string" and amount["format"] == "decimal"
+    assert (amount["x-minimum"], amount["x-maximum"]) == (0, 10**12)
+    assert "minimum" not in amount and "maximum" not in amount
+    core = spec["components"]["schemas"]["Rules"]["properties"]["core"]
+    assert core["x-exclusiveMinimum"] is True
+
+
+def test_patterns_are_in_ecma_syntax():
+    from saas.api.openapi import to_ecma
+
+    assert to_ecma(r"#[0-9a-fA-F]{6}\Z") == "#[0-9a-fA-F]{6}$"
+    assert to_ecma(r"\A(?P<code>[A-Z]{3})\Z") == "^(?<code>[A-Z]{3})$"
+    assert to_ecma(r"a\\Z") == r"a\\Z"  # an escaped backslash before a Z is not Python's \Z
+
+
+def test_no_operation_has_a_catch_all_default_response(spec):
+    assert not [(m, p) for m, p, op in operations(spec) if "default" in op["responses"]]

@@ -46,6 +46,9 @@ def _code_for(status: int, name: str) -> str:
 
 class RetainApi(Api):
     ERROR_SCHEMA = ErrorSchema
+    # No catch-all ``default`` response: every operation lists the codes it answers, and a client
+    # (or a conformance check) can tell an undocumented one.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
