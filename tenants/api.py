@@ -85,8 +85,8 @@ class ApiKeySchema(Schema):
     prefix = f.String(dump_only=True)
     scopes = f.List(f.String(validate=v.OneOf([s.value for s in Scope])), load_default=lambda: ["read"],
                     validate=v.Length(min=1))
-    last_used_at = f.AwareDateTime(dump_only=True)
-    revoked_at = f.AwareDateTime(dump_only=True)
+    last_used_at = f.AwareDateTime(dump_only=True, allow_none=True)
+    revoked_at = f.AwareDateTime(dump_only=True, allow_none=True)
     created_at = f.AwareDateTime(dump_only=True)
 
 

@@ -110,14 +110,27 @@ def make_app(database: Database, plugins: list[tuple[str, object]] | None = None
     return create_app(config, plugins=plugins)
 
 
+def undeclared_nulls(schema: ma.Schema, result, many: bool) -> list[str]:
+    """The fields ``result`` (what ``schema`` dumped) holds ``None`` for though they do not allow
+    it: the OpenAPI document declares only fields with ``allow_none`` nullable."""
+    if result is None:
+        return []
+    keys = {field.data_key or name: field for name, field in schema.dump_fields.items() if not field.allow_none}
+    return sorted({key for item in (result if many else [result]) if item is not None
+                   for key, field in keys.items() if key in item and item[key] is None})
+
+
 @pytest.fixture(scope="session", autouse=True)
 def dumps_checked_against_marshmallow():
-    """Every response the suite dumps is also dumped by marshmallow's own code, and must match."""
+    """Every response the suite dumps is also dumped by marshmallow's own code, and must match;
+    and a field dumped as ``None`` must be declared nullable (``allow_none``)."""
     fast = Schema._serialize
 
     def checked(self, obj, *, many=False):
         result = fast(self, obj, many=many)
         assert result == ma.Schema._serialize(self, obj, many=many), f"{type(self).__name__} dumps differently"
+        nulls = undeclared_nulls(self, result, many)
+        assert not nulls, f"{type(self).__name__} dumps null for {nulls}, not declared nullable (allow_none=True)"
         return result
 
     with pytest.MonkeyPatch.context() as patch:

@@ -75,6 +75,8 @@ def test_dumps_like_marshmallow_for_dicts_and_objects(make):
 
 def test_dumps_nones_and_many_like_marshmallow():
     schema = Everything()
+    for field in schema.fields.values():  # as the suite wants of a field that dumps None (conftest)
+        field.allow_none = True
     nones = [{key: None for key in VALUES}, as_object({key: None for key in VALUES})]
     assert Schema._serialize(schema, nones, many=True) == ma.Schema._serialize(schema, nones, many=True)
     assert schema.dump(None) == ma.Schema.dump(Everything(), None)
@@ -101,3 +103,20 @@ def test_a_dump_plan_is_made_once_per_schema_instance():
     plan = schema._dump_plan
     schema.dump(VALUES)
     assert schema._dump_plan is plan
+
+
+def test_the_suite_catches_a_null_dumped_for_a_field_not_declared_nullable():
+    """``dumps_checked_against_marshmallow`` (conftest) fails a test on such a dump: the OpenAPI
+    document declares nullable only the fields with ``allow_none``."""
+    from tests.conftest import undeclared_nulls
+
+    class Shown(Schema):
+        plain = f.String()
+        nullable = f.String(allow_none=True)
+        renamed = f.String(data_key="shown_as")
+
+    assert undeclared_nulls(Shown(), {"plain": None, "nullable": None, "shown_as": None}, False) == ["plain", "shown_as"]
+    assert undeclared_nulls(Shown(many=True), [{"plain": "x"}, {"plain": None}], True) == ["plain"]
+    assert undeclared_nulls(Shown(), {"plain": "x", "nullable": None}, False) == []
+    with pytest.raises(AssertionError, match=r"Shown dumps null for \['plain'\]"):
+        Shown().dump({"plain": None})

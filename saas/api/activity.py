@@ -35,8 +35,8 @@ class PurchaseSchema(Schema):
     external_ref = f.String(allow_none=True, validate=v.Length(min=1, max=100),
                             metadata={"description": "Your order number; re-posting it does not duplicate"})
     refunded_amount = f.Decimal(**MONEY, dump_only=True)
-    refunded_at = f.AwareDateTime(dump_only=True)
-    refund_reason = f.String(dump_only=True)
+    refunded_at = f.AwareDateTime(dump_only=True, allow_none=True)
+    refund_reason = f.String(dump_only=True, allow_none=True)
     created_at = f.AwareDateTime(dump_only=True)
 
     @ma.post_load
@@ -59,7 +59,7 @@ class InteractionSchema(Schema):
     subject = f.String(required=True, validate=v.Length(min=1, max=200))
     notes = f.String(allow_none=True, validate=v.Length(max=10_000))
     occurred_at = UTCDateTime(required=True)
-    staff_id = f.UUID(dump_only=True, metadata={"description": "The user who logged it"})
+    staff_id = f.UUID(dump_only=True, allow_none=True, metadata={"description": "The user who logged it"})
     outcome = f.String(allow_none=True, validate=v.Length(max=200))
     created_at = f.AwareDateTime(dump_only=True)
 

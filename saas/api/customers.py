@@ -60,13 +60,13 @@ class CustomerSchema(Schema):
     version = f.Integer(dump_only=True)
     created_at = f.AwareDateTime(dump_only=True)
     updated_at = f.AwareDateTime(dump_only=True)
-    deleted_at = f.AwareDateTime(dump_only=True)
+    deleted_at = f.AwareDateTime(dump_only=True, allow_none=True)
     tier = f.Enum(Tier, by_value=True, dump_only=True, allow_none=True,
                   metadata={"description": "Value tier: core, important, basic, general, potential (null: no "
                                            "purchase and no contact yet); see .../classification for why"})
     lifecycle_stage = f.Enum(Stage, by_value=True, dump_only=True, allow_none=True,
                              metadata={"description": "potential, new, active, dormant or churned"})
-    merged_into_id = f.UUID(dump_only=True, metadata={"description": "On a merged customer's tombstone: the "
+    merged_into_id = f.UUID(dump_only=True, allow_none=True, metadata={"description": "On a merged customer's tombstone: the "
                                                                      "customer it was merged into"})
 
     def dump_tags(self, customer):
