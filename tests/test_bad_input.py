@@ -8,6 +8,8 @@ look-up would be merely "not found" on SQLite, but an error on PostgreSQL (a NUL
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
 
@@ -161,6 +163,19 @@ def test_a_nul_anywhere_in_a_body_is_a_422_naming_the_field(app, tenant_a, case)
     response = tenant_a.open(method, path, json=body)
     assert response.status_code == 422, response.json
     assert response.json["error"]["fields"] == fields
+    assert tenant_rows(app, tenant_a) == before
+
+
+@pytest.mark.backend_independent
+@pytest.mark.parametrize("part", ["the file's name", "a form field"])
+def test_a_nul_in_an_upload_is_a_422_naming_the_part(app, tenant_a, part):
+    """The file's name is kept with the import: PostgreSQL refused it with a 500."""
+    name, kind = ("a\u0000b.csv", "customers") if part == "the file's name" else ("a.csv", NUL)
+    before = tenant_rows(app, tenant_a)
+    response = tenant_a.post("/api/v1/imports", content_type="multipart/form-data", data={
+        "kind": kind, "file": (io.BytesIO(b"name,phone\nA,\n"), name)})
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["fields"] == {"file" if kind == "customers" else "kind": ["Must not contain NUL characters."]}
     assert tenant_rows(app, tenant_a) == before
 
 

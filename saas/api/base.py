@@ -25,7 +25,7 @@ class ApiParser(FlaskParser):
     """Refuse what the database cannot store or Python cannot parse, for every API argument.
 
     PostgreSQL rejects NUL in text (SQLite stores it), so a NUL anywhere in a JSON body (values
-    and keys) is a 422 and in a query-string value a 400. JSON nested too deep (``RecursionError``)
+    and keys), a form's fields or an uploaded file's name is a 422 and in a query-string value a 400. JSON nested too deep (``RecursionError``)
     or with an integer over Python's 4,300-digit limit (``ValueError``) is not valid JSON (400).
     """
 
@@ -37,6 +37,15 @@ class ApiParser(FlaskParser):
         if data is not missing:
             _refuse_nul(_nul_paths(data))
         return data
+
+    def load_form(self, req, schema):
+        _refuse_nul((key,) for key, value in req.form.items(multi=True) if "\x00" in key or "\x00" in value)
+        return super().load_form(req, schema)
+
+    def load_files(self, req, schema):
+        _refuse_nul((key,) for key, upload in req.files.items(multi=True)
+                    if "\x00" in key or "\x00" in (upload.filename or ""))
+        return super().load_files(req, schema)
 
     def load_querystring(self, req, schema):
         _refuse_nul((key,) for key, value in req.args.items(multi=True) if "\x00" in value)
