@@ -52,6 +52,10 @@ class UploadFileSchema(Schema):
     file = f.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
+class UploadSchema(UploadFormSchema, UploadFileSchema):
+    """The multipart body as documented: flask-smorest documents only one of the two parts."""
+
+
 class ImportSchema(Schema):
     id = f.UUID()
     kind = f.Enum(ImportKind, by_value=True)
@@ -89,6 +93,7 @@ ProblemPage = page_schema(ProblemSchema, "ImportProblemPage")
 @bp.arguments(UploadFileSchema, location="files")
 @bp.response(202, ImportSchema)
 @bp.errors(400, 413)
+@bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": UploadSchema}}})
 def upload(form, files):
     """Upload a file to import (multipart/form-data). The file is checked at once (a 422 says why it
     cannot be read or mapped); the rows are then checked and imported by a job: poll
