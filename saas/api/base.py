@@ -19,6 +19,7 @@ ERROR_NAMES = {
     409: "CONFLICT", 410: "GONE", 413: "REQUEST_ENTITY_TOO_LARGE", 422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS",
 }
 NUL_MESSAGE = "Must not contain NUL characters."
+BODY_LOCATIONS = {"json", "form", "files"}
 
 
 class ApiParser(FlaskParser):
@@ -90,8 +91,9 @@ def _refuse_nul(paths) -> None:
 class ApiBlueprint(Blueprint):
     """A flask-smorest blueprint whose views document every error they can answer.
 
-    :meth:`route` adds 401/403 to authenticated views, 404 to views with an id in the path and
-    400 to views that parse arguments; :meth:`errors` adds the rest (409, 422, ...).
+    :meth:`route` adds 401/403 to authenticated views, 404 to views with an id in the path,
+    400 to views that parse arguments and 413 to views that read a body; :meth:`errors` adds the
+    rest (409, 422, ...).
     """
 
     ARGUMENTS_PARSER = ApiParser()
@@ -109,8 +111,11 @@ class ApiBlueprint(Blueprint):
                 codes += [400, 409, 422]  # a malformed key, a retry while the first runs, a key reused
             if "<" in rule:
                 codes.append(404)
-            if getattr(func, "_apidoc", {}).get("arguments"):
+            arguments = getattr(func, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+            if arguments:
                 codes.append(400)
+            if any(argument["in"] in BODY_LOCATIONS for argument in arguments):
+                codes.append(413)  # a body over MAX_CONTENT_LENGTH (IMPORT_MAX_BYTES for an upload)
             return register(self.errors(*codes)(func))
 
         return decorator

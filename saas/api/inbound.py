@@ -63,7 +63,7 @@ class InboundSecretSchema(Schema):
 @bp.response(201, PurchaseSchema)
 @bp.alt_response(200, schema=PurchaseSchema, description="Recorded before (same webhook-id or order)",
                  success=True)
-@bp.errors(400, 401, 409, 422)
+@bp.errors(400, 401, 409, 413, 422)
 def receive_order(workspace):
     """Record an order pushed by a shop or ERP: the customer is found (by external id, e-mail,
     then phone) or created, and the purchase recorded.
