@@ -46,7 +46,8 @@ class UserSchema(Schema):
 
 class SignupSchema(Schema):
     company_name = f.String(required=True, validate=v.Length(min=1, max=200))
-    slug = f.String(required=True, validate=v.Length(min=3, max=50))
+    slug = f.String(required=True, validate=[v.Length(min=3, max=50), v.Regexp(
+        rf"\A{accounts.SLUG_PATTERN.pattern}\Z", error="3-50 lower-case letters, digits and dashes; not reserved.")])
     admin_email = f.Email(required=True, validate=v.Length(max=254))
     admin_password = f.String(required=True, load_only=True, validate=v.Length(max=256))
     admin_name = f.String(load_default="", validate=v.Length(max=200))

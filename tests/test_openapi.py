@@ -122,3 +122,8 @@ def test_patterns_are_in_ecma_syntax():
 
 def test_no_operation_has_a_catch_all_default_response(spec):
     assert not [(m, p) for m, p, op in operations(spec) if "default" in op["responses"]]
+
+
+def test_the_sign_up_documents_the_slug_it_takes(spec):
+    slug = spec["components"]["schemas"]["Signup"]["properties"]["slug"]
+    assert slug["pattern"] == "^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$"
