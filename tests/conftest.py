@@ -292,9 +292,10 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` run only with the PostgreSQL parameter; ``sqlite`` ones (which need
-    SQLite itself) and ``backend_independent`` ones (whose outcome is decided before any SQL, so a
-    second run would prove nothing new) only with SQLite."""
-    only = {"postgres": "postgresql", "sqlite": "sqlite", "backend_independent": "sqlite"}
+    SQLite itself), ``backend_independent`` ones (whose outcome is decided before any SQL, so a
+    second run would prove nothing new) and ``one_database`` ones (too long to run twice) only with
+    SQLite."""
+    only = {"postgres": "postgresql", "sqlite": "sqlite", "backend_independent": "sqlite", "one_database": "sqlite"}
     keep, drop = [], []
     for item in items:
         backend = item.callspec.params.get("database") if hasattr(item, "callspec") else None
