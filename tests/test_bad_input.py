@@ -62,6 +62,7 @@ PURCHASE_CASES = {
     "negative amount": ({"amount": "-5.00"}, 422),
     "naive datetime": ({"purchased_at": "2026-03-01T10:00:00"}, 422),
     "bad currency": ({"currency": "yuan"}, 422),
+    "currency with a trailing newline": ({"currency": "CNY\n"}, 422),  # a regex $ would let it in
     "zero quantity": ({"quantity": "0"}, 422),
     "huge amount": ({"amount": "1e30"}, 422),
     "NaN amount": ({"amount": "NaN"}, 422),

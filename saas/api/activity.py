@@ -29,7 +29,7 @@ class PurchaseSchema(Schema):
     unit_price = f.Decimal(**MONEY, allow_none=True, validate=v.Range(min=0, max=MAX_AMOUNT))
     amount = f.Decimal(**MONEY, required=True, validate=v.Range(min=0, max=MAX_AMOUNT),
                        metadata={"example": "1280.00"})
-    currency = f.String(validate=v.Regexp(r"^[A-Z]{3}$", error="An ISO 4217 code such as CNY."),
+    currency = f.String(validate=v.Regexp(r"\A[A-Z]{3}\Z", error="An ISO 4217 code such as CNY."),
                         metadata={"description": "Defaults to the tenant's currency"})
     purchased_at = UTCDateTime(required=True)
     external_ref = f.String(allow_none=True, validate=v.Length(min=1, max=100),

@@ -41,7 +41,7 @@ class InboundOrderSchema(Schema):
     quantity = f.Decimal(places=3, as_string=True, validate=v.Range(min=0, min_inclusive=False, max=10**9))
     unit_price = f.Decimal(**MONEY, allow_none=True, validate=v.Range(min=0, max=MAX_AMOUNT))
     amount = f.Decimal(**MONEY, required=True, validate=v.Range(min=0, max=MAX_AMOUNT))
-    currency = f.String(validate=v.Regexp(r"^[A-Z]{3}$", error="An ISO 4217 code such as CNY."))
+    currency = f.String(validate=v.Regexp(r"\A[A-Z]{3}\Z", error="An ISO 4217 code such as CNY."))
     purchased_at = UTCDateTime(required=True)
 
 
