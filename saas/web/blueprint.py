@@ -26,7 +26,7 @@ class CorePage:
 
 
 CORE_PAGES = (  # in the order of the menu
-    CorePage("web.landing", _l("Home")),
+    CorePage("web.landing", _l("Dashboard")),
 )
 
 

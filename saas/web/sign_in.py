@@ -11,11 +11,13 @@ from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
+from saas.auth import session_principal
 from saas.core.accounts import Role
 from saas.core.passwords import hash_password, needs_rehash, verify_nothing, verify_password
 from saas.core.tenancy import tenant_context
 from saas.core.webhooks import endpoints as webhooks
 from saas.extensions import limiter
+from saas.web import dashboard
 from saas.web.blueprint import bp, local_target
 from tenants import accounts
 
@@ -35,6 +37,7 @@ def _login_limit() -> str:
 
 @bp.route("/")
 def landing():
+    """A visitor's welcome, or a member's dashboard in the workspace they work in."""
     workspaces = accounts.memberships_of(current_user) if current_user.is_authenticated else []
     form = WorkspaceForm()
     form.tenant_id.choices = [SelectChoice(str(t.id), t.name) for _member, t in workspaces]
@@ -44,8 +47,11 @@ def landing():
     if member is not None and member.role in (Role.owner, Role.admin):
         with tenant_context(active.id):
             stopped = webhooks.disabled_endpoints()
-    return render_template("landing.html", workspaces=workspaces, active=active, form=form,
-                           invitations=invitations, stopped_webhooks=stopped)
+    context = {"workspaces": workspaces, "active": active, "form": form, "invitations": invitations,
+               "stopped_webhooks": stopped}
+    if active is not None and session_principal() is not None:  # not a suspended workspace
+        return dashboard.show(**context)
+    return render_template("landing.html", **context)
 
 
 @bp.route("/login", methods=["GET", "POST"])
