@@ -8,6 +8,9 @@ Every customer gets a *profile* that fixes its trailing-12-month spend band (the
 core >= 100,000, important >= 30,000, basic >= 10,000 CNY), or makes it a dormant buyer (bought
 only more than 12 months ago) or a prospect (no purchase, only interactions). Profiles are dealt
 in fixed shares, so the tier spread is the same for every seed.
+
+The workspace is written as it grew, classified at the end of each of the last twelve months, so
+its tier and stage history (what the dashboard's trends read) covers a year from the first run.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from saas.core.accounts import Role
+from saas.core.classification import months_before
 from saas.core.classification import recompute as classification
 from saas.core.customers import (
     Channel,
@@ -166,7 +170,9 @@ DORMANT_YEARLY_SPEND = 24_000  # what a dormant customer used to buy in a year
 
 RECENT_DAYS = (1, 360)  # a safe margin inside the trailing 12 months
 OLDER_DAYS = (380, 910)  # 12.5 to 30 months ago
+EARLIER_SPEND = (0.65, 1.0)  # a yearly spend then, against the last 12 months'
 INTERACTION_DAYS = 548  # 18 months
+HISTORY_MONTHS = 12  # classified month by month: the dashboard's trends
 NEW_CUSTOMER_SHARE = 0.12  # buyers whose first order was in the last four months
 NEW_CUSTOMER_DAYS = 120
 AT_RISK_SHARE = 0.15  # core/important buyers whose regular orders stopped 75-120 days ago
@@ -239,12 +245,7 @@ def seed(customers: int = 300, *, rng_seed: int = 20261123) -> dict:
         interactions = [i for customer, profile in rows for i in _interactions(rng, now, customer, profile, staff)]
         _number_orders(purchases)
         _date_customers([customer for customer, _ in rows], purchases, interactions)
-        db.session.add_all(customer for customer, _ in rows)
-        db.session.flush()  # customers first: no ORM relationship orders them before their activity
-        db.session.add_all(purchases)
-        db.session.add_all(interactions)
-        db.session.flush()
-        classification.refresh()  # tiers, stages and figures for everyone, as the nightly run would
+        _replay([customer for customer, _ in rows], purchases, interactions, now)
         db.session.commit()
     return {"company": COMPANY, "slug": SLUG, "email": OWNER_EMAIL, "password": PASSWORD, "api_key": api_key}
 
@@ -377,6 +378,29 @@ def _pick_tags(rng: random.Random, profile: Profile, tags: dict[str, Tag]) -> li
     return [tags[name] for name in names]
 
 
+def _replay(customers: list[Customer], purchases: list[Purchase], interactions: list[Interaction],
+            now: dt.datetime) -> None:
+    """Write the workspace as it grew over the last :data:`HISTORY_MONTHS` months: at the end of
+    each month the customers and activity dated up to then, then a classification at that moment,
+    as the nightly run would have done. The classification history then holds a year of tier and
+    stage changes, so the dashboard's trends start a year ago; the last run, now, leaves every
+    customer with the tier and stage its whole history gives."""
+    rows = sorted(customers, key=lambda c: c.created_at)
+    activity = sorted([*purchases, *interactions], key=_dated)
+    for at in [*(months_before(now, n) for n in range(HISTORY_MONTHS, 0, -1)), now]:
+        while rows and rows[0].created_at <= at:
+            db.session.add(rows.pop(0))
+        db.session.flush()  # customers first: no ORM relationship orders them before their activity
+        while activity and _dated(activity[0]) <= at:
+            db.session.add(activity.pop(0))
+        db.session.flush()
+        classification.refresh(now=at)
+
+
+def _dated(row: Purchase | Interaction) -> dt.datetime:
+    return row.purchased_at if isinstance(row, Purchase) else row.occurred_at
+
+
 def _date_customers(customers: list[Customer], purchases: list[Purchase],
                     interactions: list[Interaction]) -> None:
     """A customer's record dates from a few days before its first order or contact."""
@@ -407,8 +431,11 @@ def _purchases(rng: random.Random, now: dt.datetime, customer: Customer, profile
         orders += _order_lines(rng, target, _spread_days(rng, count, first, last), favourites)
     if not is_new:
         count = rng.randint(*profile.older_orders)
-        per_order = (profile.spend[0] if profile.spend else DORMANT_YEARLY_SPEND) * rng.uniform(0.8, 1.6) / 12
-        orders += _order_lines(rng, per_order * count, _spread_days(rng, count, *OLDER_DAYS), favourites)
+        if profile.spend is not None:  # the year before, a customer bought a little less: the business grew
+            total = target * rng.uniform(*EARLIER_SPEND) * (OLDER_DAYS[1] - OLDER_DAYS[0]) / 365
+        else:
+            total = DORMANT_YEARLY_SPEND * rng.uniform(0.8, 1.6) * count / 12
+        orders += _order_lines(rng, total, _spread_days(rng, count, *OLDER_DAYS), favourites)
     return [
         Purchase(customer_id=customer.id, product=product.name, category=product.category, quantity=quantity,
                  unit_price=product.price, amount=quantity * product.price, currency=CURRENCY,

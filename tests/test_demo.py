@@ -141,3 +141,18 @@ def test_the_same_seed_gives_the_same_workspace(tmp_path):
     first, _ = _seeded_app(tmp_path / "a.db", customers=40, rng_seed=7)
     second, _ = _seeded_app(tmp_path / "b.db", customers=40, rng_seed=7)
     assert snapshot(first) == snapshot(second)
+
+
+def test_the_tier_history_covers_twelve_months_and_ends_where_the_figures_are(demo_workspace):
+    app, credentials = demo_workspace
+    headers = {"Authorization": f"Bearer {credentials['api_key']}"}
+    points = app.test_client().get("/api/v1/reports/tiers?step=month", headers=headers).json["points"]
+    assert len(points) == 14 and points[0]["at"][:10] == months_before(utcnow(), 12).date().isoformat()
+    first, last = points[0]["counts"], points[-1]["counts"]
+    assert sum(first.values()) >= 150 and all(first[tier] for tier in ("core", "important", "basic"))
+    assert len({tuple(point["counts"].values()) for point in points}) >= 6  # a trend, not a flat line
+    assert first["core"] < last["core"]
+    now = _in_tenant(app, lambda: Counter(db.session.scalars(sa.select(CustomerFigures.tier))))
+    assert last == {tier: now[tier] for tier in last}
+    stages = app.test_client().get("/api/v1/reports/stages?step=month", headers=headers).json["points"]
+    assert stages[0]["counts"] != stages[-1]["counts"] and sum(stages[0]["counts"].values()) >= 150
