@@ -2,7 +2,8 @@
 
 Every figure comes from the functions ``GET /api/v1/reports/...`` answers with
 (:mod:`saas.core.reports.kpis`, :mod:`saas.core.data_quality.report`), over the same half-open
-period, so the page and the API never disagree. The period picker asks for the cards again with
+period, so the page and the API never disagree. Data accuracy is of every customer now (the
+report without a period): a state to keep above the target rather than a figure of the period. The period picker asks for the cards again with
 htmx (``HX-Request``) and gets only them back.
 """
 
@@ -93,8 +94,7 @@ def figures(months: int) -> dict:
     repurchase = kpis.repurchase_by_tier(period)
     churn = kpis.churn(period)
     value = kpis.customer_value(period)
-    quality = data_quality.report(data_quality.Window(period.start, period.end))
-    created = {"created_after": period.start.isoformat(), "created_before": period.end.isoformat()}
+    quality = data_quality.report()  # the state of every record now, as /api/v1/reports/data-quality without a period
     summary = [
         Card("revenue", str(_l("Revenue")), value["revenue"], "money", link=customers_link(tier=BUYING_TIERS),
              note=_("%(orders)s orders", orders=sum(row["orders"] for row in revenue.values()))),
@@ -104,9 +104,9 @@ def figures(months: int) -> dict:
         Card("churn", str(_l("Churn rate")), churn["rate"], "percent", link=customers_link(lifecycle_stage="churned"),
              note=_("%(churned)s of %(base)s customers", churned=churn["churned"],
                          base=churn["customers_at_start"])),
-        Card("data_quality", str(_l("Data accuracy")), quality["accuracy"], "percent", link=customers_link(**created),
+        Card("data_quality", str(_l("Data accuracy")), quality["accuracy"], "percent", link="/customers",
              meets_target=None if quality["accuracy"] is None else quality["accuracy"] >= quality["target"],
-             note=_("target %(target)s%%", target=round(quality["target"] * 100))),
+             note=_("all customers, target %(target)s%%", target=round(quality["target"] * 100))),
     ]
     return {
         "months": months,
@@ -133,7 +133,7 @@ def _by_tier(found: dict, columns: tuple[str, ...]) -> list[dict]:
 
 
 def chart_data(shown: dict) -> dict:
-    """What dashboard.js draws, labels translated: read from a ``<script type="application/json">`` block."""
+    """What dashboard.js draws, labels translated: JSON in the ``data-charts`` of ``#dashboard``."""
     tiers = list(TIER_LABELS)
     return {
         "tierTrend": {"at": [point["at"].date().isoformat() for point in shown["tier_trend"]],

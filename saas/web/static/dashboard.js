@@ -1,6 +1,6 @@
-/* The dashboard's charts: drawn with the vendored ECharts from the JSON block the page carries
-   (<script type="application/json" id="dashboard-charts">), again whenever the period picker
-   swaps the figures in. The same figures are in the page's cards and tables. */
+/* The dashboard's charts: drawn with the vendored ECharts from the JSON in #dashboard's
+   data-charts, again whenever the period picker swaps the figures in. The same figures are in
+   the page's cards and tables. */
 (function () {
   "use strict";
 
@@ -30,8 +30,9 @@
       color: PALETTE,
       tooltip: { trigger: "item" },
       legend: { bottom: 0 },
-      series: [{ type: "pie", radius: ["40%", "68%"], center: ["50%", "44%"], data: items,
-                 label: { formatter: "{b}: {c}" } }]
+      series: [{ type: "pie", radius: ["38%", "62%"], center: ["50%", "44%"],
+                 data: items.filter(function (item) { return item.value > 0; }),
+                 label: { formatter: "{c}" } }]
     };
   }
 
@@ -53,12 +54,12 @@
   var BUILDERS = { tierTrend: tierTrend, tierMix: pie, stageMix: pie, revenue: revenue };
 
   function draw(root) {
-    var block = root.querySelector ? root.querySelector("#dashboard-charts") : null;
-    if (!block || typeof echarts === "undefined") {
+    var figures = document.getElementById("dashboard");
+    if (!figures || typeof echarts === "undefined") {
       return;
     }
-    var data = JSON.parse(block.textContent);
-    drawn = drawn.filter(function (chart) {
+    var data = JSON.parse(figures.dataset.charts);
+    drawn = drawn.filter(function (chart) {  // the charts of figures the period picker replaced
       if (!document.body.contains(chart.getDom())) {
         chart.dispose();
         return false;
@@ -67,7 +68,7 @@
     });
     root.querySelectorAll("[data-chart]").forEach(function (element) {
       var build = BUILDERS[element.dataset.chart];
-      if (!build) {
+      if (!build || echarts.getInstanceByDom(element)) {
         return;
       }
       var chart = echarts.init(element, null, { renderer: "svg", locale: locale() });
@@ -76,16 +77,13 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    draw(document);
-    document.body.addEventListener("htmx:afterSwap", function (event) {
-      var swapped = document.getElementById("dashboard");
-      if (swapped) {
-        draw(swapped.parentNode);
-      }
-    });
-    window.addEventListener("resize", function () {
-      drawn.forEach(function (chart) { chart.resize(); });
-    });
+  // htmx calls this for the page once it is ready and for each piece it swaps in (the period picker's).
+  htmx.onLoad(function (element) {
+    if (element.querySelectorAll) {
+      draw(element);
+    }
+  });
+  window.addEventListener("resize", function () {
+    drawn.forEach(function (chart) { chart.resize(); });
   });
 })();
