@@ -73,3 +73,16 @@ def test_a_bad_period_is_a_400(tenant_a):
                   "step=year", "from=2026-01-01T00:00:00"):
         path = "/api/v1/reports/tiers?" + query
         assert tenant_a.get(path).status_code == 400, query
+
+
+def test_the_stage_mix_counts_prospects_that_never_moved_and_leaves_out_deleted_and_later_customers(tenant_a, tenant_b):
+    before_anyone = since(0)
+    prospect, buyer, gone = (tenant_a.customer(name=n) for n in ("prospect", "buyer", "gone"))
+    buy(tenant_a, buyer["id"], "500.00", 1)
+    assert tenant_a.delete(f"/api/v1/customers/{gone['id']}").status_code == 204
+    tenant_b.customer(name="elsewhere")  # another workspace's prospect
+    soon = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)).isoformat().replace("+00:00", "Z")
+    points = tenant_a.get(f"/api/v1/reports/stages?from={before_anyone}&to={soon}&step=day").json["points"]
+    assert sum(points[0]["counts"].values()) == 0  # nobody existed yet
+    now = points[-1]["counts"]
+    assert now["potential"] == 1 and sum(now.values()) == 2, now  # the prospect and the buyer; not the deleted one

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 
 from saas.core.classification import ClassificationChange, CustomerFigures, Stage, Tier
 from saas.core.classification.recompute import counted
-from saas.core.customers import Purchase
+from saas.core.customers import Customer, Purchase
 from saas.core.db import db
+from saas.core.tenancy import scoped
 from saas.core.types import Money
 
 NET = sa.type_coerce(Purchase.amount - Purchase.refunded_amount, Money())
@@ -47,19 +48,27 @@ def _advance(at: dt.datetime, step: str) -> dt.datetime:
 
 
 def mix_at(kind: str, at: dt.datetime) -> dict[str, int]:
-    """How many customers were in each tier (``kind="tier"``) or stage at ``at``."""
+    """How many customers were in each tier (``kind="tier"``) or stage at ``at``: every customer
+    that existed then and was not deleted (nor merged away), by the last change of that kind up to
+    ``at``. No history row is written for a customer still where it started, so one whose stage
+    never changed is a prospect (``potential``), and one whose tier never changed has none."""
     values = [t.value for t in Tier] if kind == "tier" else [s.value for s in Stage]
     latest = (
-        sa.select(ClassificationChange.new,
+        sa.select(ClassificationChange.tenant_id, ClassificationChange.customer_id, ClassificationChange.new,
                   sa.func.row_number().over(partition_by=ClassificationChange.customer_id,
                                             order_by=(ClassificationChange.changed_at.desc(),
                                                       ClassificationChange.id.desc())).label("n"))
         .where(ClassificationChange.kind == kind, ClassificationChange.changed_at <= at)
         .subquery()
     )
-    counted = dict(db.session.execute(
-        sa.select(latest.c.new, sa.func.count()).where(latest.c.n == 1, latest.c.new.is_not(None))
-        .group_by(latest.c.new)).all())
+    value = latest.c.new if kind == "tier" else sa.func.coalesce(latest.c.new, Stage.potential.value)
+    counted = dict(db.session.execute(scoped(
+        sa.select(value, sa.func.count())
+        .select_from(Customer)
+        .outerjoin(latest, sa.and_(latest.c.tenant_id == Customer.tenant_id, latest.c.customer_id == Customer.id,
+                                   latest.c.n == 1))
+        .where(Customer.created_at <= at, sa.or_(Customer.deleted_at.is_(None), Customer.deleted_at > at))
+        .group_by(value))).all())
     return {value: counted.get(value, 0) for value in values}
 
 
