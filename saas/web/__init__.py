@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from saas.web import dashboard, i18n, security, sign_in  # noqa: F401  sign_in: its views register on bp
+from saas.web import dashboard, data_quality, i18n, imports, security, segments, sign_in  # noqa: F401  views register on bp
 from saas.web.blueprint import bp
 
 

@@ -1,0 +1,150 @@
+"""Segments: ``/segments`` (each with its count now), creating and editing one with a live count,
+deleting it, and its customers as CSV or XLSX.
+
+The form's fields become the API's JSON body and are loaded by the API's own
+:class:`~saas.api.segments.SegmentSchema`, then saved by :mod:`saas.core.segments.saved`, so a page
+accepts exactly what ``POST /api/v1/segments`` accepts. The conditions the form does not show
+(owners, R/F/M scores, custom fields: set through the API) are kept as they are when it is saved.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from flask import Response, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+from werkzeug.exceptions import NotFound
+
+from saas.api.segments import XLSX, FilterSchema, SegmentSchema
+from saas.auth import current_principal
+from saas.core.accounts import Scope
+from saas.core.classification import Stage, Tier
+from saas.core.customers import CustomerKind
+from saas.core.db import db
+from saas.core.errors import Conflict, Invalid
+from saas.core.pagination import paginate
+from saas.core.segments import Segment, count, counts, exports
+from saas.core.segments import saved as service
+from saas.core.spreadsheets import as_csv, as_xlsx
+from saas.web.blueprint import bp
+from saas.web.pages import member_page
+
+PER_PAGE = 50
+TIER_LABELS = {Tier.core: _l("Core"), Tier.important: _l("Important"), Tier.basic: _l("Basic"),
+               Tier.general: _l("General"), Tier.potential: _l("Potential")}
+STAGE_LABELS = {Stage.potential: _l("Prospect"), Stage.new: _l("New"), Stage.active: _l("Active"),
+                Stage.dormant: _l("Dormant"), Stage.churned: _l("Churned")}
+KIND_LABELS = {CustomerKind.person: _l("Person (B2C)"), CustomerKind.company: _l("Company (B2B)")}
+CHOICES = {"tiers": TIER_LABELS, "stages": STAGE_LABELS, "kinds": KIND_LABELS}
+NAMES = ("industries", "regions", "teams", "tags")  # typed as a comma-separated list
+KEPT = ("owner_ids", "scores", "custom_fields")  # not on the form: kept as saved
+
+
+@bp.route("/segments")
+@member_page
+def segments():
+    page = paginate(sa.select(Segment), db.session, [Segment.name, Segment.id], descending=False,
+                    cursor=request.args.get("cursor"), limit=PER_PAGE)
+    members = counts([segment.conditions for segment in page.items])
+    return render_template("data/segments.html", page=page, rows=list(zip(page.items, members)))
+
+
+@bp.route("/segments/new", methods=["GET", "POST"])
+@member_page(needs=Scope.write)
+def new_segment():
+    if request.method == "GET":
+        return _form_page(None, {"name": "", "description": "", "filter": {}}, {})
+    body = _body(request.form, {})
+    try:
+        segment = service.create(SegmentSchema().load(body))
+    except ValidationError as error:
+        return _form_page(None, body, error.messages, status=422)
+    except (Invalid, Conflict) as error:
+        return _form_page(None, body, error.fields, status=422)
+    return redirect(url_for("web.segments", saved=segment.id), 303)
+
+
+@bp.route("/segments/<uuid:segment_id>/edit", methods=["GET", "POST"])
+@member_page(needs=Scope.write)
+def edit_segment(segment_id):
+    segment = service.get(segment_id)
+    if request.method == "GET":
+        return _form_page(segment, {"name": segment.name, "description": segment.description or "",
+                                    "filter": segment.filter}, {})
+    body = _body(request.form, segment.filter)
+    try:
+        service.update(segment, SegmentSchema().load(body))
+    except ValidationError as error:
+        return _form_page(segment, body, error.messages, status=422)
+    except (Invalid, Conflict) as error:
+        return _form_page(segment, body, error.fields, status=422)
+    return redirect(url_for("web.segments"), 303)
+
+
+@bp.route("/segments/count", methods=["POST"])
+@member_page(needs=Scope.write)
+def segment_count():
+    """The live count under the form: how many customers its filter holds now (htmx, on change)."""
+    saved = {}
+    if request.form.get("segment_id"):
+        try:
+            saved = service.get(uuid.UUID(request.form["segment_id"])).filter
+        except ValueError:
+            raise NotFound() from None
+    body = _body(request.form, saved)
+    try:
+        held, errors = count(service.checked(FilterSchema().load(body["filter"]))), {}
+    except ValidationError as error:
+        held, errors = None, {"filter": error.messages}
+    except Invalid as error:
+        held, errors = None, error.fields
+    return render_template("data/_segment_count.html", held=held, errors=errors)
+
+
+@bp.route("/segments/<uuid:segment_id>/delete", methods=["POST"])
+@member_page(needs=Scope.write)
+def delete_segment(segment_id):
+    db.session.delete(service.get(segment_id))
+    return redirect(url_for("web.segments"), 303)
+
+
+@bp.route("/segments/<uuid:segment_id>/export.<any(csv, xlsx):format>")
+@member_page
+def export_segment(segment_id, format):
+    """The segment's customers, as ``GET /api/v1/segments/{id}/export`` gives them."""
+    segment = service.get(segment_id)
+    lines = exports.rows(current_principal().tenant.id, (segment.conditions,))
+    name = f"segment-{segment.id}"
+    db.session.commit()  # the CSV streams after the request's transaction, as the API's export does
+    if format == "xlsx":
+        return send_file(as_xlsx(lines), mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx")
+    return Response(stream_with_context(as_csv(lines)), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def _body(form, saved: dict) -> dict:
+    """The form as the API's JSON body; what the form does not show comes from ``saved``."""
+    conditions = {key: form.getlist(key) for key in CHOICES}
+    conditions.update({key: _names(form.get(key, "")) for key in NAMES})
+    conditions.update({key: form.get(key, "").strip() or None for key in ("spend_min", "spend_max")})
+    conditions.update({key: saved[key] for key in KEPT if saved.get(key)})
+    return {"name": form.get("name", "").strip(), "description": form.get("description", "").strip() or None,
+            "filter": conditions}
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.replace("，", ",").split(",") if name.strip()]
+
+
+def _form_page(segment, body: dict, errors: dict, status: int = 200):
+    conditions = body.get("filter") or {}
+    filter_errors = errors.get("filter") if isinstance(errors.get("filter"), dict) else {}
+    try:
+        held = None if errors else count(service.checked(FilterSchema().load(conditions)))
+    except (ValidationError, Invalid):
+        held = None
+    return render_template("data/segment_form.html", segment=segment, body=body, conditions=conditions,
+                           errors=errors, filter_errors=filter_errors, choices=CHOICES, held=held,
+                           kept=[key for key in KEPT if conditions.get(key)]), status

@@ -1,0 +1,7 @@
+// Data pages: ask before a segment is deleted.
+document.addEventListener("submit", function (event) {
+  var form = event.target.closest("form.confirm-delete");
+  if (form && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+});

@@ -1,0 +1,311 @@
+"""The data pages: the import wizard, the data-quality page and segments, per role and per workspace."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+
+import pytest
+from openpyxl import load_workbook
+
+from saas.core.db import db
+from saas.core.imports import ImportKind, ImportRun, ImportStatus
+from saas.core.imports import importer
+from saas.core.tenancy import tenant_context
+from saas.testing import CSRF_INPUT
+from tests.test_data_quality import raw_customers
+from tests.test_imports import CUSTOMERS, csv_bytes
+
+ENGLISH = {"settings": {"locale": "en"}}
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def shop(sign_up):
+    return sign_up("shop", **ENGLISH)
+
+
+def token_of(browser, path: str = "/imports") -> str:
+    return CSRF_INPUT.search(browser.get(path).get_data(as_text=True)).group(1)
+
+
+def member(app, tenant, role: str):
+    """A member of ``tenant`` with ``role``, signed in through the login form."""
+    email = f"{role}@{tenant.tenant['slug']}.example"
+    assert tenant.post("/api/v1/members", json={"email": email, "password": PASSWORD, "role": role}).status_code == 201
+    browser = app.test_client()
+    token = token_of(browser, "/login")
+    assert browser.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    return browser
+
+
+def upload(browser, content: bytes, *, name="customers.csv", kind="customers", encoding=""):
+    return browser.post("/imports/new", data={
+        "csrf_token": token_of(browser), "kind": kind, "encoding": encoding,
+        "file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+
+
+def mapping_form(html: str) -> dict:
+    """The mapping form's fields as the browser would send them (each select's chosen option)."""
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    for name, options in re.findall(r'<select id="(column-\d+)" name="column-\d+">(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', options)
+        fields[name] = chosen.group(1) if chosen else ""
+    return fields
+
+
+def map_action(html: str) -> str:
+    return re.search(r'action="(/imports/new/[0-9a-f-]+)"', html).group(1)
+
+
+def staged_files(app, tenant) -> list:
+    with app.test_request_context(), tenant_context(tenant.id):
+        folder = importer.folder()
+        return sorted(folder.iterdir()) if folder.exists() else []
+
+
+# -- the import wizard -----------------------------------------------------------------------------
+
+def test_the_wizard_guesses_the_mapping_reports_every_bad_cell_then_imports_the_good_rows(app, shop):
+    browser = shop.signed_in()
+    mapped = upload(browser, csv_bytes(CUSTOMERS, "gb18030"), encoding="gb18030")
+    html = mapped.get_data(as_text=True)
+    assert mapped.status_code == 200 and "Map the columns" in html
+    fields = mapping_form(html)
+    assert (fields["column-1"], fields["column-3"], fields["encoding"]) == ("name", "phone", "gb18030")  # 姓名, 电话
+    checked = browser.post(map_action(html), data={**fields, "dry_run": "true"})
+    assert checked.status_code == 303
+    report = browser.get(checked.headers["Location"]).get_data(as_text=True)
+    assert "Checked (dry run)" in report and "Import the good rows" in report
+    assert re.search(r"<td class=\"number\">4</td><td>电话</td><td>12345</td><td>[^<]+</td>", report)  # row, column, value
+    assert "<td>邮箱</td><td>zhao@@example.com</td>" in report and "<td>姓名</td><td></td>" in report
+    assert shop.get("/api/v1/customers").json["items"] == []  # a dry run writes nothing
+    run_id = checked.headers["Location"].rsplit("/", 1)[1]
+    done = browser.post(f"/imports/{run_id}/run", data={"csrf_token": token_of(browser)})
+    assert done.status_code == 303
+    page = browser.get(done.headers["Location"]).get_data(as_text=True)
+    assert ">Done<" in page and "hx-trigger" not in page  # in-process, the job ran after the request
+    assert sorted(c["name"] for c in shop.get("/api/v1/customers").json["items"]) == ["孙丽", "李伟", "王芳"]
+    rejects = browser.get(done.headers["Location"] + "/rejects")
+    table = list(csv.reader(io.StringIO(rejects.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rejects.mimetype == "text/csv" and [line[0] for line in table] == ["row", "4", "5"]
+    assert staged_files(app, shop) and all(uuid.UUID(p.name) for p in staged_files(app, shop))  # the runs' files
+    listing = browser.get("/imports").get_data(as_text=True)
+    assert listing.count("customers.csv</a>") == 2 and "<caption>" in listing and 'scope="col"' in listing
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_on_the_form_and_nothing_is_kept(app, shop):
+    browser = shop.signed_in()
+    refused = upload(browser, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, name="photo.png")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'class="field-error" id="file-error"' in html
+    assert upload(browser, csv_bytes(CUSTOMERS), kind="contacts").status_code == 422  # the API's kinds only
+    assert shop.get("/api/v1/imports").json["items"] == [] and staged_files(app, shop) == []
+
+
+def test_a_mapping_to_an_unknown_field_is_shown_with_its_error_and_nothing_is_imported(app, shop):
+    browser = shop.signed_in()
+    html = upload(browser, csv_bytes(CUSTOMERS)).get_data(as_text=True)
+    fields = mapping_form(html)
+    refused = browser.post(map_action(html), data={**fields, "column-1": "password", "dry_run": "false"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "is not a field of customers" in page and "No column for: name" in page
+    unmapped = browser.post(map_action(html), data={key: value for key, value in fields.items()
+                                                    if not key.startswith("column-")})
+    assert unmapped.status_code == 422  # nothing mapped is refused, not guessed again behind the person's back
+    assert shop.get("/api/v1/imports").json["items"] == [] and shop.get("/api/v1/customers").json["items"] == []
+    assert browser.post(map_action(html), data={**fields, "dry_run": "false"}).status_code == 303  # still there
+
+
+def test_the_progress_fragment_polls_while_the_run_waits_and_stops_by_itself_when_it_is_done(app, shop, monkeypatch):
+    monkeypatch.setattr(importer, "queue", lambda run: None)  # as if a worker had not taken it yet
+    browser = shop.signed_in()
+    html = upload(browser, csv_bytes(CUSTOMERS)).get_data(as_text=True)
+    location = browser.post(map_action(html), data={**mapping_form(html), "dry_run": "false"}).headers["Location"]
+    waiting = browser.get(location + "/progress").get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' in waiting and f'hx-get="{location}/progress"' in waiting and "<progress" in waiting
+    assert "Waiting" in browser.get(location).get_data(as_text=True)
+    with app.app_context():
+        importer.run_import(str(shop.id), location.rsplit("/", 1)[1])
+    done = browser.get(location + "/progress").get_data(as_text=True)
+    assert "hx-trigger" not in done and ">Done<" in done and "<dd>3</dd>" in done
+
+
+def test_the_import_list_runs_the_same_statements_for_5_and_for_50_runs(app, shop, count_queries):
+    browser = shop.signed_in()
+
+    def statements_with(runs: int) -> int:
+        with app.app_context(), tenant_context(shop.id):
+            db.session.add_all(ImportRun(kind=ImportKind.customers, filename=f"f{n}.csv", status=ImportStatus.done)
+                               for n in range(runs - db.session.query(ImportRun).count()))
+            db.session.commit()
+        browser.get("/imports")  # what a first visit does once (the session's bookkeeping) is not counted
+        with count_queries() as statements:
+            page = browser.get("/imports").get_data(as_text=True)
+        assert page.count(".csv</a>") == runs
+        return statements()
+
+    assert statements_with(5) == statements_with(50)
+
+
+# -- roles and workspaces --------------------------------------------------------------------------
+
+def test_a_viewer_sees_the_data_pages_but_none_of_their_changes(app, shop):
+    segment = shop.post("/api/v1/segments", json={"name": "VIP", "filter": {"tags": ["VIP"]}}).json
+    customer = shop.customer(name="A", phone="13800138000")
+    shop.customer(name="B", phone="13800138000")
+    viewer = member(app, shop, "viewer")
+    for path in ("/imports", "/segments", "/data-quality"):
+        page = viewer.get(path)
+        assert page.status_code == 200, path
+        assert 'method="post"' not in page.get_data(as_text=True).split('<main id="main">')[1], path
+    assert viewer.get(f"/segments/{segment['id']}/export.csv").status_code == 200  # reading is theirs
+    token = token_of(viewer)
+    for path, data in (("/imports/new", {}), ("/segments/new", {"name": "x"}), (f"/segments/{segment['id']}/delete", {}),
+                       ("/data-quality/normalise", {}),
+                       ("/data-quality/merge", {"survivor_id": customer["id"], "merged_id": customer["id"]})):
+        assert viewer.post(path, data={"csrf_token": token, **data}).status_code == 403, path
+    assert viewer.get("/imports/new").status_code == 403
+    assert [s["name"] for s in shop.get("/api/v1/segments").json["items"]] == ["VIP"]
+    agent = member(app, shop, "agent")
+    assert agent.get("/imports/new").status_code == 200 and agent.get("/segments/new").status_code == 200
+
+
+def test_another_workspace_s_import_run_and_segment_are_404_pages(app, shop, sign_up):
+    other = sign_up("other", **ENGLISH)
+    browser = other.signed_in()
+    html = upload(browser, csv_bytes(CUSTOMERS)).get_data(as_text=True)
+    theirs = browser.post(map_action(html), data={**mapping_form(html), "dry_run": "true"}).headers["Location"]
+    segment = other.post("/api/v1/segments", json={"name": "Theirs", "filter": {}}).json["id"]
+    mine = shop.signed_in()
+    token = token_of(mine)
+    for path in (theirs, theirs + "/progress", theirs + "/rejects", f"/segments/{segment}/edit",
+                 f"/segments/{segment}/export.xlsx"):
+        missing = mine.get(path)
+        assert missing.status_code == 404 and "This page does not exist" in missing.get_data(as_text=True), path
+    assert mine.post(theirs + "/run", data={"csrf_token": token}).status_code == 404
+    assert mine.post(f"/segments/{segment}/delete", data={"csrf_token": token}).status_code == 404
+    assert mine.post(map_action(html), data={**mapping_form(html), "csrf_token": token}).status_code == 404
+    assert len(other.get("/api/v1/segments").json["items"]) == 1 and other.get("/api/v1/customers").json["items"] == []
+
+
+# -- segments --------------------------------------------------------------------------------------
+
+def test_a_segment_is_made_with_a_live_count_listed_with_its_count_edited_and_deleted(shop):
+    shop.customer(name="Ann", tags=["VIP"], kind="company")
+    shop.customer(name="Bo", tags=["VIP"])
+    shop.customer(name="Cy")
+    browser = shop.signed_in()
+    token = token_of(browser, "/segments/new")
+    form = {"csrf_token": token, "name": "VIP", "description": "Our best", "tags": "VIP, 批发"}
+    live = browser.post("/segments/count", data=form).get_data(as_text=True)
+    assert 'id="segment-count"' in live and "<strong>2</strong>" in live
+    assert "<strong>1</strong>" in browser.post("/segments/count", data={**form, "kinds": "company"}).get_data(as_text=True)
+    made = browser.post("/segments/new", data=form)
+    assert made.status_code == 303
+    [segment] = shop.get("/api/v1/segments").json["items"]
+    assert (segment["filter"]["tags"], segment["count"], segment["description"]) == (["VIP", "批发"], 2, "Our best")
+    listing = browser.get("/segments").get_data(as_text=True)
+    assert re.search(r'<th scope="row">VIP</th>\s*<td>Our best</td>\s*<td class="number">2</td>', listing)
+    shop.patch(f"/api/v1/segments/{segment['id']}", json={"filter": {"tags": ["VIP"], "scores": {"m_score": [1, 5]}}})
+    edit = browser.get(f"/segments/{segment['id']}/edit").get_data(as_text=True)
+    assert 'value="VIP"' in edit and "they are kept" in edit
+    assert browser.post(f"/segments/{segment['id']}/edit",
+                        data={**form, "name": "VIP companies", "kinds": "company"}).status_code == 303
+    changed = shop.get(f"/api/v1/segments/{segment['id']}").json
+    assert (changed["name"], changed["filter"]["kinds"], changed["filter"]["scores"]) == (
+        "VIP companies", ["company"], {"m_score": [1, 5]})
+    assert browser.post(f"/segments/{segment['id']}/delete", data={"csrf_token": token}).status_code == 303
+    assert shop.get("/api/v1/segments").json["items"] == []
+
+
+def test_a_bad_segment_filter_shows_field_errors_and_saves_nothing(shop):
+    shop.post("/api/v1/segments", json={"name": "Taken", "filter": {}})
+    browser = shop.signed_in()
+    token = token_of(browser, "/segments/new")
+    for bad, marked in (({"name": "Big", "spend_min": "500", "spend_max": "100"}, "spend_max-error"),
+                        ({"name": "Big", "spend_min": "lots"}, "spend_min-error"),
+                        ({"name": "Big", "tiers": "gold"}, "tiers-error"),
+                        ({"name": ""}, "name-error"),
+                        ({"name": "Taken"}, "name-error")):
+        refused = browser.post("/segments/new", data={"csrf_token": token, **bad})
+        assert refused.status_code == 422 and f'id="{marked}"' in refused.get_data(as_text=True), bad
+    live = browser.post("/segments/count", data={"csrf_token": token, "spend_min": "lots"})
+    assert live.status_code == 200 and "Fix the conditions" in live.get_data(as_text=True)
+    assert [s["name"] for s in shop.get("/api/v1/segments").json["items"]] == ["Taken"]
+
+
+def test_a_segment_exports_its_customers_as_csv_and_xlsx(shop):
+    shop.customer(name="王芳", tags=["VIP"])
+    shop.customer(name="Cy")
+    segment = shop.post("/api/v1/segments", json={"name": "VIP", "filter": {"tags": ["VIP"]}}).json
+    browser = shop.signed_in()
+    as_csv = browser.get(f"/segments/{segment['id']}/export.csv")
+    rows = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True).lstrip("\ufeff"))))
+    assert as_csv.mimetype == "text/csv" and len(rows) == 2 and "王芳" in rows[1]
+    as_xlsx = browser.get(f"/segments/{segment['id']}/export.xlsx")
+    sheet = load_workbook(io.BytesIO(as_xlsx.data)).active
+    assert sheet.max_row == 2 and "王芳" in next(sheet.iter_rows(min_row=2, values_only=True))
+
+
+def test_the_segment_list_runs_the_same_statements_for_5_and_for_50_segments(shop, count_queries):
+    browser = shop.signed_in()
+
+    def statements_with(segments: int) -> int:
+        have = len(shop.get("/api/v1/segments?limit=100").json["items"])
+        for n in range(have, segments):
+            assert shop.post("/api/v1/segments", json={"name": f"S{n:02}", "filter": {"tiers": ["core"]}}).status_code == 201
+        browser.get("/segments")
+        with count_queries() as statements:
+            page = browser.get("/segments").get_data(as_text=True)
+        assert page.count('<th scope="row">S') == segments
+        return statements()
+
+    assert statements_with(5) == statements_with(50)
+
+
+# -- data quality ----------------------------------------------------------------------------------
+
+def test_the_data_quality_page_shows_the_score_the_pairs_side_by_side_and_merges_one(shop):
+    older = shop.customer(name="王芳", phone="138 0013 8000")
+    later = shop.customer(name="王芳 (2)", phone="13800138000", email="wang@example.com")
+    assert shop.post("/api/v1/purchases", json={"customer_id": later["id"], "product": "龙井", "amount": "500.00",
+                                                "purchased_at": "2026-01-05T10:00:00Z"}).status_code == 201
+    browser = shop.signed_in()
+    page = browser.get("/data-quality").get_data(as_text=True)
+    assert "data accuracy" in page and "Target 98%" in page and "same phone" in page
+    assert page.count("Keep this one, merge the other into it") == 2 and "wang@example.com" in page
+    merged = browser.post("/data-quality/merge", data={"csrf_token": token_of(browser, "/data-quality"),
+                                                      "survivor_id": older["id"], "merged_id": later["id"]})
+    assert merged.status_code == 303
+    after = browser.get("/data-quality").get_data(as_text=True)
+    assert "Merged into 王芳" in after and "No likely duplicates." in after
+    survivor = shop.get(f"/api/v1/customers/{older['id']}").json
+    assert survivor["email"] == "wang@example.com"
+    assert len(shop.get(f"/api/v1/purchases?customer_id={older['id']}").json["items"]) == 1
+    assert shop.get(f"/api/v1/customers/{later['id']}").status_code == 404
+
+
+def test_normalising_rewrites_the_phones_and_bad_input_is_a_field_error(app, shop):
+    raw_customers(app, shop, {"name": "Ann", "phone": "138 0013 8000"})  # as an old spreadsheet had it
+    browser = shop.signed_in()
+    token = token_of(browser, "/data-quality")
+    assert shop.get("/api/v1/data-quality").json["unnormalised"]["phone"] == 1
+    assert browser.post("/data-quality/normalise", data={"csrf_token": token}).status_code == 303
+    assert shop.get("/api/v1/data-quality").json["unnormalised"]["phone"] == 0
+    assert "Rewrote 0 e-mail addresses and 1 phone numbers" in browser.get("/data-quality").get_data(as_text=True)
+    bad = browser.get("/data-quality?min_score=7")
+    assert bad.status_code == 422 and 'id="min-score-error"' in bad.get_data(as_text=True)
+    refused = browser.post("/data-quality/merge", data={"csrf_token": token, "survivor_id": "x", "merged_id": ""})
+    assert refused.status_code == 422
+
+
+def test_the_data_pages_speak_chinese_in_a_default_workspace(sign_up):
+    workspace = sign_up("chinese")
+    workspace.customer(name="王芳", phone="13800138000")
+    browser = workspace.signed_in()
+    assert "信息管理准确率" in browser.get("/data-quality").get_data(as_text=True)
+    assert "导入文件" in browser.get("/imports/new").get_data(as_text=True)
+    assert "客户细分" in browser.get("/segments").get_data(as_text=True)
