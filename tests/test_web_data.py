@@ -10,6 +10,7 @@ import uuid
 import pytest
 from openpyxl import load_workbook
 
+from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.imports import ImportKind, ImportRun, ImportStatus
 from saas.core.imports import importer
@@ -92,6 +93,11 @@ def test_the_wizard_guesses_the_mapping_reports_every_bad_cell_then_imports_the_
     table = list(csv.reader(io.StringIO(rejects.get_data(as_text=True).lstrip("\ufeff"))))
     assert rejects.mimetype == "text/csv" and [line[0] for line in table] == ["row", "4", "5"]
     assert staged_files(app, shop) and all(uuid.UUID(p.name) for p in staged_files(app, shop))  # the runs' files
+    for run in staged_files(app, shop):
+        run.unlink()  # as the daily clean-up does IMPORT_KEEP_DAYS after the import
+    gone = browser.get(done.headers["Location"] + "/rejects")
+    assert gone.status_code == 410 and "no longer kept" in gone.get_data(as_text=True)
+    assert "<td>电话</td><td>12345</td>" in gone.get_data(as_text=True)  # the problems are still listed
     listing = browser.get("/imports").get_data(as_text=True)
     assert listing.count("customers.csv</a>") == 2 and "<caption>" in listing and 'scope="col"' in listing
 
@@ -309,3 +315,19 @@ def test_the_data_pages_speak_chinese_in_a_default_workspace(sign_up):
     assert "信息管理准确率" in browser.get("/data-quality").get_data(as_text=True)
     assert "导入文件" in browser.get("/imports/new").get_data(as_text=True)
     assert "客户细分" in browser.get("/segments").get_data(as_text=True)
+
+
+def test_the_data_quality_page_runs_the_same_statements_for_5_and_for_50_customers(app, shop, count_queries):
+    browser = shop.signed_in()
+
+    def statements_with(customers: int) -> int:
+        with app.app_context(), tenant_context(shop.id):
+            have = db.session.query(Customer).count()
+        raw_customers(app, shop, *({"name": f"客户{n:02}", "phone": f"1380013{n % 20:04}"} for n in range(have, customers)))
+        browser.get("/data-quality")
+        with count_queries() as statements:
+            page = browser.get("/data-quality").get_data(as_text=True)
+        assert page.count('class="pair"') == (0 if customers < 21 else 30)  # each phone after the 20th twice
+        return statements()
+
+    assert statements_with(5) == statements_with(50)

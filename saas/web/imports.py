@@ -24,7 +24,7 @@ from saas.api.imports import UploadFormSchema
 from saas.core.accounts import Scope
 from saas.core.customers import custom_fields
 from saas.core.db import db
-from saas.core.errors import Invalid
+from saas.core.errors import Gone, Invalid
 from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.imports import importer as service
 from saas.core.imports.rows import CUSTOM, FIELDS, auto_mapping, check_mapping
@@ -160,7 +160,11 @@ def run_checked_import(import_id):
 @member_page
 def import_rejects(import_id):
     run = service.get(import_id)
-    return Response(stream_with_context(service.rejects(run)), mimetype="text/csv; charset=utf-8",
+    try:
+        lines = service.rejects(run)
+    except Gone:  # the file went IMPORT_KEEP_DAYS after the import: the page says so, the problems stay listed
+        return render_template("data/import_run.html", gone=True, **_report(run)), 410
+    return Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="rejects-{run.id}.csv"'})
 
 
