@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Response, current_app, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, current_app, g, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.exceptions import NotFound
@@ -65,8 +65,12 @@ def _allow_large_uploads():
 
 
 @bp.app_context_processor
-def _import_labels() -> dict:
-    return {"import_status_labels": STATUS_LABELS, "import_kind_labels": KIND_LABELS, "import_running": RUNNING}
+def _data_pages() -> dict:
+    """What the data pages' templates share: labels, and whether the person may change data (the
+    ``write`` scope the API asks of every POST), which decides the buttons they see."""
+    principal = g.get("principal")
+    return {"import_status_labels": STATUS_LABELS, "import_kind_labels": KIND_LABELS, "import_running": RUNNING,
+            "may_change_data": principal is not None and Scope.write in principal.scopes}
 
 
 @bp.route("/imports")

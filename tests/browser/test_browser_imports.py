@@ -90,8 +90,9 @@ def test_the_data_pages_speak_chinese_and_the_segment_count_follows_the_form(pag
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         screenshot(page, name)
-    page.get_by_role("group", name="客户分层").get_by_label("潜在客户").check()
-    expect(page.locator("#segment-count")).to_contain_text("2")  # the live count answered the change
+    expect(page.locator("#segment-count")).to_have_text("当前符合的客户： 2")  # no condition yet: everyone
+    page.get_by_role("group", name="类型").get_by_label("企业（B2B）").check()
+    expect(page.locator("#segment-count")).to_have_text("当前符合的客户： 0")  # the live count answered the change
     assert problems == []
 
 
@@ -102,6 +103,7 @@ def test_a_segment_is_saved_with_its_live_count_and_listed(page, live_server, si
     sign_in(page, company.user["email"], company.password)
     page.goto("/segments/new")
     page.get_by_label("Name", exact=True).fill("VIP")
+    expect(page.locator("#segment-count")).to_have_text("Customers who match now: 2")
     page.get_by_label("Tags").fill("VIP")
     page.get_by_label("Tags").blur()
     expect(page.locator("#segment-count")).to_have_text("Customers who match now: 1")
