@@ -108,6 +108,8 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_on_the_form_and_nothing_is_
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and 'class="field-error" id="file-error"' in html
     assert upload(browser, csv_bytes(CUSTOMERS), kind="contacts").status_code == 422  # the API's kinds only
+    nul = upload(browser, csv_bytes(CUSTOMERS), name="a\x00b.csv")  # PostgreSQL cannot store it
+    assert nul.status_code == 422 and "cannot contain a NUL" in nul.get_data(as_text=True)
     assert shop.get("/api/v1/imports").json["items"] == [] and staged_files(app, shop) == []
 
 
@@ -235,11 +237,14 @@ def test_a_bad_segment_filter_shows_field_errors_and_saves_nothing(shop):
                         ({"name": "Big", "spend_min": "lots"}, "spend_min-error"),
                         ({"name": "Big", "tiers": "gold"}, "tiers-error"),
                         ({"name": ""}, "name-error"),
-                        ({"name": "Taken"}, "name-error")):
+                        ({"name": "Taken"}, "name-error"),
+                        ({"name": "Big\x00"}, "name-error"),
+                        ({"name": "Big", "tags": "V\x00IP"}, "tags-error")):
         refused = browser.post("/segments/new", data={"csrf_token": token, **bad})
         assert refused.status_code == 422 and f'id="{marked}"' in refused.get_data(as_text=True), bad
-    live = browser.post("/segments/count", data={"csrf_token": token, "spend_min": "lots"})
-    assert live.status_code == 200 and "Fix the conditions" in live.get_data(as_text=True)
+    for bad in ({"spend_min": "lots"}, {"regions": "浙\x00江"}):
+        live = browser.post("/segments/count", data={"csrf_token": token, **bad})
+        assert live.status_code == 200 and "Fix the conditions" in live.get_data(as_text=True), bad
     assert [s["name"] for s in shop.get("/api/v1/segments").json["items"]] == ["Taken"]
 
 

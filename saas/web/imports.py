@@ -32,6 +32,7 @@ from saas.core.imports.tabular import FileProblem, open_sheet
 from saas.core.pagination import paginate
 from saas.core.types import new_id
 from saas.web.blueprint import bp
+from saas.web.form_text import nul_errors
 from saas.web.pages import member_page
 
 RUNS_PER_PAGE = 50
@@ -88,6 +89,9 @@ def upload():
     if request.method == "GET":
         return render_template("data/import_upload.html", errors={}, values={}, encodings=ENCODINGS)
     values = {"kind": request.form.get("kind", ""), "encoding": request.form.get("encoding") or None}
+    errors = nul_errors(request.form, request.files)
+    if errors:
+        return render_template("data/import_upload.html", errors=errors, values={}, encodings=ENCODINGS), 422
     errors = _schema_errors(values)
     file = request.files.get("file")
     if file is None or not file.filename:
@@ -110,6 +114,8 @@ def upload():
 def map_import(token):
     """Step 2: the columns mapped (as guessed, or as the person changed them), then the run."""
     path = _staged(token)
+    if nul_errors(request.form):
+        raise NotFound()  # the hidden fields were altered: this upload cannot be continued
     kind_value, encoding = request.form.get("kind", ""), request.form.get("encoding") or None
     filename = request.form.get("filename") or "upload"
     if _schema_errors({"kind": kind_value, "encoding": encoding}):

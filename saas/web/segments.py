@@ -29,6 +29,7 @@ from saas.core.segments import Segment, count, counts, exports
 from saas.core.segments import saved as service
 from saas.core.spreadsheets import as_csv, as_xlsx
 from saas.web.blueprint import bp
+from saas.web.form_text import nul_errors
 from saas.web.pages import member_page
 
 PER_PAGE = 50
@@ -57,6 +58,8 @@ def new_segment():
     if request.method == "GET":
         return _form_page(None, {"name": "", "description": "", "filter": {}}, {})
     body = _body(request.form, {})
+    if nul_errors(request.form):
+        return _form_page(None, body, _refused_text(request.form), status=422)
     try:
         segment = service.create(SegmentSchema().load(body))
     except ValidationError as error:
@@ -74,6 +77,8 @@ def edit_segment(segment_id):
         return _form_page(segment, {"name": segment.name, "description": segment.description or "",
                                     "filter": segment.filter}, {})
     body = _body(request.form, segment.filter)
+    if nul_errors(request.form):
+        return _form_page(segment, body, _refused_text(request.form), status=422)
     try:
         service.update(segment, SegmentSchema().load(body))
     except ValidationError as error:
@@ -94,6 +99,8 @@ def segment_count():
         except ValueError:
             raise NotFound() from None
     body = _body(request.form, saved)
+    if nul_errors(request.form):
+        return render_template("data/_segment_count.html", held=None, errors=_refused_text(request.form))
     try:
         held, errors = count(service.checked(FilterSchema().load(body["filter"]))), {}
     except ValidationError as error:
@@ -131,6 +138,14 @@ def _body(form, saved: dict) -> dict:
     conditions.update({key: saved[key] for key in KEPT if saved.get(key)})
     return {"name": form.get("name", "").strip(), "description": form.get("description", "").strip() or None,
             "filter": conditions}
+
+
+def _refused_text(form) -> dict:
+    """The fields with a NUL, placed as the API's schema places its errors (conditions under ``filter``)."""
+    errors = nul_errors(form)
+    conditions = {key: messages for key, messages in errors.items() if key not in ("name", "description")}
+    return {**{key: errors[key] for key in ("name", "description") if key in errors},
+            **({"filter": conditions} if conditions else {})}
 
 
 def _names(text: str) -> list[str]:
