@@ -17,7 +17,7 @@ from saas.core.imports import importer
 from saas.core.tenancy import tenant_context
 from saas.testing import CSRF_INPUT
 from tests.test_data_quality import raw_customers
-from tests.test_imports import CUSTOMERS, csv_bytes
+from tests.test_imports import CUSTOMERS, csv_bytes, xlsx_bytes
 
 ENGLISH = {"settings": {"locale": "en"}}
 PASSWORD = "a long enough password"
@@ -100,6 +100,25 @@ def test_the_wizard_guesses_the_mapping_reports_every_bad_cell_then_imports_the_
     assert "<td>电话</td><td>12345</td>" in gone.get_data(as_text=True)  # the problems are still listed
     listing = browser.get("/imports").get_data(as_text=True)
     assert listing.count("customers.csv</a>") == 2 and "<caption>" in listing and 'scope="col"' in listing
+
+
+def test_an_xlsx_of_customers_then_a_csv_of_their_purchases_go_through_the_wizard(shop):
+    browser = shop.signed_in()
+
+    def imported(content: bytes, name: str, kind: str) -> str:
+        html = upload(browser, content, name=name, kind=kind).get_data(as_text=True)
+        done = browser.post(map_action(html), data={**mapping_form(html), "dry_run": "false"})
+        assert done.status_code == 303
+        return browser.get(done.headers["Location"]).get_data(as_text=True)
+
+    page = imported(xlsx_bytes(CUSTOMERS), "customers.xlsx", "customers")
+    assert "xlsx" in page and ">Done<" in page and "<dd>3</dd>" in page
+    orders = [["订单号", "客户编号", "产品", "金额", "日期"], ["SO-1", "C-1", "明前龙井", "¥120,000.00", "2026-11-01"],
+              ["SO-2", "C-404", "白茶", "100", "2026-10-02"]]
+    page = imported(csv_bytes(orders), "orders.csv", "purchases")
+    assert "Purchases" in page and ">Done<" in page and "import the customers first" in page
+    wang = next(c for c in shop.get("/api/v1/customers").json["items"] if c["name"] == "王芳")
+    assert wang["tier"] == "core"
 
 
 def test_a_file_that_is_not_a_spreadsheet_is_refused_on_the_form_and_nothing_is_kept(app, shop):
@@ -336,3 +355,18 @@ def test_the_data_quality_page_runs_the_same_statements_for_5_and_for_50_custome
         return statements()
 
     assert statements_with(5) == statements_with(50)
+
+
+def test_an_upload_may_be_as_large_as_the_api_takes_not_only_as_large_as_a_form(app, shop):
+    browser = shop.signed_in()
+    rows = [CUSTOMERS[0]] + [[f"C-{n}", f"客户{n}", "", "", "", "浙江", "", ""] for n in range(70_000)]
+    content = csv_bytes(rows)
+    assert len(content) > app.config["MAX_CONTENT_LENGTH"]
+    assert upload(browser, content).status_code == 200  # the mapping step
+    app.config["IMPORT_MAX_BYTES"], limit = len(content) - 1, app.config["IMPORT_MAX_BYTES"]
+    try:
+        assert upload(browser, content).status_code == 413
+    finally:
+        app.config["IMPORT_MAX_BYTES"] = limit
+        for staged in staged_files(app, shop):
+            staged.unlink()  # 2 MB that the instance folder need not keep
