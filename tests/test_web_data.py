@@ -221,7 +221,7 @@ def test_another_workspace_s_import_run_and_segment_are_404_pages(app, shop, sig
 # -- segments --------------------------------------------------------------------------------------
 
 def test_a_segment_is_made_with_a_live_count_listed_with_its_count_edited_and_deleted(shop):
-    shop.customer(name="Ann", tags=["VIP"], kind="company")
+    shop.customer(name="Ann", tags=["VIP"], kind="company", owner_id=shop.user["id"])
     shop.customer(name="Bo", tags=["VIP"])
     shop.customer(name="Cy")
     browser = shop.signed_in()
@@ -230,6 +230,8 @@ def test_a_segment_is_made_with_a_live_count_listed_with_its_count_edited_and_de
     live = browser.post("/segments/count", data=form).get_data(as_text=True)
     assert 'id="segment-count"' in live and "<strong>2</strong>" in live
     assert "<strong>1</strong>" in browser.post("/segments/count", data={**form, "kinds": "company"}).get_data(as_text=True)
+    assert "<strong>1</strong>" in browser.post("/segments/count", data={**form, "owner_ids": shop.user["id"]}).get_data(
+        as_text=True)
     made = browser.post("/segments/new", data=form)
     assert made.status_code == 303
     [segment] = shop.get("/api/v1/segments").json["items"]
@@ -238,7 +240,7 @@ def test_a_segment_is_made_with_a_live_count_listed_with_its_count_edited_and_de
     assert re.search(r'<th scope="row">VIP</th>\s*<td>Our best</td>\s*<td class="number">2</td>', listing)
     shop.patch(f"/api/v1/segments/{segment['id']}", json={"filter": {"tags": ["VIP"], "scores": {"m_score": [1, 5]}}})
     edit = browser.get(f"/segments/{segment['id']}/edit").get_data(as_text=True)
-    assert 'value="VIP"' in edit and "they are kept" in edit
+    assert 'value="VIP"' in edit and "they are kept" in edit and f'<option value="{shop.user["id"]}">' in edit
     assert browser.post(f"/segments/{segment['id']}/edit",
                         data={**form, "name": "VIP companies", "kinds": "company"}).status_code == 303
     changed = shop.get(f"/api/v1/segments/{segment['id']}").json
@@ -255,6 +257,7 @@ def test_a_bad_segment_filter_shows_field_errors_and_saves_nothing(shop):
     for bad, marked in (({"name": "Big", "spend_min": "500", "spend_max": "100"}, "spend_max-error"),
                         ({"name": "Big", "spend_min": "lots"}, "spend_min-error"),
                         ({"name": "Big", "tiers": "gold"}, "tiers-error"),
+                        ({"name": "Big", "owner_ids": "someone"}, "owner_ids-error"),
                         ({"name": ""}, "name-error"),
                         ({"name": "Taken"}, "name-error"),
                         ({"name": "Big\x00"}, "name-error"),

@@ -4,7 +4,7 @@ deleting it, and its customers as CSV or XLSX.
 The form's fields become the API's JSON body and are loaded by the API's own
 :class:`~saas.api.segments.SegmentSchema`, then saved by :mod:`saas.core.segments.saved`, so a page
 accepts exactly what ``POST /api/v1/segments`` accepts. The conditions the form does not show
-(owners, R/F/M scores, custom fields: set through the API) are kept as they are when it is saved.
+(R/F/M scores, custom fields: set through the API) are kept as they are when it is saved.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from saas.core.spreadsheets import as_csv, as_xlsx
 from saas.web.blueprint import bp
 from saas.web.form_text import nul_errors
 from saas.web.pages import member_page
+from tenants import accounts
 
 PER_PAGE = 50
 TIER_LABELS = {Tier.core: _l("Core"), Tier.important: _l("Important"), Tier.basic: _l("Basic"),
@@ -40,7 +41,7 @@ STAGE_LABELS = {Stage.potential: _l("Prospect"), Stage.new: _l("New"), Stage.act
 KIND_LABELS = {CustomerKind.person: _l("Person (B2C)"), CustomerKind.company: _l("Company (B2B)")}
 CHOICES = {"tiers": TIER_LABELS, "stages": STAGE_LABELS, "kinds": KIND_LABELS}
 NAMES = ("industries", "regions", "teams", "tags")  # typed as a comma-separated list
-KEPT = ("owner_ids", "scores", "custom_fields")  # not on the form: kept as saved
+KEPT = ("scores", "custom_fields")  # not on the form: kept as saved
 
 
 @bp.route("/segments")
@@ -132,7 +133,7 @@ def export_segment(segment_id, format):
 
 def _body(form, saved: dict) -> dict:
     """The form as the API's JSON body; what the form does not show comes from ``saved``."""
-    conditions = {key: form.getlist(key) for key in CHOICES}
+    conditions = {key: form.getlist(key) for key in (*CHOICES, "owner_ids")}
     conditions.update({key: _names(form.get(key, "")) for key in NAMES})
     conditions.update({key: form.get(key, "").strip() or None for key in ("spend_min", "spend_max")})
     conditions.update({key: saved[key] for key in KEPT if saved.get(key)})
@@ -159,6 +160,7 @@ def _form_page(segment, body: dict, errors: dict, status: int = 200):
         held = None if errors else count(service.checked(FilterSchema().load(conditions)))
     except (ValidationError, Invalid):
         held = None
+    owners = [(str(m.user_id), m.user.name or m.user.email) for m in accounts.members().items]
     return render_template("data/segment_form.html", segment=segment, body=body, conditions=conditions,
-                           errors=errors, filter_errors=filter_errors, choices=CHOICES, held=held,
+                           errors=errors, filter_errors=filter_errors, choices=CHOICES, held=held, owners=owners,
                            kept=[key for key in KEPT if conditions.get(key)]), status
