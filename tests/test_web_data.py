@@ -238,14 +238,17 @@ def test_a_segment_is_made_with_a_live_count_listed_with_its_count_edited_and_de
     assert (segment["filter"]["tags"], segment["count"], segment["description"]) == (["VIP", "批发"], 2, "Our best")
     listing = browser.get("/segments").get_data(as_text=True)
     assert re.search(r'<th scope="row">VIP</th>\s*<td>Our best</td>\s*<td class="number">2</td>', listing)
-    shop.patch(f"/api/v1/segments/{segment['id']}", json={"filter": {"tags": ["VIP"], "scores": {"m_score": [1, 5]}}})
+    assert shop.post("/api/v1/custom-fields", json={"key": "channel", "label": "Sales channel", "type": "text"}).status_code == 201
+    shop.patch(f"/api/v1/segments/{segment['id']}", json={"filter": {
+        "tags": ["VIP"], "scores": {"m_score": [1, 5]}, "custom_fields": {"channel": "retail"}}})
     edit = browser.get(f"/segments/{segment['id']}/edit").get_data(as_text=True)
     assert 'value="VIP"' in edit and "they are kept" in edit and f'<option value="{shop.user["id"]}">' in edit
+    assert 'id="m_score_min" name="m_score_min">\n          <option value="">—</option>\n          <option value="1" selected>' in edit
     assert browser.post(f"/segments/{segment['id']}/edit",
-                        data={**form, "name": "VIP companies", "kinds": "company"}).status_code == 303
+                        data={**form, "name": "VIP companies", "kinds": "company", "r_score_min": "4"}).status_code == 303
     changed = shop.get(f"/api/v1/segments/{segment['id']}").json
-    assert (changed["name"], changed["filter"]["kinds"], changed["filter"]["scores"]) == (
-        "VIP companies", ["company"], {"m_score": [1, 5]})
+    assert (changed["name"], changed["filter"]["kinds"], changed["filter"]["scores"], changed["filter"]["custom_fields"]) == (
+        "VIP companies", ["company"], {"r_score": [4, 5]}, {"channel": "retail"})  # the custom field kept
     assert browser.post(f"/segments/{segment['id']}/delete", data={"csrf_token": token}).status_code == 303
     assert shop.get("/api/v1/segments").json["items"] == []
 
@@ -258,6 +261,8 @@ def test_a_bad_segment_filter_shows_field_errors_and_saves_nothing(shop):
                         ({"name": "Big", "spend_min": "lots"}, "spend_min-error"),
                         ({"name": "Big", "tiers": "gold"}, "tiers-error"),
                         ({"name": "Big", "owner_ids": "someone"}, "owner_ids-error"),
+                        ({"name": "Big", "f_score_min": "4", "f_score_max": "2"}, "scores-error"),
+                        ({"name": "Big", "f_score_min": "9"}, "scores-error"),
                         ({"name": ""}, "name-error"),
                         ({"name": "Taken"}, "name-error"),
                         ({"name": "Big\x00"}, "name-error"),

@@ -4,7 +4,7 @@ deleting it, and its customers as CSV or XLSX.
 The form's fields become the API's JSON body and are loaded by the API's own
 :class:`~saas.api.segments.SegmentSchema`, then saved by :mod:`saas.core.segments.saved`, so a page
 accepts exactly what ``POST /api/v1/segments`` accepts. The conditions the form does not show
-(R/F/M scores, custom fields: set through the API) are kept as they are when it is saved.
+(custom fields: set through the API) are kept as they are when it is saved.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from saas.core.customers import CustomerKind
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid
 from saas.core.pagination import paginate
-from saas.core.segments import Segment, count, counts, exports
+from saas.core.segments import SCORES, Segment, count, counts, exports
 from saas.core.segments import saved as service
 from saas.core.spreadsheets import as_csv, as_xlsx
 from saas.web.blueprint import bp
@@ -41,7 +41,9 @@ STAGE_LABELS = {Stage.potential: _l("Prospect"), Stage.new: _l("New"), Stage.act
 KIND_LABELS = {CustomerKind.person: _l("Person (B2C)"), CustomerKind.company: _l("Company (B2B)")}
 CHOICES = {"tiers": TIER_LABELS, "stages": STAGE_LABELS, "kinds": KIND_LABELS}
 NAMES = ("industries", "regions", "teams", "tags")  # typed as a comma-separated list
-KEPT = ("scores", "custom_fields")  # not on the form: kept as saved
+SCORE_LABELS = {"r_score": _l("Recency score (R)"), "f_score": _l("Frequency score (F)"),
+                "m_score": _l("Monetary score (M)")}
+KEPT = ("custom_fields",)  # not on the form: kept as saved
 
 
 @bp.route("/segments")
@@ -136,6 +138,8 @@ def _body(form, saved: dict) -> dict:
     conditions = {key: form.getlist(key) for key in (*CHOICES, "owner_ids")}
     conditions.update({key: _names(form.get(key, "")) for key in NAMES})
     conditions.update({key: form.get(key, "").strip() or None for key in ("spend_min", "spend_max")})
+    conditions["scores"] = {name: [form.get(f"{name}_min") or 1, form.get(f"{name}_max") or 5] for name in SCORES
+                            if form.get(f"{name}_min") or form.get(f"{name}_max")}
     conditions.update({key: saved[key] for key in KEPT if saved.get(key)})
     return {"name": form.get("name", "").strip(), "description": form.get("description", "").strip() or None,
             "filter": conditions}
@@ -149,13 +153,23 @@ def _refused_text(form) -> dict:
             **({"filter": conditions} if conditions else {})}
 
 
+def _flat(messages) -> list[str]:
+    """marshmallow's messages for one field, however deep (``{"r_score": {0: [...]}}``), as a list."""
+    if isinstance(messages, dict):
+        return [text for inner in messages.values() for text in _flat(inner)]
+    if isinstance(messages, list):
+        return [text for inner in messages for text in _flat(inner)]
+    return [str(messages)]
+
+
 def _names(text: str) -> list[str]:
     return [name.strip() for name in text.replace("，", ",").split(",") if name.strip()]
 
 
 def _form_page(segment, body: dict, errors: dict, status: int = 200):
     conditions = body.get("filter") or {}
-    filter_errors = errors.get("filter") if isinstance(errors.get("filter"), dict) else {}
+    filter_errors = {key: _flat(messages) for key, messages in errors["filter"].items()} \
+        if isinstance(errors.get("filter"), dict) else {}
     try:
         held = None if errors else count(service.checked(FilterSchema().load(conditions)))
     except (ValidationError, Invalid):
@@ -163,4 +177,5 @@ def _form_page(segment, body: dict, errors: dict, status: int = 200):
     owners = [(str(m.user_id), m.user.name or m.user.email) for m in accounts.members().items]
     return render_template("data/segment_form.html", segment=segment, body=body, conditions=conditions,
                            errors=errors, filter_errors=filter_errors, choices=CHOICES, held=held, owners=owners,
+                           scores=SCORE_LABELS,
                            kept=[key for key in KEPT if conditions.get(key)]), status
