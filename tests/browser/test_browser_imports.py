@@ -55,7 +55,7 @@ def test_a_gb18030_sheet_is_uploaded_mapped_checked_and_imported_with_live_progr
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Check every row (dry run)").click()
 
-    expect(page.locator(".status")).to_have_text("Checked (dry run)")
+    expect(page.locator(".run-status")).to_have_text("Checked (dry run)")
     bad = page.get_by_role("table", name="Cells that cannot be taken (the header is row 1)").get_by_role("row")
     expect(bad).to_have_count(2)  # the header row and the one bad cell
     expect(bad.nth(1).get_by_role("cell").nth(0)).to_have_text("4")  # row, column, value, problem
@@ -69,12 +69,12 @@ def test_a_gb18030_sheet_is_uploaded_mapped_checked_and_imported_with_live_progr
     settled(page)
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Import the good rows").click()
-    expect(page.locator(".status")).to_have_text("Waiting")
+    expect(page.locator(".run-status")).to_have_text("Waiting")
     expect(page.locator("progress.import-progress")).to_be_visible()
     screenshot(page, "import-progress")
     with app.app_context():  # the worker takes it; the page sees it through its polling, without a reload
         importer.run_import(str(company.id), page.url.rsplit("/", 1)[1])
-    expect(page.locator(".status")).to_have_text("Done")
+    expect(page.locator(".run-status")).to_have_text("Done")
     expect(page.locator("progress.import-progress")).to_have_count(0)
     expect(page.get_by_role("link", name="Download the rejected rows")).to_be_visible()
     screenshot(page, "import-done")
