@@ -12,10 +12,6 @@ from tests.test_imports import csv_bytes
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite]
 
 
-def settled(page) -> None:
-    """Before leaving a page: its icon is fetched after "load", and leaving would abort it (a failed request)."""
-    page.wait_for_load_state("networkidle")
-
 SHEET = [
     ["姓名", "电话", "邮箱", "地区", "会员等级"],
     ["王芳", "138 0013 8000", "wang.fang@example.com", "浙江", "金卡"],
@@ -29,10 +25,8 @@ def test_a_gb18030_sheet_is_uploaded_mapped_checked_and_imported_with_live_progr
         app, page, live_server, sign_up, problems, monkeypatch):
     company = sign_up(settings=ENGLISH)
     sign_in(page, company.user["email"], company.password)
-    settled(page)
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
-    settled(page)
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("link", name="Import a file").click()
     expect(page).to_have_url(url(live_server, "/imports/new"))
@@ -41,7 +35,6 @@ def test_a_gb18030_sheet_is_uploaded_mapped_checked_and_imported_with_live_progr
         {"name": "老客户.csv", "mimeType": "text/csv", "buffer": csv_bytes(SHEET, "gb18030")})
     page.get_by_label("Encoding of a CSV").select_option("gb18030")
     screenshot(page, "import-upload")
-    settled(page)
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Upload and map the columns").click()
 
@@ -51,7 +44,6 @@ def test_a_gb18030_sheet_is_uploaded_mapped_checked_and_imported_with_live_progr
     expect(page.get_by_label("会员等级")).to_have_value("")  # not guessed: skipped unless mapped
     page.get_by_label("会员等级").select_option("notes")
     screenshot(page, "import-mapping")
-    settled(page)
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Check every row (dry run)").click()
 
@@ -66,7 +58,6 @@ def test_a_gb18030_sheet_is_uploaded_mapped_checked_and_imported_with_live_progr
     assert company.get("/api/v1/customers").json["items"] == []
 
     monkeypatch.setattr(importer, "queue", lambda run: None)  # a worker that has not taken it yet
-    settled(page)
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Import the good rows").click()
     expect(page.locator(".run-status")).to_have_text("Waiting")
@@ -82,7 +73,6 @@ def test_a_gb18030_sheet_is_uploaded_mapped_checked_and_imported_with_live_progr
     customers = {c["name"]: c for c in company.get("/api/v1/customers").json["items"]}
     assert sorted(customers) == ["孙丽", "李伟", "王芳"]
     assert (customers["王芳"]["phone"], customers["王芳"]["notes"]) == ("+8613800138000", "金卡")
-    settled(page)
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
     expect(page.get_by_role("table").get_by_role("link", name="老客户.csv")).to_have_count(2)
@@ -101,7 +91,6 @@ def test_the_data_pages_speak_chinese_and_the_segment_count_follows_the_form(pag
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         screenshot(page, name)
-        settled(page)
     expect(page.locator("#segment-count")).to_have_text("当前符合的客户： 2")  # no condition yet: everyone
     page.get_by_role("group", name="类型").get_by_label("企业（B2B）").check()
     expect(page.locator("#segment-count")).to_have_text("当前符合的客户： 0")  # the live count answered the change
@@ -113,7 +102,6 @@ def test_a_segment_is_saved_with_its_live_count_and_listed(page, live_server, si
     company.customer(name="Zhou Min", tags=["VIP"])
     company.customer(name="Li Lei")
     sign_in(page, company.user["email"], company.password)
-    settled(page)
     page.goto("/segments/new")
     page.get_by_label("Name", exact=True).fill("VIP")
     expect(page.locator("#segment-count")).to_have_text("Customers who match now: 2")
@@ -121,13 +109,11 @@ def test_a_segment_is_saved_with_its_live_count_and_listed(page, live_server, si
     page.get_by_label("Tags").blur()
     expect(page.locator("#segment-count")).to_have_text("Customers who match now: 1")
     screenshot(page, "segment-form")
-    settled(page)
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Save the segment").click()
     expect(page).to_have_url(url(live_server, "/segments"))
     expect(page.get_by_role("row", name="VIP")).to_contain_text("1")
     screenshot(page, "segments")
-    settled(page)
     page.goto("/data-quality")
     screenshot(page, "data-quality")
     assert problems == []
