@@ -8,6 +8,12 @@
 | WEBHOOK_ALLOW_PRIVATE_NETWORKS | ``1``: webhooks may go to private and loopback addresses (development, tests) | off |
 | WEBHOOK_TIMEOUT_SECONDS | how long a webhook receiver has to answer     | 10                           |
 | SESSION_COOKIE_SECURE | ``0``: send the session cookie over plain HTTP too (behind no TLS at all) | on, except in debug |
+| MAIL_SERVER     | the SMTP server e-mail goes through (``saas.core.mail``) | none: messages go to the log |
+| MAIL_PORT       | its port                                             | 465 with MAIL_USE_SSL, else 25 |
+| MAIL_USE_TLS    | ``1``: STARTTLS after connecting (port 587, usually)  | off                          |
+| MAIL_USE_SSL    | ``1``: TLS from the start (port 465)                  | off                          |
+| MAIL_USERNAME, MAIL_PASSWORD | the SMTP login, when the server needs one  | none: no login               |
+| MAIL_FROM       | the sender, e.g. ``Retain <no-reply@example.com>``     | ``Retain <no-reply@localhost>`` |
 """
 
 from __future__ import annotations
@@ -68,6 +74,16 @@ def from_environment(instance_path: str) -> dict:
         "WEBHOOK_ALLOW_PRIVATE_NETWORKS": _flag(env.get("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "")),
         "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS", "10")),
         "WEBHOOK_SECRET_OVERLAP_HOURS": 24,
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env["MAIL_PORT"]) if env.get("MAIL_PORT") else None,
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS", "")),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL", "")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_FROM": env.get("MAIL_FROM") or None,
+        "MAIL_TIMEOUT_SECONDS": 10,
+        "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
+        "PASSWORD_RESET_RATE_LIMIT": env.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
     }
 
 
