@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 import zoneinfo
@@ -9,6 +10,7 @@ import zoneinfo
 import phonenumbers
 import sqlalchemy as sa
 from babel.numbers import list_currencies
+from blinker import Namespace
 
 from saas.core.accounts import (
     DEFAULT_SETTINGS,
@@ -23,6 +25,7 @@ from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
 from saas.core.errors import Conflict, Forbidden, Invalid, NotFound
 from saas.core.pagination import Page, paginate
+from saas.core.password_reset import set_password
 from saas.core.passwords import check_strength, hash_password, verify_password
 from saas.core.tenancy import get_owned, global_lookup, tenant_context
 from saas.core.types import new_id, utcnow
@@ -30,6 +33,11 @@ from saas.core.types import new_id, utcnow
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,48}[a-z0-9]")
 RESERVED_SLUGS = {"api", "admin", "app", "login", "logout", "signup", "static", "t", "www", "help", "status"}
 LOCALES = ("en", "zh_CN")
+
+member_added = Namespace().signal("tenants.member_added", doc=(
+    "A person was added to the bound workspace, in the transaction that adds them: the sender is "
+    "the Membership, ``new_account`` whether their account was made for it (then they are active; "
+    "else invited, until they accept). The web connects the invitation e-mail to it."))
 
 
 def normalise_email(email: str) -> str:
@@ -70,6 +78,35 @@ def create_user(email: str, password: str, name: str = "", *, password_field: st
 
 def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+@functools.cache
+def timezones() -> tuple[str, ...]:
+    """The IANA time zones a person may choose, sorted (the system's or tzdata's database)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def update_profile(user: User, *, name: str, locale: str | None, timezone: str | None) -> User:
+    """A person's own name, language and time zone (None: their workspace's)."""
+    errors = {}
+    if len(name) > 200:
+        errors["name"] = ["Use at most 200 characters."]
+    if locale is not None and locale not in LOCALES:
+        errors["locale"] = [f"One of: {', '.join(LOCALES)}."]
+    if timezone is not None and timezone not in timezones():
+        errors["timezone"] = ["Not an IANA time zone (e.g. Asia/Shanghai)."]
+    if errors:
+        raise Invalid("invalid profile", errors)
+    user.name, user.locale, user.timezone = name.strip(), locale, timezone
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> None:
+    """A new password for someone who proves they know the current one."""
+    if not verify_password(user.password_hash, current_password):
+        raise Invalid("wrong password", {"current_password": ["Not your current password."]})
+    set_password(user, new_password, field="new_password")
 
 
 def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: str,
@@ -159,6 +196,7 @@ def add_member(*, email: str, role: Role, actor_role: Role, team: str | None = N
     member = Membership(user_id=user.id, role=role, team=team, status=status)
     db.session.add(member)
     db.session.flush()
+    member_added.send(member, user=user, new_account=status == "active")
     return member
 
 
