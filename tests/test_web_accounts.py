@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import threading
 import time
 
@@ -20,7 +21,7 @@ from saas.core.db import db
 from saas.core.queues import current_queue
 from saas.testing import CSRF_INPUT
 from tests.conftest import free_port, make_app
-from tests.test_rate_limits import LimitedApps
+from saas.extensions import limiter
 
 PASSWORD = "a long enough password"
 NEW_PASSWORD = "another long enough one"
@@ -153,14 +154,27 @@ def test_a_sign_up_without_the_csrf_token_is_refused(app, client):
 
 @pytest.fixture
 def limited(app, database):
-    apps = LimitedApps(database)
-    yield apps
-    apps.restore()
+    """Builds apps with rate limits on (2 a minute), then puts the shared limiter back as the shared
+    app configured it (``init_app`` overwrites its state; see tests/test_rate_limits.py)."""
+    saved, built = dict(vars(limiter)), []
+
+    def build(**overrides):
+        built.append(make_app(database, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                              RATELIMIT_KEY_PREFIX=f"retain-test-{secrets.token_hex(8)}",
+                              SIGNUP_RATE_LIMIT="2 per minute", **overrides))
+        return built[-1]
+
+    yield build
+    vars(limiter).clear()
+    vars(limiter).update(saved)
+    for built_app in built:
+        with built_app.app_context():
+            db.engine.dispose()
 
 
 @pytest.mark.backend_independent
 def test_the_sign_up_page_is_rate_limited_like_the_api(limited):
-    client = limited("memory://").test_client()
+    client = limited().test_client()
     for slug in ("rate-one", "rate-two"):
         assert submit(client, "/signup", sign_up_body(slug), headers=ENGLISH).status_code == 303
         client.post("/logout", data={"csrf_token": csrf(client, "/")})
@@ -253,7 +267,7 @@ def test_the_reset_mail_is_in_the_person_s_language(app, client, tenant_a, mails
 
 @pytest.mark.backend_independent
 def test_the_forgot_page_is_rate_limited(limited):
-    app = limited("memory://", PASSWORD_RESET_RATE_LIMIT="2 per minute")
+    app = limited(PASSWORD_RESET_RATE_LIMIT="2 per minute")
     client = app.test_client()
     for _ in range(2):
         assert submit(client, "/password/forgot", {"email": "x@y.example"}, headers=ENGLISH).status_code == 200
