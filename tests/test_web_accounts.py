@@ -315,7 +315,7 @@ def test_a_new_account_gets_a_link_to_choose_its_own_password(app, tenant_a, mai
     assert response.status_code == 201 and response.json["status"] == "active"
     message = decoded(mails()[0])
     assert "To: rep@longjing.example" in message and "as agent" not in message  # the workspace speaks Chinese
-    assert "agent" in message and tenant_a.tenant["name"] in message
+    assert "角色为 专员" in message and tenant_a.tenant["name"] in message
 
     browser = app.test_client()
     path = reset_path(message)

@@ -15,12 +15,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 
-from saas.core.accounts import Membership, User
+from saas.core.accounts import Membership, Role, User
 from saas.core.tenancy import current_tenant
 from saas.web import mails
 from saas.web.blueprint import bp
 from saas.web.password_pages import mail_reset_link
 from tenants import accounts
+
+ROLE_LABELS = {Role.owner: _l("Owner"), Role.admin: _l("Admin"), Role.manager: _l("Manager"),
+               Role.agent: _l("Agent"), Role.viewer: _l("Viewer")}
 
 
 def mail_invitation(member: Membership, *, user: User, new_account: bool) -> None:
@@ -29,7 +32,7 @@ def mail_invitation(member: Membership, *, user: User, new_account: bool) -> Non
         return
     workspace = current_tenant()
     locale = user.locale or workspace.settings.get("locale") or "en"
-    context = {"workspace": workspace.name, "role": member.role.value}
+    context = {"workspace": workspace.name, "role": ROLE_LABELS[member.role]}  # rendered in the mail's language
     if new_account:
         mail_reset_link(user, locale, "member_added", _l("Your Retain account in %(workspace)s",
                                                          workspace=workspace.name), **context)
@@ -47,7 +50,7 @@ def invitation(tenant_id):
     if found is None:
         raise NotFound("There is no invitation to this workspace for you.")
     member, tenant = found
-    return render_template("accounts/invitation.html", member=member, tenant=tenant)
+    return render_template("accounts/invitation.html", role=ROLE_LABELS[member.role], tenant=tenant)
 
 
 def init_app() -> None:
