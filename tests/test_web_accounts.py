@@ -194,8 +194,8 @@ def test_the_forgot_page_answers_the_same_whether_the_address_has_an_account_or_
     unknown = submit(client, "/password/forgot", {"email": "nobody@nowhere.example"}, headers=ENGLISH)
 
     def without_token(response):
-        return CSRF_INPUT.sub("", response.get_data(as_text=True)).replace("nobody@nowhere.example", "X") \
-            .replace(tenant_a.user["email"], "X")
+        page = re.sub(r'"X-CSRFToken": "[^"]+"', "", CSRF_INPUT.sub("", response.get_data(as_text=True)))
+        return page.replace("nobody@nowhere.example", "X").replace(tenant_a.user["email"], "X")
 
     assert known.status_code == unknown.status_code == 200
     assert without_token(known) == without_token(unknown)
