@@ -78,6 +78,7 @@ def test_a_forgotten_password_is_set_anew_through_the_mailed_link(page, live_ser
 def test_the_profile_switches_the_pages_to_chinese(page, live_server, sign_up, problems):
     company = sign_up(settings=ENGLISH)
     sign_in(page, company.user["email"], company.password)
+    page.wait_for_load_state("networkidle")  # the dashboard's icon and charts, which leaving would abort
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("link", name=company.user["email"]).click()
     expect(page).to_have_title("Your profile · Retain")
@@ -104,6 +105,7 @@ def test_a_person_in_two_workspaces_switches_from_the_header_of_any_page(page, l
     sign_in(page, first.user["email"], first.password)
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Accept").click()
+    page.wait_for_load_state("networkidle")  # the dashboard's icon and charts, which leaving would abort
     page.goto("/profile")
 
     switch = page.get_by_role("banner").get_by_label("Workspace")
