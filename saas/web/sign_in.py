@@ -39,15 +39,13 @@ def _login_limit() -> str:
 def landing():
     """A visitor's welcome, or a member's dashboard in the workspace they work in."""
     workspaces = accounts.memberships_of(current_user) if current_user.is_authenticated else []
-    form = WorkspaceForm()
-    form.tenant_id.choices = [SelectChoice(str(t.id), t.name) for _member, t in workspaces]
     member, active = next(((m, t) for m, t in workspaces if str(t.id) == session.get("tenant_id")), (None, None))
     invitations = accounts.memberships_of(current_user, "invited") if current_user.is_authenticated else []
     stopped = []
     if member is not None and member.role in (Role.owner, Role.admin):
         with tenant_context(active.id):
             stopped = webhooks.disabled_endpoints()
-    context = {"workspaces": workspaces, "active": active, "form": form, "invitations": invitations,
+    context = {"workspaces": workspaces, "active": active, "invitations": invitations,
                "stopped_webhooks": stopped}
     if active is not None and session_principal() is not None:  # not a suspended workspace
         return dashboard.show(**context)
