@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from saas.core.accounts import Tenant, User
 from saas.core.db import db
-from conftest import Caller
+from tests.conftest import Caller
 
 PASSWORD = "a long enough password"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

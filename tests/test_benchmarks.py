@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import PG_ADMIN_URL, unavailable
+from tests.conftest import PG_ADMIN_URL, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 180  # seconds; a smoke run takes a few (docs/benchmarks.md)

@@ -16,7 +16,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from conftest import REDIS_URL, make_app, unavailable
+from tests.conftest import REDIS_URL, make_app, unavailable
 from saas.core.accounts import Tenant
 from saas.core.db import db
 from saas.extensions import limiter
