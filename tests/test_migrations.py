@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from flask_migrate import downgrade, upgrade
 
 from saas.core.db import db
@@ -57,3 +58,20 @@ def test_a_populated_sqlite_database_is_migrated_down_and_up_with_its_rows(datab
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     assert tenant.get(f"/api/v1/customers/{customer['id']}").get_json()["name"] == "Kept"
     assert tenant.get(f"/api/v1/purchases/{purchase.get_json()['id']}").status_code == 200
+
+
+@pytest.mark.parametrize("given", ["not_self", "ck_referrals_links_not_self"])
+def test_a_check_constraint_in_a_migration_is_named_once_by_the_convention(given):
+    """``name="not_self"`` gives ``ck_referrals_links_not_self``, as the model's does; a migration
+    that spells the full name out does not get the prefix a second time."""
+    model = sa.Table("referrals_links", sa.MetaData(naming_convention=db.metadata.naming_convention),
+                     sa.Column("a", sa.Integer), sa.Column("b", sa.Integer), sa.CheckConstraint("a <> b", name=given))
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as conn:
+        op = Operations(MigrationContext.configure(conn, opts={"target_metadata": db.metadata}))
+        op.create_table("referrals_links", sa.Column("a", sa.Integer), sa.Column("b", sa.Integer),
+                        sa.CheckConstraint("a <> b", name=given))
+        names = [c["name"] for c in sa.inspect(conn).get_check_constraints("referrals_links")]
+    engine.dispose()
+    assert names == ["ck_referrals_links_not_self"]
+    assert [c.name for c in model.constraints if isinstance(c, sa.CheckConstraint)] == ["ck_referrals_links_not_self"]

@@ -11,9 +11,20 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from saas.core.types import UTCDateTime, new_id, utcnow
 
+
+def _constraint_name(constraint, table) -> str:
+    """The ``%(constraint_name)s`` of a check constraint's name: its own short name (``not_self``),
+    and a name that carries the prefix already (``ck_<table>_not_self``, as a hand-written migration
+    copies it from the model's comment or the database) is not prefixed twice."""
+    if constraint.name is None:
+        raise sa.exc.InvalidRequestError(f"a check constraint of {table.name} needs a name (name='...')")
+    return str(constraint.name).removeprefix(f"ck_{table.name}_")
+
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "constraint_name": _constraint_name,  # used by "ck" alone
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_N_name)s",
     "pk": "pk_%(table_name)s",
