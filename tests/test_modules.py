@@ -399,6 +399,24 @@ def test_switching_a_module_emits_module_enabled_and_module_disabled(plugin_app,
                                           ("module.disabled", {"module": "stamps"})]
 
 
+def test_settings_of_reads_a_workspace_s_loaded_settings_with_defaults_where_nothing_is_set(plugin_app, tenant_a, tenant_b):
+    from saas.core.accounts import Tenant
+    from saas.core.db import db
+    from saas.core.modules import settings_of
+    from saas.core.tenancy import tenant_context
+
+    enable(tenant_a, "stamps", settings={"card_size": 12})
+    with plugin_app.app_context():
+        with tenant_context(tenant_a.id):
+            assert settings_of("stamps") == {"card_size": 12, "stamps_per_visit": 1}  # the bound workspace's
+            other = db.session.get(Tenant, tenant_b.id)
+            assert settings_of("stamps", other) == {"card_size": 10, "stamps_per_visit": 1}
+            assert settings_of("vouchers") == {}  # a module without a settings schema
+            with pytest.raises(LookupError, match="no module named 'nope'"):
+                settings_of("nope")
+        db.session.rollback()
+
+
 def test_tenants_with_a_module_lists_only_those_that_enabled_it(plugin_app, tenant_a, tenant_b):
     from saas.core.db import db
     from saas.core.modules import tenants_with

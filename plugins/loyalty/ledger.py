@@ -22,7 +22,7 @@ from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
 from saas.core.events import emit
 from saas.core.hooktypes import EventType
-from saas.core.modules import states
+from saas.core.modules import settings_of
 from saas.core.pagination import Page, paginate
 from saas.core.queues import job
 from saas.core.tenancy import current_tenant, current_tenant_id, tenant_context
@@ -52,8 +52,7 @@ class _Recorded(Exception):
 
 def settings() -> dict:
     """The bound workspace's earning rules, loaded (decimals and dates, defaults filled in)."""
-    tenant = current_tenant()
-    return earning.Settings().load(states(tenant).settings.get(NAME, {}))
+    return settings_of(NAME)
 
 
 def record(customer_id: uuid.UUID, kind: EntryKind, points: int, source: str, reason: str, *,

@@ -14,12 +14,11 @@ from marshmallow import fields as f
 from saas import hookimpl
 from saas.api.base import ApiBlueprint
 from saas.api.schema import Schema
-from saas.auth import current_principal
 from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.event_types import CUSTOMER_CREATED
 from saas.core.hooktypes import ModuleInfo, NavItem, Panel, Schedule
-from saas.core.modules import for_each_workspace, states
+from saas.core.modules import for_each_workspace, settings_of
 from retain_birthdays import greetings
 from retain_birthdays.models import Greeting
 
@@ -30,11 +29,6 @@ class Settings(Schema):
     days_ahead = f.Integer(load_default=7, validate=ma.validate.Range(min=0, max=60),
                            metadata={"description": "How far ahead the upcoming list looks"})
     channel = f.String(load_default="sms", validate=ma.validate.OneOf(["sms", "email", "wechat"]))
-
-
-def settings_of(tenant) -> dict:
-    stored = states(tenant).settings.get(NAME, {})
-    return {**Settings().load({}), **stored}
 
 
 bp = ApiBlueprint(NAME, __name__, url_prefix="/api/v1/birthdays", description="Birthday greetings (example module)")
@@ -54,8 +48,7 @@ class UpcomingListSchema(Schema):
 @bp.response(200, UpcomingListSchema)
 def upcoming():
     """Customers with a birthday within the workspace's ``days_ahead``, soonest first."""
-    tenant = current_principal().tenant
-    found = greetings.upcoming(settings_of(tenant)["days_ahead"], dt.date.today())
+    found = greetings.upcoming(settings_of(NAME)["days_ahead"], dt.date.today())  # the bound workspace's
     return {"items": [{"customer_id": c.id, "name": c.name, "birthday": day} for c, day in found]}
 
 
@@ -65,8 +58,7 @@ pages = Blueprint("birthdays_pages", __name__, url_prefix="/birthdays", template
 @pages.route("/")
 def upcoming_page():
     """The same list as a page of the web UI (a plain Flask blueprint with its own template)."""
-    tenant = current_principal().tenant
-    settings = settings_of(tenant)
+    settings = settings_of(NAME)
     found = greetings.upcoming(settings["days_ahead"], dt.date.today())
     return render_template("birthdays/upcoming.html", upcoming=found, **settings)
 
@@ -76,7 +68,7 @@ def greet_today() -> None:
     today = dt.date.today()
 
     def greet(tenant) -> None:
-        channel = settings_of(tenant)["channel"]
+        channel = settings_of(NAME, tenant)["channel"]
         for customer, day in greetings.upcoming(0, today):
             greetings.greet(customer.id, channel, today)
 
@@ -120,7 +112,7 @@ def saas_handle_event(tenant, event):
     customer = db.session.get(Customer, (tenant.id, uuid.UUID(event.data["customer_id"])))
     today = dt.date.today()
     if customer is not None and customer.birthday is not None and greetings.is_birthday(customer.birthday, today):
-        greetings.greet(customer.id, settings_of(tenant)["channel"], today)
+        greetings.greet(customer.id, settings_of(NAME, tenant)["channel"], today)
 
 
 @hookimpl
