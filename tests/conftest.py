@@ -20,16 +20,16 @@ from flask_migrate import upgrade
 
 from saas.api.schema import Schema
 from saas.app import create_app
-from saas.testing import Caller, Workspace  # noqa: F401  Caller: for test_accounts
 from saas.core.db import db
+from saas.testing import Caller, Workspace, databases  # noqa: F401  Caller: for test_accounts
+from saas.testing.databases import Database, Wiper, drop_postgres_database
 
 IN_CI = os.environ.get("CI") == "true"
-PG_ADMIN_URL = os.environ.get("RETAIN_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get("RETAIN_TEST_PG_ADMIN_URL", databases.DEFAULT_PG_ADMIN_URL)
 # Each pytest-xdist worker (gw0, gw1, ...) gets a Redis database of its own: 15, 14, ... (the
 # rate-limit tests' keys carry a prefix unique to each app as well, so no two runs share a counter).
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 REDIS_URL = os.environ.get("RETAIN_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{(15 - _WORKER) % 16}")
-OWNER_ROLE, APP_ROLE = "retain_test_owner", "retain_test_app"
 
 
 def unavailable(what: str, error: Exception):
@@ -39,58 +39,11 @@ def unavailable(what: str, error: Exception):
     pytest.skip(message)
 
 
-@dataclass
-class Database:
-    kind: str
-    app_url: str
-    owner_url: str | None = None
-    admin_url: str | None = None
-    name: str | None = None
-
-
-def _with_database(url: str, name: str, user: str | None = None) -> str:
-    parsed = sa.engine.make_url(url).set(database=name)
-    if user:
-        parsed = parsed.set(username=user, password=None)
-    return parsed.render_as_string(hide_password=False)
-
-
 def create_postgres_database() -> Database:
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as error:
-        admin.dispose()
+        return databases.create_postgres_database(PG_ADMIN_URL)
+    except databases.DatabaseUnavailable as error:
         unavailable("PostgreSQL", error)
-    name = f"retain_test_{os.getpid()}_{secrets.token_hex(3)}"
-    with admin.connect() as conn:
-        for role, extra in ((OWNER_ROLE, ""), (APP_ROLE, " NOSUPERUSER NOBYPASSRLS")):
-            exists = conn.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
-            if not exists:
-                try:
-                    conn.execute(sa.text(f"CREATE ROLE {role} LOGIN{extra}"))
-                except sa.exc.DBAPIError as error:  # another run (an xdist worker) made it in between
-                    if getattr(error.orig, "sqlstate", None) not in ("42710", "23505"):  # duplicate_object, unique
-                        raise
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER {OWNER_ROLE}'))
-    admin.dispose()
-    owner_url = _with_database(PG_ADMIN_URL, name, OWNER_ROLE)
-    owner = sa.create_engine(owner_url)
-    with owner.begin() as conn:
-        conn.execute(sa.text(
-            f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER_ROLE} IN SCHEMA public "
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}"
-        ))
-    owner.dispose()
-    return Database("postgresql", _with_database(PG_ADMIN_URL, name, APP_ROLE), owner_url, PG_ADMIN_URL, name)
-
-
-def drop_postgres_database(database: Database) -> None:
-    admin = sa.create_engine(database.admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def make_app(database: Database, plugins: list[tuple[str, object]] | None = None, **overrides):
@@ -141,8 +94,7 @@ def dumps_checked_against_marshmallow():
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database(request, tmp_path_factory):
     if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "retain.db"
-        yield Database("sqlite", f"sqlite:///{path}")
+        yield databases.sqlite_database(tmp_path_factory.mktemp("sqlite") / "retain.db")
         return
     database = create_postgres_database()
     yield database
@@ -163,50 +115,6 @@ def migrated_app(database):
 def app(migrated_app, wiper):
     yield migrated_app
     wiper.wipe()
-
-
-class Wiper:
-    """Empties every table after each test, over one engine kept for the whole session.
-
-    One round trip of ``DELETE FROM`` every table, children first: on the few rows a test leaves,
-    that takes a couple of milliseconds, where ``TRUNCATE`` of every table (new files for each)
-    took about 190 ms, and a new engine for it each time some 80 ms more. Every table is emptied
-    whoever wrote to it (the app, another app of the test's, a worker process), so each test still
-    starts from empty tables. On PostgreSQL the tables are under FORCE ROW LEVEL SECURITY, which
-    binds their owner too, so the DELETEs run as the admin role when it bypasses RLS (a superuser,
-    as the default ``postgres`` is); with an admin that does not, it falls back to ``TRUNCATE`` as
-    the owner (TRUNCATE ignores RLS).
-    """
-
-    def __init__(self, app, database: Database):
-        self.database = database
-        self.truncate = False
-        if database.kind == "sqlite":
-            with app.app_context():
-                self.engine = db.engine  # the app's own: one file, and no RLS
-            return
-        self.engine = sa.create_engine(_with_database(database.admin_url, database.name), poolclass=sa.pool.StaticPool)
-        with self.engine.connect() as conn:
-            bypasses = conn.scalar(sa.text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"))
-        if not bypasses:
-            self.engine.dispose()
-            self.engine = sa.create_engine(database.owner_url, poolclass=sa.pool.StaticPool)
-            self.truncate = True
-
-    def wipe(self) -> None:
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]  # asked each time: modules add tables
-        with self.engine.begin() as conn:
-            if self.truncate:
-                conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} CASCADE")
-            elif self.database.kind == "postgresql":  # no parameters: one simple-query round trip
-                conn.exec_driver_sql("; ".join(f"DELETE FROM {table}" for table in tables))
-            else:
-                for table in tables:  # sqlite3 runs one statement per call
-                    conn.exec_driver_sql(f"DELETE FROM {table}")
-
-    def close(self) -> None:
-        if self.database.kind == "postgresql":
-            self.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,21 +1,9 @@
-"""Helpers for testing plugins against the real core: two workspaces, one with the module on.
-
-    from saas.testing import Workspace, workspaces_with
-
-    def test_only_the_enabled_workspace_sees_it(app):
-        on, off = workspaces_with(app.test_client(), "birthdays", settings={"days_ahead": 3})
-        assert on.get("/api/v1/birthdays/upcoming").status_code == 200
-        assert off.get("/api/v1/birthdays/upcoming").status_code == 404
-        assert on.signed_in().get("/birthdays/").status_code == 200  # a page: needs a session
-
-The application must have its database migrated (``flask_migrate.upgrade(revision="heads")``).
-"""
+"""Signed-up workspaces that speak to a test application through its API, with their owner's key."""
 
 from __future__ import annotations
 
 import re
 import secrets
-import types
 import uuid
 from dataclasses import dataclass, field
 
@@ -65,6 +53,25 @@ class Workspace(Caller):
     def id(self) -> uuid.UUID:
         return uuid.UUID(self.tenant["id"])
 
+    def customer(self, **fields) -> dict:
+        """Create a customer through the API (a name of its own unless given); its JSON."""
+        response = self.post("/api/v1/customers", json={"name": f"Customer {secrets.token_hex(3)}", **fields})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def enable(self, module: str, settings: dict | None = None) -> dict:
+        """Switch ``module`` on for this workspace (with ``settings``); the module's JSON."""
+        body = {"enabled": True, **({"settings": settings} if settings is not None else {})}
+        response = self.put(f"/api/v1/modules/{module}", json=body)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def disable(self, module: str) -> dict:
+        """Switch ``module`` off for this workspace (its data is kept)."""
+        response = self.put(f"/api/v1/modules/{module}", json={"enabled": False})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
     def signed_in(self):
         """A new test client of the same app, signed in as the owner through the login form
         (session cookie and all): for a module's pages, which an API key does not open."""
@@ -92,31 +99,5 @@ def sign_up(client, slug: str | None = None) -> Workspace:
 def workspaces_with(client, module: str, settings: dict | None = None) -> tuple[Workspace, Workspace]:
     """Two new workspaces: the first with ``module`` enabled (and ``settings``), the second without."""
     on, off = sign_up(client), sign_up(client)
-    body = {"enabled": True, **({"settings": settings} if settings is not None else {})}
-    response = on.put(f"/api/v1/modules/{module}", json=body)
-    assert response.status_code == 200, response.get_json()
+    on.enable(module, settings)
     return on, off
-
-
-def table_problems(app, module: str, registry=None) -> list[str]:
-    """What breaks the table rules in ``module``'s models (those defined in the package of its
-    plugin): each table is named ``<module>_...`` and has the primary key ``(tenant_id, id)``.
-    ``registry`` defaults to the core's (``db.Model.registry``). Empty when all is well::
-
-        assert table_problems(app, "birthdays") == []
-    """
-    from saas.core.db import db  # here, so that importing saas.testing needs no application
-
-    plugin = app.extensions["saas.plugins"].modules[module].plugin
-    where = plugin.__name__ if isinstance(plugin, types.ModuleType) else type(plugin).__module__
-    package = where.rpartition(".")[0] or where
-    problems = []
-    for mapper in (registry or db.Model.registry).mappers:
-        if not mapper.class_.__module__.startswith(package + "."):
-            continue
-        for table in mapper.tables:
-            if not table.name.startswith(module + "_"):
-                problems.append(f"{table.name}: the name must start with '{module}_'")
-            if [c.name for c in table.primary_key.columns] != ["tenant_id", "id"]:
-                problems.append(f"{table.name}: the primary key must be (tenant_id, id)")
-    return problems
