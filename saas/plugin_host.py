@@ -4,7 +4,6 @@ errors plugins raised, in-process jobs)."""
 
 from __future__ import annotations
 
-import click
 from flask import Flask, g, request
 from flask.cli import AppGroup, with_appcontext
 from flask_smorest import Api
@@ -15,6 +14,7 @@ from saas import auth
 from saas.core import plugin_api, queues
 from saas.core.modules import enabled_modules
 from saas.core.plugins import EXTENSION, Plugins, installed, save_unsaved_errors
+from saas.modules_cli import modules_cli
 
 
 def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = None) -> Plugins:
@@ -44,7 +44,7 @@ def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = No
                     command.callback = with_appcontext(command.callback)
                 group.add_command(command)
             app.cli.add_command(group)
-    app.cli.add_command(list_modules_command)
+    app.cli.add_command(modules_cli)
     queues.init_app(app, after_each_job=(save_unsaved_errors,))
     app.teardown_appcontext(finish_request)
     return host
@@ -71,14 +71,3 @@ def finish_request(exc=None) -> None:
     """``teardown_appcontext``: keep the errors plugins raised, then run in-process jobs."""
     save_unsaved_errors()
     queues.current_queue().run_pending()
-
-
-@click.command("modules")
-@with_appcontext
-def list_modules_command() -> None:
-    """List the installed modules and the plugins that were left out."""
-    host = installed()
-    for module in host.modules.values():
-        click.echo(f"{module.name}\t{module.info.version}\t{module.info.title}")
-    for name, why in host.refused.items():
-        click.echo(f"{name}\tleft out: {why}", err=True)
