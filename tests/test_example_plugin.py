@@ -5,7 +5,9 @@ an event of its own, a profile panel; and the test helpers of ``saas.testing``."
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -158,3 +160,16 @@ def test_disabling_it_hides_its_data_and_enabling_it_again_brings_the_same_data_
     back = on.put("/api/v1/modules/birthdays", json={"enabled": True})
     assert back.status_code == 200 and back.json["settings"]["channel"] == "email"
     assert on.get(panels).json["items"] == shown
+
+
+def test_the_plugin_guide_s_testing_example_passes(app):
+    """The code of "Testing a plugin" in docs/plugins.md, run against the example plugin."""
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "plugins.md").read_text()
+    block = re.search(r"```python\n(.*?)```", guide[guide.index("## Testing a plugin"):], re.S).group(1)
+    namespace = {}
+    exec(compile(block, "docs/plugins.md, Testing a plugin", "exec"), namespace)
+    tests = [test for name, test in namespace.items() if name.startswith("test_")]
+    assert len(tests) == 3
+    fixtures = {"app": app, "client": app.test_client()}
+    for test in tests:
+        test(**{name: fixtures[name] for name in inspect.signature(test).parameters})
