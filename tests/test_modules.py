@@ -402,7 +402,7 @@ def test_switching_a_module_emits_module_enabled_and_module_disabled(plugin_app,
 def test_settings_of_reads_a_workspace_s_loaded_settings_with_defaults_where_nothing_is_set(plugin_app, tenant_a, tenant_b):
     from saas.core.accounts import Tenant
     from saas.core.db import db
-    from saas.core.modules import settings_of
+    from saas.core.module_settings import settings_of
     from saas.core.tenancy import tenant_context
 
     enable(tenant_a, "stamps", settings={"card_size": 12})

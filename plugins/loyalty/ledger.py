@@ -22,7 +22,7 @@ from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
 from saas.core.events import emit
 from saas.core.hooktypes import EventType
-from saas.core.modules import settings_of
+from saas.core.module_settings import settings_of
 from saas.core.pagination import Page, paginate
 from saas.core.queues import job
 from saas.core.tenancy import current_tenant, current_tenant_id, tenant_context

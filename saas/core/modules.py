@@ -16,13 +16,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable
 
-import marshmallow as ma
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.accounts import Tenant
 from saas.core.db import TenantScoped, db
-from saas.core.tenancy import current_tenant, tenant_context
+from saas.core.tenancy import tenant_context
 from saas.core.types import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
@@ -91,25 +90,6 @@ def states(tenant: Tenant) -> ModuleStates:
 
 def enabled_modules(tenant: Tenant) -> frozenset[str]:
     return states(tenant).enabled
-
-
-def settings_of(module: str, tenant: Tenant | None = None) -> dict:
-    """``module``'s settings in ``tenant`` (the bound workspace by default), loaded through the
-    module's settings schema: typed values (decimals, dates), the defaults where the admin set
-    nothing, keys the schema no longer knows left out. For a route, an event handler or a job::
-
-        days = settings_of("birthdays")["days_ahead"]
-    """
-    from saas.core.plugins import installed  # here: saas.core.plugins imports this module
-
-    modules = installed().modules
-    if module not in modules:
-        raise LookupError(f"no module named '{module}' is installed")
-    schema = modules[module].info.settings
-    if schema is None:
-        return {}
-    stored = states(tenant if tenant is not None else current_tenant()).settings.get(module, {})
-    return schema(unknown=ma.EXCLUDE).load(stored)
 
 
 def tenants_with(module: str) -> list[Tenant]:

@@ -18,7 +18,8 @@ from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.event_types import CUSTOMER_CREATED
 from saas.core.hooktypes import ModuleInfo, NavItem, Panel, Schedule
-from saas.core.modules import for_each_workspace, settings_of
+from saas.core.module_settings import settings_of
+from saas.core.modules import for_each_workspace
 from retain_birthdays import greetings
 from retain_birthdays.models import Greeting
 
