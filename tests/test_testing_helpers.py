@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from saas import hookimpl
 from saas.core.customers import Tag
 from saas.core.db import db
+from saas.core.event_types import CUSTOMER_CREATED
 from saas.core.hooktypes import ModuleInfo
 from saas.core.tenancy import tenant_context
 from saas.testing import redeliver, sign_up
@@ -27,7 +28,7 @@ class Tagger:
 
     @hookimpl
     def saas_handle_event(self, tenant, event):
-        if event.type != "customer.created":
+        if event.type != CUSTOMER_CREATED.name:
             return
         self.seen.append(event.id)
         name = f"new-{event.data['customer_id'][-8:]}"
@@ -57,11 +58,12 @@ def test_redeliver_runs_the_handler_again_with_the_same_event(plugin_app, tagger
     on.enable("tagger")
     customer = on.customer(email="li@example.com")
     assert len(tagger.seen) == 1  # delivered once, in-process, after the request
-    handed = redeliver(on, "tagger", "customer.created")
+    handed = redeliver(on, "tagger", CUSTOMER_CREATED)
     assert handed.data["customer_id"] == customer["id"] and tagger.seen == [handed.id, handed.id]
     assert tags_of(plugin_app, on) == [f"new-{customer['id'][-8:]}"]
-    again = redeliver(on, "tagger", handed.id)  # by id as well
-    assert again.id == handed.id and len(tagger.seen) == 3
+    again = redeliver(on, "tagger", handed.id)  # by id, or by the type's name, as well
+    assert redeliver(on, "tagger", "customer.created").id == handed.id
+    assert again.id == handed.id and len(tagger.seen) == 4
 
 
 def test_redeliver_names_what_it_cannot_find(plugin_app):

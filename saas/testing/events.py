@@ -18,12 +18,12 @@ import sqlalchemy as sa
 def redeliver(workspace, module: str, event):
     """Hand ``module``'s ``saas_handle_event`` the workspace's ``event`` once more, and commit.
 
-    ``event`` is an event id, a :class:`saas.core.outbox.Event`, or an event type such as
-    ``"customer.created"``: then the workspace's latest event of that type. Returns the
-    :class:`~saas.core.outbox.Event` handed over::
+    ``event`` is an event id, a :class:`saas.core.outbox.Event`, or an event type (an
+    :class:`~saas.core.hooktypes.EventType` such as ``CUSTOMER_CREATED``, or its name): then the
+    workspace's latest event of that type. Returns the :class:`~saas.core.outbox.Event` handed over::
 
         customer = on.customer()                      # the handler ran once, after the request
-        redeliver(on, "stamps", "customer.created")   # and now twice
+        redeliver(on, "stamps", CUSTOMER_CREATED)     # and now twice
         assert len(on.get("/api/v1/stamps").get_json()["items"]) == 1
     """
     from saas.core.accounts import Tenant
@@ -49,6 +49,7 @@ def redeliver(workspace, module: str, event):
 
 
 def _event_row(session, model, event):
+    event = getattr(event, "name", event)  # an EventType: its name
     if isinstance(event, str) and "." in event:
         query = sa.select(model).where(model.type == event).order_by(model.occurred_at.desc(), model.id.desc())
         what = f"no '{event}' event in this workspace"
