@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from marshmallow import fields as f
 from marshmallow import validate as v
 
@@ -10,9 +9,7 @@ from saas.api.base import ApiBlueprint, PageArgs, page_schema
 from saas.api.schema import Schema
 from saas.auth import requires
 from saas.core.accounts import Scope
-from saas.core.audit import AuditEntry
-from saas.core.db import db
-from saas.core.pagination import paginate
+from saas.core import audit
 
 bp = ApiBlueprint("audit", __name__, url_prefix="/api/v1/audit-log", description="Audit log")
 
@@ -40,11 +37,4 @@ class AuditArgs(PageArgs):
 @bp.errors(400)
 def list_audit_log(cursor, limit, object_type=None, object_id=None):
     """Changes to this workspace's data, newest first (admins)."""
-    stmt = sa.select(AuditEntry)
-    if object_type:
-        stmt = stmt.where(AuditEntry.object_type == object_type)
-    if object_id:
-        stmt = stmt.where(AuditEntry.object_id == object_id)
-    page = paginate(stmt, db.session, [AuditEntry.created_at, AuditEntry.id], descending=True, cursor=cursor,
-                    limit=limit)
-    return page
+    return audit.entries(object_type=object_type, object_id=object_id, cursor=cursor, limit=limit)

@@ -20,6 +20,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from saas.core.db import TenantOwned, TenantScoped, db
+from saas.core.pagination import Page, paginate
 from saas.core.types import UTCDateTime, new_id, utcnow
 
 ALWAYS_EXCLUDED = {"tenant_id", "id", "version", "created_at", "updated_at"}
@@ -76,6 +77,18 @@ class AuditEntry(TenantScoped, db.Model):
     object_type: Mapped[str] = mapped_column(sa.String(50))
     object_id: Mapped[str] = mapped_column(sa.String(64))
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+def entries(*, object_type: str | None = None, object_id: str | None = None, cursor: str | None = None,
+            limit: int = 50) -> Page:
+    """A page of the bound tenant's audit log, newest first, optionally of one type or object."""
+    stmt = sa.select(AuditEntry)
+    if object_type:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditEntry.object_id == object_id)
+    return paginate(stmt, db.session, [AuditEntry.created_at, AuditEntry.id], descending=True, cursor=cursor,
+                    limit=limit)
 
 
 def _plain(value: Any) -> Any:

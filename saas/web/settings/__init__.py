@@ -1,0 +1,5 @@
+"""The admin pages under ``/settings/``, for owners and admins (``Scope.admin``): each calls the
+core functions and loads the marshmallow schemas of the matching API view, so a page can do no
+more than the API allows the same person."""
+
+from saas.web.settings import api_keys, audit, members, modules, overview, workspace  # noqa: F401  views on bp
