@@ -13,9 +13,10 @@ from saas.core.hooktypes import ModuleInfo
 from saas.testing import CSRF_INPUT
 from saas.testing import sign_up as sign_up_workspace
 from tests.conftest import make_app
+from tests.webhook_receiver import Answer, Receiver
 
 ENGLISH = {"settings": {"locale": "en"}}
-PAGES = ["/settings/", "/settings/workspace", "/settings/members", "/settings/api-keys", "/settings/modules",
+PAGES = ["/settings/", "/settings/workspace", "/settings/webhooks", "/settings/members", "/settings/api-keys", "/settings/modules",
          "/settings/modules/loyalty", "/settings/audit", "/settings/module-errors"]
 PASSWORD = "a long enough password"
 
@@ -316,6 +317,73 @@ def test_the_module_errors_page_lists_what_a_module_raised(database, app):
     assert "saas_module_enabled" in page and "not today" in page
 
 
+@pytest.fixture
+def receiver():
+    with Receiver() as running:
+        yield running
+
+
+def test_a_webhook_endpoint_is_registered_with_its_secret_shown_once_and_changed(owner, admin_page, receiver):
+    made = post(admin_page, "/settings/webhooks", {"url": receiver.url("/hook"), "description": "shop",
+                                                   "event_types": ["customer.created"], "enabled": "true"})
+    assert made.status_code == 201
+    secret = re.search(r'class="secret-value">(whsec_[^<]+)<', made.get_data(as_text=True)).group(1)
+    [endpoint] = owner.get("/api/v1/webhooks").json["items"]
+    assert (endpoint["description"], endpoint["event_types"], endpoint["enabled"]) == ("shop", ["customer.created"], True)
+    path = f"/settings/webhooks/{endpoint['id']}"
+    assert secret not in admin_page.get(path).get_data(as_text=True)
+    changed = post(admin_page, path, {"url": receiver.url("/other"), "description": "", "event_types": ["*"]})
+    assert changed.status_code == 302
+    endpoint = owner.get(f"/api/v1/webhooks/{endpoint['id']}").json
+    assert (endpoint["url"], endpoint["description"], endpoint["event_types"], endpoint["enabled"]) == (
+        receiver.url("/other"), None, ["*"], False)
+    assert post(admin_page, f"{path}/switch", {"enabled": "true"}).status_code == 302
+    assert owner.get(f"/api/v1/webhooks/{endpoint['id']}").json["enabled"] is True
+    rotated = post(admin_page, f"{path}/rotate-secret")
+    assert rotated.status_code == 200
+    new_secret = re.search(r'class="secret-value">(whsec_[^<]+)<', rotated.get_data(as_text=True)).group(1)
+    assert new_secret != secret
+
+
+def test_a_bad_webhook_endpoint_shows_field_errors_and_registers_nothing(owner, admin_page):
+    for body, field in (({"url": ""}, "url"), ({"url": "ftp://example.com/x"}, "url"),
+                        ({"url": "https://example.com/hook", "event_types": ["no.such"]}, "event_types")):
+        response = post(admin_page, "/settings/webhooks", body)
+        assert response.status_code == 422, body
+        assert f'id="{field}-error"' in response.get_data(as_text=True), body
+    assert owner.get("/api/v1/webhooks").json["items"] == []
+
+
+def test_the_delivery_log_shows_deliveries_and_redelivers(owner, admin_page, receiver):
+    receiver.answer("/hook", Answer(status=500))
+    endpoint = owner.post("/api/v1/webhooks", json={"url": receiver.url("/hook")}).json
+    owner.customer()
+    path = f"/settings/webhooks/{endpoint['id']}"
+    page = admin_page.get(path).get_data(as_text=True)
+    assert "customer.created" in page and "HTTP 500" in page and "Pending" in page
+    [item] = owner.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").json["items"]
+    receiver.answer("/hook", Answer(status=200))
+    assert post(admin_page, f"{path}/deliveries/{item['id']}/redeliver").status_code == 302
+    [item] = owner.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").json["items"]
+    assert item["status"] == "succeeded"
+    assert "customer.created" in admin_page.get(f"{path}?status=succeeded").get_data(as_text=True)
+    assert "Nothing delivered yet." in admin_page.get(f"{path}?status=failed").get_data(as_text=True)
+    assert admin_page.get(f"{path}?status=lost").status_code == 422
+    assert post(admin_page, f"{path}/switch", {"enabled": "false"}).status_code == 302
+    refused = post(admin_page, f"{path}/deliveries/{item['id']}/redeliver")
+    assert refused.status_code == 409 and "switch it on first" in refused.get_data(as_text=True)
+
+
+def test_another_workspaces_webhook_endpoint_is_a_404_page(admin_page, sign_up, receiver):
+    other = sign_up(**ENGLISH)
+    theirs = other.post("/api/v1/webhooks", json={"url": receiver.url("/hook")}).json
+    path = f"/settings/webhooks/{theirs['id']}"
+    assert admin_page.get(path).status_code == 404
+    for action in ("", "/switch", "/rotate-secret"):
+        assert post(admin_page, path + action, {"url": "https://example.com", "enabled": "false"}).status_code == 404
+    assert other.get(f"/api/v1/webhooks/{theirs['id']}").json["enabled"] is True
+
+
 def statements_for(count_queries, browser, path: str) -> int:
     browser.get(path)  # once before: what a first request does once (a key's last use...) is not the page's
     with count_queries() as counted:
@@ -328,6 +396,7 @@ def statements_for(count_queries, browser, path: str) -> int:
         "email": f"m{i}@{owner.tenant['slug']}.example", "password": PASSWORD, "role": "agent"})),
     ("/settings/api-keys", lambda owner, i: owner.post("/api/v1/api-keys", json={"name": f"key {i}"})),
     ("/settings/audit", lambda owner, i: owner.post("/api/v1/customers", json={"name": f"customer {i}"})),
+    ("/settings/webhooks", lambda owner, i: owner.post("/api/v1/webhooks", json={"url": f"http://127.0.0.1:9/{i}"})),
 ])
 def test_a_settings_list_issues_as_many_statements_for_50_rows_as_for_5(owner, admin_page, count_queries,
                                                                         path, add_one):
@@ -338,4 +407,17 @@ def test_a_settings_list_issues_as_many_statements_for_50_rows_as_for_5(owner, a
         assert add_one(owner, i).status_code == 201
     page = admin_page.get(path).get_data(as_text=True)
     assert page.count('<th scope="row">') >= 50
+    assert statements_for(count_queries, admin_page, path) == at_five
+
+
+def test_a_webhook_delivery_log_issues_as_many_statements_for_50_deliveries_as_for_5(owner, admin_page,
+                                                                                     count_queries, receiver):
+    endpoint = owner.post("/api/v1/webhooks", json={"url": receiver.url("/hook")}).json
+    path = f"/settings/webhooks/{endpoint['id']}"
+    for _ in range(5):
+        owner.customer()
+    at_five = statements_for(count_queries, admin_page, path)
+    for _ in range(45):
+        owner.customer()
+    assert admin_page.get(path).get_data(as_text=True).count("customer.created") >= 50
     assert statements_for(count_queries, admin_page, path) == at_five

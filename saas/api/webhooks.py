@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from marshmallow import fields as f
 from marshmallow import validate as v
 
@@ -10,9 +9,7 @@ from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
 from saas.api.schema import Schema
 from saas.auth import requires
 from saas.core.accounts import Scope
-from saas.core.db import db
-from saas.core.pagination import paginate
-from saas.core.webhooks import DeliveryStatus, WebhookEndpoint
+from saas.core.webhooks import DeliveryStatus
 from saas.core.webhooks import endpoints as service
 
 bp = ApiBlueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
@@ -86,8 +83,7 @@ class DeliveryListArgs(PageArgs):
 @bp.errors(400)
 def list_endpoints(cursor, limit):
     """The workspace's webhook endpoints, oldest first."""
-    return paginate(sa.select(WebhookEndpoint), db.session, [WebhookEndpoint.created_at, WebhookEndpoint.id],
-                    descending=False, cursor=cursor, limit=limit)
+    return service.list_endpoints(cursor=cursor, limit=limit)
 
 
 @bp.route("", methods=["POST"])

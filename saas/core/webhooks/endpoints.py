@@ -50,6 +50,12 @@ def create(data: dict) -> WebhookEndpoint:
     return endpoint
 
 
+def list_endpoints(*, cursor: str | None = None, limit: int = 50) -> Page:
+    """The tenant's endpoints, oldest first."""
+    return paginate(sa.select(WebhookEndpoint), db.session, [WebhookEndpoint.created_at, WebhookEndpoint.id],
+                    descending=False, cursor=cursor, limit=limit)
+
+
 def get(endpoint_id: uuid.UUID) -> WebhookEndpoint:
     return get_owned(WebhookEndpoint, endpoint_id, "webhook endpoint not found")
 
