@@ -4,6 +4,7 @@ nothing written, and another workspace's objects a 404 page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -16,7 +17,7 @@ from tests.conftest import make_app
 from tests.webhook_receiver import Answer, Receiver
 
 ENGLISH = {"settings": {"locale": "en"}}
-PAGES = ["/settings/", "/settings/workspace", "/settings/webhooks", "/settings/members", "/settings/api-keys", "/settings/modules",
+PAGES = ["/settings/", "/settings/workspace", "/settings/webhooks", "/settings/classification", "/settings/members", "/settings/api-keys", "/settings/modules",
          "/settings/modules/loyalty", "/settings/audit", "/settings/module-errors"]
 PASSWORD = "a long enough password"
 
@@ -382,6 +383,55 @@ def test_another_workspaces_webhook_endpoint_is_a_404_page(admin_page, sign_up, 
     for action in ("", "/switch", "/rotate-secret"):
         assert post(admin_page, path + action, {"url": "https://example.com", "enabled": "false"}).status_code == 404
     assert other.get(f"/api/v1/webhooks/{theirs['id']}").json["enabled"] is True
+
+
+def buy(owner, amount: str) -> None:
+    customer = owner.customer()
+    days_ago = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=10)).isoformat()
+    response = owner.post("/api/v1/purchases", json={
+        "customer_id": customer["id"], "amount": amount, "purchased_at": days_ago, "product": "tea"})
+    assert response.status_code == 201, response.json
+
+
+def tier_counts(page: str, column: int) -> dict[str, int]:
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>([\d,]+)</td>(?:<td class="tier-\w+">([\d,]+)</td>)?', page)
+    return {label: int(cells[column - 1].replace(",", "")) for label, *cells in rows}
+
+
+def test_the_classification_preview_counts_each_tier_under_the_typed_rules_and_saves_nothing(owner, admin_page):
+    for amount in ("150000", "50000", "12000", "500"):
+        buy(owner, amount)
+    rules = {"core": "100000", "important": "30000", "basic": "10000", "window_months": "12",
+             "new_days": "90", "dormant_days": "180", "churned_days": "365"}
+    page = admin_page.get("/settings/classification").get_data(as_text=True)
+    assert tier_counts(page, 1) == {"Core": 1, "Important": 1, "Basic": 1, "General": 1, "Potential": 0}
+    preview = post(admin_page, "/settings/classification", {**rules, "core": "40000", "action": "preview"})
+    assert preview.status_code == 200
+    assert tier_counts(preview.get_data(as_text=True), 2) == {
+        "Core": 2, "Important": 0, "Basic": 1, "General": 1, "Potential": 0}
+    assert owner.get("/api/v1/classification/rules").json["core"] == "100000.00"
+    saved = post(admin_page, "/settings/classification", {**rules, "core": "40000", "action": "save"})
+    assert saved.status_code == 302
+    assert owner.get("/api/v1/classification/rules").json["core"] == "40000.00"
+    assert post(admin_page, "/settings/classification/recompute").status_code == 302
+
+
+def test_classification_rules_out_of_order_show_field_errors_and_save_nothing(owner, admin_page):
+    before = owner.get("/api/v1/classification/rules").json
+    for body, field in (({"core": "100", "important": "30000", "basic": "10000"}, "core"),
+                        ({"core": "abc", "important": "30000", "basic": "10000"}, "core"),
+                        ({"core": "100000", "important": "30000", "basic": "10000", "window_months": "0"},
+                         "window_months")):
+        response = post(admin_page, "/settings/classification", {**body, "action": "save"})
+        assert response.status_code == 422, body
+        assert f'id="{field}-error"' in response.get_data(as_text=True), body
+    assert owner.get("/api/v1/classification/rules").json == before
+
+
+def test_the_classification_page_speaks_chinese_in_a_chinese_workspace(sign_up):
+    browser = sign_up().signed_in()
+    page = browser.get("/settings/classification").get_data(as_text=True)
+    assert 'lang="zh-CN"' in page and "核心客户" in page and "客户分类规则" in page
 
 
 def statements_for(count_queries, browser, path: str) -> int:

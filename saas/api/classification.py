@@ -21,7 +21,6 @@ from saas.core.classification import (
 )
 from saas.core.classification import recompute as service
 from saas.core.customers import records as customers
-from saas.core.db import db
 from saas.core.types import utcnow
 
 bp = ApiBlueprint("classification", __name__, url_prefix="/api/v1",
@@ -142,11 +141,7 @@ def get_rules():
 @bp.errors(400)
 def put_rules(data):
     """Change the rules (admins); every customer is reclassified under them by a job."""
-    rules = Rules(**data).check()
-    tenant = current_principal().tenant
-    tenant.settings = {**tenant.settings, "classification": rules.as_settings()}
-    db.session.commit()
-    service.schedule_recompute(tenant.id)
+    rules = service.change_rules(current_principal().tenant, Rules(**data))
     return _rules_out(rules)
 
 

@@ -32,7 +32,7 @@ from saas.core.db import db
 from saas.core.event_types import CUSTOMER_STAGE_CHANGED, CUSTOMER_TIER_CHANGED
 from saas.core.events import emit_selected
 from saas.core.hooktypes import Schedule
-from saas.core.queues import current_queue, enqueue_after_commit, job
+from saas.core.queues import after_commit, current_queue, enqueue_after_commit, job
 from saas.core.tenancy import (
     current_tenant,
     current_tenant_id,
@@ -326,6 +326,30 @@ def _record_override(customer_id: uuid.UUID, old: Tier | None, new: Tier | None,
     """Setting, changing or removing a manual tier is history even when the tier itself stays."""
     db.session.add(ClassificationChange(id=new_id(), customer_id=customer_id, kind="override", old=_code(old),
                                         new=_code(new), reason=reason[:500], actor=current_actor().label))
+
+
+# -- the rules ------------------------------------------------------------------------------------
+
+def change_rules(tenant: Tenant, new: Rules) -> Rules:
+    """Keep ``new`` (checked: :class:`Invalid` with field errors) as ``tenant``'s rules, and have
+    every customer reclassified under them once this transaction commits."""
+    new.check()
+    tenant.settings = {**tenant.settings, "classification": new.as_settings()}
+    after_commit(_schedule_all, tenant.id)
+    return new
+
+
+def _schedule_all(tenant_ids: list[uuid.UUID]) -> None:
+    for tenant_id in dict.fromkeys(tenant_ids):
+        schedule_recompute(tenant_id)
+
+
+def preview(rules: Rules, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many live customers each tier would hold under ``rules`` (before manual tiers), computed
+    as :func:`refresh` would, without writing anything: one statement."""
+    fresh = _fresh(rules, now or utcnow(), None).subquery("fresh")
+    counts = dict(db.session.execute(sa.select(fresh.c.rule_tier, sa.func.count()).group_by(fresh.c.rule_tier)).all())
+    return {tier.value: counts.get(tier.value, 0) for tier in Tier}
 
 
 # -- jobs ------------------------------------------------------------------------------------------

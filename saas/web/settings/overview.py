@@ -15,6 +15,8 @@ SECTIONS = (  # (endpoint, title, what it is for), in the order of the overview
     ("web.settings_api_keys", _l("API keys"), _l("Keys that let other systems use the API.")),
     ("web.settings_webhooks", _l("Webhooks"), _l("Endpoints that receive the workspace's events, and their deliveries.")),
     ("web.settings_modules", _l("Modules"), _l("Switch modules on and off and change their settings.")),
+    ("web.settings_classification", _l("Classification rules"),
+     _l("The spend that makes each value tier and the days that make each lifecycle stage.")),
     ("web.settings_audit", _l("Audit log"), _l("Who changed what, and when.")),
     ("web.settings_module_errors", _l("Module errors"), _l("Errors the modules raised in this workspace.")),
 )
