@@ -294,7 +294,7 @@ def test_a_module_that_requires_another_or_refuses_is_a_409_and_stays_off(databa
     assert off.status_code == 409 and "Disable &#39;addon&#39; first." in off.get_data(as_text=True)
     states = {m["name"]: m["enabled"] for m in owner.get("/api/v1/modules").json["items"]}
     assert states == {"addon": True, "base": True, "grumpy": False}
-    assert "This module has no settings." in browser.get("/settings/modules/base").get_data(as_text=True)
+    assert "此模块没有设置项。" in browser.get("/settings/modules/base").get_data(as_text=True)  # a Chinese workspace
 
 
 def test_the_audit_log_lists_changes_and_filters_them(owner, admin_page):
