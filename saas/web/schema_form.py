@@ -24,7 +24,7 @@ class Input:
 
     name: str
     label: str
-    kind: str  # text, number, checkbox, select, date, lines, choices, group, rows
+    kind: str  # text, number, checkbox, select, date, lines, pairs, choices, group, rows
     value: object = ""
     help: str | None = None
     default: object = None
@@ -132,6 +132,9 @@ def _input(path: str, name: str, spec: f.Field, value, errors) -> Input:
         for child in children:
             child.label, child.help, child.default, child.required = child.name.rsplit(".", 1)[1], None, None, False
         return Input(kind="group", children=children, **common)
+    if isinstance(spec, f.Dict):  # keys of the author's choosing: a line of "key = value" each
+        lines = [f"{key} = {_text(item)}" for key, item in (value or {}).items()]
+        return Input(kind="pairs", value="\n".join(lines), **common)
     if isinstance(spec, f.Boolean):
         return Input(kind="checkbox", value=bool(value) and value not in ("false", "0"), **common)
     if bounds.get("choices"):
@@ -196,6 +199,9 @@ def _parse(path: str, spec: f.Field, form):
     if isinstance(spec, f.Dict) and spec.key_field is not None and _bounds(spec.key_field).get("choices"):
         pairs = {key: form.get(f"{path}.{key}", "").strip() for key in _bounds(spec.key_field)["choices"]}
         return {key: value for key, value in pairs.items() if value}
+    if isinstance(spec, f.Dict):
+        pairs = [line.partition("=") for line in form.get(path, "").splitlines() if line.strip()]
+        return {key.strip(): item.strip() for key, _eq, item in pairs}
     if isinstance(spec, f.Boolean):
         return path in form
     value = form.get(path, "").strip()
