@@ -71,7 +71,7 @@ def test_an_admin_changes_the_loyalty_settings_through_the_generated_form(page, 
 def test_a_viewer_sees_no_settings_and_cannot_open_the_admin_pages(page, live_server, sign_up, problems):
     company = sign_up(settings=ENGLISH)
     sign_in(page, member(company, "viewer"), PASSWORD)
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard")).to_be_visible()
     expect(page.get_by_role("link", name="Settings")).to_have_count(0)
     for path in ("/settings/", "/settings/modules/loyalty", "/settings/api-keys", "/settings/webhooks"):
         response = page.goto(path)
