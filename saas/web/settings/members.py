@@ -15,13 +15,12 @@ from saas.auth import current_principal
 from saas.core.accounts import Role, Scope
 from saas.core.errors import Conflict, DomainError, Forbidden
 from saas.web.blueprint import bp
+from saas.web.invitations import ROLE_LABELS
 from saas.web.pages import member_page
 from saas.web.schema_form import flat_errors
 from tenants import accounts
 from tenants.api import MemberSchema, MemberUpdateSchema
 
-ROLE_LABELS = {Role.owner: _l("Owner"), Role.admin: _l("Admin"), Role.manager: _l("Manager"),
-               Role.agent: _l("Agent"), Role.viewer: _l("Viewer")}
 REFUSED = {Forbidden: _l("Only an owner may grant or take the owner role."),
            Conflict: _l("A workspace needs at least one owner.")}
 BLANK = {"email": "", "name": "", "role": Role.agent.value, "team": ""}
