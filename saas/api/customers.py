@@ -20,7 +20,7 @@ from saas.core.classification import Stage, Tier
 from saas.core.customers import Channel, CustomerKind, merges
 from saas.core.customers import records as service
 from saas.core.plugins import installed
-from saas.core.segments import SegmentFilter, search, segment_filter
+from saas.core.segments import search
 
 bp = ApiBlueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customer records")
 
@@ -94,6 +94,7 @@ class CustomerListArgs(PageArgs):
     created_before = UTCDateTime()
     tier = DelimitedList(f.Enum(Tier, by_value=True), metadata={"description": "One or more tiers: core,important"})
     lifecycle_stage = DelimitedList(f.Enum(Stage, by_value=True), metadata={"description": "One or more stages"})
+    team = f.String(validate=v.Length(max=100), metadata={"description": "Only the customers of this team"})
     segment_id = f.UUID(metadata={"description": "Only the customers of this saved segment"})
     deleted = f.Boolean(load_default=False, metadata={"description": "List soft-deleted customers instead"})
     sort = f.String(load_default="-created_at", validate=v.OneOf(list(search.SORTS)))
@@ -106,12 +107,10 @@ CustomerPage = page_schema(CustomerSchema, "CustomerPage")
 @bp.arguments(CustomerListArgs, location="query", as_kwargs=True)
 @bp.response(200, CustomerPage)
 @bp.errors(400, 404)
-def list_customers(cursor, limit, sort, deleted, tier=(), lifecycle_stage=(), segment_id=None, **filters):
+def list_customers(cursor, limit, sort, tier=(), lifecycle_stage=(), team=None, **filters):
     """List customers, newest first by default, with search and filters."""
-    chosen = [SegmentFilter(tiers=tuple(t.value for t in tier), stages=tuple(s.value for s in lifecycle_stage))]
-    if segment_id is not None:
-        chosen.append(segment_filter(segment_id))
-    filters = search.CustomerFilter(deleted=deleted, segments=tuple(chosen), **filters)
+    filters = search.list_filter(tiers=[t.value for t in tier], stages=[s.value for s in lifecycle_stage],
+                                 teams=[team] if team else [], **filters)
     page = search.search(filters, sort=sort, cursor=cursor, limit=limit)
     return page
 

@@ -40,8 +40,10 @@ _TAGS = strings_of(
 )
 
 
-def rows(tenant_id: uuid.UUID, filters: tuple[SegmentFilter, ...]) -> Iterator[list]:
-    """The header, then one row per live customer matching every filter, fetched ``BATCH`` at a time.
+def rows(tenant_id: uuid.UUID, filters: tuple[SegmentFilter, ...], *,
+         ids: tuple[uuid.UUID, ...] | None = None) -> Iterator[list]:
+    """The header, then one row per live customer matching every filter (and among ``ids`` if
+    given: a selection), fetched ``BATCH`` at a time.
 
     Each batch opens its own tenant context, so the rows can be produced while a response streams.
     """
@@ -56,6 +58,8 @@ def rows(tenant_id: uuid.UUID, filters: tuple[SegmentFilter, ...]) -> Iterator[l
             stmt = with_figures(sa.select(*(column for _, _, column in COLUMNS), _TAGS.label("tags"),
                                           Customer.custom_fields))
             stmt = stmt.where(Customer.deleted_at.is_(None), *(c for f in filters for c in conditions(f)))
+            if ids is not None:
+                stmt = stmt.where(Customer.id.in_(ids))
             if after is not None:
                 stmt = stmt.where(Customer.id > after)
             batch = db.session.execute(stmt.order_by(Customer.id).limit(BATCH)).all()

@@ -14,6 +14,7 @@ from saas.core.db import db
 from saas.core.pagination import Page, paginate
 from saas.core.segments.matching import conditions, with_figures
 from saas.core.segments.models import SegmentFilter
+from saas.core.segments.saved import segment_filter
 from saas.core.sql import strings_of
 
 SORTS = {
@@ -38,6 +39,15 @@ class CustomerFilter:
     deleted: bool = False
 
 
+def list_filter(*, tiers=(), stages=(), teams=(), segment_id: uuid.UUID | None = None, **given) -> CustomerFilter:
+    """The list's filter from its query arguments (the API's and the page's): tiers, stages and
+    teams as an ad hoc segment, and the saved segment ``segment_id``'s filter if one is given."""
+    chosen = [SegmentFilter(tiers=tuple(tiers), stages=tuple(stages), teams=tuple(teams))]
+    if segment_id is not None:
+        chosen.append(segment_filter(segment_id))
+    return CustomerFilter(segments=tuple(chosen), **given)
+
+
 # A list reads columns, not instances: no identity map or change tracking for rows only shown,
 # and each row's tag names come in the same statement. Built once; requests add conditions.
 _TAG_JOIN = sa.and_(Tag.tenant_id == CustomerTag.tenant_id, Tag.id == CustomerTag.tag_id)
@@ -49,6 +59,7 @@ _TAG_NAMES = strings_of(
 _LIST = with_figures(sa.select(
     *(getattr(Customer, c.key) for c in sa.inspect(Customer).column_attrs if c.key != "tenant_id"),
     _TAG_NAMES.label("tag_names"), CustomerFigures.tier, CustomerFigures.lifecycle_stage,
+    CustomerFigures.revenue_window,
 ))
 _TAGGED = sa.select(CustomerTag.customer_id).join(Tag, _TAG_JOIN)
 
