@@ -1,10 +1,13 @@
-"""``python -m bench``: build the data, serve the page from the bare app and from Retain, load both.
+"""``python -m bench``: build the data, serve the list from the bare app, from Retain's API and as
+Retain's HTML page, load all three.
 
 Steps: (re)create the ``retain_bench`` database and its roles, migrate as the owner, sign the big
 tenant up through ``tenants.accounts.sign_up``, bulk-load the customers as the owner, fetch the
-reference page in-process; then, for each round, serve each app with gunicorn (2 sync workers) on
-loopback, check that it answers the reference page, warm it up and measure it with wrk
-(16 connections). Only one server runs at a time. Prints a table; writes ``bench/results/``.
+reference page in-process, sign the owner in for the HTML page (``/customers`` with the same
+filter and cursor); then, for each round, serve each side with gunicorn (2 sync workers) on
+loopback, check that it answers the reference page (the HTML page: the same customers, in order),
+warm it up and measure it with wrk (16 connections). Only one server runs at a time. Prints a
+table; writes ``bench/results/``.
 
 ``--smoke`` does all of it with a few hundred customers and a second of wrk, in a database of its
 own that it drops at the end, and writes its results to a temporary folder (``bench.smoke``).
@@ -23,6 +26,8 @@ import time
 from pathlib import Path
 
 from bench import cpu, data, database, load, report, smoke
+
+SIDES = ("bare", "retain", "html")  # the bare endpoint, Retain's JSON list, Retain's HTML list
 
 ENV_DROPPED = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FLASK_DEBUG", "FLASK_APP")
 
@@ -100,30 +105,43 @@ def prepare(args, name: str) -> dict:
     else:
         print(f"Reusing {name} ({description})")
     path, reference = retain.reference_page(app, key, tag=args.tag, limit=args.limit, page=args.page)
+    cookie = retain.page_session(app)
+    html_path, html_rows = retain.reference_rows(app, cookie, path)
+    if html_rows != [item["id"] for item in reference["items"]]:
+        raise RuntimeError(f"the HTML list {html_path} does not show the JSON page's customers in its order")
     return {"db": db, "secret": secret, "tenant_id": tenant_id, "key": key, "path": path,
-            "reference": reference, "timings": timings, "reused": reuse,
+            "reference": reference, "cookie": cookie, "html_path": html_path, "html_rows": html_rows,
+            "timings": timings, "reused": reuse,
             "counts": data.counts(db.dsn(database.OWNER), tenant_id)}
 
 
 def measure(side: str, setup: dict, args) -> dict:
     db = setup["db"]
+    path = setup["path"]
     if side == "bare":
         spec, headers = "bench.bare:app", {}
         env = _env(BENCH_BARE_DSN=db.dsn(database.READER), BENCH_TENANT_ID=str(setup["tenant_id"]))
     else:
         spec, headers = "wsgi:app", {"Authorization": f"Bearer {setup['key']}"}
         env = _env(DATABASE_URL=db.url(database.APP), SECRET_KEY=setup["secret"])
+    if side == "html":  # the same app, signed in by its session cookie instead of an API key
+        path, headers = setup["html_path"], {"Cookie": "=".join(setup["cookie"])}
     log_path = args.results / f"gunicorn-{side}.log"
     idle = cpu.wait_for_quiet(args.wait_quiet)
     if idle < cpu.QUIET:
         print(f"  warning: the CPUs were only {idle:.0f}% idle before the {side} run: something else is busy")
     with load.gunicorn(spec, env, workers=args.workers, log_path=log_path,
-                       probe_path=setup["path"], probe_headers=headers) as (base, server_pids):
-        url = base + setup["path"]
+                       probe_path=path, probe_headers=headers) as (base, server_pids):
+        url = base + path
         status, body = load.fetch(url, headers)
         if status != 200:
             raise load.LoadError(f"{side} did not answer the reference page (HTTP {status}): {body[:300]!r}")
-        if (answer := json.loads(body)) != setup["reference"]:
+        if side == "html":
+            from bench.retain import ROW
+
+            if (shown := [found.decode() for found in ROW.findall(body)]) != setup["html_rows"]:
+                raise load.LoadError(f"html did not show the reference page's customers: {len(shown)} rows")
+        elif (answer := json.loads(body)) != setup["reference"]:
             difference = first_difference(setup["reference"], answer)
             raise load.LoadError(f"{side} did not answer the reference page: {difference}")
         if args.warmup > 0:
@@ -165,20 +183,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args, name: str, argv: list[str]) -> int:
     setup = prepare(args, name)
-    print(f"Request: GET {setup['path'][:90]}... ({args.limit} rows, tag={args.tag}, page {args.page})")
+    print(f"Request: GET {setup['path'][:90]}... ({args.limit} rows, tag={args.tag}, page {args.page});"
+          f" the HTML page: GET {setup['html_path'][:60]}... with a session cookie")
     print(f"Load: wrk -t{args.threads} -c{args.connections}, {args.warmup} s warm-up + {args.seconds} s measured"
           f" per side; gunicorn {args.workers} sync workers on 127.0.0.1")
     rounds = []
     for number in range(1, args.rounds + 1):
         print(f"Round {number}/{args.rounds}:")
-        order = ("bare", "retain") if number % 2 else ("retain", "bare")  # neither side always runs second
+        turn = (number - 1) % len(SIDES)  # no side always runs in the same place
+        order = SIDES[turn:] + SIDES[:turn]
         rounds.append({side: measure(side, setup, args) for side in order})
     result = {
         "command": "python -m bench " + " ".join(argv),
         "code": report.code_version(),
         "machine": report.machine(),
         "postgresql": database.server_version(setup["db"]),
-        "request": {"path": setup["path"], "tag": args.tag, "limit": args.limit, "page": args.page},
+        "request": {"path": setup["path"], "html_path": setup["html_path"], "tag": args.tag, "limit": args.limit, "page": args.page},
         "load": {"tool": "wrk", "threads": args.threads, "connections": args.connections,
                  "warmup_s": args.warmup, "seconds": args.seconds, "gunicorn_sync_workers": args.workers},
         "data": {**setup["counts"], "reused": setup["reused"]},

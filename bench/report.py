@@ -55,12 +55,19 @@ def paired_ratios(rounds: list[dict]) -> list[float]:
     return [r["retain"]["rps"] / r["bare"]["rps"] for r in rounds if r["bare"]["rps"]]
 
 
+def html_ratios(rounds: list[dict]) -> list[float]:
+    """Retain's HTML list / its JSON list within each round (the page's target: at least 0.8)."""
+    return [r["html"]["rps"] / r["retain"]["rps"] for r in rounds if "html" in r and r["retain"]["rps"]]
+
+
 def table(rounds: list[dict]) -> str:
     bare, retain = best_of(rounds, "bare"), best_of(rounds, "retain")
+    html = best_of(rounds, "html") if all("html" in r for r in rounds) else None
     lines = ["| endpoint | req/s | p50 ms | p90 ms | p99 ms | requests | errors "
              "| CPU ms/request: app, database, wrk | other load |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for name, m in (("bare Flask + psycopg", bare), ("Retain", retain)):
+    sides = (("bare Flask + psycopg", bare), ("Retain", retain)) + ((("Retain HTML page", html),) if html else ())
+    for name, m in sides:
         errors = sum(m["errors"].values())
         other = m.get("other_load_pct")
         used = m.get("cpu_ms_per_request") or {}
@@ -76,6 +83,13 @@ def table(rounds: list[dict]) -> str:
     lines.append("rounds (bare req/s, Retain req/s, ratio, % of the CPUs used by other processes during each run): " + "; ".join(
         f"{r['bare']['rps']:,.0f}, {r['retain']['rps']:,.0f}, {r['retain']['rps'] / r['bare']['rps']:.2f}, "
         f"{r['bare'].get('other_load_pct', '?')}/{r['retain'].get('other_load_pct', '?')}" for r in rounds))
+    if html:
+        ratio, paired = html["rps"] / retain["rps"] if retain["rps"] else 0.0, html_ratios(rounds)
+        lines += [f"HTML page / JSON list = {ratio:.2f} (target >= 0.80: {'met' if ratio >= 0.8 else 'NOT met'});"
+                  f" best run of each; within each round: median {statistics.median(paired):.2f},"
+                  f" lowest {min(paired):.2f}",
+                  "rounds (HTML req/s, ratio to the JSON list): " + "; ".join(
+                      f"{r['html']['rps']:,.0f}, {r['html']['rps'] / r['retain']['rps']:.2f}" for r in rounds)]
     return "\n".join(lines)
 
 

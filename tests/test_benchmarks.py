@@ -39,7 +39,7 @@ class Benchmark:
 
 
 BENCHMARKS = {
-    "bench": Benchmark("Retain / bare within each round", postgres=True, tools=("wrk",), results=True),
+    "bench": Benchmark("HTML page / JSON list =", postgres=True, tools=("wrk",), results=True),
     "bench.hooks": Benchmark("Python function calls per request"),
     "bench.webhooks": Benchmark("retain/plain per round", postgres=True, tools=("redis-server",)),
     "bench.classification": Benchmark("nightly:", postgres=True),
