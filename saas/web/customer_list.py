@@ -17,13 +17,12 @@ from urllib.parse import parse_qsl, urlencode
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import Response, flash, redirect, render_template, request, send_file, session, stream_with_context, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, send_file, session, stream_with_context, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
-from werkzeug.routing import BuildError
 
 from saas.api.customers import CustomerListArgs
 from saas.api.segments import XLSX, SegmentSchema
@@ -72,7 +71,8 @@ def _arguments(given: MultiDict) -> tuple[dict, dict, dict]:
     joined as the API's comma-separated list; a plain date (a date input) is midnight of that
     day in the person's time zone.
     """
-    shown = {key: value for key, value in given.items() if value.strip() and key not in ("tier", "lifecycle_stage")}
+    shown = {key: value for key, value in given.items()
+             if key in LIST_ARGS.fields and value.strip() and key not in ("tier", "lifecycle_stage")}
     for key in ("tier", "lifecycle_stage"):
         chosen = [part for value in given.getlist(key) for part in value.split(",") if part]
         if chosen:
@@ -86,7 +86,7 @@ def _arguments(given: MultiDict) -> tuple[dict, dict, dict]:
                 return {}, shown, {key: [_("Not a valid date.")]}
             raw[key] = midnight.isoformat()
     try:
-        return LIST_ARGS.load({k: v for k, v in raw.items() if k in LIST_ARGS.fields}), shown, {}
+        return LIST_ARGS.load(raw), shown, {}
     except ma.ValidationError as error:
         return {}, shown, error.messages
 
@@ -137,11 +137,10 @@ def _render(shown: dict, errors: dict, page, *, status: int = 200, form_errors: 
 
 
 def _customer_path(customer_id) -> str:
-    """The profile's URL (``web.customer``, built beside this page), the literal path until it lands."""
-    try:
+    """The profile's URL: ``web.customer`` (built beside this page), the literal path until it lands."""
+    if "web.customer" in current_app.view_functions:
         return url_for("web.customer", customer_id=customer_id)
-    except BuildError:  # until the profile page is registered
-        return f"/customers/{customer_id}"
+    return f"/customers/{customer_id}"
 
 
 @bp.route("/customers")
@@ -245,8 +244,7 @@ def customers_export():
     if found != len(ids):
         raise NotFound()
     lines = exports.rows(current_principal().tenant.id, (), ids=tuple(ids))
-    name = f"customers-{dt.date.today().isoformat()}"
-    db.session.commit()  # the rows stream after the view returns, each batch in a transaction of its own
+    name = f"customers-{dt.date.today().isoformat()}"  # the rows are read in batches, each in a tenant context
     if kind == "xlsx":
         return send_file(as_xlsx(lines), mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx")
     return Response(stream_with_context(as_csv(lines)), mimetype="text/csv; charset=utf-8",
@@ -264,7 +262,7 @@ def customers_save_segment():
     loaded, shown, errors = _arguments(MultiDict(request.form))
     if errors:
         return _refused({"name": [_("The filter is not valid.")]}, values)
-    unsavable = sorted(set(shown) - set(SAVABLE) - {"sort", "limit", "cursor", "name", "csrf_token", "next"})
+    unsavable = sorted(set(shown) - set(SAVABLE) - {"sort", "limit", "cursor"})
     if unsavable:
         return _refused({"name": [_("A segment keeps tier, stage, tag, account manager and team; clear the "
                                     "search, the dates and the segment first.")]}, values)
