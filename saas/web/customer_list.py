@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import Response, current_app, flash, redirect, render_template, request, send_file, session, stream_with_context, url_for
-from flask_babel import get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -127,20 +127,37 @@ def _render(shown: dict, errors: dict, page, *, status: int = 200, form_errors: 
     partial = request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
     context = dict(
         shown=shown, errors=errors, page=page, choices=_choices(), columns=chosen_columns(),
-        all_columns=COLUMNS, filter_labels=FILTER_LABELS, tiers=TIER_LABELS, stages=STAGE_LABELS, sorts=SORT_LABELS,
-        currency=principal.tenant.settings.get("currency", "CNY"), may_write=Scope.write in principal.scopes,
+        all_columns=COLUMNS, filter_labels=FILTER_LABELS, sorts=SORT_LABELS,
+        tiers={code: str(label) for code, label in TIER_LABELS.items()},  # translated once, not per row
+        stages={code: str(label) for code, label in STAGE_LABELS.items()},
+        may_write=Scope.write in principal.scopes,
         query=_query, here=_query(shown), form_errors=form_errors or {}, form_values=form_values or {},
-        customer_path=_customer_path,
+        customer_path=_profile_links(), formatters=_formatters(principal.tenant.settings.get("currency", "CNY")),
     )
     body = render_template("customers/list_results.html" if partial else "customers/list.html", **context)
     return body, status, {"Vary": "HX-Request"}
 
 
-def _customer_path(customer_id) -> str:
-    """The profile's URL: ``web.customer`` (built beside this page), the literal path until it lands."""
-    if "web.customer" in current_app.view_functions:
-        return url_for("web.customer", customer_id=customer_id)
-    return f"/customers/{customer_id}"
+_SOME_ID = uuid.UUID(int=0)
+
+
+def _profile_links():
+    """A function of a customer id to its profile's URL (``web.customer``, built beside this page;
+    the literal path until it lands): the rule is built once per page, not once per row."""
+    if "web.customer" not in current_app.view_functions:
+        return lambda customer_id: f"/customers/{customer_id}"
+    before, after = url_for("web.customer", customer_id=_SOME_ID).rsplit(str(_SOME_ID), 1)
+    return lambda customer_id: f"{before}{customer_id}{after}"
+
+
+def _formatters(currency: str):
+    """Money in ``currency`` and dates in the page's locale and time zone, as Flask-Babel's
+    ``format_currency`` and ``format_date`` format them, with the locale's patterns looked up once
+    per page instead of once per cell."""
+    locale, zone = get_locale(), get_timezone()
+    money, day = locale.currency_formats["standard"], locale.date_formats["medium"]
+    return (lambda amount: money.apply(amount, locale, currency=currency),
+            lambda moment: day.apply(moment.astimezone(zone), locale))
 
 
 @bp.route("/customers")

@@ -81,8 +81,8 @@ def test_ticked_customers_are_tagged_in_one_go(page, live_server, sign_up, probl
     shop(company)
     sign_in(page, company.user["email"], company.password)
     page.goto("/customers?sort=name")
-    page.get_by_role("checkbox", name="Tick Hangzhou Hotel").check()
-    page.get_by_role("checkbox", name="Tick Longjing Shop").check()
+    page.get_by_role("checkbox", name="Hangzhou Hotel").check()
+    page.get_by_role("checkbox", name="Longjing Shop").check()
     page.get_by_label("Tag", exact=True).last.select_option("gift")
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Add the tag").click()
