@@ -49,7 +49,7 @@ SORT_LABELS = {"-created_at": _l("Newest first"), "created_at": _l("Oldest first
 COLUMNS = {  # the columns a person may choose, in table order (the name is always shown)
     "company": _l("Company"), "email": _l("E-mail"), "phone": _l("Phone"), "tier": _l("Tier"),
     "lifecycle_stage": _l("Stage"), "spend": _l("Recent spend"), "owner": _l("Account manager"),
-    "team": _l("Team"), "tags": _l("Tags"), "created_at": _l("Created"),
+    "team": _l("Team"), "tags": _l("Tags"), "created_at": _l("Created on"),
 }
 FILTER_LABELS = {  # the filter's fields, to say which one is wrong
     "q": _l("Search"), "tier": _l("Tier"), "lifecycle_stage": _l("Stage"), "tag": _l("Tag"),
