@@ -36,8 +36,7 @@ def test_a_customer_is_added_buys_enough_to_become_core_and_shows_the_loyalty_pa
     purchase = page.locator("#record-purchase")
     purchase.get_by_label("Product").fill("Longjing, first flush, 20 kg")
     purchase.get_by_label("Amount (CNY)").fill("128000")
-    with page.expect_navigation(wait_until="load"):
-        purchase.get_by_role("button", name="Record purchase").click()
+    purchase.get_by_role("button", name="Record purchase").click()  # htmx: the answer swaps in, no page load
 
     expect(page.get_by_role("alert")).to_have_text("Purchase recorded.")
     expect(page.locator(".profile-head .badge").first).to_have_text("Core")
@@ -82,4 +81,29 @@ def test_older_timeline_entries_load_in_place(page, live_server, sign_up, proble
     expect(entries).to_have_count(55)
     expect(page).to_have_url(url(live_server, f"/customers/{customer['id']}"))  # in place: no navigation
     expect(page.get_by_role("link", name="Older entries")).to_have_count(0)
+    assert problems == []
+
+
+def test_the_profile_s_forms_answer_in_place_with_their_errors_and_then_the_new_entry(page, live_server, sign_up,
+                                                                                       problems):
+    company = sign_up(settings=ENGLISH)
+    customer = company.customer(name="In place")
+    sign_in(page, company.user["email"], company.password)
+    page.goto(f"/customers/{customer['id']}", wait_until="load")
+    page.evaluate("window.notReloaded = true")
+    form = page.locator("#log-interaction")
+
+    with page.expect_response(lambda r: r.request.method == "POST") as refused:
+        form.get_by_role("button", name="Log interaction").click()
+    assert refused.value.status == 422
+    expect(page.locator("#log-interaction .field-error")).to_have_text("Required.")
+    expect(page.locator("#interaction-subject")).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "customer-profile-form-error")
+
+    page.locator("#interaction-subject").fill("Called about the spring harvest")
+    page.locator("#log-interaction").get_by_role("button", name="Log interaction").click()
+    expect(page.get_by_role("alert")).to_have_text("Interaction logged.")
+    expect(page.locator(".timeline .entry.interaction")).to_contain_text("Called about the spring harvest")
+    expect(page).to_have_url(url(live_server, f"/customers/{customer['id']}"))
+    assert page.evaluate("window.notReloaded") is True  # htmx swapped the answer in, no page load
     assert problems == []
