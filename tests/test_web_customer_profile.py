@@ -90,9 +90,14 @@ def test_the_profile_speaks_chinese_in_a_default_workspace(sign_up):
     customer = company.customer(name="王芳")
     company.post("/api/v1/purchases", json={"customer_id": customer["id"], "product": "龙井", "amount": "40000.00",
                                             "purchased_at": dt.datetime.now(dt.timezone.utc).isoformat()})
-    html = text(company.signed_in().get(f"/customers/{customer['id']}"))
+    browser = company.signed_in()
+    html = text(browser.get(f"/customers/{customer['id']}"))
     assert '<html lang="zh-CN">' in html
     assert "重要客户" in html and "新客户" in html and "记录购买" in html and "联系资料" in html
+    refused = post(browser, "/customers/new", name="李", phone="12")
+    assert refused.status_code == 422 and "按工作区的电话地区，这不是有效的电话号码。" in text(refused)
+    refused = post(browser, "/customers/new", name="")
+    assert refused.status_code == 422 and 'id="name-error">必填。' in text(refused)
 
 
 def test_another_workspace_s_customer_is_a_404_page_and_its_actions_write_nothing(company, owner, sign_up):
@@ -333,7 +338,7 @@ def test_a_stale_edit_shows_what_changed_meanwhile_and_overwrites_nothing(compan
     assert response.status_code == 409
     html = text(response)
     assert "Someone changed this customer while you were editing it. Nothing was saved." in html
-    row = html.split("<code>phone</code>")[1].split("</tr>")[0]
+    row = html.split('<th scope="row">Phone</th>')[1].split("</tr>")[0]
     assert "+8613800138000" in row and "+8613900139000" in row
     assert f'name="version" value="{customer["version"] + 1}"' in html  # saving again is a deliberate choice
     assert 'value="Qian Hui"' in html

@@ -42,6 +42,19 @@ MESSAGES = {
     "Stale version; reload and try again.": _l("Someone changed this customer meanwhile."),
 }
 
+# The core's phone messages carry details (the region, the parser's words) after these beginnings.
+MESSAGE_STARTS = {
+    "Not a valid phone number": _l("Not a valid phone number for the workspace's phone region."),
+    "Not a phone number": _l("Not a phone number."),
+}
+
+
+def translated(message: str) -> str:
+    if message in MESSAGES:
+        return str(MESSAGES[message])
+    start = next((start for start in MESSAGE_STARTS if message.startswith(start)), None)
+    return str(MESSAGE_STARTS[start]) if start else message
+
 
 class FormErrors(Exception):
     """A form's field errors (``{"email": ["..."]}``, ``""`` for the form as a whole) and the status
@@ -56,7 +69,7 @@ class FormErrors(Exception):
 def flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     """``{"preferences": {"language": ["..."]}}`` -> ``{"preferences.language": ["..."]}``, translated."""
     if isinstance(messages, (list, tuple)):
-        return {prefix: [str(MESSAGES.get(m, m)) if isinstance(m, str) else str(m) for m in messages]}
+        return {prefix: [translated(m) if isinstance(m, str) else str(m) for m in messages]}
     if not isinstance(messages, dict):
         return {prefix: [str(messages)]}
     flat: dict[str, list[str]] = {}

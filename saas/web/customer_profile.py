@@ -209,8 +209,17 @@ def restore_customer(customer_id):
 
 # -- editing -----------------------------------------------------------------------------------------
 
-def _differences(customer, body: dict) -> list[tuple[str, object, object]]:
-    """The fields whose saved value is not what the person sent: (field, sent, saved)."""
+FIELD_LABELS = {"name": _l("Name"), "kind": _l("Kind"), "company": _l("Company"), "title": _l("Job title"),
+                "industry": _l("Industry"), "region": _l("Region"), "address": _l("Address"), "email": _l("E-mail"),
+                "phone": _l("Phone"), "birthday": _l("Birthday"), "source": _l("Source"), "team": _l("Team"),
+                "external_id": _l("External id"), "notes": _l("Notes"), "tags": _l("Tags"),
+                "preferences.preferred_channel": _l("Preferred channel"),
+                "preferences.contact_time": _l("Contact time"), "preferences.language": _l("Language")}
+
+
+def _differences(customer, body: dict, definitions: dict) -> list[tuple[str, object, object]]:
+    """The fields whose saved value is not what the person sent: (its label, sent, saved)."""
+    labels = {**FIELD_LABELS, **{f"custom_fields.{key}": field.label for key, field in definitions.items()}}
     saved = {**{name: getattr(customer, name) for name in CONTACT_FIELDS},
              **{f"preferences.{name}": (customer.preferences or {}).get(name) for name in PREFERENCE_FIELDS},
              **{f"custom_fields.{key}": value for key, value in (customer.custom_fields or {}).items()},
@@ -223,7 +232,7 @@ def _differences(customer, body: dict) -> list[tuple[str, object, object]]:
     def plain(value):
         return "" if value is None else str(getattr(value, "value", value))
 
-    return [(name, sent.get(name), saved.get(name)) for name in saved
+    return [(labels.get(name, name), sent.get(name), saved.get(name)) for name in saved
             if name in sent and plain(sent.get(name)) != plain(saved.get(name))]
 
 
@@ -248,7 +257,7 @@ def edit_customer(customer_id):
     except FormErrors as refused:
         db.session.refresh(found)
         stale = refused.status == Conflict.status and "external_id" not in refused.fields
-        conflict = _differences(found, body) if stale else None
+        conflict = _differences(found, body, definitions) if stale else None
         return render_template("customers/profile_edit.html", customer=found, definitions=definitions,
                                values=request.form, errors=refused.fields, conflict=conflict,
                                version=found.version if stale else request.form.get("version"),
