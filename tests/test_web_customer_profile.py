@@ -63,7 +63,7 @@ def test_the_profile_shows_contact_data_custom_fields_tier_stage_figures_tags_an
     assert company.post("/api/v1/custom-fields", json={"key": "grade", "label": "Grade", "type": "choice",
                                                        "choices": ["A", "B"]}).status_code == 201
     customer = company.customer(name="Wang Fang", email="wang@example.com", phone="138 0013 8000",
-                                tags=["tea", "vip"], custom_fields={"grade": "B"})
+                                tags=["tea", "vip"], custom_fields={"grade": "B"}, owner_id=company.user["id"])
     company.post("/api/v1/purchases", json={"customer_id": customer["id"], "product": "Longjing 500g",
                                             "amount": "120000.00", "purchased_at": "2026-11-20T08:00:00+00:00"})
     company.post("/api/v1/interactions", json={"customer_id": customer["id"], "channel": "phone",
@@ -76,6 +76,8 @@ def test_the_profile_shows_contact_data_custom_fields_tier_stage_figures_tags_an
     assert "<h1 id=\"customer-name\">Wang Fang</h1>" in html
     assert "wang@example.com" in html and "+8613800138000" in html
     assert "<dt>Grade</dt>" in html and "<dd>B</dd>" in html
+    assert f"<dt>Account manager</dt><dd>{company.user['email']}</dd>" in html or \
+        f"<dt>Account manager</dt><dd>{company.user['name']}</dd>" in html
     assert 'class="badge tier-core">Core</span>' in html
     assert "spend in the last 12 months 120,000.00 &gt;= 100,000.00 (core)" in html
     assert "Recency, frequency and monetary value" in html and "CN¥120,000.00" in html
@@ -190,6 +192,8 @@ def test_bad_input_to_the_new_customer_form_shows_each_field_s_error_with_422_an
         ({"name": "A", "email": "a@@b"}, {"email": "Not a valid e-mail address."}),
         ({"name": "A", "custom_fields.shop_size": "big"}, {"custom_fields-shop_size": "Not a valid number."}),
         ({"name": "A", "birthday": "yesterday"}, {"birthday": "Not a valid date."}),
+        ({"name": "A", "owner_id": "someone"}, {"owner_id": "Not a valid id."}),
+        ({"name": "A", "owner_id": "01a2373b-3e0c-75b9-999e-8ad01f167843"}, {"owner_id": "Not a member of this workspace."}),
     ]
     for data, expected in cases:
         response = post(owner, "/customers/new", **data)
@@ -319,12 +323,14 @@ def test_editing_saves_the_changes_and_empty_inputs_clear_fields(company, owner)
     form = text(owner.get(f"{path}/edit"))
     assert f'name="version" value="{customer["version"]}"' in form and 'value="Old Co"' in form
     response = post(owner, f"{path}/edit", version=str(customer["version"]), name="Zhou Min", kind="company",
-                    company="", email="min@example.com", tags="a, b")
+                    company="", email="min@example.com", tags="a, b", owner_id=company.user["id"])
     assert response.status_code == 303 and response.headers["Location"] == path
     saved = read(company, customer["id"])
     assert (saved["name"], saved["kind"], saved["company"], saved["email"]) == ("Zhou Min", "company", None,
                                                                                  "min@example.com")
     assert saved["tags"] == ["a", "b"] and saved["version"] > customer["version"]
+    assert saved["owner_id"] == company.user["id"]
+    assert f'<option value="{company.user["id"]}" selected>' in text(owner.get(f"{path}/edit"))
 
 
 def test_a_stale_edit_shows_what_changed_meanwhile_and_overwrites_nothing(company, owner):

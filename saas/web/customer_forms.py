@@ -17,9 +17,9 @@ from flask_babel import lazy_gettext as _l
 from saas.core.customers import FieldType
 from saas.core.errors import DomainError
 
-# The customer's own fields a form edits (social accounts and the owner are edited through the API).
+# The customer's own fields a form edits (social accounts are edited through the API).
 CONTACT_FIELDS = ("name", "kind", "company", "title", "industry", "region", "address", "email", "phone",
-                  "birthday", "source", "team", "external_id", "notes")
+                  "birthday", "source", "owner_id", "team", "external_id", "notes")
 PREFERENCE_FIELDS = ("preferred_channel", "contact_time", "language")
 
 # The schemas' and the core's most frequent messages, in the page's language; any other is shown as
@@ -32,9 +32,10 @@ MESSAGES = {
     "Not a valid number.": _l("Not a valid number."),
     "Not a valid date.": _l("Not a valid date."),
     "Not a valid datetime.": _l("Not a valid date and time."),
-    "Not a valid UUID.": _l("Not a customer's id."),
+    "Not a valid UUID.": _l("Not a valid id."),
     "Unknown custom field.": _l("Unknown custom field."),
     "Required.": _l("Required."),
+    "Not a member.": _l("Not a member of this workspace."),
     "Must be a number.": _l("Not a valid number."),
     "Must be a date as YYYY-MM-DD.": _l("Not a valid date."),
     "Already used by another customer.": _l("Already used by another customer."),
@@ -148,6 +149,7 @@ def customer_values(customer) -> dict:
     values = {name: getattr(customer, name) for name in CONTACT_FIELDS}
     values["kind"] = customer.kind.value
     values["birthday"] = customer.birthday.isoformat() if customer.birthday else None
+    values["owner_id"] = str(customer.owner_id) if customer.owner_id else None
     values.update({f"preferences.{name}": value for name, value in (customer.preferences or {}).items()})
     values.update({f"custom_fields.{key}": value for key, value in (customer.custom_fields or {}).items()})
     values["tags"] = ", ".join(customer.tag_names)

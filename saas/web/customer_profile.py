@@ -41,6 +41,7 @@ from saas.web.customer_forms import (
 )
 from saas.web.i18n import current_language
 from saas.web.pages import member_page
+from tenants import accounts
 
 TIMELINE_LIMIT = 50
 
@@ -66,9 +67,12 @@ DIRECTIONS = {Direction.outbound: _l("Outbound"), Direction.inbound: _l("Inbound
 
 
 def _choices() -> dict:
-    """The choices of the forms' selects, as (value, label in the page's language)."""
-    return {name: [(code.value, str(label)) for code, label in labels.items()]
-            for name, labels in (("kinds", KINDS), ("channels", CHANNELS), ("directions", DIRECTIONS))}
+    """The choices of the forms' selects, as (value, label in the page's language), and the
+    workspace's members, who may be a customer's account manager."""
+    choices = {name: [(code.value, str(label)) for code, label in labels.items()]
+               for name, labels in (("kinds", KINDS), ("channels", CHANNELS), ("directions", DIRECTIONS))}
+    choices["members"] = [(str(m.user_id), m.user.name or m.user.email) for m in accounts.members().items]
+    return choices
 
 
 # -- creating ----------------------------------------------------------------------------------------
@@ -102,6 +106,7 @@ def _profile(customer, *, status: int = 200, failed: str | None = None, errors=N
     if customer.deleted_at is None:
         found = installed().call_current("saas_customer_panels", customer=customer)
         panels = [dataclasses.asdict(panel) for _module, listed in found for panel in listed or []]
+    choices = _choices()
     template = "customers/profile_timeline.html" if request.headers.get("HX-Request") and cursor else \
         "customers/profile.html"
     return render_template(
@@ -109,7 +114,8 @@ def _profile(customer, *, status: int = 200, failed: str | None = None, errors=N
         definitions=custom_fields.definitions(), labels=_labels(), failed=failed, errors=errors or {},
         values=values or {}, conflict=conflict, may_write=Scope.write in current_principal().scopes,
         now=local_now(), currency=current_principal().tenant.settings.get("currency", "CNY"),
-        kind_label=KINDS.get(customer.kind), channel_label=_channel_label(customer), **_choices(),
+        kind_label=KINDS.get(customer.kind), channel_label=_channel_label(customer), **choices,
+        owner_label=dict(choices["members"]).get(str(customer.owner_id)) if customer.owner_id else None,
         survivor=url_for("web.customer", customer_id=customer.merged_into_id) if customer.merged_into_id else None,
     ), status
 
@@ -212,7 +218,7 @@ def restore_customer(customer_id):
 FIELD_LABELS = {"name": _l("Name"), "kind": _l("Kind"), "company": _l("Company"), "title": _l("Job title"),
                 "industry": _l("Industry"), "region": _l("Region"), "address": _l("Address"), "email": _l("E-mail"),
                 "phone": _l("Phone"), "birthday": _l("Birthday"), "source": _l("Source"), "team": _l("Team"),
-                "external_id": _l("External id"), "notes": _l("Notes"), "tags": _l("Tags"),
+                "external_id": _l("External id"), "owner_id": _l("Account manager"), "notes": _l("Notes"), "tags": _l("Tags"),
                 "preferences.preferred_channel": _l("Preferred channel"),
                 "preferences.contact_time": _l("Contact time"), "preferences.language": _l("Language")}
 
