@@ -398,3 +398,15 @@ def test_agents_managers_and_admins_may_act_as_the_api_lets_them(app, company, r
     assert post(browser, f"{path}/interactions", channel="phone", subject="hi",
                 occurred_at="2026-11-01T10:00").status_code == 303
     assert post(browser, f"{path}/delete").status_code == 303
+
+
+def test_a_refused_refund_of_an_entry_beyond_the_first_page_still_shows_why(company, owner):
+    customer = company.customer()
+    old = company.post("/api/v1/purchases", json={"customer_id": customer["id"], "product": "old tea", "amount": "10.00",
+                                                  "purchased_at": "2025-01-01T08:00:00+00:00"}).json
+    for number in range(50):
+        company.post("/api/v1/interactions", json={"customer_id": customer["id"], "channel": "chat", "subject": f"c{number}",
+                                                   "occurred_at": "2026-10-01T08:00:00+00:00"})
+    response = post(owner, f"/customers/{customer['id']}/purchases/{old['id']}/refund", amount="11")
+    assert response.status_code == 422 and "old tea" not in text(response)
+    assert "Must be above 0 and at most 10.00." in text(response)
