@@ -110,7 +110,7 @@ def customer_body(form, definitions: dict, *, editing: bool) -> dict:
         if value is not None or (editing and name in form):
             body[name] = value
     preferences = {name: _text(form, f"preferences.{name}") for name in PREFERENCE_FIELDS}
-    body["preferences"] = {k: v for k, v in preferences.items() if v is not None or editing}
+    body["preferences"] = {k: v for k, v in preferences.items() if v is not None}  # replaces the saved ones
     body["tags"] = [tag.strip() for tag in form.get("tags", "").split(",") if tag.strip()]
     custom = {}
     for key, field in definitions.items():
@@ -120,7 +120,8 @@ def customer_body(form, definitions: dict, *, editing: bool) -> dict:
             value = _text(form, f"custom_fields.{key}")
             if value is not None or editing:
                 custom[key] = value
-    body["custom_fields"] = custom
+    if definitions:  # sent only where there are some, as an API client would
+        body["custom_fields"] = custom
     return body
 
 

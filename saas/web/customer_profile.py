@@ -232,7 +232,7 @@ def _differences(customer, body: dict, definitions: dict) -> list[tuple[str, obj
              "tags": ", ".join(customer.tag_names)}
     sent = {**{name: body.get(name) for name in CONTACT_FIELDS},
             **{f"preferences.{name}": value for name, value in body["preferences"].items()},
-            **{f"custom_fields.{key}": value for key, value in body["custom_fields"].items()},
+            **{f"custom_fields.{key}": value for key, value in body.get("custom_fields", {}).items()},
             "tags": ", ".join(body["tags"])}
 
     def plain(value):
