@@ -260,6 +260,7 @@ def test_a_viewer_sees_the_list_and_exports_but_has_no_writing_bulk_action_and_t
     html = page.get_data(as_text=True)
     assert len(rows(page)) == 4
     assert 'value="tag"' not in html and 'value="assign"' not in html and "Save this filter" not in html
+    assert 'href="/customers/new"' not in html
     assert 'value="csv"' in html
     refused = bulk(browser, "tag", [made["Basic Hotel"]["id"]], tag="vip")
     assert refused.status_code == 403 and api_customer(shop, made["Basic Hotel"]["id"])["tags"] == []
@@ -274,7 +275,8 @@ def test_roles_that_may_write_customers_get_the_bulk_actions(shop, role):
     made = classified(shop)
     person = member(shop, role)
     browser = signed_in(shop.client.application, person["email"])
-    assert 'value="tag"' in browser.get("/customers").get_data(as_text=True)
+    html = browser.get("/customers").get_data(as_text=True)
+    assert 'value="tag"' in html and 'href="/customers/new"' in html  # and the way to add one
     assert bulk(browser, "tag", [made["Basic Hotel"]["id"]], tag="vip").status_code == 303
     assert api_customer(shop, made["Basic Hotel"]["id"])["tags"] == ["vip"]
 

@@ -16,6 +16,8 @@ def test_a_customer_is_added_buys_enough_to_become_core_and_shows_the_loyalty_pa
     sign_in(page, company.user["email"], company.password)
 
     with page.expect_navigation(wait_until="load"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Customers").click()
+    with page.expect_navigation(wait_until="load"):
         page.get_by_role("link", name="New customer").click()
     expect(page).to_have_url(url(live_server, "/customers/new"))
     page.get_by_label("Name").fill("Hangzhou Tea House")
