@@ -274,3 +274,22 @@ def rebuild() -> int:
         db.session.add(Account(customer_id=customer_id, balance=int(total)))
         off += 1
     return off
+
+
+def expiring(owner_id: uuid.UUID, within: dt.timedelta, now: dt.datetime | None = None) -> list[tuple]:
+    """The customers of ``owner_id`` whose unspent points fall due within ``within``, as
+    ``(customer_id, name, points, first_due)``: what :func:`expire` would take by then, in one query."""
+    now = now or utcnow()
+    horizon = now + within
+    cancels = Entry.kind == EntryKind.reverse
+    due = sa.func.coalesce(sa.func.sum(Entry.points).filter(
+        sa.or_(Entry.points > 0, cancels), Entry.expires_at <= horizon), 0)
+    out = sa.func.coalesce(-sa.func.sum(Entry.points).filter(Entry.points < 0, ~cancels), 0)
+    first_due = sa.func.min(Entry.expires_at).filter(Entry.points > 0, Entry.expires_at > now,
+                                                   Entry.expires_at <= horizon)
+    query = (sa.select(Entry.customer_id, Customer.name, due - out, first_due)
+             .join(Customer, sa.and_(Customer.tenant_id == Entry.tenant_id, Customer.id == Entry.customer_id))
+             .where(Customer.owner_id == owner_id, Customer.deleted_at.is_(None))
+             .group_by(Entry.customer_id, Customer.name).having(due > out))
+    return [(customer_id, name, int(points), first or now)  # None: due already, the daily run not yet done
+            for customer_id, name, points, first in db.session.execute(query)]

@@ -7,9 +7,11 @@ import uuid
 import zoneinfo
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from saas import __version__, hookimpl
 from saas.core.event_types import PURCHASE_RECORDED, PURCHASE_REFUNDED
-from saas.core.hooktypes import ModuleInfo, Panel, Permission, Schedule
+from saas.core.hooktypes import ModuleInfo, Panel, Permission, Schedule, TodoItem
 from saas.core.modules import for_each_workspace
 
 from plugins.loyalty import ledger
@@ -87,3 +89,15 @@ def saas_merge_customers(tenant, survivor_id, merged_id):
 @hookimpl
 def saas_customer_panels(tenant, customer):
     return [Panel(NAME, "Loyalty points", (("Balance", f"{ledger.balance(customer.id):,}"),))]
+
+
+EXPIRY_NOTICE = dt.timedelta(days=14)  # how long before points expire the customer's owner hears of it
+
+
+@hookimpl
+def saas_todo_items(tenant, member):
+    """A customer of ``member`` whose points expire within two weeks: time to invite them to spend."""
+    return [TodoItem(f"loyalty.expiring:{customer_id}",
+                     _("%(points)s points of %(name)s expire", points=f"{points:,}", name=name),
+                     due_at, f"/customers/{customer_id}", "loyalty.expiring", customer_id)
+            for customer_id, name, points, due_at in ledger.expiring(member.user_id, EXPIRY_NOTICE)]

@@ -26,7 +26,7 @@ import pluggy
 from flask import Blueprint
 
 from saas.core.hooktypes import (EventType, ExportField, ModuleInfo, NavItem, Panel, Permission, ReportCard,
-                                 Schedule)
+                                 Schedule, TodoItem)
 
 PROJECT = "saas"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -216,6 +216,16 @@ def saas_navigation(tenant, role):
 def saas_report_cards(tenant):
     """Return KPI tiles (a list of :class:`~saas.core.hooktypes.ReportCard`) for the tenant's
     dashboard. Called for ``GET /api/v1/reports/cards``."""
+
+
+@tenant_hook(returns=list_of(TodoItem))
+def saas_todo_items(tenant, member):
+    """Return what ``member`` (a :class:`~saas.core.accounts.Membership`) has to do (a list of
+    :class:`~saas.core.hooktypes.TodoItem`): a due win-back task, a visit, a complaint's clock.
+
+    Called for the person's ``/today`` page, which sorts every module's items by ``due_at``.
+    Answer with a fixed number of queries, whatever the number of items.
+    """
 
 
 @tenant_hook(returns=dict_of(str, list))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -97,3 +98,16 @@ class ExportField:
     key: str
     label: str
     values: Callable[[list[uuid.UUID]], dict[uuid.UUID, Any]]
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """Something a person has to do, for their day's list (``/today``): ``link`` is the page where
+    it is done, ``due_at`` (an aware datetime) when; ``kind`` says what it is (``loyalty.expiring``)."""
+
+    key: str
+    title: str
+    due_at: dt.datetime
+    link: str
+    kind: str
+    customer_id: uuid.UUID | None = None
