@@ -15,6 +15,7 @@ from saas.core.customers import (
 from saas.core.idempotency import IdempotencyRecord
 from saas.core.imports import ImportProblem, ImportRun
 from saas.core.modules import PluginError, TenantModule
+from saas.core.notifications import Notification
 from saas.core.outbox import HandledEvent, OutboxEvent
 from saas.core.segments import Segment
 from saas.core.webhooks import (
@@ -27,6 +28,6 @@ from saas.core.webhooks import (
 __all__ = [
     "ApiKey", "AuditEntry", "ClassificationChange", "Customer", "CustomerFigures", "CustomerTag", "CustomFieldDefinition",
     "HandledEvent", "IdempotencyRecord", "ImportProblem", "ImportRun", "InboundMessage", "InboundSecret", "Interaction",
-    "Membership", "OutboxEvent", "PluginError", "Purchase", "Segment", "Tag", "Tenant", "TenantModule", "User",
+    "Membership", "Notification", "OutboxEvent", "PluginError", "Purchase", "Segment", "Tag", "Tenant", "TenantModule", "User",
     "WebhookDelivery", "WebhookEndpoint",
 ]

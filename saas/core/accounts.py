@@ -75,6 +75,8 @@ class User(Timestamped, db.Model):
     is_disabled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     locale: Mapped[str | None] = mapped_column(sa.String(10))  # the pages' language; None: the workspace's
     timezone: Mapped[str | None] = mapped_column(sa.String(64))  # an IANA name; None: the workspace's
+    # a daily e-mail of what is unread, at the person's choice
+    notification_digest: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     # Flask-Login's protocol, spelled out rather than inherited from a mixin.
     is_authenticated = True

@@ -1,0 +1,84 @@
+"""``/notifications``: the signed-in person's notifications in this workspace (newest first, a page
+at a time), marking them read, the daily digest switch, and the unread count in every page's header.
+
+What is shown and changed is the person's own only (:mod:`saas.core.notifications` looks rows up
+by the person and the bound workspace), so another person's or workspace's notification is a 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.exceptions import BadRequest, NotFound
+from wtforms import BooleanField
+
+from saas.auth import current_principal, session_principal
+from saas.core import notifications
+from saas.core.pagination import BadCursor
+from saas.core.tenancy import tenant_context
+from saas.web.blueprint import bp
+from saas.web.pages import member_page
+
+PAGE_SIZE = 25
+
+
+class DigestForm(FlaskForm):
+    notification_digest = BooleanField(_l("Send me a daily e-mail of my unread notifications"))
+
+
+@bp.route("/notifications")
+@member_page
+def notifications_list():
+    user = current_principal().user
+    try:
+        page = notifications.of(user.id, cursor=request.args.get("cursor") or None, limit=PAGE_SIZE)
+    except BadCursor:
+        raise BadRequest(_l("This list's page link is not valid: start again from its first page.")) from None
+    return render_template("notifications/index.html", page=page,
+                           digest_form=DigestForm(formdata=None, notification_digest=user.notification_digest))
+
+
+@bp.route("/notifications/<uuid:notification_id>/read", methods=["POST"])
+@member_page
+def notification_read(notification_id: uuid.UUID):
+    notification = notifications.get(current_principal().user.id, notification_id)
+    if notification is None:
+        raise NotFound()
+    notifications.mark_read(notification)
+    return redirect(url_for("web.notifications_list"), 303)
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@member_page
+def notifications_read_all():
+    notifications.mark_all_read(current_principal().user.id)
+    return redirect(url_for("web.notifications_list"), 303)
+
+
+@bp.route("/notifications/digest", methods=["POST"])
+@member_page
+def notification_digest():
+    """The person's choice of the daily digest: theirs in every workspace, like their language."""
+    form = DigestForm()
+    if not form.validate():
+        raise BadRequest()
+    current_principal().user.notification_digest = form.notification_digest.data
+    return redirect(url_for("web.notifications_list"), 303)
+
+
+@bp.app_context_processor
+def unread_notifications() -> dict:
+    """The header's unread count: one query, for a signed-in member in their workspace."""
+    if not current_user.is_authenticated:
+        return {}
+    principal = g.get("principal") or session_principal()
+    if principal is None or principal.user is None:
+        return {}
+    if "tenant_token" in g:
+        return {"unread_notifications": notifications.unread_count(principal.user.id)}
+    with tenant_context(principal.tenant.id):
+        return {"unread_notifications": notifications.unread_count(principal.user.id)}

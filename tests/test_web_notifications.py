@@ -1,0 +1,169 @@
+"""Notifications: ``notify()`` for a person or a role, ``/notifications`` (newest first, mark read,
+mark all read, keyset pages, the digest switch), the unread count in every page's header, each
+person's and workspace's own only, Chinese, and SQL statements that do not grow with the rows."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from saas.core.accounts import Role, User
+from saas.core.db import db
+from saas.core.notifications import Notification, notify
+from saas.core.tenancy import tenant_context
+from saas.testing import CSRF_INPUT
+from tests.test_web_dashboard import PASSWORD, signed_in_as
+
+ITEM = re.compile(r'<li class="notification( unread)?" data-notification="([^"]+)">.*?</li>', re.S)
+COUNT = re.compile(r'<span class="unread-count">(\d+)<')
+
+
+def send(app, tenant, recipients, title: str, **extra) -> int:
+    with app.app_context(), tenant_context(tenant.id):
+        sent = notify(recipients, title, **extra)
+        db.session.commit()
+    return sent
+
+
+def shown(page: str) -> list[tuple[str, bool]]:
+    """(id, unread) of each notification listed, in order."""
+    return [(note_id, bool(unread)) for unread, note_id in ITEM.findall(page)]
+
+
+def unread(page: str) -> int:
+    found = COUNT.search(page)
+    return int(found.group(1)) if found else 0
+
+
+def post(browser, path: str, page: str, **data):
+    return browser.post(path, data={"csrf_token": CSRF_INPUT.search(page).group(1), **data})
+
+
+@pytest.fixture
+def shop(sign_up):
+    return sign_up(settings={"locale": "en"})
+
+
+def test_a_person_sees_their_notifications_newest_first_and_the_header_counts_the_unread(app, shop):
+    owner = uuid.UUID(shop.user["id"])
+    assert send(app, shop, [owner], "Points expire", body="王女士's 300 points", link="/today") == 1
+    assert send(app, shop, [Role.owner], "Import done") == 1  # the owner again, by role
+    browser = shop.signed_in()
+    text = browser.get("/notifications").get_data(as_text=True)
+    assert [unread_ for _, unread_ in shown(text)] == [True, True]
+    assert text.index("Import done") < text.index("Points expire") and '<a href="/today">Points expire</a>' in text
+    assert unread(text) == 2 and unread(browser.get("/today").get_data(as_text=True)) == 2
+    newest = shown(text)[0][0]
+    assert post(browser, f"/notifications/{newest}/read", text).status_code == 303
+    text = browser.get("/notifications").get_data(as_text=True)
+    assert [unread_ for _, unread_ in shown(text)] == [False, True] and unread(text) == 1
+    assert post(browser, "/notifications/read-all", text).status_code == 303
+    text = browser.get("/notifications").get_data(as_text=True)
+    assert [unread_ for _, unread_ in shown(text)] == [False, False] and unread(text) == 0
+    assert 'class="unread-count"' not in text
+
+
+def test_a_role_reaches_its_active_members_once_each_and_no_one_else(app, shop):
+    for email, role in (("m1@shop.example", "manager"), ("m2@shop.example", "manager"), ("a@shop.example", "agent")):
+        assert shop.post("/api/v1/members", json={"email": email, "password": PASSWORD, "role": role}).status_code == 201
+    m1 = next(m for m in shop.get("/api/v1/members").json["items"] if m["email"] == "m1@shop.example")
+    assert send(app, shop, [Role.manager, uuid.UUID(m1["user_id"])], "Visit plan ready") == 2
+    assert unread(signed_in_as(app, "m2@shop.example").get("/notifications").get_data(as_text=True)) == 1
+    assert unread(signed_in_as(app, "a@shop.example").get("/notifications").get_data(as_text=True)) == 0
+    assert unread(shop.signed_in().get("/notifications").get_data(as_text=True)) == 0
+
+
+def test_a_link_off_the_site_is_refused(app, shop):
+    with pytest.raises(ValueError):
+        send(app, shop, [Role.owner], "Phish", link="https://evil.example/")
+
+
+def test_another_person_s_or_workspace_s_notification_is_a_404_and_never_counted(app, shop, sign_up):
+    other = sign_up(settings={"locale": "en"})
+    send(app, other, [Role.owner], "Theirs")
+    assert shop.post("/api/v1/members", json={"email": "colleague@shop.example", "password": PASSWORD,
+                                             "role": "agent"}).status_code == 201
+    send(app, shop, [Role.agent], "The colleague's")
+    browser = shop.signed_in()
+    text = browser.get("/notifications").get_data(as_text=True)
+    assert shown(text) == [] and unread(text) == 0 and "Theirs" not in text
+    for tenant, title in ((other, "Theirs"), (shop, "The colleague's")):
+        with app.app_context(), tenant_context(tenant.id):
+            note_id = db.session.scalar(sa.select(Notification.id).where(Notification.title == title))
+        response = post(browser, f"/notifications/{note_id}/read", text)
+        assert response.status_code == 404
+        with app.app_context(), tenant_context(tenant.id):
+            assert db.session.scalar(sa.select(Notification.read_at).where(Notification.id == note_id)) is None
+    post(browser, "/notifications/read-all", text)
+    with app.app_context(), tenant_context(other.id):
+        assert db.session.scalar(sa.select(Notification.read_at).where(Notification.title == "Theirs")) is None
+
+
+def test_the_list_pages_by_keyset_and_refuses_a_cursor_it_did_not_give(app, shop):
+    owner = uuid.UUID(shop.user["id"])
+    for n in range(30):
+        send(app, shop, [owner], f"Note {n:02d}")
+    browser = shop.signed_in()
+    first = browser.get("/notifications").get_data(as_text=True)
+    assert len(shown(first)) == 25 and "Note 29" in first and "Note 04" not in first
+    cursor = re.search(r'href="/notifications\?cursor=([^"]+)"', first).group(1)
+    second = browser.get(f"/notifications?cursor={cursor}").get_data(as_text=True)
+    assert len(shown(second)) == 5 and "Note 04" in second and "Note 05" not in second
+    assert 'href="/notifications?cursor=' not in second
+    assert {i for i, _ in shown(first)}.isdisjoint(i for i, _ in shown(second))
+    assert browser.get("/notifications?cursor=not-a-cursor").status_code == 400
+
+
+def test_the_daily_digest_is_the_person_s_choice(app, shop):
+    browser = shop.signed_in()
+    text = browser.get("/notifications").get_data(as_text=True)
+    assert 'name="notification_digest" type="checkbox" value="y">' in text  # off unless chosen
+    assert post(browser, "/notifications/digest", text, notification_digest="y").status_code == 303
+    with app.app_context():
+        assert db.session.get(User, uuid.UUID(shop.user["id"])).notification_digest is True
+    text = browser.get("/notifications").get_data(as_text=True)
+    assert 'checked' in re.search(r'<input[^>]+name="notification_digest"[^>]*>', text).group(0)
+    assert post(browser, "/notifications/digest", text).status_code == 303
+    with app.app_context():
+        assert db.session.get(User, uuid.UUID(shop.user["id"])).notification_digest is False
+
+
+def test_a_visitor_is_sent_to_sign_in(client):
+    response = client.get("/notifications")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "agent", "viewer"])
+def test_every_member_reads_and_marks_their_own(app, shop, role):
+    email = f"{role}@shop.example"
+    assert shop.post("/api/v1/members", json={"email": email, "password": PASSWORD, "role": role}).status_code == 201
+    send(app, shop, [Role(role)], "For you")
+    browser = signed_in_as(app, email)
+    text = browser.get("/notifications").get_data(as_text=True)
+    assert unread(text) == 1
+    assert post(browser, "/notifications/read-all", text).status_code == 303
+    assert unread(browser.get("/notifications").get_data(as_text=True)) == 0
+
+
+def test_a_chinese_workspace_sees_its_notifications_in_chinese(app, sign_up):
+    tenant = sign_up()  # zh_CN
+    send(app, tenant, [Role.owner], "导入完成")
+    text = tenant.signed_in().get("/notifications").get_data(as_text=True)
+    assert "<h1>通知</h1>" in text and "全部标为已读" in text and "导入完成" in text
+
+
+def test_the_list_runs_as_many_sql_statements_for_50_notifications_as_for_5(app, sign_up, count_queries):
+    counts = []
+    for many in (5, 50):
+        tenant = sign_up(settings={"locale": "en"})
+        for n in range(many):
+            send(app, tenant, [Role.owner], f"Note {n}")
+        browser = tenant.signed_in()
+        browser.get("/notifications")
+        with count_queries() as statements:
+            assert browser.get("/notifications").status_code == 200
+        counts.append(statements())
+    assert counts[0] == counts[1]
