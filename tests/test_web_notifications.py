@@ -167,3 +167,29 @@ def test_the_list_runs_as_many_sql_statements_for_50_notifications_as_for_5(app,
             assert browser.get("/notifications").status_code == 200
         counts.append(statements())
     assert counts[0] == counts[1]
+
+
+def test_the_digest_holds_the_person_s_unread_notifications_in_their_language(app, shop, sign_up):
+    from saas.web.digest import DIGEST_LIMIT, digest
+
+    owner = uuid.UUID(shop.user["id"])
+    with app.test_request_context(), tenant_context(shop.id):
+        assert digest(owner, "Tea shop", "https://retain.example/", "en") is None  # nothing unread
+    send(app, shop, [owner], "Already read")
+    with app.app_context(), tenant_context(shop.id):
+        db.session.execute(sa.update(Notification).values(read_at=sa.func.now()))
+        db.session.commit()
+    other = sign_up(settings={"locale": "en"})
+    send(app, other, [Role.owner], "Another workspace's")
+    for n in range(DIGEST_LIMIT + 2):
+        send(app, shop, [owner], f"Note {n:02d}", body="details", link=f"/today?n={n}")
+    with app.test_request_context(), tenant_context(shop.id):
+        english = digest(owner, "Tea shop", "https://retain.example/", "en")
+        chinese = digest(owner, "Tea shop", "https://retain.example/", "zh_CN")
+    assert english.unread == DIGEST_LIMIT + 2
+    assert english.subject == f"{DIGEST_LIMIT + 2} unread notifications in Tea shop"
+    assert "Note 21" in english.text and "Note 02" in english.text and "Note 01" not in english.text
+    assert "https://retain.example/today?n=21" in english.text and "and 2 more." in english.text
+    assert "Already read" not in english.text and "Another workspace's" not in english.text
+    assert "https://retain.example/notifications" in english.text
+    assert chinese.subject == f"Tea shop 有 {DIGEST_LIMIT + 2} 条未读通知" and "还有 2 条。" in chinese.text
