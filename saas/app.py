@@ -43,6 +43,7 @@ from saas.core.imports import importer as import_service
 from saas.core.plugins import installed
 from saas.core.webhooks import outbound
 from saas.extensions import csrf, db, limiter, login_manager, migrate
+from saas.web import digest
 from saas.web import errors as web_errors
 from tenants import api as tenants_api
 from tenants import modules_api
@@ -97,7 +98,7 @@ def _wire_features(app: Flask) -> None:
     classification_receivers.connect()
     delivery.init_app(app, receivers=(outbound.receive,))
     schedules.init_app(app, core=(*delivery.SCHEDULES, *outbound.SCHEDULES, *classification_service.SCHEDULES,
-                                  *import_service.SCHEDULES))
+                                  *import_service.SCHEDULES, *digest.SCHEDULES))
 
 
 @migrate.configure

@@ -14,6 +14,7 @@
 | MAIL_USE_SSL    | ``1``: TLS from the start (port 465)                  | off                          |
 | MAIL_USERNAME, MAIL_PASSWORD | the SMTP login, when the server needs one  | none: no login               |
 | MAIL_FROM       | the sender, e.g. ``Retain <no-reply@example.com>``     | ``Retain <no-reply@localhost>`` |
+| PUBLIC_URL      | the site's address, for links in mail sent by jobs (the daily digest) | ``http://localhost:5000`` |
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_FROM": env.get("MAIL_FROM") or None,
+        "PUBLIC_URL": env.get("PUBLIC_URL") or "http://localhost:5000",
         "MAIL_TIMEOUT_SECONDS": 10,
         "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
         "PASSWORD_RESET_RATE_LIMIT": env.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),

@@ -4,6 +4,7 @@ person's and workspace's own only, Chinese, and SQL statements that do not grow 
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 
@@ -174,7 +175,7 @@ def test_the_digest_holds_the_person_s_unread_notifications_in_their_language(ap
 
     owner = uuid.UUID(shop.user["id"])
     with app.test_request_context(), tenant_context(shop.id):
-        assert digest(owner, "Tea shop", "https://retain.example/", "en") is None  # nothing unread
+        assert digest(owner, "Tea shop", "https://retain.example/", "en", "UTC") is None  # nothing unread
     send(app, shop, [owner], "Already read")
     with app.app_context(), tenant_context(shop.id):
         db.session.execute(sa.update(Notification).values(read_at=sa.func.now()))
@@ -184,8 +185,8 @@ def test_the_digest_holds_the_person_s_unread_notifications_in_their_language(ap
     for n in range(DIGEST_LIMIT + 2):
         send(app, shop, [owner], f"Note {n:02d}", body="details", link=f"/today?n={n}")
     with app.test_request_context(), tenant_context(shop.id):
-        english = digest(owner, "Tea shop", "https://retain.example/", "en")
-        chinese = digest(owner, "Tea shop", "https://retain.example/", "zh_CN")
+        english = digest(owner, "Tea shop", "https://retain.example/", "en", "UTC")
+        chinese = digest(owner, "Tea shop", "https://retain.example/", "zh_CN", "Asia/Shanghai")
     assert english.unread == DIGEST_LIMIT + 2
     assert english.subject == f"{DIGEST_LIMIT + 2} unread notifications in Tea shop"
     assert "Note 21" in english.text and "Note 02" in english.text and "Note 01" not in english.text
@@ -193,3 +194,28 @@ def test_the_digest_holds_the_person_s_unread_notifications_in_their_language(ap
     assert "Already read" not in english.text and "Another workspace's" not in english.text
     assert "https://retain.example/notifications" in english.text
     assert chinese.subject == f"Tea shop 有 {DIGEST_LIMIT + 2} 条未读通知" and "还有 2 条。" in chinese.text
+
+
+def test_the_daily_schedule_mails_the_digest_to_who_chose_it_and_has_something_unread(app, shop, sign_up, caplog):
+    from saas.core.queues import current_queue
+    from saas.core.schedules import schedule_named
+
+    caplog.set_level(logging.INFO, logger="saas.core.mail")
+    for email in ("keen@shop.example", "idle@shop.example", "quiet@shop.example"):
+        assert shop.post("/api/v1/members", json={"email": email, "password": PASSWORD,
+                                                 "role": "agent"}).status_code == 201
+    with app.app_context():
+        for user in db.session.scalars(sa.select(User).where(User.email.in_(["keen@shop.example",
+                                                                            "idle@shop.example"]))):
+            user.notification_digest = True
+        db.session.commit()
+    members = {m["email"]: uuid.UUID(m["user_id"]) for m in shop.get("/api/v1/members").json["items"]}
+    send(app, shop, [members["keen@shop.example"], members["quiet@shop.example"]], "Visit 西湖茶社", link="/today")
+    caplog.clear()  # the members' welcome mails
+    with app.app_context():
+        assert schedule_named("notifications.digest").func() == 1
+        current_queue().run_pending()
+    sent = [r.getMessage() for r in caplog.records if r.name == "saas.core.mail" and "Subject:" in r.getMessage()]
+    assert len(sent) == 1
+    assert "To: keen@shop.example" in sent[0] and "Subject: 1 unread notifications in" in sent[0]
+    assert "http://localhost:5000/today" in sent[0]
