@@ -302,7 +302,7 @@ def test_another_workspace_cannot_draw_an_existing_account_in_without_its_consen
     browser.post("/workspace", data={"tenant_id": tenant_a.tenant["id"], "csrf_token": token})
     assert browser.get("/api/v1/tenant").json["id"] == tenant_b.tenant["id"]
     browser.post("/language", data={"locale": "en", "csrf_token": token})  # the workspace speaks Chinese
-    assert "invited you" in browser.get("/").get_data(as_text=True)
+    assert "invited you to join as Agent" in browser.get("/").get_data(as_text=True)  # the role's label, not its code
     browser.post(f"/invitations/{tenant_a.tenant['id']}/decline", data={"csrf_token": token})
     assert [m["email"] for m in tenant_a.get("/api/v1/members").json["items"]] == [tenant_a.user["email"]]
     signed_in(app, tenant_b.user["email"], tenant_b.password)  # the password was not changed

@@ -26,6 +26,12 @@ ROLE_LABELS = {Role.owner: _l("Owner"), Role.admin: _l("Admin"), Role.manager: _
                Role.agent: _l("Agent"), Role.viewer: _l("Viewer")}
 
 
+@bp.app_template_filter("role_label")
+def role_label(role: Role) -> str:
+    """A role in the page's language (``{{ member.role|role_label }}``)."""
+    return ROLE_LABELS[role]
+
+
 def mail_invitation(member: Membership, *, user: User, new_account: bool) -> None:
     """``tenants.accounts.member_added``'s receiver."""
     if not has_request_context():  # a command line (the demo's seeding): no site to link to
