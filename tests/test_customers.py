@@ -59,6 +59,14 @@ def test_a_stale_version_answers_409_and_changes_nothing(tenant_a):
     assert tenant_a.get(path).json["name"] == "First"
 
 
+def test_one_update_is_one_version_whatever_it_changes(tenant_a):
+    customer = tenant_a.customer(tags=["a"])
+    path = f"/api/v1/customers/{customer['id']}"
+    changed = tenant_a.patch(path, json={"tags": ["a", "b"], "owner_id": tenant_a.user["id"], "external_id": "E-1",
+                                         "custom_fields": {}, "version": 1})
+    assert changed.status_code == 200 and changed.json["version"] == 2, changed.json
+
+
 def test_if_match_guards_an_update_like_the_version_field(tenant_a):
     customer = tenant_a.customer()
     path = f"/api/v1/customers/{customer['id']}"

@@ -69,7 +69,13 @@ def create(data: dict) -> Customer:
 def update(customer: Customer, data: dict, *, expected_version: int | None = None) -> Customer:
     """Apply a partial update; a stale ``expected_version`` raises :class:`Conflict`."""
     check_version(customer, expected_version)
-    data = clean_contact(dict(data))
+    with db.session.no_autoflush:  # the checks' queries must not write half the change as a version of its own
+        _apply(customer, clean_contact(dict(data)))
+    flush(customer)
+    return customer
+
+
+def _apply(customer: Customer, data: dict) -> None:
     if "tags" in data:
         tags = tag_service.named(data.pop("tags"))
         if tags != customer.tags:
@@ -86,10 +92,8 @@ def update(customer: Customer, data: dict, *, expected_version: int | None = Non
     _check_with_modules(customer, data)
     state = sa.inspect(customer)
     changed = sorted(key for key in (*data, "tags") if state.attrs[key].history.has_changes())
-    flush(customer)
     if changed:
         emit(CUSTOMER_UPDATED, customer_id=customer.id, fields=changed)
-    return customer
 
 
 def find_by_external_id(external_id: str) -> Customer | None:
