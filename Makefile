@@ -51,7 +51,7 @@ clean:
 TRANSLATIONS := saas/web/translations
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --omit-header --sort-output .
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching -w 100
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-pot-creation-date -w 100
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 
 # Refresh the vendored htmx and ECharts from the npm registry (versions in the script).
