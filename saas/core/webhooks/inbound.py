@@ -19,6 +19,7 @@ from saas.core.customers import Customer, Purchase, activity
 from saas.core.customers import records as customers
 from saas.core.db import db
 from saas.core.errors import BadRequest, Conflict, Unauthorized
+from saas.core.pagination import Page, paginate
 from saas.core.tenancy import current_tenant_id
 from saas.core.types import utcnow
 from saas.core.webhooks.models import InboundMessage, InboundSecret
@@ -41,6 +42,20 @@ def rotate_secret() -> InboundSecret:
         found.rotate(dt.timedelta(hours=current_app.config["WEBHOOK_SECRET_OVERLAP_HOURS"]))
     db.session.flush()
     return found
+
+
+def received(*, cursor: str | None, limit: int) -> Page:
+    """The orders received, newest first, each with its purchase and customer: dicts of
+    ``webhook_id``, ``received_at``, ``purchase_id``, ``external_ref``, ``product``, ``amount``,
+    ``currency``, ``customer_id`` and ``customer_name``, read in one statement."""
+    stmt = (sa.select(InboundMessage.webhook_id, InboundMessage.received_at, Purchase.id.label("purchase_id"),
+                      Purchase.external_ref, Purchase.product, Purchase.amount, Purchase.currency,
+                      Customer.id.label("customer_id"), Customer.name.label("customer_name"))
+            .join(Purchase, sa.and_(Purchase.tenant_id == InboundMessage.tenant_id,
+                                    Purchase.id == InboundMessage.purchase_id))
+            .join(Customer, sa.and_(Customer.tenant_id == Purchase.tenant_id, Customer.id == Purchase.customer_id)))
+    return paginate(stmt, db.session, [InboundMessage.received_at, InboundMessage.webhook_id], descending=True,
+                    cursor=cursor, limit=limit, as_dicts=True)
 
 
 def verify(body: bytes, headers: dict) -> None:
