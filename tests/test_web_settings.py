@@ -18,7 +18,7 @@ from tests.webhook_receiver import Answer, Receiver
 
 ENGLISH = {"settings": {"locale": "en"}}
 PAGES = ["/settings/", "/settings/workspace", "/settings/webhooks", "/settings/classification", "/settings/members", "/settings/api-keys", "/settings/modules",
-         "/settings/modules/loyalty", "/settings/audit", "/settings/module-errors"]
+         "/settings/modules/loyalty", "/settings/audit", "/settings/module-errors", "/settings/custom-fields"]
 PASSWORD = "a long enough password"
 
 
@@ -447,6 +447,8 @@ def statements_for(count_queries, browser, path: str) -> int:
     ("/settings/api-keys", lambda owner, i: owner.post("/api/v1/api-keys", json={"name": f"key {i}"})),
     ("/settings/audit", lambda owner, i: owner.post("/api/v1/customers", json={"name": f"customer {i}"})),
     ("/settings/webhooks", lambda owner, i: owner.post("/api/v1/webhooks", json={"url": f"http://127.0.0.1:9/{i}"})),
+    ("/settings/custom-fields", lambda owner, i: owner.post("/api/v1/custom-fields", json={
+        "key": f"field_{i}", "label": f"Field {i}", "type": "choice", "choices": ["a", "b"]})),
 ])
 def test_a_settings_list_issues_as_many_statements_for_50_rows_as_for_5(owner, admin_page, count_queries,
                                                                         path, add_one):

@@ -2,4 +2,5 @@
 core functions and loads the marshmallow schemas of the matching API view, so a page can do no
 more than the API allows the same person."""
 
-from saas.web.settings import api_keys, audit, classification, members, modules, overview, webhooks, workspace  # noqa: F401  views on bp
+from saas.web.settings import (  # noqa: F401  views on bp
+    api_keys, audit, classification, custom_fields, members, modules, overview, webhooks, workspace)
