@@ -30,6 +30,8 @@ CORE_PAGES = (  # in the order of the menu
     CorePage("web.today", _l("My day")),
     CorePage("web.customers", _l("Customers")),
     CorePage("web.tags", _l("Tags")),
+    CorePage("web.purchases", _l("Purchases")),
+    CorePage("web.interactions", _l("Interactions")),
     CorePage("web.imports", _l("Imports")),
     CorePage("web.data_quality", _l("Data quality")),
     CorePage("web.segments", _l("Segments")),
