@@ -18,7 +18,8 @@ from tests.webhook_receiver import Answer, Receiver
 
 ENGLISH = {"settings": {"locale": "en"}}
 PAGES = ["/settings/", "/settings/workspace", "/settings/webhooks", "/settings/classification", "/settings/members", "/settings/api-keys", "/settings/modules",
-         "/settings/modules/loyalty", "/settings/audit", "/settings/module-errors", "/settings/custom-fields"]
+         "/settings/modules/loyalty", "/settings/audit", "/settings/module-errors", "/settings/custom-fields",
+         "/settings/inbound"]
 PASSWORD = "a long enough password"
 
 

@@ -14,6 +14,8 @@ SECTIONS = (  # (endpoint, title, what it is for), in the order of the overview
     ("web.settings_members", _l("Members"), _l("Who works in this workspace, their roles and invitations.")),
     ("web.settings_api_keys", _l("API keys"), _l("Keys that let other systems use the API.")),
     ("web.settings_custom_fields", _l("Custom fields"), _l("Fields the workspace adds to every customer profile.")),
+    ("web.settings_inbound", _l("Inbound orders"),
+     _l("How a shop or ERP sends its orders, the secret that signs them, and the orders received.")),
     ("web.settings_webhooks", _l("Webhooks"), _l("Endpoints that receive the workspace's events, and their deliveries.")),
     ("web.settings_modules", _l("Modules"), _l("Switch modules on and off and change their settings.")),
     ("web.settings_classification", _l("Classification rules"),
