@@ -54,6 +54,8 @@ translations: install
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-pot-creation-date -w 100
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 
-# Refresh the vendored htmx and ECharts from the npm registry (versions in the script).
+# Refresh the vendored htmx and ECharts, and the tests' axe-core, from the npm registry (versions in
+# the scripts).
 vendor:
 	bash saas/web/static/vendor/refresh.sh
+	bash tests/browser/vendor/refresh.sh

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.backend_independent
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "saas" / "web" / "templates"
 VENDOR = ROOT / "saas" / "web" / "static" / "vendor"
+TEST_VENDOR = ROOT / "tests" / "browser" / "vendor"  # what only the browser tests load
 
 
 def catalogue(code: str, suffix: str = "po"):
@@ -149,6 +150,17 @@ def test_the_vendored_libraries_are_served_with_their_licences_at_the_versions_t
     sources = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', client.get("/login").get_data(as_text=True))
     assert "/static/web/vendor/htmx/htmx.min.js" in sources
     assert all(source.startswith(("/static/", "data:")) for source in sources), sources  # nothing from another site
+
+
+def test_the_tests_axe_core_is_the_version_its_readme_names_and_no_page_serves_it(client):
+    readme = (TEST_VENDOR / "README.md").read_text(encoding="utf-8")
+    version = re.search(r"^AXE_CORE=(\S+)$", (TEST_VENDOR / "refresh.sh").read_text(encoding="utf-8"), re.M).group(1)
+    assert re.search(rf"\[axe-core\]\([^)]+\) \| {re.escape(version)} \|", readme)
+    source = (TEST_VENDOR / "axe-core" / "axe.min.js").read_bytes()
+    assert source.startswith(f"/*! axe v{version}".encode())
+    assert (TEST_VENDOR / "axe-core" / "LICENSE").read_text(encoding="utf-8").startswith("Mozilla Public License")
+    assert not list(VENDOR.rglob("axe*"))
+    assert client.get("/static/web/vendor/axe-core/axe.min.js").status_code == 404
 
 
 def member_pages_app(database):

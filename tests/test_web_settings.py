@@ -75,6 +75,14 @@ def test_other_roles_see_no_settings_entry_and_get_403_on_every_settings_page(ow
     assert owner.get("/api/v1/tenant").json["name"] != "Taken over"
 
 
+@pytest.mark.backend_independent
+def test_the_settings_inputs_carry_their_attributes_unescaped(admin_page):
+    members = admin_page.get("/settings/members").get_data(as_text=True)
+    assert 'autocomplete="new-password" maxlength="256"' in members
+    classification = admin_page.get("/settings/classification").get_data(as_text=True)
+    assert 'step="1" min="1" max="120"' in classification and "&#34;" not in classification
+
+
 def test_an_admin_sees_the_settings_pages(owner):
     browser = member_signed_in(owner, "admin")
     assert 'href="/settings/"' in browser.get("/").get_data(as_text=True)

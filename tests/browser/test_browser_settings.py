@@ -27,7 +27,7 @@ def test_an_admin_changes_the_loyalty_settings_through_the_generated_form(page, 
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("link", name="Modules").click()
     with page.expect_navigation(wait_until="load"):
-        page.get_by_role("button", name="Switch Loyalty points on").click()
+        page.get_by_role("button", name="Switch on Loyalty points").click()
     expect(page.get_by_role("alert")).to_have_text("Loyalty points is on.")
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("link", name="Settings of Loyalty points").click()
