@@ -8,6 +8,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,10 @@ def create_postgres_database() -> Database:
         unavailable("PostgreSQL", error)
 
 
+# Uploads the tests make go to a folder of the run's own, removed at its end, never to instance/imports.
+IMPORT_FOLDER = Path(tempfile.mkdtemp(prefix="retain-test-imports-"))
+
+
 def make_app(database: Database, plugins: list[tuple[str, object]] | None = None, **overrides):
     config = {
         "TESTING": True,
@@ -58,6 +63,7 @@ def make_app(database: Database, plugins: list[tuple[str, object]] | None = None
         "WTF_CSRF_ENABLED": True,
         "WEBHOOK_ALLOW_PRIVATE_NETWORKS": True,  # receivers in tests listen on loopback
         "WEBHOOK_TIMEOUT_SECONDS": 2,
+        "IMPORT_FOLDER": str(IMPORT_FOLDER),
     }
     config.update(overrides)
     return create_app(config, plugins=plugins)
@@ -196,6 +202,10 @@ def pytest_configure(config):
     recorder = HookCalls()
     recorder.start()
     config.pluginmanager.register(recorder, NAME)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(IMPORT_FOLDER, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

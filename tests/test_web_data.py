@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from saas.core.customers import Customer
 from saas.core.db import db
-from saas.core.imports import ImportKind, ImportRun, ImportStatus
+from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.imports import importer
 from saas.core.tenancy import tenant_context
 from saas.testing import CSRF_INPUT
@@ -378,3 +378,82 @@ def test_an_upload_may_be_as_large_as_the_api_takes_not_only_as_large_as_a_form(
         app.config["IMPORT_MAX_BYTES"] = limit
         for staged in staged_files(app, shop):
             staged.unlink()  # 2 MB that the instance folder need not keep
+
+
+# -- deleting an import, the size limit, the menu --------------------------------------------------
+
+def checked_run(browser) -> str:
+    """A dry run of CUSTOMERS (two rows rejected), done in-process; its page's path."""
+    html = upload(browser, csv_bytes(CUSTOMERS)).get_data(as_text=True)
+    return browser.post(map_action(html), data={**mapping_form(html), "dry_run": "true"}).headers["Location"]
+
+
+def problem_rows(app, tenant, import_id: str) -> int:
+    with app.app_context(), tenant_context(tenant.id):
+        return db.session.query(ImportProblem).filter_by(import_id=uuid.UUID(import_id)).count()
+
+
+def test_an_import_is_deleted_from_its_page_with_its_file_and_rejects_and_what_it_imported_stays(app, shop):
+    browser = shop.signed_in()
+    done = browser.post(f"{checked_run(browser)}/run", data={"csrf_token": token_of(browser)}).headers["Location"]
+    run_id = done.rsplit("/", 1)[1]
+    page = browser.get(done).get_data(as_text=True)
+    assert f'action="/imports/{run_id}/delete"' in page and "confirm-delete" in page and "data.js" in page
+    assert problem_rows(app, shop, run_id) > 0 and len(staged_files(app, shop)) == 2
+    deleted = browser.post(f"/imports/{run_id}/delete", data={"csrf_token": token_of(browser)})
+    assert deleted.status_code == 303 and deleted.headers["Location"] == "/imports"
+    assert "is deleted" in browser.get("/imports").get_data(as_text=True)
+    assert browser.get(done).status_code == 404 and problem_rows(app, shop, run_id) == 0
+    assert [p.name for p in staged_files(app, shop)] != [run_id] and len(staged_files(app, shop)) == 1  # the dry run's
+    assert len(shop.get("/api/v1/customers").json["items"]) == 3  # the customers it imported stay
+
+
+def test_a_running_import_is_not_deleted_from_the_page_nor_through_the_api(app, shop, monkeypatch):
+    monkeypatch.setattr(importer, "queue", lambda run: None)  # as if a worker had not taken it yet
+    browser = shop.signed_in()
+    waiting = checked_run(browser)
+    run_id = waiting.rsplit("/", 1)[1]
+    assert "/delete" not in browser.get(waiting).get_data(as_text=True)
+    refused = browser.post(f"{waiting}/delete", data={"csrf_token": token_of(browser)})
+    assert refused.status_code == 409 and "still running" in refused.get_data(as_text=True)
+    assert shop.delete(f"/api/v1/imports/{run_id}").status_code == 409
+    assert shop.get(f"/api/v1/imports/{run_id}").json["status"] == "queued" and staged_files(app, shop)
+
+
+def test_deleting_an_import_takes_the_write_scope_and_another_workspace_s_is_a_404(app, shop, sign_up):
+    run = checked_run(shop.signed_in())
+    viewer = member(app, shop, "viewer")
+    assert "/delete" not in viewer.get(run).get_data(as_text=True)
+    assert viewer.post(f"{run}/delete", data={"csrf_token": token_of(viewer)}).status_code == 403
+    other = sign_up("other", **ENGLISH).signed_in()
+    missing = other.post(f"{run}/delete", data={"csrf_token": token_of(other)})
+    assert missing.status_code == 404 and "This page does not exist" in missing.get_data(as_text=True)
+    agent = member(app, shop, "agent")  # DELETE /api/v1/imports/{id} takes write: agents may, as on the API
+    assert agent.post(f"{run}/delete", data={"csrf_token": token_of(agent)}).status_code == 303
+
+
+def test_an_upload_over_the_limit_is_a_field_error_on_the_upload_form_and_nothing_is_kept(app, shop, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+    browser = shop.signed_in()
+    refused = upload(browser, csv_bytes(CUSTOMERS) + b"#" * (2 * 1024 * 1024))
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 413 and 'id="file-error"' in html and "larger than the 2 MB" in html
+    assert 'enctype="multipart/form-data"' in html and "That is too large" not in html  # the form, not the error page
+    assert staged_files(app, shop) == [] and shop.get("/api/v1/imports").json["items"] == []
+    viewer = member(app, shop, "viewer")
+    assert upload(viewer, csv_bytes(CUSTOMERS) + b"#" * (2 * 1024 * 1024)).status_code == 403
+
+
+def test_the_tests_keep_uploads_in_a_folder_of_their_own_not_in_the_instance_folder(app, shop):
+    with app.test_request_context(), tenant_context(shop.id):
+        folder = importer.folder()
+    assert not folder.is_relative_to(app.instance_path)
+
+
+def test_the_menu_marks_imports_current_on_an_import_s_pages_and_only_there(shop):
+    browser = shop.signed_in()
+    run = checked_run(browser)
+    for path in ("/imports", run, "/imports/new"):
+        page = browser.get(path).get_data(as_text=True)
+        assert re.findall(r'aria-current="page">([^<]+)<', page) == ["Imports"], path
+    assert re.findall(r'aria-current="page">([^<]+)<', browser.get("/").get_data(as_text=True)) == ["Dashboard"]
