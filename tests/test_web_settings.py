@@ -155,6 +155,41 @@ def test_bad_member_input_shows_field_errors_and_adds_no_one(owner, admin_page):
     assert owner.get("/api/v1/members").json["items"] == before
 
 
+def member_rows(page: str) -> list[str]:
+    return re.findall(r"<td>([^<]+@[^<]+)</td>", page)
+
+
+def test_members_are_paged_by_keyset_past_the_first_page_and_searched_by_name_or_e_mail(owner, admin_page,
+                                                                                      monkeypatch):
+    from saas.web.settings import members as members_page
+
+    monkeypatch.setattr(members_page, "PER_PAGE", 2)
+    for name, email in (("Wang Fang", "fang@shop.example"), ("Li Wei", "li.wei@shop.example"),
+                        ("孙丽", "sun@shop.example"), ("Zhao 100%", "zhao@shop.example")):
+        assert owner.post("/api/v1/members", json={"email": email, "name": name, "password": PASSWORD,
+                                                   "role": "agent"}).status_code == 201
+    seen, path = [], "/settings/members"
+    while path:
+        page = admin_page.get(path).get_data(as_text=True)
+        assert len(member_rows(page)) <= 2
+        seen += member_rows(page)
+        found = re.search(r'href="(/settings/members\?cursor=[^"]+)">Next page<', page)
+        path = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == [m["email"] for m in owner.get("/api/v1/members").json["items"]] and len(seen) == 5
+    assert "First page" in page
+    assert member_rows(admin_page.get("/settings/members?q=wang").get_data(as_text=True)) == ["fang@shop.example"]
+    assert member_rows(admin_page.get("/settings/members?q=LI.WEI@").get_data(as_text=True)) == ["li.wei@shop.example"]
+    assert member_rows(admin_page.get("/settings/members?q=孙").get_data(as_text=True)) == ["sun@shop.example"]
+    assert member_rows(admin_page.get("/settings/members?q=%25").get_data(as_text=True)) == ["zhao@shop.example"]
+    shop = admin_page.get("/settings/members?q=shop.example").get_data(as_text=True)
+    assert len(member_rows(shop)) == 2 and "q=shop.example&amp;cursor=" in shop  # the search goes on to page 2
+    none = admin_page.get("/settings/members?q=nobody").get_data(as_text=True)
+    assert member_rows(none) == [] and "holds “nobody”" in none
+    nul = admin_page.get("/settings/members?q=a%00b")
+    assert nul.status_code == 400 and 'id="q-error"' in nul.get_data(as_text=True)
+    assert admin_page.get("/settings/members?cursor=not-a-cursor").status_code == 400
+
+
 def test_an_admin_may_not_grant_the_owner_role_and_the_last_owner_stays(owner):
     admin = member_signed_in(owner, "admin")
     page = admin.get("/settings/members").get_data(as_text=True)
