@@ -315,8 +315,7 @@ def test_the_data_quality_page_shows_the_score_the_pairs_side_by_side_and_merges
     page = browser.get("/data-quality").get_data(as_text=True)
     assert "data accuracy" in page and "Target 98%" in page and "same phone" in page
     assert page.count("Keep this one, merge the other into it") == 2 and "wang@example.com" in page
-    merged = browser.post("/data-quality/merge", data={"csrf_token": token_of(browser, "/data-quality"),
-                                                      "survivor_id": older["id"], "merged_id": later["id"]})
+    merged = browser.post("/data-quality/merge", data=merge_form(page, keep=older["id"]))
     assert merged.status_code == 303
     after = browser.get("/data-quality").get_data(as_text=True)
     assert "Merged into 王芳" in after and "No likely duplicates." in after
@@ -324,6 +323,55 @@ def test_the_data_quality_page_shows_the_score_the_pairs_side_by_side_and_merges
     assert survivor["email"] == "wang@example.com"
     assert len(shop.get(f"/api/v1/purchases?customer_id={older['id']}").json["items"]) == 1
     assert shop.get(f"/api/v1/customers/{later['id']}").status_code == 404
+
+
+def merge_form(page: str, *, keep: str) -> dict:
+    """The fields of the button that keeps ``keep`` and merges the other record of its pair into it."""
+    for form in re.findall(r'<form method="post" action="/data-quality/merge">(.*?)</form>', page, re.S):
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+        if fields["survivor_id"] == keep:
+            return fields
+    raise AssertionError(f"no button keeps {keep}")
+
+
+def test_a_stale_data_quality_page_shows_the_conflict_instead_of_merging_over_a_change(shop):
+    older = shop.customer(name="王芳", phone="13800138000")
+    later = shop.customer(name="王芳 (2)", phone="13800138000")
+    browser = shop.signed_in()
+    page = browser.get("/data-quality").get_data(as_text=True)
+    keep_older, keep_later = merge_form(page, keep=older["id"]), merge_form(page, keep=later["id"])
+    assert (keep_older["survivor_version"], keep_older["merged_version"]) == ("1", "1")
+    assert shop.patch(f"/api/v1/customers/{later['id']}", json={"email": "wang@example.com"}).status_code == 200
+    for stale in (keep_older, keep_later):  # the merged record changed; then the kept one
+        refused = browser.post("/data-quality/merge", data=stale)
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 409 and "nothing was merged" in html and "wang@example.com" in html
+    assert shop.get(f"/api/v1/customers/{later['id']}").json["email"] == "wang@example.com"  # both still there
+    assert shop.get(f"/api/v1/customers/{older['id']}").json.get("merged_into_id") is None
+    fresh = merge_form(html, keep=older["id"])
+    assert fresh["merged_version"] == "2" and browser.post("/data-quality/merge", data=fresh).status_code == 303
+    assert shop.get(f"/api/v1/customers/{later['id']}").status_code == 404
+    missing = {**fresh, "merged_version": ""}
+    assert browser.post("/data-quality/merge", data=missing).status_code == 422
+
+
+def test_the_data_quality_page_finds_the_pairs_once_per_load_and_the_api_answers_as_before(shop, monkeypatch):
+    from saas.core.data_quality import report as quality
+
+    shop.customer(name="王芳", phone="13800138000")
+    shop.customer(name="王芳 (2)", phone="13800138000")
+    browser = shop.signed_in()
+    browser.get("/data-quality")
+    calls = {"contacts": 0, "duplicates": 0}
+    for name in calls:
+        def counted(*args, _real=getattr(quality, name), _name=name, **kwargs):
+            calls[_name] += 1
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(quality, name, counted)
+    page = browser.get("/data-quality").get_data(as_text=True)
+    assert calls == {"contacts": 1, "duplicates": 1} and page.count('class="pair"') == 1
+    answer = shop.get("/api/v1/data-quality").json
+    assert answer["duplicate_pairs"] == 1 and answer["customers"] == 2 and "people" not in answer
 
 
 def test_normalising_rewrites_the_phones_and_bad_input_is_a_field_error(app, shop):
