@@ -242,15 +242,59 @@ def test_a_segment_is_made_with_a_live_count_listed_with_its_count_edited_and_de
     shop.patch(f"/api/v1/segments/{segment['id']}", json={"filter": {
         "tags": ["VIP"], "scores": {"m_score": [1, 5]}, "custom_fields": {"channel": "retail"}}})
     edit = browser.get(f"/segments/{segment['id']}/edit").get_data(as_text=True)
-    assert 'value="VIP"' in edit and "they are kept" in edit and f'<option value="{shop.user["id"]}">' in edit
+    assert 'value="VIP"' in edit and 'name="custom-channel" value="retail"' in edit
+    assert f'<option value="{shop.user["id"]}">' in edit
     assert 'id="m_score_min" name="m_score_min">\n          <option value="">—</option>\n          <option value="1" selected>' in edit
     assert browser.post(f"/segments/{segment['id']}/edit",
-                        data={**form, "name": "VIP companies", "kinds": "company", "r_score_min": "4"}).status_code == 303
+                        data={**form, "name": "VIP companies", "kinds": "company", "r_score_min": "4",
+                              "custom-channel": "retail"}).status_code == 303
     changed = shop.get(f"/api/v1/segments/{segment['id']}").json
     assert (changed["name"], changed["filter"]["kinds"], changed["filter"]["scores"], changed["filter"]["custom_fields"]) == (
-        "VIP companies", ["company"], {"r_score": [4, 5]}, {"channel": "retail"})  # the custom field kept
+        "VIP companies", ["company"], {"r_score": [4, 5]}, {"channel": "retail"})
     assert browser.post(f"/segments/{segment['id']}/delete", data={"csrf_token": token}).status_code == 303
     assert shop.get("/api/v1/segments").json["items"] == []
+
+
+def test_custom_field_conditions_are_edited_on_the_segment_form_with_the_live_count(shop):
+    for field in ({"key": "channel", "label": "Sales channel", "type": "text"},
+                  {"key": "vip", "label": "VIP card", "type": "boolean"},
+                  {"key": "grade", "label": "Grade", "type": "choice", "choices": ["A", "B"]},
+                  {"key": "since", "label": "Member since", "type": "date"}):
+        assert shop.post("/api/v1/custom-fields", json=field).status_code == 201
+    shop.customer(name="Ann", custom_fields={"channel": "retail", "vip": True, "grade": "A", "since": "2025-03-01"})
+    shop.customer(name="Bo", custom_fields={"channel": "online", "vip": False, "grade": "B"})
+    shop.customer(name="Cy")
+    browser = shop.signed_in()
+    blank = browser.get("/segments/new").get_data(as_text=True)
+    assert '<label for="custom-vip">VIP card</label>' in blank and '<option value="B">B</option>' in blank
+    assert 'type="date" id="custom-since"' in blank
+    form = {"csrf_token": token_of(browser, "/segments/new"), "name": "Cards"}
+
+    def held(**conditions) -> str:
+        fragment = browser.post("/segments/count", data={**form, **conditions}).get_data(as_text=True)
+        found = re.search(r"<strong>(\d+)</strong>", fragment)
+        return found.group(1) if found else fragment
+
+    assert held() == "3" and held(**{"custom-channel": "retail"}) == "1" and held(**{"custom-channel": "shop"}) == "0"
+    assert held(**{"custom-vip": "true"}) == "1" and held(**{"custom-vip": "false"}) == "1"
+    assert held(**{"custom-grade": "B"}) == "1" and held(**{"custom-since": "2025-03-01", "custom-grade": "A"}) == "1"
+    assert "Fix the conditions" in held(**{"custom-vip": "maybe"})
+    refused = browser.post("/segments/new", data={**form, "custom-vip": "maybe"})
+    assert refused.status_code == 422 and "vip: true or false" in refused.get_data(as_text=True)
+    assert 'id="custom_fields-error"' in refused.get_data(as_text=True)
+    assert shop.get("/api/v1/segments").json["items"] == []
+    assert browser.post("/segments/new", data={**form, "custom-vip": "true", "custom-grade": "A"}).status_code == 303
+    [segment] = shop.get("/api/v1/segments").json["items"]
+    assert (segment["filter"]["custom_fields"], segment["count"]) == ({"vip": True, "grade": "A"}, 1)
+    edit = browser.get(f"/segments/{segment['id']}/edit").get_data(as_text=True)
+    assert '<option value="true" selected>' in edit and '<option value="A" selected>' in edit
+    assert "<strong>1</strong>" in edit
+    grade = next(d for d in shop.get("/api/v1/custom-fields").json["items"] if d["key"] == "grade")
+    assert shop.delete(f"/api/v1/custom-fields/{grade['id']}").status_code == 204
+    edit = browser.get(f"/segments/{segment['id']}/edit").get_data(as_text=True)
+    assert "no longer has (grade)" in edit and "<strong>1</strong>" in edit
+    assert browser.post(f"/segments/{segment['id']}/edit", data={**form, "custom-vip": "true"}).status_code == 303
+    assert shop.get(f"/api/v1/segments/{segment['id']}").json["filter"]["custom_fields"] == {"vip": True}
 
 
 def test_a_bad_segment_filter_shows_field_errors_and_saves_nothing(shop):
