@@ -19,8 +19,8 @@ from saas.api.data_quality import DuplicateArgs
 from saas.api.schema import Schema
 from saas.core.accounts import Scope
 from saas.core.customers import merges
-from saas.core.errors import Conflict
 from saas.core.data_quality import report as service
+from saas.core.errors import Conflict
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
 

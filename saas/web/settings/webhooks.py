@@ -6,7 +6,6 @@ redelivery, through the functions behind ``/api/v1/webhooks``."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 
 from flask import flash, redirect, render_template, request, url_for
@@ -153,11 +152,7 @@ def webhook_delivery(endpoint_id: uuid.UUID, delivery_id: uuid.UUID):
 def _delivery_page(endpoint, found, problem: str | None = None, status: int = 200):
     attempts = found.attempt_log or []
     last = dt.datetime.fromisoformat(attempts[-1]["attempted_at"]) if attempts else found.created_at
-    try:
-        body = json.dumps(json.loads(found.payload), indent=2, ensure_ascii=False)
-    except ValueError:
-        body = found.payload
-    return render_template("settings/webhook_delivery.html", endpoint=endpoint, delivery=found, body=body,
+    return render_template("settings/webhook_delivery.html", endpoint=endpoint, delivery=found,
                            headers=request_headers(found.id, last, str(SIGNATURES_LEFT_OUT)),
                            attempts=[{**a, "attempted_at": dt.datetime.fromisoformat(a["attempted_at"])}
                                      for a in reversed(attempts)],
