@@ -47,8 +47,13 @@ def create_postgres_database() -> Database:
         unavailable("PostgreSQL", error)
 
 
-# Uploads the tests make go to a folder of the run's own, removed at its end, never to instance/imports.
-IMPORT_FOLDER = Path(tempfile.mkdtemp(prefix="retain-test-imports-"))
+# Uploads the tests make go to a folder of the run's own (of each xdist worker's), removed at its end,
+# never to instance/imports. Kept in the environment because this module is imported twice, as the
+# conftest and as ``tests.conftest`` (tests/ is no package): both copies must use the same folder.
+_IMPORT_FOLDER_KEY = f"RETAIN_TEST_IMPORT_FOLDER_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+if _IMPORT_FOLDER_KEY not in os.environ:
+    os.environ[_IMPORT_FOLDER_KEY] = tempfile.mkdtemp(prefix="retain-test-imports-")
+IMPORT_FOLDER = Path(os.environ[_IMPORT_FOLDER_KEY])
 
 
 def make_app(database: Database, plugins: list[tuple[str, object]] | None = None, **overrides):
