@@ -26,6 +26,7 @@ from saas.core.db import db, insert_unique
 from saas.core.errors import Conflict, Forbidden, Invalid, NotFound
 from saas.core.pagination import Page, paginate
 from saas.core.password_reset import set_password
+from saas.core.sql import contains
 from saas.core.passwords import check_strength, hash_password, verify_password
 from saas.core.tenancy import get_owned, global_lookup, tenant_context
 from saas.core.types import new_id, utcnow
@@ -177,8 +178,14 @@ def get_member(member_id: uuid.UUID) -> Membership:
     return get_owned(Membership, member_id, "member not found")
 
 
-def members(*, cursor: str | None = None, limit: int = 200) -> Page:
-    return paginate(sa.select(Membership), db.session, [Membership.created_at, Membership.id], descending=False,
+def members(*, cursor: str | None = None, limit: int = 200, q: str | None = None) -> Page:
+    """The workspace's members (and invitations), oldest first; with ``q``, those whose name or
+    e-mail holds it."""
+    stmt = sa.select(Membership)
+    if q and q.strip():
+        stmt = stmt.join(User, User.id == Membership.user_id).where(
+            sa.or_(contains(User.name, q.strip()), contains(User.email, q.strip())))
+    return paginate(stmt, db.session, [Membership.created_at, Membership.id], descending=False,
                     cursor=cursor, limit=limit)
 
 

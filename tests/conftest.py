@@ -8,6 +8,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,15 @@ def create_postgres_database() -> Database:
         unavailable("PostgreSQL", error)
 
 
+# Uploads the tests make go to a folder of the run's own (of each xdist worker's), removed at its end,
+# never to instance/imports. Kept in the environment because this module is imported twice, as the
+# conftest and as ``tests.conftest`` (tests/ is no package): both copies must use the same folder.
+_IMPORT_FOLDER_KEY = f"RETAIN_TEST_IMPORT_FOLDER_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+if _IMPORT_FOLDER_KEY not in os.environ:
+    os.environ[_IMPORT_FOLDER_KEY] = tempfile.mkdtemp(prefix="retain-test-imports-")
+IMPORT_FOLDER = Path(os.environ[_IMPORT_FOLDER_KEY])
+
+
 def make_app(database: Database, plugins: list[tuple[str, object]] | None = None, **overrides):
     config = {
         "TESTING": True,
@@ -58,6 +68,7 @@ def make_app(database: Database, plugins: list[tuple[str, object]] | None = None
         "WTF_CSRF_ENABLED": True,
         "WEBHOOK_ALLOW_PRIVATE_NETWORKS": True,  # receivers in tests listen on loopback
         "WEBHOOK_TIMEOUT_SECONDS": 2,
+        "IMPORT_FOLDER": str(IMPORT_FOLDER),
     }
     config.update(overrides)
     return create_app(config, plugins=plugins)
@@ -196,6 +207,10 @@ def pytest_configure(config):
     recorder = HookCalls()
     recorder.start()
     config.pluginmanager.register(recorder, NAME)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(IMPORT_FOLDER, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from saas.core.customers import Customer
 from saas.core.db import db
-from saas.core.imports import ImportKind, ImportRun, ImportStatus
+from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.imports import importer
 from saas.core.tenancy import tenant_context
 from saas.testing import CSRF_INPUT
@@ -242,15 +242,59 @@ def test_a_segment_is_made_with_a_live_count_listed_with_its_count_edited_and_de
     shop.patch(f"/api/v1/segments/{segment['id']}", json={"filter": {
         "tags": ["VIP"], "scores": {"m_score": [1, 5]}, "custom_fields": {"channel": "retail"}}})
     edit = browser.get(f"/segments/{segment['id']}/edit").get_data(as_text=True)
-    assert 'value="VIP"' in edit and "they are kept" in edit and f'<option value="{shop.user["id"]}">' in edit
+    assert 'value="VIP"' in edit and 'name="custom-channel" value="retail"' in edit
+    assert f'<option value="{shop.user["id"]}">' in edit
     assert 'id="m_score_min" name="m_score_min">\n          <option value="">—</option>\n          <option value="1" selected>' in edit
     assert browser.post(f"/segments/{segment['id']}/edit",
-                        data={**form, "name": "VIP companies", "kinds": "company", "r_score_min": "4"}).status_code == 303
+                        data={**form, "name": "VIP companies", "kinds": "company", "r_score_min": "4",
+                              "custom-channel": "retail"}).status_code == 303
     changed = shop.get(f"/api/v1/segments/{segment['id']}").json
     assert (changed["name"], changed["filter"]["kinds"], changed["filter"]["scores"], changed["filter"]["custom_fields"]) == (
-        "VIP companies", ["company"], {"r_score": [4, 5]}, {"channel": "retail"})  # the custom field kept
+        "VIP companies", ["company"], {"r_score": [4, 5]}, {"channel": "retail"})
     assert browser.post(f"/segments/{segment['id']}/delete", data={"csrf_token": token}).status_code == 303
     assert shop.get("/api/v1/segments").json["items"] == []
+
+
+def test_custom_field_conditions_are_edited_on_the_segment_form_with_the_live_count(shop):
+    for field in ({"key": "channel", "label": "Sales channel", "type": "text"},
+                  {"key": "vip", "label": "VIP card", "type": "boolean"},
+                  {"key": "grade", "label": "Grade", "type": "choice", "choices": ["A", "B"]},
+                  {"key": "since", "label": "Member since", "type": "date"}):
+        assert shop.post("/api/v1/custom-fields", json=field).status_code == 201
+    shop.customer(name="Ann", custom_fields={"channel": "retail", "vip": True, "grade": "A", "since": "2025-03-01"})
+    shop.customer(name="Bo", custom_fields={"channel": "online", "vip": False, "grade": "B"})
+    shop.customer(name="Cy")
+    browser = shop.signed_in()
+    blank = browser.get("/segments/new").get_data(as_text=True)
+    assert '<label for="custom-vip">VIP card</label>' in blank and '<option value="B">B</option>' in blank
+    assert 'type="date" id="custom-since"' in blank
+    form = {"csrf_token": token_of(browser, "/segments/new"), "name": "Cards"}
+
+    def held(**conditions) -> str:
+        fragment = browser.post("/segments/count", data={**form, **conditions}).get_data(as_text=True)
+        found = re.search(r"<strong>(\d+)</strong>", fragment)
+        return found.group(1) if found else fragment
+
+    assert held() == "3" and held(**{"custom-channel": "retail"}) == "1" and held(**{"custom-channel": "shop"}) == "0"
+    assert held(**{"custom-vip": "true"}) == "1" and held(**{"custom-vip": "false"}) == "1"
+    assert held(**{"custom-grade": "B"}) == "1" and held(**{"custom-since": "2025-03-01", "custom-grade": "A"}) == "1"
+    assert "Fix the conditions" in held(**{"custom-vip": "maybe"})
+    refused = browser.post("/segments/new", data={**form, "custom-vip": "maybe"})
+    assert refused.status_code == 422 and "vip: true or false" in refused.get_data(as_text=True)
+    assert 'id="custom_fields-error"' in refused.get_data(as_text=True)
+    assert shop.get("/api/v1/segments").json["items"] == []
+    assert browser.post("/segments/new", data={**form, "custom-vip": "true", "custom-grade": "A"}).status_code == 303
+    [segment] = shop.get("/api/v1/segments").json["items"]
+    assert (segment["filter"]["custom_fields"], segment["count"]) == ({"vip": True, "grade": "A"}, 1)
+    edit = browser.get(f"/segments/{segment['id']}/edit").get_data(as_text=True)
+    assert '<option value="true" selected>' in edit and '<option value="A" selected>' in edit
+    assert "<strong>1</strong>" in edit
+    grade = next(d for d in shop.get("/api/v1/custom-fields").json["items"] if d["key"] == "grade")
+    assert shop.delete(f"/api/v1/custom-fields/{grade['id']}").status_code == 204
+    edit = browser.get(f"/segments/{segment['id']}/edit").get_data(as_text=True)
+    assert "no longer has (grade)" in edit and "<strong>1</strong>" in edit
+    assert browser.post(f"/segments/{segment['id']}/edit", data={**form, "custom-vip": "true"}).status_code == 303
+    assert shop.get(f"/api/v1/segments/{segment['id']}").json["filter"]["custom_fields"] == {"vip": True}
 
 
 def test_a_bad_segment_filter_shows_field_errors_and_saves_nothing(shop):
@@ -315,8 +359,7 @@ def test_the_data_quality_page_shows_the_score_the_pairs_side_by_side_and_merges
     page = browser.get("/data-quality").get_data(as_text=True)
     assert "data accuracy" in page and "Target 98%" in page and "same phone" in page
     assert page.count("Keep this one, merge the other into it") == 2 and "wang@example.com" in page
-    merged = browser.post("/data-quality/merge", data={"csrf_token": token_of(browser, "/data-quality"),
-                                                      "survivor_id": older["id"], "merged_id": later["id"]})
+    merged = browser.post("/data-quality/merge", data=merge_form(page, keep=older["id"]))
     assert merged.status_code == 303
     after = browser.get("/data-quality").get_data(as_text=True)
     assert "Merged into 王芳" in after and "No likely duplicates." in after
@@ -324,6 +367,55 @@ def test_the_data_quality_page_shows_the_score_the_pairs_side_by_side_and_merges
     assert survivor["email"] == "wang@example.com"
     assert len(shop.get(f"/api/v1/purchases?customer_id={older['id']}").json["items"]) == 1
     assert shop.get(f"/api/v1/customers/{later['id']}").status_code == 404
+
+
+def merge_form(page: str, *, keep: str) -> dict:
+    """The fields of the button that keeps ``keep`` and merges the other record of its pair into it."""
+    for form in re.findall(r'<form method="post" action="/data-quality/merge">(.*?)</form>', page, re.S):
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+        if fields["survivor_id"] == keep:
+            return fields
+    raise AssertionError(f"no button keeps {keep}")
+
+
+def test_a_stale_data_quality_page_shows_the_conflict_instead_of_merging_over_a_change(shop):
+    older = shop.customer(name="王芳", phone="13800138000")
+    later = shop.customer(name="王芳 (2)", phone="13800138000")
+    browser = shop.signed_in()
+    page = browser.get("/data-quality").get_data(as_text=True)
+    keep_older, keep_later = merge_form(page, keep=older["id"]), merge_form(page, keep=later["id"])
+    assert (keep_older["survivor_version"], keep_older["merged_version"]) == ("1", "1")
+    assert shop.patch(f"/api/v1/customers/{later['id']}", json={"email": "wang@example.com"}).status_code == 200
+    for stale in (keep_older, keep_later):  # the merged record changed; then the kept one
+        refused = browser.post("/data-quality/merge", data=stale)
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 409 and "nothing was merged" in html and "wang@example.com" in html
+    assert shop.get(f"/api/v1/customers/{later['id']}").json["email"] == "wang@example.com"  # both still there
+    assert shop.get(f"/api/v1/customers/{older['id']}").json.get("merged_into_id") is None
+    fresh = merge_form(html, keep=older["id"])
+    assert fresh["merged_version"] == "2" and browser.post("/data-quality/merge", data=fresh).status_code == 303
+    assert shop.get(f"/api/v1/customers/{later['id']}").status_code == 404
+    missing = {**fresh, "merged_version": ""}
+    assert browser.post("/data-quality/merge", data=missing).status_code == 422
+
+
+def test_the_data_quality_page_finds_the_pairs_once_per_load_and_the_api_answers_as_before(shop, monkeypatch):
+    from saas.core.data_quality import report as quality
+
+    shop.customer(name="王芳", phone="13800138000")
+    shop.customer(name="王芳 (2)", phone="13800138000")
+    browser = shop.signed_in()
+    browser.get("/data-quality")
+    calls = {"contacts": 0, "duplicates": 0}
+    for name in calls:
+        def counted(*args, _real=getattr(quality, name), _name=name, **kwargs):
+            calls[_name] += 1
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(quality, name, counted)
+    page = browser.get("/data-quality").get_data(as_text=True)
+    assert calls == {"contacts": 1, "duplicates": 1} and page.count('class="pair"') == 1
+    answer = shop.get("/api/v1/data-quality").json
+    assert answer["duplicate_pairs"] == 1 and answer["customers"] == 2 and "people" not in answer
 
 
 def test_normalising_rewrites_the_phones_and_bad_input_is_a_field_error(app, shop):
@@ -378,3 +470,82 @@ def test_an_upload_may_be_as_large_as_the_api_takes_not_only_as_large_as_a_form(
         app.config["IMPORT_MAX_BYTES"] = limit
         for staged in staged_files(app, shop):
             staged.unlink()  # 2 MB that the instance folder need not keep
+
+
+# -- deleting an import, the size limit, the menu --------------------------------------------------
+
+def checked_run(browser) -> str:
+    """A dry run of CUSTOMERS (two rows rejected), done in-process; its page's path."""
+    html = upload(browser, csv_bytes(CUSTOMERS)).get_data(as_text=True)
+    return browser.post(map_action(html), data={**mapping_form(html), "dry_run": "true"}).headers["Location"]
+
+
+def problem_rows(app, tenant, import_id: str) -> int:
+    with app.app_context(), tenant_context(tenant.id):
+        return db.session.query(ImportProblem).filter_by(import_id=uuid.UUID(import_id)).count()
+
+
+def test_an_import_is_deleted_from_its_page_with_its_file_and_rejects_and_what_it_imported_stays(app, shop):
+    browser = shop.signed_in()
+    done = browser.post(f"{checked_run(browser)}/run", data={"csrf_token": token_of(browser)}).headers["Location"]
+    run_id = done.rsplit("/", 1)[1]
+    page = browser.get(done).get_data(as_text=True)
+    assert f'action="/imports/{run_id}/delete"' in page and "confirm-delete" in page and "data.js" in page
+    assert problem_rows(app, shop, run_id) > 0 and len(staged_files(app, shop)) == 2
+    deleted = browser.post(f"/imports/{run_id}/delete", data={"csrf_token": token_of(browser)})
+    assert deleted.status_code == 303 and deleted.headers["Location"] == "/imports"
+    assert "is deleted" in browser.get("/imports").get_data(as_text=True)
+    assert browser.get(done).status_code == 404 and problem_rows(app, shop, run_id) == 0
+    assert [p.name for p in staged_files(app, shop)] != [run_id] and len(staged_files(app, shop)) == 1  # the dry run's
+    assert len(shop.get("/api/v1/customers").json["items"]) == 3  # the customers it imported stay
+
+
+def test_a_running_import_is_not_deleted_from_the_page_nor_through_the_api(app, shop, monkeypatch):
+    monkeypatch.setattr(importer, "queue", lambda run: None)  # as if a worker had not taken it yet
+    browser = shop.signed_in()
+    waiting = checked_run(browser)
+    run_id = waiting.rsplit("/", 1)[1]
+    assert "/delete" not in browser.get(waiting).get_data(as_text=True)
+    refused = browser.post(f"{waiting}/delete", data={"csrf_token": token_of(browser)})
+    assert refused.status_code == 409 and "still running" in refused.get_data(as_text=True)
+    assert shop.delete(f"/api/v1/imports/{run_id}").status_code == 409
+    assert shop.get(f"/api/v1/imports/{run_id}").json["status"] == "queued" and staged_files(app, shop)
+
+
+def test_deleting_an_import_takes_the_write_scope_and_another_workspace_s_is_a_404(app, shop, sign_up):
+    run = checked_run(shop.signed_in())
+    viewer = member(app, shop, "viewer")
+    assert "/delete" not in viewer.get(run).get_data(as_text=True)
+    assert viewer.post(f"{run}/delete", data={"csrf_token": token_of(viewer)}).status_code == 403
+    other = sign_up("other", **ENGLISH).signed_in()
+    missing = other.post(f"{run}/delete", data={"csrf_token": token_of(other)})
+    assert missing.status_code == 404 and "This page does not exist" in missing.get_data(as_text=True)
+    agent = member(app, shop, "agent")  # DELETE /api/v1/imports/{id} takes write: agents may, as on the API
+    assert agent.post(f"{run}/delete", data={"csrf_token": token_of(agent)}).status_code == 303
+
+
+def test_an_upload_over_the_limit_is_a_field_error_on_the_upload_form_and_nothing_is_kept(app, shop, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+    browser = shop.signed_in()
+    refused = upload(browser, csv_bytes(CUSTOMERS) + b"#" * (2 * 1024 * 1024))
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 413 and 'id="file-error"' in html and "larger than the 2 MB" in html
+    assert 'enctype="multipart/form-data"' in html and "That is too large" not in html  # the form, not the error page
+    assert staged_files(app, shop) == [] and shop.get("/api/v1/imports").json["items"] == []
+    viewer = member(app, shop, "viewer")
+    assert upload(viewer, csv_bytes(CUSTOMERS) + b"#" * (2 * 1024 * 1024)).status_code == 403
+
+
+def test_the_tests_keep_uploads_in_a_folder_of_their_own_not_in_the_instance_folder(app, shop):
+    with app.test_request_context(), tenant_context(shop.id):
+        folder = importer.folder()
+    assert not folder.is_relative_to(app.instance_path)
+
+
+def test_the_menu_marks_imports_current_on_an_import_s_pages_and_only_there(shop):
+    browser = shop.signed_in()
+    run = checked_run(browser)
+    for path in ("/imports", run, "/imports/new"):
+        page = browser.get(path).get_data(as_text=True)
+        assert re.findall(r'aria-current="page">([^<]+)<', page) == ["Imports"], path
+    assert re.findall(r'aria-current="page">([^<]+)<', browser.get("/").get_data(as_text=True)) == ["Dashboard"]

@@ -164,6 +164,41 @@ def test_bad_member_input_shows_field_errors_and_adds_no_one(owner, admin_page):
     assert owner.get("/api/v1/members").json["items"] == before
 
 
+def member_rows(page: str) -> list[str]:
+    return re.findall(r"<td>([^<]+@[^<]+)</td>", page)
+
+
+def test_members_are_paged_by_keyset_past_the_first_page_and_searched_by_name_or_e_mail(owner, admin_page,
+                                                                                      monkeypatch):
+    from saas.web.settings import members as members_page
+
+    monkeypatch.setattr(members_page, "PER_PAGE", 2)
+    for name, email in (("Wang Fang", "fang@shop.example"), ("Li Wei", "li.wei@shop.example"),
+                        ("孙丽", "sun@shop.example"), ("Zhao 100%", "zhao@shop.example")):
+        assert owner.post("/api/v1/members", json={"email": email, "name": name, "password": PASSWORD,
+                                                   "role": "agent"}).status_code == 201
+    seen, path = [], "/settings/members"
+    while path:
+        page = admin_page.get(path).get_data(as_text=True)
+        assert len(member_rows(page)) <= 2
+        seen += member_rows(page)
+        found = re.search(r'href="(/settings/members\?cursor=[^"]+)">Next page<', page)
+        path = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == [m["email"] for m in owner.get("/api/v1/members").json["items"]] and len(seen) == 5
+    assert "First page" in page
+    assert member_rows(admin_page.get("/settings/members?q=wang").get_data(as_text=True)) == ["fang@shop.example"]
+    assert member_rows(admin_page.get("/settings/members?q=LI.WEI@").get_data(as_text=True)) == ["li.wei@shop.example"]
+    assert member_rows(admin_page.get("/settings/members?q=孙").get_data(as_text=True)) == ["sun@shop.example"]
+    assert member_rows(admin_page.get("/settings/members?q=%25").get_data(as_text=True)) == ["zhao@shop.example"]
+    shop = admin_page.get("/settings/members?q=shop.example").get_data(as_text=True)
+    assert len(member_rows(shop)) == 2 and "q=shop.example&amp;cursor=" in shop  # the search goes on to page 2
+    none = admin_page.get("/settings/members?q=nobody").get_data(as_text=True)
+    assert member_rows(none) == [] and "holds “nobody”" in none
+    nul = admin_page.get("/settings/members?q=a%00b")
+    assert nul.status_code == 400 and 'id="q-error"' in nul.get_data(as_text=True)
+    assert admin_page.get("/settings/members?cursor=not-a-cursor").status_code == 400
+
+
 def test_an_admin_may_not_grant_the_owner_role_and_the_last_owner_stays(owner):
     admin = member_signed_in(owner, "admin")
     page = admin.get("/settings/members").get_data(as_text=True)
@@ -392,6 +427,82 @@ def test_another_workspaces_webhook_endpoint_is_a_404_page(admin_page, sign_up, 
     for action in ("", "/switch", "/rotate-secret"):
         assert post(admin_page, path + action, {"url": "https://example.com", "enabled": "false"}).status_code == 404
     assert other.get(f"/api/v1/webhooks/{theirs['id']}").json["enabled"] is True
+
+
+def test_a_webhook_endpoint_is_deleted_with_its_delivery_log_after_a_confirmation_page(owner, admin_page, receiver):
+    endpoint = owner.post("/api/v1/webhooks", json={"url": receiver.url("/hook")}).json
+    owner.customer()
+    path = f"/settings/webhooks/{endpoint['id']}"
+    assert f'href="{path}/delete"' in admin_page.get(path).get_data(as_text=True)
+    asked = admin_page.get(f"{path}/delete")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and f'action="{path}/delete"' in page and endpoint["url"] in page
+    assert owner.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").json["items"]  # asking deletes nothing
+    deleted = post(admin_page, f"{path}/delete")
+    assert deleted.status_code == 303 and deleted.headers["Location"] == "/settings/webhooks"
+    assert "is deleted" in admin_page.get("/settings/webhooks").get_data(as_text=True)
+    assert owner.get(f"/api/v1/webhooks/{endpoint['id']}").status_code == 404
+    assert owner.get("/api/v1/webhooks").json["items"] == [] and admin_page.get(path).status_code == 404
+    owner.customer()
+    assert len(receiver.at("/hook")) == 1  # nothing more is sent to it
+
+
+def test_a_delivery_s_page_shows_its_body_the_headers_without_secrets_each_attempt_and_redelivers(owner, admin_page,
+                                                                                                  receiver):
+    receiver.answer("/hook", Answer(status=500))
+    endpoint = owner.post("/api/v1/webhooks", json={"url": receiver.url("/hook")}).json
+    customer = owner.customer(name="王芳")
+    [item] = owner.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").json["items"]
+    path = f"/settings/webhooks/{endpoint['id']}/deliveries/{item['id']}"
+    assert f'href="{path}"' in admin_page.get(f"/settings/webhooks/{endpoint['id']}").get_data(as_text=True)
+    page = admin_page.get(path).get_data(as_text=True)
+    [sent] = receiver.at("/hook")
+    assert customer["id"] in page and "王芳" in page and "customer.created" in page  # the body, readable
+    assert f"<code>webhook-id</code></th><td><code>{item['id']}</code>" in page
+    assert f"<code>{sent.headers['webhook-timestamp']}</code>" in page and "<code>user-agent</code>" in page
+    assert endpoint["secret"] not in page and sent.headers["webhook-signature"] not in page
+    assert "not shown" in page and "HTTP 500" in page and " ms</td>" in page
+    receiver.answer("/hook", Answer(status=200))
+    again = post(admin_page, f"{path}/redeliver", {"back": "delivery"})
+    assert again.status_code == 302 and again.headers["Location"] == path
+    page = admin_page.get(path).get_data(as_text=True)
+    assert page.index("HTTP 200") < page.index("HTTP 500") and "Succeeded" in page  # newest first
+    assert post(admin_page, f"/settings/webhooks/{endpoint['id']}/switch", {"enabled": "false"}).status_code == 302
+    refused = post(admin_page, f"{path}/redeliver", {"back": "delivery"})
+    assert refused.status_code == 409 and "switch it on first" in refused.get_data(as_text=True)
+    assert "Request body" in refused.get_data(as_text=True)  # the delivery's page again, with the reason
+
+
+def test_only_admins_open_a_delivery_or_delete_an_endpoint_and_another_workspace_s_are_404_pages(owner, admin_page,
+                                                                                                 sign_up, receiver):
+    endpoint = owner.post("/api/v1/webhooks", json={"url": receiver.url("/hook")}).json
+    owner.customer()
+    [item] = owner.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").json["items"]
+    path = f"/settings/webhooks/{endpoint['id']}"
+    manager = member_signed_in(owner, "manager")
+    assert manager.get(f"{path}/deliveries/{item['id']}").status_code == 403
+    assert manager.get(f"{path}/delete").status_code == 403
+    refused = manager.post(f"{path}/delete", data={"csrf_token": token(manager, "/profile")})
+    assert refused.status_code == 403 and owner.get(f"/api/v1/webhooks/{endpoint['id']}").status_code == 200
+    other = sign_up(**ENGLISH)
+    theirs = other.signed_in()
+    for url in (f"{path}/deliveries/{item['id']}", f"{path}/delete"):
+        missing = theirs.get(url)
+        assert missing.status_code == 404 and "This page does not exist" in missing.get_data(as_text=True), url
+    assert post(theirs, f"{path}/delete").status_code == 404
+    mine = owner.post("/api/v1/webhooks", json={"url": receiver.url("/other")}).json
+    assert admin_page.get(f"/settings/webhooks/{mine['id']}/deliveries/{item['id']}").status_code == 404  # not its own
+    assert owner.get(f"/api/v1/webhooks/{endpoint['id']}").status_code == 200
+
+
+def test_the_menu_marks_settings_current_on_the_pages_below_it(owner, admin_page, receiver):
+    endpoint = owner.post("/api/v1/webhooks", json={"url": receiver.url("/hook")}).json
+    owner.customer()
+    [item] = owner.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").json["items"]
+    for path in ("/settings/", f"/settings/webhooks/{endpoint['id']}",
+                 f"/settings/webhooks/{endpoint['id']}/deliveries/{item['id']}", "/settings/modules/loyalty"):
+        page = admin_page.get(path).get_data(as_text=True)
+        assert re.findall(r'aria-current="page">([^<]+)<', page) == ["Settings"], path
 
 
 def buy(owner, amount: str) -> None:

@@ -125,9 +125,9 @@ def get_import(import_id):
 
 @bp.route("/<uuid:import_id>", methods=["DELETE"])
 @bp.response(204)
-@bp.errors(404)
+@bp.errors(404, 409)
 def delete_import(import_id):
-    """Forget an import and its file (what it imported stays)."""
+    """Forget an import, its file and its rejected rows (what it imported stays); 409 while it runs."""
     service.delete(service.get(import_id))
 
 

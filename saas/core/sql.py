@@ -166,3 +166,10 @@ def _json_object_postgresql(element, compiler, **kw):
 @compiles(json_object)
 def _json_object_default(element, compiler, **kw):
     return f"json_object({compiler.process(element.clauses, **kw)})"
+
+
+def contains(column, text: str) -> sa.ColumnElement:
+    """``column`` holds ``text`` anywhere, case-insensitively, with ``%``, ``_`` and ``\\`` in
+    ``text`` taken literally (a search box, not a LIKE pattern)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -23,6 +23,16 @@ class CorePage:
 
     endpoint: str
     label: str
+
+    @property
+    def href(self) -> str:
+        return url_for(self.endpoint)
+
+    def is_current(self, path: str) -> bool:
+        """Whether ``path`` is this page or one below it (``/settings/webhooks/<id>`` is under
+        Settings, ``/imports/<id>/rejects`` under Imports); the dashboard, at ``/``, only itself."""
+        own = self.href.rstrip("/")
+        return path.rstrip("/") == own or (bool(own) and path.startswith(own + "/"))
 
 
 CORE_PAGES = (  # in the order of the menu

@@ -2,7 +2,10 @@
 likely duplicate pairs side by side with a merge button, and normalising e-mails and phones.
 
 Each figure and action is the core's, as the API's ``/api/v1/data-quality`` and
-``POST /api/v1/customers/{id}/merge`` call it."""
+``POST /api/v1/customers/{id}/merge`` call it. The page reviews the records once
+(:func:`saas.core.data_quality.report.review`: the figures and the pairs from one pass), and each
+merge button sends the versions of both records as the page showed them, so a record changed
+since is not merged over: the page comes back with the conflict and the records as they are now."""
 
 from __future__ import annotations
 
@@ -10,12 +13,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
+from marshmallow import fields as f
 
-from saas.api.customers import MergeSchema
 from saas.api.data_quality import DuplicateArgs
+from saas.api.schema import Schema
 from saas.core.accounts import Scope
 from saas.core.customers import merges
 from saas.core.data_quality import report as service
+from saas.core.errors import Conflict
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
 
@@ -36,16 +41,33 @@ def data_quality():
     return _page(args["min_score"], {})
 
 
+class PairMergeForm(Schema):
+    """A merge button's fields: the record kept and the one merged into it, each with the version
+    the page showed (``POST /api/v1/customers/{id}/merge`` takes the survivor's as ``version``)."""
+
+    survivor_id = f.UUID(required=True)
+    merged_id = f.UUID(required=True)
+    survivor_version = f.Integer(required=True)
+    merged_version = f.Integer(required=True)
+
+
 @bp.route("/data-quality/merge", methods=["POST"])
 @member_page(needs=Scope.write)
 def merge_duplicate():
-    """Merge one record of a pair into the other (the one the person chose to keep)."""
+    """Merge one record of a pair into the other (the one the person chose to keep), if neither
+    changed since the page showed them."""
     try:
-        data = MergeSchema().load({"merged_id": request.form.get("merged_id", "")})
-        survivor = MergeSchema().load({"merged_id": request.form.get("survivor_id", "")})["merged_id"]
+        pair = PairMergeForm().load({key: request.form.get(key, "") for key in PairMergeForm().fields})
     except ValidationError:
         return _page(90, {"merge": [_("Choose a pair to merge.")]}), 422
-    kept = merges.merge(survivor, data["merged_id"])
+    try:
+        kept = merges.merge(pair["survivor_id"], pair["merged_id"], expected_version=pair["survivor_version"],
+                            expected_merged_version=pair["merged_version"])
+    except merges.ModuleRefusedMerge as error:
+        return _page(90, {"merge": [error.message]}), 409
+    except Conflict:
+        return _page(90, {"merge": [_("One of the two records changed (or was merged) since the page showed "
+                                      "them, so nothing was merged. Here they are as they are now: look again.")]}), 409
     flash(_("Merged into %(name)s: purchases, interactions and tags are all on this record now.", name=kept.name),
           "success")
     return redirect(url_for("web.data_quality"), 303)
@@ -61,10 +83,10 @@ def normalise():
 
 
 def _page(min_score: int, errors: dict):
-    people = service.contacts()
-    by_id = {person.id: person for person in people}
-    pairs = service.duplicates(people, min_score=min_score)
-    return render_template("data/data_quality.html", report=service.report(min_score=min_score),
+    review = service.review(min_score=min_score)
+    by_id = {person.id: person for person in review.people}
+    pairs = review.pairs
+    return render_template("data/data_quality.html", report=review.figures,
                            pairs=[(by_id[p.first], by_id[p.second], p) for p in pairs[:PAIRS_SHOWN]],
                            more=max(len(pairs) - PAIRS_SHOWN, 0), min_score=min_score, errors=errors,
                            field_labels=FIELD_LABELS, reasons=REASONS)

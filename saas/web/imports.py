@@ -15,29 +15,34 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from saas.api.imports import UploadFormSchema
+from saas.auth import session_principal
 from saas.core.accounts import Scope
 from saas.core.customers import custom_fields
 from saas.core.db import db
-from saas.core.errors import Gone, Invalid
+from saas.core.errors import Conflict, Gone, Invalid
 from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.imports import importer as service
 from saas.core.imports.rows import CUSTOM, FIELDS, auto_mapping, check_mapping
 from saas.core.imports.tabular import FileProblem, open_sheet
 from saas.core.pagination import paginate
+from saas.core.tenancy import tenant_context
 from saas.core.types import new_id
 from saas.web.blueprint import bp
+from saas.web.errors import error_page, http_error
 from saas.web.form_text import nul_errors
 from saas.web.pages import member_page
 
 RUNS_PER_PAGE = 50
 PROBLEMS_PER_PAGE = 200
-RUNNING = (ImportStatus.queued, ImportStatus.checking, ImportStatus.importing)
+RUNNING = service.RUNNING
 
 KIND_LABELS = {ImportKind.customers: _l("Customers"), ImportKind.purchases: _l("Purchases")}
 ENCODINGS = (("", _l("Recognise it")), ("utf-8", _l("UTF-8")), ("gb18030", _l("GB18030 (older Chinese Excel)")))
@@ -63,6 +68,26 @@ def _allow_large_uploads():
     """The upload may be as large as the API's (read before the blueprint checks the CSRF token)."""
     if request.endpoint == "web.upload_import":
         request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    """An upload over ``IMPORT_MAX_BYTES`` is the upload form again with the reason under the file.
+
+    The body is not read (that is the point), so neither is its CSRF token: the answer writes
+    nothing and shows only the empty form, to a member who may upload; a member who may not gets
+    403, and anyone else, on any other page, the error page."""
+    principal = session_principal() if request.endpoint == "web.upload_import" else None
+    if principal is None:
+        return http_error(error)
+    if Scope.write not in principal.scopes:
+        return error_page(403)
+    megabytes = format_decimal(current_app.config["IMPORT_MAX_BYTES"] / (1024 * 1024), format="#,##0.#")
+    problem = _("The file is larger than the %(size)s MB an import takes: split it into smaller files.",
+                size=megabytes)
+    with tenant_context(principal.tenant.id):
+        return render_template("data/import_upload.html", errors={"file": [problem]}, values={},
+                               encodings=ENCODINGS), 413
 
 
 @bp.app_context_processor
@@ -164,6 +189,20 @@ def run_checked_import(import_id):
         run = service.start(file, checked.filename, checked.kind, checked.mapping, False, encoding or None)
     service.queue(run)
     return redirect(url_for("web.import_run", import_id=run.id), 303)
+
+
+@bp.route("/imports/<uuid:import_id>/delete", methods=["POST"])
+@member_page(needs=Scope.write)
+def delete_import(import_id):
+    """Forget a run with its file and rejects, as ``DELETE /api/v1/imports/{id}`` does (not while it runs)."""
+    run = service.get(import_id)
+    try:
+        service.delete(run)
+    except Conflict:
+        refusal = _("The import is still running: delete it once it is over.")
+        return render_template("data/import_run.html", refusal=refusal, **_report(run)), 409
+    flash(_("The import of %(file)s is deleted; what it imported stays.", file=run.filename), "success")
+    return redirect(url_for("web.imports"), 303)
 
 
 @bp.route("/imports/<uuid:import_id>/rejects")

@@ -3,25 +3,25 @@ deleting it, and its customers as CSV or XLSX.
 
 The form's fields become the API's JSON body and are loaded by the API's own
 :class:`~saas.api.segments.SegmentSchema`, then saved by :mod:`saas.core.segments.saved`, so a page
-accepts exactly what ``POST /api/v1/segments`` accepts. The conditions the form does not show
-(custom fields: set through the API) are kept as they are when it is saved.
+accepts exactly what ``POST /api/v1/segments`` accepts. Each custom field the workspace defines has
+a control (yes/no and choice fields a select, dates a date input, the others text), matched as the
+core matches ``custom_fields`` (the exact value). A saved condition on a field the workspace no
+longer defines is shown, and dropped when the segment is saved from the page (the core would refuse
+it).
 """
 
 from __future__ import annotations
-
-import uuid
 
 import sqlalchemy as sa
 from flask import Response, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from werkzeug.exceptions import NotFound
 
 from saas.api.segments import XLSX, FilterSchema, SegmentSchema
 from saas.auth import current_principal
 from saas.core.accounts import Scope
 from saas.core.classification import Stage, Tier
-from saas.core.customers import CustomerKind
+from saas.core.customers import CustomerKind, FieldType, custom_fields
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid
 from saas.core.pagination import paginate
@@ -43,7 +43,7 @@ CHOICES = {"tiers": TIER_LABELS, "stages": STAGE_LABELS, "kinds": KIND_LABELS}
 NAMES = ("industries", "regions", "teams", "tags")  # typed as a comma-separated list
 SCORE_LABELS = {"r_score": _l("Recency score (R)"), "f_score": _l("Frequency score (F)"),
                 "m_score": _l("Monetary score (M)")}
-KEPT = ("custom_fields",)  # not on the form: kept as saved
+CUSTOM = "custom-"  # the prefix of a custom field's control: custom-<key>
 
 
 @bp.route("/segments")
@@ -60,7 +60,7 @@ def segments():
 def new_segment():
     if request.method == "GET":
         return _form_page(None, {"name": "", "description": "", "filter": {}}, {})
-    body = _body(request.form, {})
+    body = _body(request.form)
     if nul_errors(request.form):
         return _form_page(None, body, _refused_text(request.form), status=422)
     try:
@@ -79,7 +79,7 @@ def edit_segment(segment_id):
     if request.method == "GET":
         return _form_page(segment, {"name": segment.name, "description": segment.description or "",
                                     "filter": segment.filter}, {})
-    body = _body(request.form, segment.filter)
+    body = _body(request.form)
     if nul_errors(request.form):
         return _form_page(segment, body, _refused_text(request.form), status=422)
     try:
@@ -95,13 +95,7 @@ def edit_segment(segment_id):
 @member_page(needs=Scope.write)
 def segment_count():
     """The live count under the form: how many customers its filter holds now (htmx, on change)."""
-    saved = {}
-    if request.form.get("segment_id"):
-        try:
-            saved = service.get(uuid.UUID(request.form["segment_id"])).filter
-        except ValueError:
-            raise NotFound() from None
-    body = _body(request.form, saved)
+    body = _body(request.form)
     if nul_errors(request.form):
         return render_template("data/_segment_count.html", held=None, errors=_refused_text(request.form))
     try:
@@ -133,14 +127,15 @@ def export_segment(segment_id, format):
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-def _body(form, saved: dict) -> dict:
-    """The form as the API's JSON body; what the form does not show comes from ``saved``."""
+def _body(form) -> dict:
+    """The form as the API's JSON body."""
     conditions = {key: form.getlist(key) for key in (*CHOICES, "owner_ids")}
     conditions.update({key: _names(form.get(key, "")) for key in NAMES})
     conditions.update({key: form.get(key, "").strip() or None for key in ("spend_min", "spend_max")})
     conditions["scores"] = {name: [form.get(f"{name}_min") or 1, form.get(f"{name}_max") or 5] for name in SCORES
                             if form.get(f"{name}_min") or form.get(f"{name}_max")}
-    conditions.update({key: saved[key] for key in KEPT if saved.get(key)})
+    conditions["custom_fields"] = {key: value for key, value in (
+        (key, form.get(CUSTOM + key, "").strip()) for key in custom_fields.definitions()) if value}
     return {"name": form.get("name", "").strip(), "description": form.get("description", "").strip() or None,
             "filter": conditions}
 
@@ -167,7 +162,10 @@ def _names(text: str) -> list[str]:
 
 
 def _form_page(segment, body: dict, errors: dict, status: int = 200):
-    conditions = body.get("filter") or {}
+    definitions = custom_fields.definitions()
+    conditions = dict(body.get("filter") or {})
+    conditions["custom_fields"] = {key: value for key, value in (conditions.get("custom_fields") or {}).items()
+                                   if key in definitions}  # what saving from the page keeps
     filter_errors = {key: _flat(messages) for key, messages in errors["filter"].items()} \
         if isinstance(errors.get("filter"), dict) else {}
     try:
@@ -175,7 +173,8 @@ def _form_page(segment, body: dict, errors: dict, status: int = 200):
     except (ValidationError, Invalid):
         held = None
     owners = [(str(m.user_id), m.user.name or m.user.email) for m in accounts.members().items]
+    gone = sorted(set(segment.filter.get("custom_fields") or {}) - set(definitions)) if segment else []
     return render_template("data/segment_form.html", segment=segment, body=body, conditions=conditions,
                            errors=errors, filter_errors=filter_errors, choices=CHOICES, held=held, owners=owners,
-                           scores=SCORE_LABELS,
-                           kept=[key for key in KEPT if conditions.get(key)]), status
+                           scores=SCORE_LABELS, custom=CUSTOM, definitions=list(definitions.values()),
+                           field_types=FieldType, gone=gone), status

@@ -33,12 +33,17 @@ class ModuleRefusedMerge(Conflict):
     """An enabled module could not move its data: the whole merge is undone."""
 
 
-def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID, *, expected_version: int | None = None) -> Customer:
-    """Merge customer ``merged_id`` into ``survivor_id`` in the current transaction; returns the survivor."""
+def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID, *, expected_version: int | None = None,
+          expected_merged_version: int | None = None) -> Customer:
+    """Merge customer ``merged_id`` into ``survivor_id`` in the current transaction; returns the survivor.
+
+    ``expected_version`` and ``expected_merged_version`` are the versions the caller read of each
+    (optional): a record changed since is a 409, so no one merges over a change they did not see."""
     if survivor_id == merged_id:
         raise Invalid("a customer cannot be merged into itself", {"merged_id": ["The same customer."]})
     survivor, merged = _lock(survivor_id, merged_id)
     check_version(survivor, expected_version)
+    check_version(merged, expected_merged_version)
     try:
         merge_module_data(survivor.id, merged.id)
     except Exception as error:  # recorded for the admins by the plugin host; nothing is written

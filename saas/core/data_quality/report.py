@@ -48,6 +48,17 @@ class Contact:
     company: str | None
     email: str | None
     phone: str | None
+    version: int  # what a merge of the pair sends back, so a record changed meanwhile is not merged over
+
+
+@dataclass(frozen=True)
+class Review:
+    """One pass over the records: the report's figures, and the contacts and pairs they came from
+    (for a page that shows the pairs too, without finding them a second time)."""
+
+    figures: dict
+    people: list[Contact]
+    pairs: list[Pair]
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,7 @@ class Window:
 def contacts(window: Window = Window()) -> list[Contact]:
     """Every live customer's name and contact data, oldest first (the first of a pair is the older)."""
     rows = db.session.execute(
-        sa.select(Customer.id, Customer.name, Customer.company, Customer.email, Customer.phone)
+        sa.select(Customer.id, Customer.name, Customer.company, Customer.email, Customer.phone, Customer.version)
         .where(window.condition()).order_by(Customer.created_at, Customer.id).execution_options(yield_per=BATCH))
     return [Contact(*row) for row in rows]
 
@@ -130,6 +141,11 @@ def _similar_names(people: list[Contact], min_score: int) -> list[Pair]:
 
 def report(window: Window = Window(), *, min_score: int = 90) -> dict:
     """Completeness of the key fields, invalid and unnormalised values, duplicates and accuracy."""
+    return review(window, min_score=min_score).figures
+
+
+def review(window: Window = Window(), *, min_score: int = 90) -> Review:
+    """:func:`report`'s figures with the contacts and the duplicate pairs behind them."""
     live = db.session.execute(sa.select(
         sa.func.count(),
         *(sa.func.sum(sa.case((sa.and_(getattr(Customer, f).is_not(None),
@@ -153,7 +169,7 @@ def report(window: Window = Window(), *, min_score: int = 90) -> dict:
     pairs = duplicates(people, min_score=min_score)
     surplus = {pair.second for pair in pairs}
     in_pairs = {pair.first for pair in pairs} | surplus
-    return {
+    return Review(figures={
         "customers": total,
         "completeness": {field: _share(filled or 0, total) for field, filled in zip(KEY_FIELDS, live[1:])},
         "invalid": invalid,
@@ -163,7 +179,7 @@ def report(window: Window = Window(), *, min_score: int = 90) -> dict:
         "accuracy": _share(total - len(faulty | surplus), total),
         "target": TARGET,
         "computed_at": utcnow(),
-    }
+    }, people=people, pairs=pairs)
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -38,7 +38,7 @@ from saas.core.customers import (
 from saas.core.customers import records as customers
 from saas.core.customers import tags as tag_service
 from saas.core.db import db
-from saas.core.errors import Gone, Invalid
+from saas.core.errors import Conflict, Gone, Invalid
 from saas.core.events import emit_many
 from saas.core.event_types import CUSTOMER_CREATED, PURCHASE_RECORDED
 from saas.core.hooktypes import Schedule
@@ -127,7 +127,14 @@ def get(import_id: uuid.UUID) -> ImportRun:
     return get_owned(ImportRun, import_id, "import not found")
 
 
+RUNNING = (ImportStatus.queued, ImportStatus.checking, ImportStatus.importing)
+
+
 def delete(run: ImportRun) -> None:
+    """Forget the run, its file and its problems (the rejects); what it imported stays. Not while
+    it runs: its job would write problems and counts for a run that is gone (409)."""
+    if run.status in RUNNING:
+        raise Conflict("the import is still running; delete it once it is over")
     path_of(run).unlink(missing_ok=True)
     db.session.delete(run)
 

@@ -15,7 +15,7 @@ from saas.core.pagination import Page, paginate
 from saas.core.segments.matching import conditions, with_figures
 from saas.core.segments.models import SegmentFilter
 from saas.core.segments.saved import segment_filter
-from saas.core.sql import strings_of
+from saas.core.sql import contains, strings_of
 
 SORTS = {
     "created_at": ("created_at", False),
@@ -69,11 +69,9 @@ def search(filters: CustomerFilter, *, sort: str, cursor: str | None, limit: int
     stmt = _LIST
     stmt = stmt.where(Customer.deleted_at.is_not(None) if filters.deleted else Customer.deleted_at.is_(None))
     if filters.q:
-        pattern = f"%{_escape_like(filters.q.strip())}%"
-        stmt = stmt.where(sa.or_(*(
-            col.ilike(pattern, escape="\\")
-            for col in (Customer.name, Customer.email, Customer.phone, Customer.company)
-        )))
+        text = filters.q.strip()
+        stmt = stmt.where(sa.or_(*(contains(col, text)
+                                   for col in (Customer.name, Customer.email, Customer.phone, Customer.company))))
     if filters.tag:
         stmt = stmt.where(Customer.id.in_(_TAGGED.where(Tag.name == filters.tag)))
     if filters.owner_id:
@@ -91,7 +89,3 @@ def search(filters: CustomerFilter, *, sort: str, cursor: str | None, limit: int
     return paginate(
         stmt, db.session, [sort_col, Customer.id], descending=descending, cursor=cursor, limit=limit, as_dicts=True,
     )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

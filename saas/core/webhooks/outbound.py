@@ -204,17 +204,23 @@ def _post_all(endpoint: WebhookEndpoint, batch: list[Claimed], deadline: float) 
     return outcomes
 
 
+def request_headers(delivery_id: uuid.UUID, at: dt.datetime, signatures: str) -> list[tuple[str, str]]:
+    """The headers of an attempt at ``at``: what :func:`post` sends, and what a delivery's page
+    shows (with ``signatures`` standing in for the signatures, which the secret makes)."""
+    return [
+        ("content-type", "application/json"),
+        ("user-agent", USER_AGENT.decode()),
+        ("webhook-id", str(delivery_id)),
+        ("webhook-timestamp", str(int(at.timestamp()))),
+        ("webhook-signature", signatures),
+    ]
+
+
 def post(url: str, signers: list[Webhook], delivery: Claimed) -> Outcome:
     """One signed attempt; never raises for what the receiver or the network does."""
     now = utcnow()
     signatures = " ".join(signer.sign(str(delivery.id), now, delivery.payload) for signer in signers)
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"user-agent", USER_AGENT),
-        (b"webhook-id", str(delivery.id).encode()),
-        (b"webhook-timestamp", str(int(now.timestamp())).encode()),
-        (b"webhook-signature", signatures.encode()),
-    ]
+    headers = [(name.encode(), value.encode()) for name, value in request_headers(delivery.id, now, signatures)]
     timeout = current_app.config["WEBHOOK_TIMEOUT_SECONDS"]
     started = time.perf_counter()
     outcome = Outcome(delivery, now, 0)

@@ -1,4 +1,5 @@
-"""``/settings/members``: the workspace's members and invitations, added, given a role or team and
+"""``/settings/members``: the workspace's members and invitations, 50 a page (keyset, as
+``GET /api/v1/members`` pages) and searched by name or e-mail; added, given a role or team and
 removed as ``/api/v1/members`` does, with its owner rules (only an owner grants or takes the owner
 role; a workspace keeps at least one owner)."""
 
@@ -15,6 +16,7 @@ from saas.auth import current_principal
 from saas.core.accounts import Role, Scope
 from saas.core.errors import Conflict, DomainError, Forbidden
 from saas.web.blueprint import bp
+from saas.web.form_text import NUL_MESSAGE
 from saas.web.invitations import ROLE_LABELS
 from saas.web.pages import member_page
 from saas.web.schema_form import flat_errors
@@ -24,6 +26,8 @@ from tenants.api import MemberSchema, MemberUpdateSchema
 REFUSED = {Forbidden: _l("Only an owner may grant or take the owner role."),
            Conflict: _l("A workspace needs at least one owner.")}
 BLANK = {"email": "", "name": "", "role": Role.agent.value, "team": ""}
+PER_PAGE = 50
+SEARCH_MAX = 200
 
 
 def _grantable() -> list[Role]:
@@ -33,8 +37,14 @@ def _grantable() -> list[Role]:
 
 
 def _page(values: dict, errors: dict, problem: str | None = None, status: int = 200):
-    page = accounts.members(limit=200)
-    return render_template("settings/members.html", members=page.items, values=values, errors=errors,
+    q, cursor = request.args.get("q", "").strip(), request.args.get("cursor") or None
+    search_errors = ({"q": [NUL_MESSAGE]} if "\x00" in q else
+                     {"q": [_("At most %(n)s characters.", n=SEARCH_MAX)]} if len(q) > SEARCH_MAX else {})
+    if search_errors:  # the list unsearched, the box with its error
+        q, cursor, status = "", None, 400
+    page = accounts.members(q=q, cursor=cursor, limit=PER_PAGE)
+    return render_template("settings/members.html", members=page.items, next_cursor=page.next_cursor, q=q,
+                           paged=cursor is not None, search_errors=search_errors, values=values, errors=errors,
                            problem=problem, roles=_grantable(), role_labels=ROLE_LABELS,
                            actor=current_principal().role), status
 

@@ -1,13 +1,16 @@
 """``/settings/webhooks``: the workspace's webhook endpoints (registered with the secret shown this
-once, changed, switched on and off, their secret rotated), each endpoint's delivery log and
+once, changed, switched on and off, their secret rotated, deleted after a confirmation page), each
+endpoint's delivery log, a delivery's page (its body, the headers sent, every attempt) and
 redelivery, through the functions behind ``/api/v1/webhooks``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from saas.api.webhooks import DeliveryListArgs, EndpointSchema, EndpointUpdateSchema
@@ -16,11 +19,13 @@ from saas.core.errors import Conflict, Invalid
 from saas.core.plugins import installed
 from saas.core.webhooks import WebhookEndpoint
 from saas.core.webhooks import endpoints as service
+from saas.core.webhooks.outbound import request_headers
 from saas.core.webhooks.models import ALL_EVENTS
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
 from saas.web.schema_form import flat_errors
 
+SIGNATURES_LEFT_OUT = _l("v1,… (HMAC-SHA256 signatures made with the endpoint's secret; not shown)")
 BLANK = {"url": "", "description": "", "event_types": [ALL_EVENTS], "enabled": True}
 
 
@@ -120,17 +125,56 @@ def rotate_webhook_secret(endpoint_id: uuid.UUID):
     return _endpoint_page(endpoint, _values_of(endpoint), {}, secret=secret)
 
 
+@bp.route("/settings/webhooks/<uuid:endpoint_id>/delete", methods=["GET", "POST"])
+@member_page(needs=Scope.admin)
+def delete_webhook(endpoint_id: uuid.UUID):
+    """GET asks to confirm (the page works without JavaScript); POST deletes, as
+    ``DELETE /api/v1/webhooks/{id}`` does: the endpoint and its delivery log."""
+    endpoint = service.get(endpoint_id)
+    if request.method == "GET":
+        return render_template("settings/webhook_delete.html", endpoint=endpoint)
+    url = endpoint.url
+    service.delete(endpoint)
+    flash(_("The endpoint %(url)s is deleted, with its delivery log.", url=url), "success")
+    return redirect(url_for("web.settings_webhooks"), 303)
+
+
+@bp.route("/settings/webhooks/<uuid:endpoint_id>/deliveries/<uuid:delivery_id>")
+@member_page(needs=Scope.admin)
+def webhook_delivery(endpoint_id: uuid.UUID, delivery_id: uuid.UUID):
+    """One delivery, as ``GET /api/v1/webhooks/{id}/deliveries/{delivery_id}`` gives it: the body,
+    the headers its attempts carry (the signatures left out) and each attempt's answer."""
+    endpoint = service.get(endpoint_id)
+    found = service.delivery(endpoint, delivery_id)
+    return _delivery_page(endpoint, found)
+
+
+def _delivery_page(endpoint, found, problem: str | None = None, status: int = 200):
+    attempts = found.attempt_log or []
+    last = dt.datetime.fromisoformat(attempts[-1]["attempted_at"]) if attempts else found.created_at
+    return render_template("settings/webhook_delivery.html", endpoint=endpoint, delivery=found,
+                           headers=request_headers(found.id, last, str(SIGNATURES_LEFT_OUT)),
+                           attempts=[{**a, "attempted_at": dt.datetime.fromisoformat(a["attempted_at"])}
+                                     for a in reversed(attempts)],
+                           problem=problem), status
+
+
 @bp.route("/settings/webhooks/<uuid:endpoint_id>/deliveries/<uuid:delivery_id>/redeliver", methods=["POST"])
 @member_page(needs=Scope.admin)
 def redeliver_webhook(endpoint_id: uuid.UUID, delivery_id: uuid.UUID):
     endpoint = service.get(endpoint_id)
     found = service.delivery(endpoint, delivery_id)
+    from_its_page = request.form.get("back") == "delivery"  # sent from the delivery's page: back there
     try:
         service.redeliver(endpoint, found)
     except Conflict:
         problem = (_("The endpoint is off: switch it on first.") if not endpoint.enabled
                    else _("The delivery is being sent right now; look again in a moment."))
+        if from_its_page:
+            return _delivery_page(endpoint, found, problem=problem, status=409)
         return _endpoint_page(endpoint, _values_of(endpoint), {}, problem=problem, status=409)
     service.send_now(endpoint)
     flash(_("The delivery is sent again."), "success")
+    if from_its_page:
+        return redirect(url_for("web.webhook_delivery", endpoint_id=endpoint.id, delivery_id=found.id))
     return redirect(url_for("web.settings_webhook", endpoint_id=endpoint.id))
