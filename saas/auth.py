@@ -217,17 +217,17 @@ def session_principal() -> Principal | None:
     if not current_user.is_authenticated or "tenant_id" not in session:
         return None
     try:
-        tenant = db.session.get(Tenant, uuid.UUID(session["tenant_id"]))
+        tenant_id = uuid.UUID(session["tenant_id"])
     except (ValueError, TypeError):
         return None
-    if tenant is None or not tenant.is_active:
+    with global_lookup(user_id=str(current_user.id)):  # the workspace and the membership in one statement
+        found = db.session.execute(
+            sa.select(Membership, Tenant).join(Tenant, Tenant.id == Membership.tenant_id)
+            .where(Membership.tenant_id == tenant_id, Membership.user_id == current_user.id,
+                   Membership.status == "active")
+        ).first()
+    if found is None or not found.Tenant.is_active:
         return None
-    with global_lookup(user_id=str(current_user.id)):
-        membership = db.session.scalar(
-            sa.select(Membership).where(Membership.tenant_id == tenant.id, Membership.user_id == current_user.id,
-                                        Membership.status == "active")
-        )
-    if membership is None:
-        return None
+    membership, tenant = found
     return Principal(tenant=tenant, scopes=membership.scopes, user=current_user._get_current_object(),
                      membership=membership)

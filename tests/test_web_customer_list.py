@@ -346,6 +346,19 @@ def test_the_list_shows_only_the_workspace_s_customers_and_another_s_segment_is_
     assert missing.status_code == 404 and "This page does not exist" in missing.get_data(as_text=True)
 
 
+def test_the_filter_and_the_bulk_actions_offer_only_the_workspace_s_tags_members_and_segments(shop, sign_up):
+    shop.customer(name="ours", tags=["our-tag"])
+    member(shop, "agent", team="our-team", name="Our Agent")
+    shop.post("/api/v1/segments", json={"name": "our-segment", "filter": {}})
+    other = sign_up(settings={"locale": "en"})
+    other.customer(name="theirs", tags=["their-tag"])
+    member(other, "agent", team="their-team", name="Their Agent")
+    other.post("/api/v1/segments", json={"name": "their-segment", "filter": {}})
+    html = shop.signed_in().get("/customers").get_data(as_text=True)
+    assert all(ours in html for ours in ("our-tag", "Our Agent", "our-team", "our-segment"))
+    assert not any(theirs in html for theirs in ("their-tag", "Their Agent", "their-team", "their-segment"))
+
+
 def test_the_list_issues_as_many_sql_statements_for_50_rows_as_for_5(shop, count_queries):
     owners = [member(shop, "agent", team=f"team {n}")["user_id"] for n in range(3)]
     browser = shop.signed_in()

@@ -16,7 +16,7 @@ from tenants import accounts
 def workspace_switch() -> dict:
     if not current_user.is_authenticated:
         return {}
-    workspaces = [tenant for _member, tenant in accounts.memberships_of(current_user)]
+    workspaces = accounts.workspaces_of(current_user)
     active = next((t for t in workspaces if str(t.id) == session.get("tenant_id")), None)
     form = None
     if len(workspaces) > 1:
