@@ -328,6 +328,37 @@ def test_a_refused_invitation_sends_no_mail(tenant_a, mails):
     assert mails() == []
 
 
+# Sessions after a new password --------------------------------------------------------------
+
+
+@pytest.mark.one_database  # the session's or token's digest, the catalogue: not the database
+def test_a_password_reset_signs_out_every_session_but_keys_keep_working(app, client, tenant_a, mails):
+    browser, _ = sign_in(app, tenant_a.user["email"], tenant_a.password)
+    assert browser.get("/profile").status_code == 200
+    submit(client, "/password/forgot", {"email": tenant_a.user["email"]}, headers=ENGLISH)
+    assert submit(client, reset_path(mails()[0]), {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 303
+
+    signed_out = browser.get("/profile")
+    assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
+    assert browser.get("/api/v1/tenant").status_code == 401
+    assert tenant_a.get("/api/v1/tenant").status_code == 200  # the API key is not a session
+
+
+@pytest.mark.one_database  # the session's or token's digest, the catalogue: not the database
+def test_changing_the_password_keeps_this_session_and_signs_out_the_others(app, sign_up):
+    tenant_a = sign_up(settings={"locale": "en"})
+    here, _ = sign_in(app, tenant_a.user["email"], tenant_a.password)
+    elsewhere, _ = sign_in(app, tenant_a.user["email"], tenant_a.password)
+
+    done = submit(here, "/profile/password", {"current_password": tenant_a.password,
+                                              "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert done.status_code == 303
+    assert here.get("/profile").status_code == 200
+    assert elsewhere.get("/profile").status_code == 302
+    again, _ = sign_in(app, tenant_a.user["email"], NEW_PASSWORD)
+    assert again.get("/profile").status_code == 200
+
+
 # The profile --------------------------------------------------------------------------------
 
 
