@@ -110,8 +110,10 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
 
 
 def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: str,
-            admin_name: str = "", settings: dict | None = None) -> tuple[Tenant, User, str]:
-    """Create a tenant, its owner and a first API key; returns ``(tenant, user, api_key)``.
+            admin_name: str = "", settings: dict | None = None,
+            with_api_key: bool = True) -> tuple[Tenant, User, str | None]:
+    """Create a tenant, its owner and (``with_api_key``, for the API's caller, who is shown it) a
+    first API key; returns ``(tenant, user, api_key or None)``.
 
     An e-mail that is already registered may sign up another company only with its own password.
     """
@@ -131,7 +133,9 @@ def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: s
         # sign-up may have taken the slug since we looked.
         insert_unique(tenant, Conflict("this slug is taken", {"slug": ["Already taken."]}))
         db.session.add(Membership(user_id=user.id, role=Role.owner))
-        _, key = issue_api_key("Created at sign-up", [s.value for s in Scope], created_by=user.id)
+        db.session.flush()  # in the new workspace's context, with a key or without
+        key = issue_api_key("Created at sign-up", [s.value for s in Scope], created_by=user.id)[1] \
+            if with_api_key else None
     return tenant, user, key
 
 

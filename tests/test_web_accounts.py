@@ -100,6 +100,7 @@ def test_signing_up_on_the_page_makes_the_workspace_and_lands_its_owner_signed_i
     landing = client.get("/").get_data(as_text=True)
     assert "Company longjing" in landing and "退出登录" in landing  # the workspace speaks the chosen language
     assert client.get("/api/v1/tenant").json["settings"]["locale"] == "zh_CN"
+    assert client.get("/api/v1/api-keys").json["items"] == []  # no key that nobody would see
     with app.app_context():
         tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "longjing"))
         assert tenant.settings["currency"] == "CNY"  # the sign-up's defaults, as through the API

@@ -51,7 +51,7 @@ def signup():
                                                    "admin_password")}
         try:
             data = SignupSchema().load({**body, "settings": {"locale": form.locale.data}})
-            tenant, user, _key = accounts.sign_up(**data)  # the key is the API's: nobody asked for one here
+            tenant, user, _ = accounts.sign_up(**data, with_api_key=False)  # nobody would see it
         except ValidationError as error:
             add_errors(form, error.messages)
         except (Invalid, Conflict) as error:
