@@ -219,3 +219,21 @@ def test_the_daily_schedule_mails_the_digest_to_who_chose_it_and_has_something_u
     assert len(sent) == 1
     assert "To: keen@shop.example" in sent[0] and "Subject: 1 unread notifications in" in sent[0]
     assert "http://localhost:5000/today" in sent[0]
+
+
+def test_a_message_of_the_core_is_shown_in_each_reader_s_language_not_the_writer_s(app, shop):
+    from saas.core.notifications import N_
+
+    assert shop.post("/api/v1/members", json={"email": "zh@shop.example", "password": PASSWORD,
+                                              "role": "admin"}).status_code == 201
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.email == "zh@shop.example").values(locale="zh_CN"))
+        db.session.commit()
+    send(app, shop, [Role.owner, Role.admin], N_("%(customer)s is now your customer"), params={"customer": "王女士"})
+    send(app, shop, [Role.owner, Role.admin], "A module's own text")
+
+    english = shop.signed_in().get("/notifications").get_data(as_text=True)
+    chinese = signed_in_as(app, "zh@shop.example").get("/notifications").get_data(as_text=True)
+    assert "王女士 is now your customer" in english and "A module&#39;s own text" in english
+    assert "王女士 现在是您的客户" in chinese and "is now your customer" not in chinese
+    assert "A module&#39;s own text" in chinese  # a text without params is shown as written

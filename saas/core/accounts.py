@@ -95,6 +95,7 @@ class Membership(TenantScoped, Timestamped, db.Model):
 
     __tablename__ = "memberships"
     __audit__ = True
+    __audit_exclude__ = {"digest_sent_on"}  # bookkeeping of the daily digest, not a change
     __table_args__ = (sa.UniqueConstraint("tenant_id", "user_id"),)
 
     user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"))
@@ -103,6 +104,8 @@ class Membership(TenantScoped, Timestamped, db.Model):
     # "invited" until the person accepts: an existing account is never put to work in a
     # workspace it did not agree to join.
     status: Mapped[str] = mapped_column(sa.String(20), default="active")
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)  # the person who added them, told of a yes
+    digest_sent_on: Mapped[dt.date | None] = mapped_column(sa.Date)  # their local day of the last digest
 
     user: Mapped[User] = relationship(lazy="joined")
 

@@ -46,9 +46,10 @@ def digest(user_id: uuid.UUID, workspace: str, base_url: str, locale: str, timez
         subject = _("%(count)s unread notifications in %(workspace)s", count=unread, workspace=workspace)
         lines = [subject, ""]
         for note in newest:
-            lines.append(f"- {note.title} ({format_datetime(note.created_at, 'short', tzinfo=zone, locale=locale)})")
-            if note.body:
-                lines.append(f"  {note.body}")
+            title, body = notifications.shown(note, _)
+            lines.append(f"- {title} ({format_datetime(note.created_at, 'short', tzinfo=zone, locale=locale)})")
+            if body:
+                lines.append(f"  {body}")
             if note.link:
                 lines.append(f"  {root}{note.link}")
         if unread > len(newest):
