@@ -20,6 +20,7 @@ from saas.core.accounts import (
     Scope,
     Tenant,
     User,
+    acting_person,
 )
 from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
@@ -36,8 +37,9 @@ LOCALES = ("en", "zh_CN")
 
 member_added = Namespace().signal("tenants.member_added", doc=(
     "A person was added to the bound workspace, in the transaction that adds them: the sender is "
-    "the Membership, ``new_account`` whether their account was made for it (then they are active; "
-    "else invited, until they accept). The web connects the invitation e-mail to it."))
+    "the Membership, ``new_account`` whether their account was made for it with the password the "
+    "admin gave (then they are active; else invited, until they accept: an account made without a "
+    "password has none until the person chooses it). The web connects the invitation e-mail to it."))
 
 
 def normalise_email(email: str) -> str:
@@ -174,6 +176,15 @@ def answer_invitation(user: User, tenant_id: uuid.UUID, accept: bool) -> None:
         db.session.flush()
 
 
+def join(user: User, tenant_id: uuid.UUID, *, name: str, password: str) -> None:
+    """A person invited without a password accepts, choosing their name and password."""
+    if len(name) > 200:
+        raise Invalid("invalid name", {"name": ["Use at most 200 characters."]})
+    set_password(user, password)
+    user.name = name.strip()
+    answer_invitation(user, tenant_id, accept=True)
+
+
 # Members ------------------------------------------------------------------------------------
 
 
@@ -188,16 +199,19 @@ def members(*, cursor: str | None = None, limit: int = 200) -> Page:
 
 def add_member(*, email: str, role: Role, actor_role: Role, team: str | None = None,
                name: str = "", password: str | None = None) -> Membership:
+    """Add a person: an existing account, or a new one with ``password``, or without it a new
+    account that has no password (so no way in) until the person accepts and chooses one."""
     _may_grant(actor_role, role)
     user = find_user(email)
     status = "invited"  # an existing account joins only when its owner accepts
-    if user is None:
-        if not password:
-            raise Invalid("new user needs a password", {"password": ["Required for a new user."]})
+    if user is None and password:
         user, status = create_user(email, password, name), "active"
+    elif user is None:
+        user = User(email=normalise_email(email), password_hash="", name=name)  # no hash matches ""
+        insert_unique(user, Conflict("a user with this e-mail exists already", {"email": ["Already registered."]}))
     if db.session.scalar(sa.select(Membership.id).where(Membership.user_id == user.id)):
         raise Conflict("already a member", {"email": ["Already a member of this workspace."]})
-    member = Membership(user_id=user.id, role=role, team=team, status=status)
+    member = Membership(user_id=user.id, role=role, team=team, status=status, invited_by=acting_person())
     db.session.add(member)
     db.session.flush()
     member_added.send(member, user=user, new_account=status == "active")

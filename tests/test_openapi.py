@@ -127,3 +127,11 @@ def test_no_operation_has_a_catch_all_default_response(spec):
 def test_the_sign_up_documents_the_slug_it_takes(spec):
     slug = spec["components"]["schemas"]["Signup"]["properties"]["slug"]
     assert slug["pattern"] == "^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$"
+
+
+def test_adding_a_member_documents_that_a_new_person_s_password_is_optional(spec):
+    member = spec["components"]["schemas"]["Member"]
+    assert "password" not in member.get("required", []) and {"email", "role"} <= set(member["required"])
+    assert "choose their own password" in member["properties"]["password"]["description"]
+    assert "invited" in member["properties"]["status"]["enum"]
+

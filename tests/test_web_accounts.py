@@ -325,8 +325,73 @@ def test_a_new_account_gets_a_link_to_choose_its_own_password(app, tenant_a, mai
 
 
 def test_a_refused_invitation_sends_no_mail(tenant_a, mails):
-    tenant_a.post("/api/v1/members", json={"email": "new@x.example", "role": "agent"})  # no password: 422
-    assert mails() == []
+    refused = tenant_a.post("/api/v1/members", json={"email": "new@x.example", "role": "agent", "password": "short"})
+    assert refused.status_code == 422 and mails() == []
+
+
+JOIN_LINK = re.compile(r"http://localhost(/invitations/join/[A-Za-z0-9_.\-]+)")
+
+
+def invite_without_password(tenant, email: str = "new@longjing.example", **fields):
+    response = tenant.post("/api/v1/members", json={"email": email, "role": "agent", **fields})
+    assert response.status_code == 201 and response.json["status"] == "invited", response.json
+    return response
+
+
+def test_a_person_invited_without_a_password_chooses_name_and_password_and_lands_signed_in(app, tenant_a, mails):
+    invite_without_password(tenant_a)
+    message = decoded(mails()[0])
+    assert "To: new@longjing.example" in message and "以 专员 角色加入" in message
+    path = JOIN_LINK.search(message).group(1)
+    assert sign_in(app, "new@longjing.example", "")[1].status_code != 302  # no password yet: no way in
+
+    browser = app.test_client()
+    assert browser.get(path, headers=ENGLISH).status_code == 200
+    weak = submit(browser, path, {"name": "Mei", "password": "short", "confirm": "short"}, headers=ENGLISH)
+    assert weak.status_code == 422 and "Use at least 10 characters." in weak.get_data(as_text=True)
+    joined = submit(browser, path, {"name": "Mei", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+
+    assert joined.status_code == 303 and joined.headers["Location"] == "/"
+    assert browser.get("/api/v1/tenant").json["id"] == tenant_a.tenant["id"]  # signed in, in the workspace
+    members = {m["email"]: (m["status"], m["name"]) for m in tenant_a.get("/api/v1/members").json["items"]}
+    assert members["new@longjing.example"] == ("active", "Mei")
+    assert sign_in(app, "new@longjing.example", NEW_PASSWORD)[1].status_code == 302
+    used = app.test_client().get(path, headers=ENGLISH)
+    assert used.status_code == 410 and "already accepted or withdrawn" in used.get_data(as_text=True)
+
+
+@pytest.mark.one_database  # the session's or token's digest, the catalogue: not the database
+def test_an_expired_or_forged_invitation_link_is_a_clear_410_or_404(app, tenant_a, mails, monkeypatch):
+    week_ago = int(time.time()) - 7 * 24 * 3600 - 1
+    with monkeypatch.context() as clock:
+        clock.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: week_ago)
+        invite_without_password(tenant_a)
+    path = JOIN_LINK.search(mails()[0]).group(1)
+    browser = app.test_client()
+
+    expired = browser.get(path, headers=ENGLISH)
+    assert expired.status_code == 410 and "works for seven days" in expired.get_data(as_text=True)
+    assert browser.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                    "csrf_token": csrf(browser, "/login")}).status_code == 410
+    forged = itsdangerous.URLSafeTimedSerializer("another secret", salt="retain.invitation").dumps(
+        [tenant_a.user["id"], tenant_a.tenant["id"], "0" * 32])
+    for bad in (path[:-3] + "abc", f"/invitations/join/{forged}"):
+        page = browser.get(bad, headers=ENGLISH)
+        assert page.status_code == 404 and "not a link Retain sent" in page.get_data(as_text=True)
+    assert user_named(app, "new@longjing.example").password_hash == ""
+
+
+def test_a_withdrawn_invitation_link_no_longer_lets_anyone_in(app, tenant_a, mails):
+    member = invite_without_password(tenant_a).json
+    path = JOIN_LINK.search(mails()[0]).group(1)
+    assert tenant_a.delete(f"/api/v1/members/{member['id']}").status_code == 204
+
+    browser = app.test_client()
+    assert browser.get(path).status_code == 410
+    assert submit(browser, "/login", {"email": "x@y.example", "password": "whatever it is"}).status_code == 401
+    assert browser.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                    "csrf_token": csrf(browser, "/login")}).status_code == 410
+    assert user_named(app, "new@longjing.example").password_hash == ""
 
 
 # Sessions after a new password --------------------------------------------------------------

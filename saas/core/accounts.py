@@ -13,6 +13,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from saas.core.audit import current_actor
 from saas.core.db import TenantScoped, Timestamped, db
 from saas.core.types import UTCDateTime, new_id
 
@@ -158,6 +159,17 @@ class ApiKey(TenantScoped, Timestamped, db.Model):
     @property
     def scope_set(self) -> frozenset[Scope]:
         return frozenset(Scope(s) for s in self.scopes)
+
+
+def acting_person() -> uuid.UUID | None:
+    """The person behind the current actor: the signed-in user, or whoever issued the API key in
+    use; None for the system or an inbound webhook."""
+    actor = current_actor()
+    if actor.type == "user":
+        return uuid.UUID(actor.id)
+    if actor.type == "api_key":
+        return db.session.scalar(sa.select(ApiKey.created_by).where(ApiKey.id == uuid.UUID(actor.id)))
+    return None
 
 
 def _digest(key: str) -> str:
