@@ -24,6 +24,7 @@ from saas.api import (
     idempotency,
     imports,
     inbound,
+    notifications,
     openapi,
     reports,
     segments,
@@ -48,7 +49,7 @@ from tenants import modules_api
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 API_MODULES = (customers, classification, segments, imports, reports, data_quality, activity, tags, custom_fields, audit,
-               workspace, webhooks, inbound, tenants_api, modules_api)
+               workspace, webhooks, inbound, tenants_api, modules_api, notifications)
 SPEC_OPTIONS = {
     "info": {"description": "Retain's REST API. Authenticate with `Authorization: Bearer <API key>`."},
     "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},

@@ -135,3 +135,13 @@ def test_adding_a_member_documents_that_a_new_person_s_password_is_optional(spec
     assert "choose their own password" in member["properties"]["password"]["description"]
     assert "invited" in member["properties"]["status"]["enum"]
 
+
+def test_the_notifications_and_the_to_do_list_are_documented_for_the_caller(spec):
+    paths = {path: set(item) & METHODS for path, item in spec["paths"].items()}
+    assert paths["/api/v1/notifications"] == {"get"} and paths["/api/v1/todo"] == {"get"}
+    assert paths["/api/v1/notifications/{notification_id}/read"] == {"post"}
+    assert paths["/api/v1/notifications/read-all"] == {"post"}
+    assert paths["/api/v1/notifications/unread-count"] == {"get"}
+    listed = spec["paths"]["/api/v1/notifications"]["get"]
+    assert "unread" in {p["name"] for p in listed["parameters"]}
+    assert "404" in spec["paths"]["/api/v1/notifications/{notification_id}/read"]["post"]["responses"]

@@ -84,9 +84,12 @@ def unread_count(user_id: uuid.UUID) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None)))
 
 
-def of(user_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
-    """``user_id``'s notifications, newest first, a page at a time."""
+def of(user_id: uuid.UUID, *, cursor: str | None, limit: int, unread: bool = False) -> Page:
+    """``user_id``'s notifications (only the unread ones with ``unread``), newest first, a page at
+    a time."""
     stmt = sa.select(Notification).where(Notification.user_id == user_id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
     return paginate(stmt, db.session, [Notification.created_at, Notification.id], descending=True,
                     cursor=cursor, limit=limit)
 
