@@ -25,6 +25,7 @@ from saas.core.accounts import (
 from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
 from saas.core.errors import Conflict, Forbidden, Invalid, NotFound
+from saas.core.notifications import N_, notify
 from saas.core.pagination import Page, paginate
 from saas.core.password_reset import set_password
 from saas.core.passwords import check_strength, hash_password, verify_password
@@ -163,7 +164,7 @@ def memberships_of(user: User, status: str = "active") -> list[tuple[Membership,
 
 
 def answer_invitation(user: User, tenant_id: uuid.UUID, accept: bool) -> None:
-    """Join (or turn down) a workspace the user was invited to."""
+    """Join (or turn down) a workspace the user was invited to; who invited them hears of a yes."""
     with tenant_context(tenant_id):
         member = db.session.scalar(
             sa.select(Membership).where(Membership.user_id == user.id, Membership.status == "invited"))
@@ -171,6 +172,10 @@ def answer_invitation(user: User, tenant_id: uuid.UUID, accept: bool) -> None:
             raise NotFound("invitation not found")
         if accept:
             member.status = "active"
+            if member.invited_by is not None:
+                notify([member.invited_by], N_("%(person)s accepted your invitation"),
+                       params={"person": user.name or user.email}, link="/settings/members",
+                       kind="core.invitation_accepted")
         else:
             db.session.delete(member)
         db.session.flush()
