@@ -30,8 +30,8 @@ class NotificationSchema(Schema):
     id = f.UUID()
     kind = f.String(metadata={"example": "core.import_finished"})
     title = f.Function(lambda note: notifications.shown(note, gettext)[0],
-                       metadata={"description": "In the person's language"})
-    body = f.Function(lambda note: notifications.shown(note, gettext)[1])
+                       metadata={"type": "string", "description": "In the person's language"})
+    body = f.Function(lambda note: notifications.shown(note, gettext)[1], metadata={"type": "string"})
     link = f.String(allow_none=True, metadata={"description": "A path on this site"})
     created_at = f.AwareDateTime()
     read_at = f.AwareDateTime(allow_none=True)
