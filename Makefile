@@ -50,7 +50,7 @@ clean:
 # language's catalogue (translate the new entries there), and compile the catalogues.
 TRANSLATIONS := saas/web/translations
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o $(TRANSLATIONS)/messages.pot --no-location --omit-header --sort-output .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-pot-creation-date -w 100
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 
 import flask_migrate.cli
@@ -25,6 +24,7 @@ from saas.api import (
     idempotency,
     imports,
     inbound,
+    notifications,
     openapi,
     reports,
     segments,
@@ -35,7 +35,6 @@ from saas.api import (
 from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error, is_api_request
 from saas.config import check_secret, from_environment
 from saas.core import delivery, passwords, schedules
-from saas.core.accounts import User
 from saas.core.classification import receivers as classification_receivers
 from saas.core.classification import recompute as classification_service
 from saas.core.errors import DomainError
@@ -50,7 +49,7 @@ from tenants import modules_api
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 API_MODULES = (customers, classification, segments, imports, reports, data_quality, activity, tags, custom_fields, audit,
-               workspace, webhooks, inbound, tenants_api, modules_api)
+               workspace, webhooks, inbound, tenants_api, modules_api, notifications)
 SPEC_OPTIONS = {
     "info": {"description": "Retain's REST API. Authenticate with `Authorization: Bearer <API key>`."},
     "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
@@ -89,7 +88,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(auth.load_user)
 
 
 def _wire_features(app: Flask) -> None:
@@ -113,14 +112,6 @@ def _with_module_migrations(config):
 # With modules, the revisions have several heads (the core's and one per module's branch), and
 # "head" would refuse to choose: ``flask db upgrade`` applies them all.
 next(p for p in flask_migrate.cli.upgrade.params if p.name == "revision").default = "heads"
-
-
-def _load_user(user_id: str) -> User | None:
-    try:
-        user = db.session.get(User, uuid.UUID(user_id))
-    except ValueError:
-        return None
-    return user if user is not None and user.is_active else None
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, g, redirect, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from saas.core.accounts import ApiKey, Membership, Role, Scope, Tenant, User
 from saas.core.audit import Actor, reset_actor, set_actor
 from saas.core.db import db
+from saas.core.password_reset import fingerprint
 from saas.core.plugins import installed
 from saas.core.tenancy import bind_tenant, global_lookup, unbind_tenant
 from saas.core.types import utcnow
@@ -203,6 +204,35 @@ def commit_key_touch(response):
         db.session.rollback()
         log.warning("could not record the last use of API key %s", key_id, exc_info=True)
     return response
+
+
+# The password a session was opened with, as a digest: a session whose person has a new password
+# since (reset, or changed in another session) is signed out. API keys do not depend on it.
+SESSION_PASSWORD = "password_fingerprint"
+
+
+def sign_in(user: User) -> None:
+    """Open a web session for ``user``, bound to their current password."""
+    login_user(user)
+    session[SESSION_PASSWORD] = fingerprint(user)
+
+
+def keep_signed_in(user: User) -> None:
+    """After ``user`` changed their own password in this session: this one stays signed in (every
+    other session of theirs is signed out by :func:`load_user`)."""
+    session[SESSION_PASSWORD] = fingerprint(user)
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the session's person, while active and with the password the
+    session was opened with."""
+    try:
+        user = db.session.get(User, uuid.UUID(user_id))
+    except ValueError:
+        return None
+    if user is None or not user.is_active or session.get(SESSION_PASSWORD) != fingerprint(user):
+        return None
+    return user
 
 
 def _from_session() -> Principal | None:

@@ -85,6 +85,7 @@ def from_environment(instance_path: str) -> dict:
         "PUBLIC_URL": env.get("PUBLIC_URL") or "http://localhost:5000",
         "MAIL_TIMEOUT_SECONDS": 10,
         "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
+        "INVITATION_MAX_AGE": 7 * 24 * 3600,  # seconds an invitation link (to choose a password) works
         "PASSWORD_RESET_RATE_LIMIT": env.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
     }
 

@@ -20,10 +20,12 @@ from saas.core.accounts import (
     Scope,
     Tenant,
     User,
+    acting_person,
 )
 from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
 from saas.core.errors import Conflict, Forbidden, Invalid, NotFound
+from saas.core.notifications import N_, notify
 from saas.core.pagination import Page, paginate
 from saas.core.password_reset import set_password
 from saas.core.sql import contains
@@ -37,8 +39,9 @@ LOCALES = ("en", "zh_CN")
 
 member_added = Namespace().signal("tenants.member_added", doc=(
     "A person was added to the bound workspace, in the transaction that adds them: the sender is "
-    "the Membership, ``new_account`` whether their account was made for it (then they are active; "
-    "else invited, until they accept). The web connects the invitation e-mail to it."))
+    "the Membership, ``new_account`` whether their account was made for it with the password the "
+    "admin gave (then they are active; else invited, until they accept: an account made without a "
+    "password has none until the person chooses it). The web connects the invitation e-mail to it."))
 
 
 def normalise_email(email: str) -> str:
@@ -111,8 +114,10 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
 
 
 def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: str,
-            admin_name: str = "", settings: dict | None = None) -> tuple[Tenant, User, str]:
-    """Create a tenant, its owner and a first API key; returns ``(tenant, user, api_key)``.
+            admin_name: str = "", settings: dict | None = None,
+            with_api_key: bool = True) -> tuple[Tenant, User, str | None]:
+    """Create a tenant, its owner and (``with_api_key``, for the API's caller, who is shown it) a
+    first API key; returns ``(tenant, user, api_key or None)``.
 
     An e-mail that is already registered may sign up another company only with its own password.
     """
@@ -132,7 +137,9 @@ def sign_up(*, company_name: str, slug: str, admin_email: str, admin_password: s
         # sign-up may have taken the slug since we looked.
         insert_unique(tenant, Conflict("this slug is taken", {"slug": ["Already taken."]}))
         db.session.add(Membership(user_id=user.id, role=Role.owner))
-        _, key = issue_api_key("Created at sign-up", [s.value for s in Scope], created_by=user.id)
+        db.session.flush()  # in the new workspace's context, with a key or without
+        key = issue_api_key("Created at sign-up", [s.value for s in Scope], created_by=user.id)[1] \
+            if with_api_key else None
     return tenant, user, key
 
 
@@ -171,7 +178,7 @@ def workspaces_of(user: User) -> list[sa.Row]:
 
 
 def answer_invitation(user: User, tenant_id: uuid.UUID, accept: bool) -> None:
-    """Join (or turn down) a workspace the user was invited to."""
+    """Join (or turn down) a workspace the user was invited to; who invited them hears of a yes."""
     with tenant_context(tenant_id):
         member = db.session.scalar(
             sa.select(Membership).where(Membership.user_id == user.id, Membership.status == "invited"))
@@ -179,9 +186,22 @@ def answer_invitation(user: User, tenant_id: uuid.UUID, accept: bool) -> None:
             raise NotFound("invitation not found")
         if accept:
             member.status = "active"
+            if member.invited_by is not None:
+                notify([member.invited_by], N_("%(person)s accepted your invitation"),
+                       params={"person": user.name or user.email}, link="/settings/members",
+                       kind="core.invitation_accepted")
         else:
             db.session.delete(member)
         db.session.flush()
+
+
+def join(user: User, tenant_id: uuid.UUID, *, name: str, password: str) -> None:
+    """A person invited without a password accepts, choosing their name and password."""
+    if len(name) > 200:
+        raise Invalid("invalid name", {"name": ["Use at most 200 characters."]})
+    set_password(user, password)
+    user.name = name.strip()
+    answer_invitation(user, tenant_id, accept=True)
 
 
 # Members ------------------------------------------------------------------------------------
@@ -204,16 +224,19 @@ def members(*, cursor: str | None = None, limit: int = 200, q: str | None = None
 
 def add_member(*, email: str, role: Role, actor_role: Role, team: str | None = None,
                name: str = "", password: str | None = None) -> Membership:
+    """Add a person: an existing account, or a new one with ``password``, or without it a new
+    account that has no password (so no way in) until the person accepts and chooses one."""
     _may_grant(actor_role, role)
     user = find_user(email)
     status = "invited"  # an existing account joins only when its owner accepts
-    if user is None:
-        if not password:
-            raise Invalid("new user needs a password", {"password": ["Required for a new user."]})
+    if user is None and password:
         user, status = create_user(email, password, name), "active"
+    elif user is None:
+        user = User(email=normalise_email(email), password_hash="", name=name)  # no hash matches ""
+        insert_unique(user, Conflict("a user with this e-mail exists already", {"email": ["Already registered."]}))
     if db.session.scalar(sa.select(Membership.id).where(Membership.user_id == user.id)):
         raise Conflict("already a member", {"email": ["Already a member of this workspace."]})
-    member = Membership(user_id=user.id, role=role, team=team, status=status)
+    member = Membership(user_id=user.id, role=role, team=team, status=status, invited_by=acting_person())
     db.session.add(member)
     db.session.flush()
     member_added.send(member, user=user, new_account=status == "active")

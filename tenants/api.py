@@ -66,12 +66,15 @@ class MemberSchema(Schema):
     email = f.Email(required=True, validate=v.Length(max=254), attribute="user.email")
     name = f.String(load_default="", validate=v.Length(max=200), attribute="user.name")
     password = f.String(load_only=True, validate=v.Length(max=256),
-                        metadata={"description": "Only for a person who has no account yet"})
+                        metadata={"description": "Only for a person who has no account yet, and optional: "
+                                             "without it they are invited and choose their own password "
+                                             "through the e-mail's link"})
     role = f.Enum(Role, by_value=True, required=True)
     team = f.String(allow_none=True, validate=v.Length(max=100))
     status = f.String(dump_only=True, metadata={
         "enum": ["active", "invited"],
-        "description": "An existing account is invited and joins when its owner accepts on the web"})
+        "description": "An existing account, or a new one without a password, is invited and joins "
+                       "when the person accepts on the web"})
     created_at = f.AwareDateTime(dump_only=True)
 
 
@@ -146,7 +149,7 @@ def list_members(cursor, limit):
 @bp.response(201, MemberSchema)
 @bp.errors(400, 409, 422)
 def add_member(data):
-    """Add a person (a new account needs a password) with a role (admins; owners grant owner)."""
+    """Add a person with a role, inviting them by e-mail (admins; owners grant owner)."""
     user = data.pop("user")
     member = accounts.add_member(email=user["email"], name=user.get("name", ""), actor_role=current_principal().role, **data)
     return member

@@ -315,15 +315,13 @@ def test_an_admin_adds_a_new_person_with_a_password_who_can_then_sign_in(app, te
     assert mei.get("/api/v1/tenant").json["id"] == tenant_a.tenant["id"]
 
 
-@pytest.mark.backend_independent
-def test_a_new_person_without_a_password_answers_422_and_no_user_is_created(app, tenant_a):
-    before = row_counts(app)
+def test_a_new_person_without_a_password_is_invited_and_has_no_password_until_they_choose_one(app, tenant_a):
+    response = tenant_a.post("/api/v1/members", json={"email": "mei@acme.example", "name": "Mei", "role": "agent"})
 
-    response = tenant_a.post("/api/v1/members", json={"email": "mei@acme.example", "role": "agent"})
-
-    assert_error(response, 422, code="invalid", field="password")
-    assert row_counts(app) == before
-    assert set(members_by_email(tenant_a)) == {tenant_a.user["email"]}
+    assert response.status_code == 201, response.json
+    assert (response.json["status"], response.json["name"]) == ("invited", "Mei")
+    assert password_hash_of(app, "mei@acme.example") == ""  # no password matches it: no way in yet
+    assert members_by_email(tenant_a)["mei@acme.example"]["status"] == "invited"
 
 
 @pytest.mark.backend_independent

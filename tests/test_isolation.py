@@ -27,7 +27,7 @@ PARAMETER_KINDS = {
     "tag_id": "tags", "field_id": "custom_fields", "member_id": "members", "key_id": "api_keys",
     "name": "modules",
     "endpoint_id": "webhooks", "delivery_id": "deliveries", "segment_id": "segments",
-    "import_id": "imports", "reward_id": "rewards",
+    "import_id": "imports", "reward_id": "rewards", "notification_id": "notifications",
 }
 # A child's parameter -> its parent's parameter and where ``objects`` keeps each child's parent.
 PARENTS = {"delivery_id": ("endpoint_id", "endpoint_of")}
@@ -143,14 +143,18 @@ def seed(tenant, objects, n: int) -> None:
 
 
 def find_the_rest(tenant, mine) -> None:
-    """Add what the actions made on the side: tags (with customers), members (the owner, last) and
-    webhook deliveries (with each event)."""
+    """Add what the actions made on the side: tags (with customers), members (the owner, last),
+    webhook deliveries (with each event) and the owner's notifications (an import they started is
+    over: the key is the owner's)."""
     for tag in tenant.get("/api/v1/tags?limit=200").json["items"]:
         if tag["id"] not in mine["tags"]:
             mine["tags"].append(tag["id"])
     roles = {m["id"]: m["role"] for m in tenant.get("/api/v1/members?limit=200").json["items"]}
     mine["members"].extend(member for member in roles if member not in mine["members"])
     mine["members"].sort(key=lambda member: roles[member] == "owner")
+    for note in tenant.get("/api/v1/notifications?limit=200").json["items"]:
+        if note["id"] not in mine["notifications"]:
+            mine["notifications"].append(note["id"])
     for endpoint_id in mine["webhooks"]:
         for delivery in tenant.get(f"/api/v1/webhooks/{endpoint_id}/deliveries?limit=200").json["items"]:
             if delivery["id"] not in mine["endpoint_of"]:
@@ -206,7 +210,7 @@ def snapshot(tenant, customer_ids=(), endpoint_ids=()) -> dict:
              "/api/v1/customers?deleted=false", "/api/v1/customers?deleted=true", "/api/v1/purchases",
              "/api/v1/interactions", "/api/v1/tags", "/api/v1/custom-fields", "/api/v1/members",
              "/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/segments", "/api/v1/imports", "/api/v1/classification/rules",
-             "/api/v1/loyalty/rewards"]
+             "/api/v1/loyalty/rewards", "/api/v1/notifications"]
     state = {}
     for path in paths:
         body = tenant.get(path + ("&" if "?" in path else "?") + "limit=200").json
@@ -214,7 +218,7 @@ def snapshot(tenant, customer_ids=(), endpoint_ids=()) -> dict:
             for item in body["items"]:
                 item.pop("last_used_at", None)
         state[path] = body
-    for path in ("/api/v1/tenant", "/api/v1/modules"):  # not paged
+    for path in ("/api/v1/tenant", "/api/v1/modules", "/api/v1/notifications/unread-count"):  # not paged
         state[path] = tenant.get(path).json
     return state
 

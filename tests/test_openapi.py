@@ -127,3 +127,21 @@ def test_no_operation_has_a_catch_all_default_response(spec):
 def test_the_sign_up_documents_the_slug_it_takes(spec):
     slug = spec["components"]["schemas"]["Signup"]["properties"]["slug"]
     assert slug["pattern"] == "^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$"
+
+
+def test_adding_a_member_documents_that_a_new_person_s_password_is_optional(spec):
+    member = spec["components"]["schemas"]["Member"]
+    assert "password" not in member.get("required", []) and {"email", "role"} <= set(member["required"])
+    assert "choose their own password" in member["properties"]["password"]["description"]
+    assert "invited" in member["properties"]["status"]["enum"]
+
+
+def test_the_notifications_and_the_to_do_list_are_documented_for_the_caller(spec):
+    paths = {path: set(item) & METHODS for path, item in spec["paths"].items()}
+    assert paths["/api/v1/notifications"] == {"get"} and paths["/api/v1/todo"] == {"get"}
+    assert paths["/api/v1/notifications/{notification_id}/read"] == {"post"}
+    assert paths["/api/v1/notifications/read-all"] == {"post"}
+    assert paths["/api/v1/notifications/unread-count"] == {"get"}
+    listed = spec["paths"]["/api/v1/notifications"]["get"]
+    assert "unread" in {p["name"] for p in listed["parameters"]}
+    assert "404" in spec["paths"]["/api/v1/notifications/{notification_id}/read"]["post"]["responses"]

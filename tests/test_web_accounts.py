@@ -100,6 +100,7 @@ def test_signing_up_on_the_page_makes_the_workspace_and_lands_its_owner_signed_i
     landing = client.get("/").get_data(as_text=True)
     assert "Company longjing" in landing and "退出登录" in landing  # the workspace speaks the chosen language
     assert client.get("/api/v1/tenant").json["settings"]["locale"] == "zh_CN"
+    assert client.get("/api/v1/api-keys").json["items"] == []  # no key that nobody would see
     with app.app_context():
         tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "longjing"))
         assert tenant.settings["currency"] == "CNY"  # the sign-up's defaults, as through the API
@@ -324,8 +325,104 @@ def test_a_new_account_gets_a_link_to_choose_its_own_password(app, tenant_a, mai
 
 
 def test_a_refused_invitation_sends_no_mail(tenant_a, mails):
-    tenant_a.post("/api/v1/members", json={"email": "new@x.example", "role": "agent"})  # no password: 422
-    assert mails() == []
+    refused = tenant_a.post("/api/v1/members", json={"email": "new@x.example", "role": "agent", "password": "short"})
+    assert refused.status_code == 422 and mails() == []
+
+
+JOIN_LINK = re.compile(r"http://localhost(/invitations/join/[A-Za-z0-9_.\-]+)")
+
+
+def invite_without_password(tenant, email: str = "new@longjing.example", **fields):
+    response = tenant.post("/api/v1/members", json={"email": email, "role": "agent", **fields})
+    assert response.status_code == 201 and response.json["status"] == "invited", response.json
+    return response
+
+
+def test_a_person_invited_without_a_password_chooses_name_and_password_and_lands_signed_in(app, tenant_a, mails):
+    invite_without_password(tenant_a)
+    message = decoded(mails()[0])
+    assert "To: new@longjing.example" in message and "以 专员 角色加入" in message
+    path = JOIN_LINK.search(message).group(1)
+    assert sign_in(app, "new@longjing.example", "")[1].status_code != 302  # no password yet: no way in
+
+    browser = app.test_client()
+    assert browser.get(path, headers=ENGLISH).status_code == 200
+    weak = submit(browser, path, {"name": "Mei", "password": "short", "confirm": "short"}, headers=ENGLISH)
+    assert weak.status_code == 422 and "Use at least 10 characters." in weak.get_data(as_text=True)
+    joined = submit(browser, path, {"name": "Mei", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+
+    assert joined.status_code == 303 and joined.headers["Location"] == "/"
+    assert browser.get("/api/v1/tenant").json["id"] == tenant_a.tenant["id"]  # signed in, in the workspace
+    members = {m["email"]: (m["status"], m["name"]) for m in tenant_a.get("/api/v1/members").json["items"]}
+    assert members["new@longjing.example"] == ("active", "Mei")
+    assert sign_in(app, "new@longjing.example", NEW_PASSWORD)[1].status_code == 302
+    used = app.test_client().get(path, headers=ENGLISH)
+    assert used.status_code == 410 and "already accepted or withdrawn" in used.get_data(as_text=True)
+
+
+@pytest.mark.one_database  # the session's or token's digest, the catalogue: not the database
+def test_an_expired_or_forged_invitation_link_is_a_clear_410_or_404(app, tenant_a, mails, monkeypatch):
+    week_ago = int(time.time()) - 7 * 24 * 3600 - 1
+    with monkeypatch.context() as clock:
+        clock.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: week_ago)
+        invite_without_password(tenant_a)
+    path = JOIN_LINK.search(mails()[0]).group(1)
+    browser = app.test_client()
+
+    expired = browser.get(path, headers=ENGLISH)
+    assert expired.status_code == 410 and "works for seven days" in expired.get_data(as_text=True)
+    assert browser.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                    "csrf_token": csrf(browser, "/login")}).status_code == 410
+    forged = itsdangerous.URLSafeTimedSerializer("another secret", salt="retain.invitation").dumps(
+        [tenant_a.user["id"], tenant_a.tenant["id"], "0" * 32])
+    for bad in (path[:-3] + "abc", f"/invitations/join/{forged}"):
+        page = browser.get(bad, headers=ENGLISH)
+        assert page.status_code == 404 and "not a link Retain sent" in page.get_data(as_text=True)
+    assert user_named(app, "new@longjing.example").password_hash == ""
+
+
+def test_a_withdrawn_invitation_link_no_longer_lets_anyone_in(app, tenant_a, mails):
+    member = invite_without_password(tenant_a).json
+    path = JOIN_LINK.search(mails()[0]).group(1)
+    assert tenant_a.delete(f"/api/v1/members/{member['id']}").status_code == 204
+
+    browser = app.test_client()
+    assert browser.get(path).status_code == 410
+    assert submit(browser, "/login", {"email": "x@y.example", "password": "whatever it is"}).status_code == 401
+    assert browser.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                    "csrf_token": csrf(browser, "/login")}).status_code == 410
+    assert user_named(app, "new@longjing.example").password_hash == ""
+
+
+# Sessions after a new password --------------------------------------------------------------
+
+
+@pytest.mark.one_database  # the session's or token's digest, the catalogue: not the database
+def test_a_password_reset_signs_out_every_session_but_keys_keep_working(app, client, tenant_a, mails):
+    browser, _ = sign_in(app, tenant_a.user["email"], tenant_a.password)
+    assert browser.get("/profile").status_code == 200
+    submit(client, "/password/forgot", {"email": tenant_a.user["email"]}, headers=ENGLISH)
+    assert submit(client, reset_path(mails()[0]), {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 303
+
+    signed_out = browser.get("/profile")
+    assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
+    assert browser.get("/api/v1/tenant").status_code == 401
+    assert tenant_a.get("/api/v1/tenant").status_code == 200  # the API key is not a session
+
+
+@pytest.mark.one_database  # the session's or token's digest, the catalogue: not the database
+def test_changing_the_password_keeps_this_session_and_signs_out_the_others(app, sign_up):
+    tenant_a = sign_up(settings={"locale": "en"})
+    here, _ = sign_in(app, tenant_a.user["email"], tenant_a.password)
+    elsewhere, _ = sign_in(app, tenant_a.user["email"], tenant_a.password)
+
+    done = submit(here, "/profile/password", {"current_password": tenant_a.password,
+                                              "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert done.status_code == 303
+    assert here.get("/profile").status_code == 200
+    assert elsewhere.get("/profile").status_code == 302
+    again, _ = sign_in(app, tenant_a.user["email"], NEW_PASSWORD)
+    assert again.get("/profile").status_code == 200
 
 
 # The profile --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ person's and workspace's own only, Chinese, and SQL statements that do not grow 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import uuid
@@ -213,9 +214,65 @@ def test_the_daily_schedule_mails_the_digest_to_who_chose_it_and_has_something_u
     send(app, shop, [members["keen@shop.example"], members["quiet@shop.example"]], "Visit 西湖茶社", link="/today")
     caplog.clear()  # the members' welcome mails
     with app.app_context():
-        assert schedule_named("notifications.digest").func() == 1
+        assert schedule_named("notifications.digest").func(now=SHANGHAI_MORNING) == 1
         current_queue().run_pending()
     sent = [r.getMessage() for r in caplog.records if r.name == "saas.core.mail" and "Subject:" in r.getMessage()]
     assert len(sent) == 1
     assert "To: keen@shop.example" in sent[0] and "Subject: 1 unread notifications in" in sent[0]
     assert "http://localhost:5000/today" in sent[0]
+
+
+SHANGHAI_MORNING = dt.datetime(2026, 12, 3, 23, 0, tzinfo=dt.timezone.utc)  # 07:00 on the 4th in Shanghai
+
+
+def digests_at(app, caplog, now: dt.datetime) -> list[str]:
+    """Whom the hourly schedule mails a digest at ``now`` (the clock it is given)."""
+    from saas.core.queues import current_queue
+    from saas.core.schedules import schedule_named
+
+    caplog.clear()
+    with app.app_context():
+        schedule_named("notifications.digest").func(now=now)
+        current_queue().run_pending()
+    return sorted(line.removeprefix("To: ") for r in caplog.records if r.name == "saas.core.mail"
+                  for line in r.getMessage().split("\n") if line.startswith("To: "))
+
+
+def test_the_digest_goes_at_seven_in_each_person_s_time_zone_once_a_day(app, sign_up, caplog):
+    shop = sign_up(settings={"locale": "en"})  # the workspace's time zone: Asia/Shanghai
+    for email, zone in (("shanghai@shop.example", None), ("dubai@shop.example", "Asia/Dubai")):
+        assert shop.post("/api/v1/members", json={"email": email, "password": PASSWORD,
+                                                 "role": "agent"}).status_code == 201
+        with app.app_context():
+            db.session.execute(sa.update(User).where(User.email == email).values(
+                notification_digest=True, timezone=zone))
+            db.session.commit()
+    send(app, shop, [Role.agent], "Visit 西湖茶社")
+    caplog.set_level(logging.INFO, logger="saas.core.mail")
+
+    hour = dt.timedelta(hours=1)
+    assert digests_at(app, caplog, SHANGHAI_MORNING - hour) == []  # 06:00 in Shanghai, 02:00 in Dubai
+    assert digests_at(app, caplog, SHANGHAI_MORNING) == ["shanghai@shop.example"]  # 03:00 in Dubai
+    assert digests_at(app, caplog, SHANGHAI_MORNING + hour / 2) == []  # a second run that hour: none again
+    dubai_morning = SHANGHAI_MORNING + 4 * hour  # 07:00 in Dubai, 11:00 in Shanghai
+    assert digests_at(app, caplog, dubai_morning) == ["dubai@shop.example"]
+    assert digests_at(app, caplog, dubai_morning + hour) == []
+    assert digests_at(app, caplog, SHANGHAI_MORNING + 24 * hour) == ["shanghai@shop.example"]  # the next day
+
+
+def test_a_message_of_the_core_is_shown_in_each_reader_s_language_not_the_writer_s(app, shop):
+    from saas.core.notifications import N_
+
+    assert shop.post("/api/v1/members", json={"email": "zh@shop.example", "password": PASSWORD,
+                                              "role": "admin"}).status_code == 201
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.email == "zh@shop.example").values(locale="zh_CN"))
+        db.session.commit()
+    send(app, shop, [Role.owner, Role.admin], N_("%(customer)s is now your customer"), params={"customer": "王女士"})
+    send(app, shop, [Role.owner, Role.admin], "A module's own text")
+
+    english = shop.signed_in().get("/notifications").get_data(as_text=True)
+    chinese = signed_in_as(app, "zh@shop.example").get("/notifications").get_data(as_text=True)
+    assert "王女士 is now your customer" in english and "A module&#39;s own text" in english
+    assert "王女士 现在是您的客户" in chinese and "is now your customer" not in chinese
+    assert "A module&#39;s own text" in chinese  # a text without params is shown as written

@@ -13,6 +13,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from saas.core.audit import current_actor
 from saas.core.db import TenantScoped, Timestamped, db
 from saas.core.types import UTCDateTime, new_id
 
@@ -95,6 +96,7 @@ class Membership(TenantScoped, Timestamped, db.Model):
 
     __tablename__ = "memberships"
     __audit__ = True
+    __audit_exclude__ = {"digest_sent_on"}  # bookkeeping of the daily digest, not a change
     __table_args__ = (sa.UniqueConstraint("tenant_id", "user_id"),)
 
     user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"))
@@ -103,6 +105,8 @@ class Membership(TenantScoped, Timestamped, db.Model):
     # "invited" until the person accepts: an existing account is never put to work in a
     # workspace it did not agree to join.
     status: Mapped[str] = mapped_column(sa.String(20), default="active")
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)  # the person who added them, told of a yes
+    digest_sent_on: Mapped[dt.date | None] = mapped_column(sa.Date)  # their local day of the last digest
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -155,6 +159,17 @@ class ApiKey(TenantScoped, Timestamped, db.Model):
     @property
     def scope_set(self) -> frozenset[Scope]:
         return frozenset(Scope(s) for s in self.scopes)
+
+
+def acting_person() -> uuid.UUID | None:
+    """The person behind the current actor: the signed-in user, or whoever issued the API key in
+    use; None for the system or an inbound webhook."""
+    actor = current_actor()
+    if actor.type == "user":
+        return uuid.UUID(actor.id)
+    if actor.type == "api_key":
+        return db.session.scalar(sa.select(ApiKey.created_by).where(ApiKey.id == uuid.UUID(actor.id)))
+    return None
 
 
 def _digest(key: str) -> str:

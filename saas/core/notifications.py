@@ -1,13 +1,18 @@
 """In-app notifications: one function, :func:`notify`, that the core and every module call to tell
 a person, or everyone of a role, in the bound workspace; each recipient gets a row of their own,
 read (or not) on their own.
+
+A notification is shown in its reader's language, which need not be the writer's: the core writes
+a message of Retain's catalogue, marked with :func:`N_`, and its ``params``, and the pages, the
+digest and the API translate it when they show it (:func:`shown`). A module's text (no ``params``)
+is shown as written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,15 +36,25 @@ class Notification(TenantScoped, db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.String(2000), default="")
     link: Mapped[str | None] = mapped_column(sa.String(500))  # a path on this site
+    # None: title and body as written; a dict: they are messages of the catalogue, formatted with it
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue (``make translations`` extracts it) without translating
+    it: :func:`notify` stores it as written, and :func:`shown` translates it for its reader."""
+    return message
+
+
 def notify(recipients: Iterable[uuid.UUID | Role], title: str, body: str = "", *, link: str | None = None,
-           kind: str = "core.notice") -> int:
+           kind: str = "core.notice", params: dict | None = None) -> int:
     """Notify members of the bound workspace: each of ``recipients`` is a member's user id or a
     :class:`Role` (every active member holding it). Returns how many people were notified; a
-    person named twice (by id and by role) is notified once."""
+    person named twice (by id and by role) is notified once. With ``params`` (JSON values),
+    ``title`` and ``body`` are messages marked with :func:`N_`, translated and formatted with them
+    for each reader."""
     wanted = list(recipients)
     roles = [r for r in wanted if isinstance(r, Role)]
     users = [r for r in wanted if not isinstance(r, Role)]
@@ -50,9 +65,17 @@ def notify(recipients: Iterable[uuid.UUID | Role], title: str, body: str = "", *
         sa.or_(Membership.role.in_(roles), Membership.user_id.in_(users)))).all() if wanted else []
     now = utcnow()
     db.session.add_all(Notification(user_id=user_id, kind=kind, title=title[:200], body=body[:2000], link=link,
-                                    created_at=now) for user_id in dict.fromkeys(found))
+                                    params=params, created_at=now) for user_id in dict.fromkeys(found))
     db.session.flush()
     return len(set(found))
+
+
+def shown(note: Notification, gettext: Callable[..., str]) -> tuple[str, str]:
+    """``note``'s title and body for its reader: with ``params``, translated by ``gettext`` (Flask-
+    Babel's, in the reader's language) and formatted; else as written."""
+    if note.params is None:
+        return note.title, note.body
+    return gettext(note.title, **note.params), gettext(note.body, **note.params) if note.body else ""
 
 
 def unread_count(user_id: uuid.UUID) -> int:
@@ -64,9 +87,12 @@ def unread_count(user_id: uuid.UUID) -> int:
         table.c.user_id == user_id, table.c.read_at.is_(None)))
 
 
-def of(user_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
-    """``user_id``'s notifications, newest first, a page at a time."""
+def of(user_id: uuid.UUID, *, cursor: str | None, limit: int, unread: bool = False) -> Page:
+    """``user_id``'s notifications (only the unread ones with ``unread``), newest first, a page at
+    a time."""
     stmt = sa.select(Notification).where(Notification.user_id == user_id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
     return paginate(stmt, db.session, [Notification.created_at, Notification.id], descending=True,
                     cursor=cursor, limit=limit)
 

@@ -29,23 +29,25 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
-def _fingerprint(user: User) -> str:
+def fingerprint(user: User) -> str:
+    """A digest of ``user``'s password hash: it changes whenever the password does (a reset token
+    and a signed-in session carry it, and stop working then)."""
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
 
 
 def issue_token(user: User) -> str:
-    return _serializer().dumps([str(user.id), _fingerprint(user)])
+    return _serializer().dumps([str(user.id), fingerprint(user)])
 
 
 def user_for_token(token: str) -> User | None:
     """The user a valid token was issued to; None once it expired, was used, or was never ours."""
     max_age = current_app.config.get("PASSWORD_RESET_MAX_AGE", MAX_AGE_SECONDS)
     try:
-        user_id, fingerprint = _serializer().loads(token, max_age=max_age)
+        user_id, printed = _serializer().loads(token, max_age=max_age)
         user = db.session.get(User, uuid.UUID(user_id))
     except (BadSignature, ValueError, TypeError):  # BadSignature covers expiry (SignatureExpired)
         return None
-    if user is None or not user.is_active or not hmac.compare_digest(fingerprint, _fingerprint(user)):
+    if user is None or not user.is_active or not hmac.compare_digest(printed, fingerprint(user)):
         return None
     return user
 

@@ -31,7 +31,7 @@ from saas.auth import current_principal
 from saas.core.accounts import Membership, Scope, User
 from saas.core.classification import Stage, Tier
 from saas.core.customers import Customer, Tag
-from saas.core.customers import records
+from saas.core.customers import assignments, records
 from saas.core.db import db
 from saas.core.errors import DomainError
 from saas.core.pagination import BadCursor
@@ -283,9 +283,12 @@ def customers_bulk():
     else:
         return _refused({"action": [_("Choose an action.")]}, values)
     customers = [records.get(customer_id) for customer_id in ids]  # all found, or a 404 before any change
+    moved = [customer for customer in customers if action == "assign" and customer.owner_id != owner_id]
     try:
         for customer in customers:
-            records.update(customer, change(customer))
+            records.update(customer, change(customer), tell_owner=False)
+        if moved:
+            assignments.tell_new_owner(owner_id, moved)  # once, for all of them
     except DomainError as error:
         if error.status >= 500 or error.status == 404:
             raise

@@ -1,10 +1,12 @@
 """The daily e-mail digest of a person's unread notifications, one per workspace they have unread
 ones in, for the people who chose it (``users.notification_digest``), sent through the mail
-adapter (:mod:`saas.core.mail`) by the daily schedule ``notifications.digest``.
+adapter (:mod:`saas.core.mail`) at each person's morning by the hourly schedule
+``notifications.digest``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 import zoneinfo
 from dataclasses import dataclass
@@ -20,8 +22,10 @@ from saas.core.db import db
 from saas.core.hooktypes import Schedule
 from saas.core.notifications import Notification
 from saas.core.tenancy import tenant_context
+from saas.core.types import utcnow
 
 DIGEST_LIMIT = 20  # the newest unread ones; the mail says how many more wait on the page
+DIGEST_HOUR = 7  # the digest goes from 07:00 in the person's time zone
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,10 @@ def digest(user_id: uuid.UUID, workspace: str, base_url: str, locale: str, timez
         subject = _("%(count)s unread notifications in %(workspace)s", count=unread, workspace=workspace)
         lines = [subject, ""]
         for note in newest:
-            lines.append(f"- {note.title} ({format_datetime(note.created_at, 'short', tzinfo=zone, locale=locale)})")
-            if note.body:
-                lines.append(f"  {note.body}")
+            title, body = notifications.shown(note, _)
+            lines.append(f"- {title} ({format_datetime(note.created_at, 'short', tzinfo=zone, locale=locale)})")
+            if body:
+                lines.append(f"  {body}")
             if note.link:
                 lines.append(f"  {root}{note.link}")
         if unread > len(newest):
@@ -59,27 +64,35 @@ def digest(user_id: uuid.UUID, workspace: str, base_url: str, locale: str, timez
     return Digest(subject, "\n".join(lines), unread)
 
 
-def send_digests() -> int:
-    """Daily: each person who chose the digest gets one e-mail per workspace where something is
-    unread (a transaction per workspace: the mails leave once it commits). Returns how many."""
+def send_digests(now: dt.datetime | None = None) -> int:
+    """Hourly: each person who chose the digest gets, once a day when their morning has come
+    (``DIGEST_HOUR`` in their time zone, else the workspace's), one e-mail per workspace where
+    something is unread. The local day it went is kept on the membership, so another run that day
+    (a late or repeated one) sends nothing again. A transaction per workspace: the mails leave
+    once it commits. ``now`` is the clock (the tests set it). Returns how many mails went."""
+    now = now or utcnow()
     tenants = list(db.session.execute(sa.select(Tenant.id, Tenant.name, Tenant.settings)
                                       .where(Tenant.status == "active")))
     db.session.rollback()
     base_url, sent = current_app.config["PUBLIC_URL"], 0
     for tenant_id, name, settings in tenants:
         with tenant_context(tenant_id):
-            readers = db.session.execute(sa.select(User.id, User.email, User.locale, User.timezone).join(
-                Membership, Membership.user_id == User.id).where(
+            readers = db.session.scalars(sa.select(Membership).join(User, Membership.user_id == User.id).where(
                 Membership.status == "active", User.notification_digest.is_(True),
                 User.is_disabled.is_(False))).all()
-            for user_id, email, locale, timezone in readers:
-                found = digest(user_id, name, base_url, locale or settings.get("locale", "zh_CN"),
-                               timezone or settings.get("timezone", "Asia/Shanghai"))
+            for member in readers:
+                user = member.user
+                timezone = user.timezone or settings.get("timezone", "Asia/Shanghai")
+                local = now.astimezone(zoneinfo.ZoneInfo(timezone))
+                if local.hour < DIGEST_HOUR or member.digest_sent_on == local.date():
+                    continue
+                member.digest_sent_on = local.date()  # this morning's, whether anything was unread or not
+                found = digest(user.id, name, base_url, user.locale or settings.get("locale", "zh_CN"), timezone)
                 if found is not None:
-                    mail.send_later(email, found.subject, found.text)
+                    mail.send_later(user.email, found.subject, found.text)
                     sent += 1
             db.session.commit()
     return sent
 
 
-SCHEDULES = (Schedule("notifications.digest", "0 1 * * *", send_digests, "low"),)  # 09:00 in China
+SCHEDULES = (Schedule("notifications.digest", "0 * * * *", send_digests, "low"),)  # each hour: whose morning came

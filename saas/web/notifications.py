@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from flask import g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -68,6 +69,12 @@ def notification_digest():
         raise BadRequest()
     current_principal().user.notification_digest = form.notification_digest.data
     return redirect(url_for("web.notifications_list"), 303)
+
+
+@bp.app_template_filter("shown")
+def shown(note: notifications.Notification) -> tuple[str, str]:
+    """A notification's title and body in the page's language (``{% set title, body = note|shown %}``)."""
+    return notifications.shown(note, gettext)
 
 
 @bp.app_context_processor

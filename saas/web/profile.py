@@ -13,6 +13,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from saas.auth import keep_signed_in
 from saas.core.errors import Invalid
 from saas.web.blueprint import bp
 from saas.web.field_errors import add_errors
@@ -83,6 +84,7 @@ def change_password():
         except Invalid as error:
             add_errors(form, error.fields)
         else:
+            keep_signed_in(current_user)  # and every other session of theirs is signed out
             flash(_("Your password is changed."), "success")
             return redirect(url_for("web.profile"), 303)
     profile = ProfileForm(formdata=None, name=current_user.name, locale=current_user.locale or WORKSPACE_S,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from saas.auth import session_principal
+from saas.auth import session_principal, sign_in
 from saas.core.accounts import Role
 from saas.core.passwords import hash_password, needs_rehash, verify_nothing, verify_password
 from saas.core.tenancy import tenant_context
@@ -63,7 +63,7 @@ def login():
         elif user.is_active and verify_password(user.password_hash, form.password.data):
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
-            login_user(user)
+            sign_in(user)
             workspaces = accounts.memberships_of(user)
             session["tenant_id"] = str(workspaces[0][1].id) if workspaces else None
             return redirect(local_target(request.args.get("next")) or url_for("web.landing"))

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, Length
 
+from saas.auth import sign_in
 from saas.core.errors import Conflict, Invalid
 from saas.extensions import limiter
 from saas.web.blueprint import bp
@@ -51,13 +51,13 @@ def signup():
                                                    "admin_password")}
         try:
             data = SignupSchema().load({**body, "settings": {"locale": form.locale.data}})
-            tenant, user, _key = accounts.sign_up(**data)  # the key is the API's: nobody asked for one here
+            tenant, user, _ = accounts.sign_up(**data, with_api_key=False)  # nobody would see it
         except ValidationError as error:
             add_errors(form, error.messages)
         except (Invalid, Conflict) as error:
             add_errors(form, error.fields)
         else:
-            login_user(user)
+            sign_in(user)
             session["tenant_id"] = str(tenant.id)
             return redirect(url_for("web.landing"), 303)
     return render_template("accounts/signup.html", form=form), 422 if form.is_submitted() else 200

@@ -119,3 +119,26 @@ def test_a_person_in_two_workspaces_switches_from_the_header_of_any_page(page, l
     expect(page.locator(".workspace")).to_have_text(second.tenant["name"])
     expect(page.get_by_role("banner").get_by_label("Workspace")).to_have_value(second.tenant["id"])
     assert problems == []
+
+
+def test_a_person_invited_without_a_password_joins_through_the_mailed_link(page, live_server, sign_up, problems,
+                                                                         caplog):
+    caplog.set_level(logging.INFO, logger="saas.core.mail")
+    company = sign_up(settings=ENGLISH)
+    invited = company.post("/api/v1/members", json={"email": "mei@longjing.example", "role": "agent"})
+    assert invited.status_code == 201 and invited.json["status"] == "invited"
+
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "saas.core.mail")
+    page.goto(re.search(r"(/invitations/join/\S+)", logged).group(1))
+    expect(page).to_have_title(f"Join {company.tenant['name']} · Retain")
+    page.get_by_label("Your name").fill("Mei")
+    page.get_by_label("Password", exact=True).fill("a long enough password")
+    page.get_by_label("Password again").fill("a long enough password")
+    screenshot(page, "invitation-join")
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Join the workspace").click()
+
+    expect(page).to_have_url(url(live_server, "/"))
+    expect(page.locator(".workspace")).to_have_text(company.tenant["name"])
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert problems == []

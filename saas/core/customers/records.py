@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from saas.core.accounts import Membership
-from saas.core.customers import contact, custom_fields, signals
+from saas.core.customers import assignments, contact, custom_fields, signals
 from saas.core.customers import tags as tag_service
 from saas.core.customers.models import Customer
 from saas.core.db import db
@@ -63,19 +63,22 @@ def create(data: dict) -> Customer:
     flush(customer)
     signals.created.send([customer.id])
     emit(CUSTOMER_CREATED, customer_id=customer.id, name=customer.name)
+    assignments.tell_new_owner(customer.owner_id, [customer])
     return customer
 
 
-def update(customer: Customer, data: dict, *, expected_version: int | None = None) -> Customer:
-    """Apply a partial update; a stale ``expected_version`` raises :class:`Conflict`."""
+def update(customer: Customer, data: dict, *, expected_version: int | None = None,
+           tell_owner: bool = True) -> Customer:
+    """Apply a partial update; a stale ``expected_version`` raises :class:`Conflict`. A new account
+    manager is notified (``tell_owner=False``: the caller tells them once for many customers)."""
     check_version(customer, expected_version)
     with db.session.no_autoflush:  # the checks' queries must not write half the change as a version of its own
-        _apply(customer, clean_contact(dict(data)))
+        _apply(customer, clean_contact(dict(data)), tell_owner)
     flush(customer)
     return customer
 
 
-def _apply(customer: Customer, data: dict) -> None:
+def _apply(customer: Customer, data: dict, tell_owner: bool) -> None:
     if "tags" in data:
         tags = tag_service.named(data.pop("tags"))
         if tags != customer.tags:
@@ -94,6 +97,8 @@ def _apply(customer: Customer, data: dict) -> None:
     changed = sorted(key for key in (*data, "tags") if state.attrs[key].history.has_changes())
     if changed:
         emit(CUSTOMER_UPDATED, customer_id=customer.id, fields=changed)
+    if tell_owner and "owner_id" in changed:
+        assignments.tell_new_owner(customer.owner_id, [customer])
 
 
 def find_by_external_id(external_id: str) -> Customer | None:

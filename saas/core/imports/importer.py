@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from saas.core.accounts import acting_person
 from saas.core.classification import CustomerFigures
 from saas.core.classification import recompute as classification
 from saas.core.customers import (
@@ -52,6 +53,7 @@ from saas.core.imports.rows import (
     parse,
 )
 from saas.core.imports.tabular import FileProblem, Sheet, open_sheet, rows_of, text_of
+from saas.core.notifications import N_, notify
 from saas.core.queues import current_queue, enqueue_after_commit, job
 from saas.core.spreadsheets import as_csv
 from saas.core.tenancy import (
@@ -96,7 +98,7 @@ def start(upload, filename: str, kind: ImportKind, mapping: dict | None, dry_run
 
     A file that cannot be read, or columns that cannot be mapped, is a 422 and nothing is kept.
     ``encoding`` names a CSV's encoding (``utf-8``, ``gb18030``) instead of guessing it."""
-    run = ImportRun(id=new_id(), kind=kind, filename=filename[:255], dry_run=dry_run)
+    run = ImportRun(id=new_id(), kind=kind, filename=filename[:255], dry_run=dry_run, started_by=acting_person())
     target = path_of(run)
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "wb") as out:
@@ -196,7 +198,15 @@ def _fail(tenant_id: str, import_id: str, problem: str) -> None:
     db.session.rollback()
     run = db.session.get(ImportRun, (uuid.UUID(tenant_id), uuid.UUID(import_id)))
     run.status, run.problem, run.finished_at = ImportStatus.failed, problem[:500], utcnow()
+    _tell_starter(run, N_("Your import of %(file)s failed: %(problem)s"), "", problem=run.problem)
     db.session.commit()
+
+
+def _tell_starter(run: ImportRun, title: str, body: str, **params) -> None:
+    """Notify whoever started ``run`` that it is over (in the transaction that says so)."""
+    if run.started_by is not None:
+        notify([run.started_by], title, body, params={"file": run.filename, **params}, link=f"/imports/{run.id}",
+               kind="core.import_finished")
 
 
 def _run(run: ImportRun) -> None:
@@ -210,6 +220,9 @@ def _run(run: ImportRun) -> None:
     if run.dry_run:
         run.created, run.updated, run.unchanged = importer.counts()
         run.status, run.finished_at = ImportStatus.checked, utcnow()
+        _tell_starter(run, N_("The check of %(file)s is done"),
+                      N_("%(created)s to create, %(updated)s to update, %(rejected)s rows rejected."),
+                      created=run.created, updated=run.updated, rejected=run.rejected)
         db.session.commit()
         return
     run.status, run.rows_done = ImportStatus.importing, 0
@@ -217,6 +230,9 @@ def _run(run: ImportRun) -> None:
     importer.write(rejected)
     run.created, run.updated, run.unchanged = importer.counts()
     run.status, run.finished_at = ImportStatus.done, utcnow()
+    _tell_starter(run, N_("Your import of %(file)s is done"),
+                  N_("%(created)s created, %(updated)s updated, %(rejected)s rows rejected."),
+                  created=run.created, updated=run.updated, rejected=run.rejected)
     db.session.commit()
     if run.kind is ImportKind.purchases:
         classification.schedule_recompute(run.tenant_id)  # quintiles, after so many purchases at once

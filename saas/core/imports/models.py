@@ -49,6 +49,7 @@ class ImportRun(TenantScoped, Timestamped, db.Model):
     unchanged: Mapped[int] = mapped_column(sa.Integer, default=0)
     rejected: Mapped[int] = mapped_column(sa.Integer, default=0)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    started_by: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)  # the person told when it is over
 
 
 class ImportProblem(TenantOwned, db.Model):

@@ -29,12 +29,13 @@ from redis.exceptions import RedisError
 from standardwebhooks.webhooks import Webhook
 
 import saas
-from saas.core.accounts import Tenant
+from saas.core.accounts import Role, Tenant
 from saas.core.db import db
 from saas.core.events import emit
 from saas.core.event_types import WEBHOOK_ENDPOINT_DISABLED
 from saas.core.hooktypes import Schedule
 from saas.core.netguard import GuardedBackend
+from saas.core.notifications import N_, notify
 from saas.core.outbox import OutboxEvent
 from saas.core.queues import after_commit, current_queue, job
 from saas.core.tenancy import current_tenant_id, tenant_context
@@ -375,6 +376,9 @@ def disable(endpoint: WebhookEndpoint, reason: str) -> None:
         .execution_options(synchronize_session="fetch")
     )
     emit(WEBHOOK_ENDPOINT_DISABLED, endpoint_id=endpoint.id, url=endpoint.url, reason=reason)
+    notify([Role.owner, Role.admin], N_("Retain stopped sending to the webhook endpoint %(url)s"),
+           N_("It kept failing. Switch it on again in the settings once it answers."), params={"url": endpoint.url},
+           link=f"/settings/webhooks/{endpoint.id}", kind="core.webhook_disabled")
 
 
 def _schedule_next(tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
