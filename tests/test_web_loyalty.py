@@ -374,6 +374,27 @@ def test_rebuilding_asks_first_then_sets_every_balance_to_its_entries(app, shop)
     assert balance(shop, customer) == 400
 
 
+@one_database
+def test_the_demo_command_fills_the_pages_of_a_workspace_with_the_module_on(app, sign_up):
+    tenant = sign_up(settings={"locale": "en"})
+    buyer = tenant.customer(name="Big buyer")
+    assert tenant.post("/api/v1/purchases", json={
+        "customer_id": buyer["id"], "product": "龙井", "amount": "40000.00",
+        "purchased_at": (NOW - dt.timedelta(days=30)).isoformat()}).status_code == 201
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["loyalty", "demo", "--slug", tenant.tenant["slug"]])
+    assert refused.exit_code != 0 and "loyalty module on" in refused.output
+    enable(tenant)
+    done = runner.invoke(args=["loyalty", "demo", "--slug", tenant.tenant["slug"]])
+    assert done.exit_code == 0, done.output
+    assert len(tenant.get("/api/v1/loyalty/rewards").json["items"]) == 4
+    kinds = [entry["kind"] for entry in tenant.get(f"/api/v1/loyalty/customers/{buyer['id']}/entries").json["items"]]
+    assert kinds == ["adjust", "redeem", "earn"]
+    again = runner.invoke(args=["loyalty", "demo", "--slug", tenant.tenant["slug"], "--if-empty"])
+    assert again.exit_code == 0 and len(tenant.get("/api/v1/loyalty/rewards").json["items"]) == 4
+    assert "Big buyer" in text(tenant.signed_in().get("/loyalty/"))
+
+
 # -- language and cost -----------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from saas.core.event_types import PURCHASE_RECORDED, PURCHASE_REFUNDED
 from saas.core.hooktypes import ModuleInfo, NavItem, Panel, Permission, Schedule, TodoItem
 from saas.core.modules import for_each_workspace
 
-from plugins.loyalty import ledger
+from plugins.loyalty import demo, ledger
 from plugins.loyalty.api import bp
 from plugins.loyalty.pages import pages
 from plugins.loyalty.rules import Settings
@@ -47,6 +47,11 @@ def saas_navigation(tenant, role):
 def saas_permissions():
     return [Permission("loyalty.adjust", "Add or take a customer's points by hand", ("owner", "admin", "manager")),
             Permission("loyalty.rewards", "Change the rewards catalogue", ("owner", "admin", "manager"))]
+
+
+@hookimpl
+def saas_cli_commands():
+    return [demo.demo]
 
 
 @hookimpl
