@@ -14,6 +14,7 @@ from saas import auth
 from saas.core import plugin_api, queues
 from saas.core.modules import enabled_modules
 from saas.core.plugins import EXTENSION, Plugins, installed, save_unsaved_errors
+from saas.extensions import csrf
 from saas.modules_cli import modules_cli
 
 
@@ -53,17 +54,21 @@ def init_app(app: Flask, api: Api, plugins: list[tuple[str, object]] | None = No
 def guard_module_routes():
     """``before_request`` (after API authentication): a module's pages need a signed-in user (the
     API's routes are authenticated already), and all its routes, those of blueprints nested in
-    its blueprints too, are 404 where it is off."""
+    its blueprints too, are 404 where it is off; a page's POST (PUT, PATCH, DELETE) without the
+    session's CSRF token is refused (400), as the core's pages refuse it."""
     module = installed().module_of_blueprint(request.blueprints[-1] if request.blueprints else None)
     if module is None:
         return None
-    if "principal" not in g and not request.path.startswith("/api/"):
+    page = not request.path.startswith("/api/")
+    if "principal" not in g and page:
         sign_in = auth.authenticate_page()
         if sign_in is not None:
             return sign_in
     principal = g.get("principal")
     if principal is None or module not in enabled_modules(principal.tenant):
         raise NotFound(f"There is no '{module}' module in this workspace.")
+    if page and request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()  # a module's forms carry the CSRF token, as the core's do
     return None
 
 

@@ -36,12 +36,15 @@ from saas.core.customers import (
     Tag,
 )
 from saas.core.db import db
+from saas.core.plugins import installed
 from saas.core.tenancy import tenant_context
 from saas.core.types import new_id, utcnow
 from tenants import accounts
+from tenants.modules import set_module
 
 COMPANY = "Hangzhou Longjing Trading"
 SLUG = "longjing-demo"
+DEMO_MODULES = ("loyalty",)
 OWNER_EMAIL = "owner@longjing.example"
 OWNER_NAME = "林晓雯"
 PASSWORD = "longjing-demo-2026"
@@ -246,8 +249,17 @@ def seed(customers: int = 300, *, rng_seed: int = 20261123) -> dict:
         _number_orders(purchases)
         _date_customers([customer for customer, _ in rows], purchases, interactions)
         _replay([customer for customer, _ in rows], purchases, interactions, now)
+        _enable_modules(tenant)
         db.session.commit()
     return {"company": COMPANY, "slug": SLUG, "email": OWNER_EMAIL, "password": PASSWORD, "api_key": api_key}
+
+
+def _enable_modules(tenant) -> None:
+    """The built-in modules the demo shows, where installed (``flask loyalty demo`` fills its pages)."""
+    plugins = installed()
+    for name in DEMO_MODULES:
+        if name in plugins.modules:
+            set_module(plugins, tenant, name, enabled=True)
 
 
 # Staff and tags -----------------------------------------------------------------------------

@@ -473,13 +473,14 @@ def test_a_reversal_expires_with_the_earning_it_cancels(app, tenant_a):
     assert balance(tenant_a, customer) == 0
 
 
-def test_the_profile_shows_the_balance(tenant_a):
-    enable(tenant_a)
+def test_the_profile_shows_the_balance_in_the_workspace_s_language_and_links_to_the_points_page(tenant_a):
+    enable(tenant_a)  # a workspace in Chinese, the default
     customer = tenant_a.customer()
     buy(tenant_a, customer["id"], "1234.00")
     panels = tenant_a.get(f"/api/v1/customers/{customer['id']}/panels").json
     [panel] = [p for p in (panels["items"] if isinstance(panels, dict) else panels) if p["module"] == "loyalty"]
-    assert (panel["title"], panel["rows"]) == ("Loyalty points", [["Balance", "1,234"]])
+    assert (panel["title"], panel["rows"]) == ("会员积分", [["积分余额", "1,234"]])
+    assert panel["link"] == f"/loyalty/customers/{customer['id']}"
 
 
 @pytest.mark.postgres

@@ -11,9 +11,8 @@ from marshmallow import validate as v
 from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
 from saas.api.fields import UTCDateTime
 from saas.api.schema import Schema
-from saas.auth import current_principal, requires, requires_permission
+from saas.auth import requires, requires_permission
 from saas.core.accounts import Scope
-from saas.core.queues import current_queue
 from saas.core.customers import records as customers
 
 from saas.core.classification import Tier
@@ -207,8 +206,7 @@ def backfill(data):
     """Give points for the purchases made from ``from`` to ``to`` that earned none (while the module
     was off): by today's rules and tiers, less what was refunded of them. A job does it; running it
     twice gives nothing more."""
-    current_queue().enqueue(ledger.backfill_job, str(current_principal().tenant.id), data["start"].isoformat(),
-                            data["end"].isoformat(), queue="low")
+    ledger.queue_backfill(data["start"], data["end"])
     return {"queued": True}
 
 

@@ -24,7 +24,7 @@ from saas.core.events import emit
 from saas.core.hooktypes import EventType
 from saas.core.module_settings import settings_of
 from saas.core.pagination import Page, paginate
-from saas.core.queues import job
+from saas.core.queues import current_queue, job
 from saas.core.tenancy import current_tenant, current_tenant_id, tenant_context
 from saas.core.types import utcnow
 
@@ -162,6 +162,11 @@ def backfill(start: dt.datetime, end: dt.datetime) -> int:
     return count
 
 
+def queue_backfill(start: dt.datetime, end: dt.datetime) -> None:
+    """Hand :func:`backfill` of ``[start, end)`` to a job on the ``low`` queue, for the bound workspace."""
+    current_queue().enqueue(backfill_job, str(current_tenant_id()), start.isoformat(), end.isoformat(), queue="low")
+
+
 @job
 def backfill_job(tenant_id: str, start: str, end: str) -> int:
     with tenant_context(uuid.UUID(tenant_id)):
@@ -209,17 +214,26 @@ def expire(now: dt.datetime | None = None) -> int:
     expired so far: one aggregate over the ledger, then an ``expire`` entry for each customer with
     points due."""
     now = now or utcnow()
-    cancels = Entry.kind == EntryKind.reverse  # part of an earning, due when it is
-    due = sa.func.coalesce(sa.func.sum(Entry.points).filter(
-        sa.or_(Entry.points > 0, cancels), Entry.expires_at <= now), 0)
-    out = sa.func.coalesce(-sa.func.sum(Entry.points).filter(Entry.points < 0, ~cancels), 0)
+    unspent = unspent_due_by(now)
     expired = 0
     for customer_id, points in db.session.execute(
-            sa.select(Entry.customer_id, due - out).group_by(Entry.customer_id).having(due > out)):
+            sa.select(Entry.customer_id, unspent).group_by(Entry.customer_id).having(unspent > 0)):
         entry = record(customer_id, EntryKind.expire, -int(points), f"expire:{customer_id}:{now:%Y-%m-%dT%H}",
                        f"{int(points):,} points earned by {now:%Y-%m-%d} not spent in time")
         expired += -entry.points if entry is not None else 0
     return expired
+
+
+def unspent_due_by(horizon: dt.datetime) -> sa.ColumnElement:
+    """Per customer (an aggregate to group by ``Entry.customer_id``): the points that fall due by
+    ``horizon`` and are not spent, which :func:`expire` takes once ``horizon`` has come. Points are
+    spent oldest first, so that is every point due by then (less what refunds took back of those
+    earnings) less every point spent or expired so far."""
+    cancels = Entry.kind == EntryKind.reverse  # part of an earning, due when it is
+    due = sa.func.coalesce(sa.func.sum(Entry.points).filter(
+        sa.or_(Entry.points > 0, cancels), Entry.expires_at <= horizon), 0)
+    out = sa.func.coalesce(-sa.func.sum(Entry.points).filter(Entry.points < 0, ~cancels), 0)
+    return due - out
 
 
 def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID) -> None:
@@ -281,15 +295,12 @@ def expiring(owner_id: uuid.UUID, within: dt.timedelta, now: dt.datetime | None 
     ``(customer_id, name, points, first_due)``: what :func:`expire` would take by then, in one query."""
     now = now or utcnow()
     horizon = now + within
-    cancels = Entry.kind == EntryKind.reverse
-    due = sa.func.coalesce(sa.func.sum(Entry.points).filter(
-        sa.or_(Entry.points > 0, cancels), Entry.expires_at <= horizon), 0)
-    out = sa.func.coalesce(-sa.func.sum(Entry.points).filter(Entry.points < 0, ~cancels), 0)
+    unspent = unspent_due_by(horizon)
     first_due = sa.func.min(Entry.expires_at).filter(Entry.points > 0, Entry.expires_at > now,
                                                    Entry.expires_at <= horizon)
-    query = (sa.select(Entry.customer_id, Customer.name, due - out, first_due)
+    query = (sa.select(Entry.customer_id, Customer.name, unspent, first_due)
              .join(Customer, sa.and_(Customer.tenant_id == Entry.tenant_id, Customer.id == Entry.customer_id))
              .where(Customer.owner_id == owner_id, Customer.deleted_at.is_(None))
-             .group_by(Entry.customer_id, Customer.name).having(due > out))
+             .group_by(Entry.customer_id, Customer.name).having(unspent > 0))
     return [(customer_id, name, int(points), first or now)  # None: due already, the daily run not yet done
             for customer_id, name, points, first in db.session.execute(query)]

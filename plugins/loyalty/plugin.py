@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 
 from saas import __version__, hookimpl
 from saas.core.event_types import PURCHASE_RECORDED, PURCHASE_REFUNDED
-from saas.core.hooktypes import ModuleInfo, Panel, Permission, Schedule, TodoItem
+from saas.core.hooktypes import ModuleInfo, NavItem, Panel, Permission, Schedule, TodoItem
 from saas.core.modules import for_each_workspace
 
-from plugins.loyalty import ledger
+from plugins.loyalty import demo, ledger
 from plugins.loyalty.api import bp
+from plugins.loyalty.pages import pages
 from plugins.loyalty.rules import Settings
 
 NAME = ledger.NAME
@@ -33,13 +34,24 @@ def saas_module():
 
 @hookimpl
 def saas_blueprints():
-    return [bp]
+    return [bp, pages]
+
+
+@hookimpl
+def saas_navigation(tenant, role):
+    """Every member may open the overview (the pages check what each role may change)."""
+    return [NavItem(NAME, _("Loyalty points"), "/loyalty/", order=30)]
 
 
 @hookimpl
 def saas_permissions():
     return [Permission("loyalty.adjust", "Add or take a customer's points by hand", ("owner", "admin", "manager")),
             Permission("loyalty.rewards", "Change the rewards catalogue", ("owner", "admin", "manager"))]
+
+
+@hookimpl
+def saas_cli_commands():
+    return [demo.demo]
 
 
 @hookimpl
@@ -88,7 +100,9 @@ def saas_merge_customers(tenant, survivor_id, merged_id):
 
 @hookimpl
 def saas_customer_panels(tenant, customer):
-    return [Panel(NAME, "Loyalty points", (("Balance", f"{ledger.balance(customer.id):,}"),))]
+    """The balance, and a link to the customer's points page: the ledger, adjusting and redeeming."""
+    return [Panel(NAME, _("Loyalty points"), ((_("Balance"), f"{ledger.balance(customer.id):,}"),),
+                  link=f"/loyalty/customers/{customer.id}")]
 
 
 EXPIRY_NOTICE = dt.timedelta(days=14)  # how long before points expire the customer's owner hears of it

@@ -54,22 +54,33 @@ def archive(reward: Reward) -> None:
     reward.archived_at = utcnow()
 
 
+class NotRedeemable(Conflict):
+    """Why a reward cannot be redeemed (``why``: ``not_on_offer``, ``tier``, ``out_of_stock`` or
+    ``balance``), with the figures a page needs to say so in its own language."""
+
+    def __init__(self, why: str, message: str, **details):
+        super().__init__(message)
+        self.why = why
+        self.details = details
+
+
 def redeem(customer_id: uuid.UUID, reward_id: uuid.UUID) -> Entry:
-    """Spend the reward's points on it for the customer; a 409 says why not."""
+    """Spend the reward's points on it for the customer; a 409 (:class:`NotRedeemable`) says why not."""
     reward = get(reward_id, lock=True)
     if not reward.on_offer(utcnow()):
-        raise Conflict(f"'{reward.name}' is not on offer now.")
+        raise NotRedeemable("not_on_offer", f"'{reward.name}' is not on offer now.", reward=reward.name)
     if reward.tiers:
         tier = ledger.tier_of(customer_id)
         if tier not in reward.tiers:
-            raise Conflict(f"'{reward.name}' is for {', '.join(reward.tiers)} customers; this one is "
-                           f"{tier or 'unclassified'}.")
+            raise NotRedeemable("tier", f"'{reward.name}' is for {', '.join(reward.tiers)} customers; this one is "
+                                f"{tier or 'unclassified'}.", reward=reward.name, tiers=list(reward.tiers), tier=tier)
     if reward.stock is not None and reward.stock < 1:
-        raise Conflict(f"'{reward.name}' is out of stock.")
+        raise NotRedeemable("out_of_stock", f"'{reward.name}' is out of stock.", reward=reward.name)
     account = ledger.locked_account(customer_id)
     if account.balance < reward.points_cost:
-        raise Conflict(f"Not enough points: {account.balance:,} of the {reward.points_cost:,} that "
-                       f"'{reward.name}' costs.")
+        raise NotRedeemable("balance", f"Not enough points: {account.balance:,} of the {reward.points_cost:,} that "
+                            f"'{reward.name}' costs.", reward=reward.name, balance=account.balance,
+                            cost=reward.points_cost)
     entry = ledger.record(customer_id, EntryKind.redeem, -reward.points_cost, f"redeem:{uuid.uuid4()}", reward.name,
                           reward_id=reward.id)
     if reward.stock is not None:
