@@ -4,13 +4,18 @@ A page is in the language the person chose (their profile, or for someone not si
 choice in this browser), else their workspace's locale, else the best match of the browser's
 Accept-Language. Times are shown in the person's time zone, else the workspace's. Flask-Babel
 then formats dates, numbers and money for that locale.
+
+The API speaks English whatever the workspace's locale (its clients are programs), and so does
+work outside a request (jobs render mail under ``force_locale``). Each installed module's own
+catalogue (``ModuleInfo.translations``) is merged after the core's, so its texts are translated
+like the core's.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, redirect, request, session
+from flask import Flask, g, has_request_context, redirect, request, session
 from babel import Locale
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
@@ -38,6 +43,8 @@ def _workspace_settings() -> dict:
 
 
 def select_locale() -> str:
+    if not has_request_context() or request.path.startswith("/api/"):
+        return "en"
     chosen = getattr(current_user, "locale", None) if current_user.is_authenticated else session.get("locale")
     if chosen in LANGUAGES:
         return chosen
@@ -91,3 +98,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them: whitespace folded
+
+
+def add_module_catalogues(app: Flask, directories: list[str]) -> None:
+    """Merge the modules' catalogues (``ModuleInfo.translations``) after the core's."""
+    known = app.extensions["babel"].translation_directories
+    known.extend(directory for directory in directories if directory not in known)

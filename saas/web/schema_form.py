@@ -55,7 +55,8 @@ def flat_errors(messages, prefix: str = "") -> dict[str, list[str]]:
 
 
 def label_of(name: str, spec: f.Field) -> str:
-    return spec.metadata.get("title") or name.replace("_", " ").capitalize()
+    """The field's ``title`` (a module gives a ``lazy_gettext`` one, translated here), else its name."""
+    return str(spec.metadata.get("title") or name.replace("_", " ").capitalize())
 
 
 def inputs(schema: type[Schema], values: Mapping, errors: Mapping[str, list[str]], prefix: str = "") -> list[Input]:
@@ -86,6 +87,10 @@ def _as_decimal(value):
         return value
 
 
+def _str(text) -> str | None:
+    return None if text is None else str(text)
+
+
 def _sentence(text: str | None) -> str | None:
     return text if not text or text[-1] in ".!?。！？" else text + "."
 
@@ -108,7 +113,7 @@ def _bounds(spec: f.Field) -> dict:
 
 
 def _input(path: str, name: str, spec: f.Field, value, errors) -> Input:
-    common = dict(name=path, label=label_of(name, spec), help=_sentence(spec.metadata.get("description")),
+    common = dict(name=path, label=label_of(name, spec), help=_sentence(_str(spec.metadata.get("description"))),
                   default=_default(spec), required=spec.required, errors=_errors_at(errors, path))
     bounds = _bounds(spec)
     if isinstance(spec, f.Nested):
