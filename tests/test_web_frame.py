@@ -84,6 +84,37 @@ def test_every_module_s_marked_strings_have_a_chinese_translation_in_its_own_cat
         assert {_singular(m.id) for m in compiled if m.id} >= marked, f"compile {directory}"
 
 
+def test_a_module_s_catalogue_adds_its_texts_but_cannot_reword_the_core_s(database, tmp_path):
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from flask_babel import gettext
+
+    from saas import hookimpl
+    from saas.core.hooktypes import ModuleInfo
+
+    own = Catalog(locale="zh_Hans_CN")
+    own.add("Stamp cards", "集章卡")
+    own.add("Sign in", "进来吧")  # the core's words, which its pages keep
+    folder = tmp_path / "zh_Hans_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "messages.mo").open("wb") as file:
+        write_mo(file, own)
+
+    class Stamps:
+        @hookimpl
+        def saas_module(self):
+            return ModuleInfo(name="stamps", title="Stamp cards", core="~=0.2", translations=str(tmp_path))
+
+    app = make_app(database, plugins=[("stamps", Stamps())])
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert gettext("Stamp cards") == "集章卡"
+        assert gettext("Sign in") == chinese_of("Sign in") != "进来吧"
+
+
+def chinese_of(text: str) -> str:
+    return next(message.string for message in catalogue("zh_CN") if message.id == text)
+
+
 def test_a_module_s_catalogue_translates_its_texts_on_a_chinese_page(app):
     with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
         from flask_babel import gettext
