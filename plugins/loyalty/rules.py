@@ -16,6 +16,8 @@ from saas.core.classification import Tier, months_before
 from saas.core.messages import N_
 
 MAX_POINTS = 10**9
+TIER_LABELS = {Tier.core.value: _l("Core"), Tier.important.value: _l("Important"), Tier.basic.value: _l("Basic"),
+               Tier.general.value: _l("General"), Tier.potential.value: _l("Potential")}  # the glossary's words
 
 
 class Campaign(Schema):
@@ -46,7 +48,8 @@ class Settings(Schema):
         keys=f.String(validate=v.OneOf([tier.value for tier in Tier])),
         values=f.Decimal(places=2, as_string=True, validate=v.Range(min=0, max=10)),
         load_default=lambda: {Tier.core.value: Decimal(2), Tier.important.value: Decimal("1.5")},
-        metadata={"title": _l("Tier multipliers"), "description": _l("Multipliers by value tier (a tier not named earns x1)")})
+        metadata={"title": _l("Tier multipliers"), "description": _l("Multipliers by value tier (a tier not named earns x1)"),
+                  "labels": TIER_LABELS})
     first_purchase_bonus = f.Integer(load_default=0, validate=v.Range(min=0, max=MAX_POINTS),
                                      metadata={"title": _l("First purchase bonus"),
                                                "description": _l("Points for a customer's first purchase ever")})

@@ -28,11 +28,15 @@ from retain_birthdays.models import Greeting
 NAME = "birthdays"
 
 
+CHANNELS = {"sms": _l("SMS"), "email": _l("E-mail"), "wechat": _l("WeChat")}  # how a greeting goes out
+
+
 class Settings(Schema):
     days_ahead = f.Integer(load_default=7, validate=ma.validate.Range(min=0, max=60),
                            metadata={"title": _l("Days ahead"), "description": _l("How far ahead the upcoming list looks")})
     channel = f.String(load_default="sms", validate=ma.validate.OneOf(["sms", "email", "wechat"]),
-                       metadata={"title": _l("Channel"), "description": _l("How greetings are sent: sms, email or wechat")})
+                       metadata={"title": _l("Channel"), "description": _l("How greetings are sent"),
+                                 "labels": CHANNELS})
 
 
 bp = ApiBlueprint(NAME, __name__, url_prefix="/api/v1/birthdays", description="Birthday greetings (example module)")
@@ -64,7 +68,8 @@ def upcoming_page():
     """The same list as a page of the web UI (a plain Flask blueprint with its own template)."""
     settings = settings_of(NAME)
     found = greetings.upcoming(settings["days_ahead"], dt.date.today())
-    return render_template("birthdays/upcoming.html", upcoming=found, **settings)
+    return render_template("birthdays/upcoming.html", upcoming=found, days_ahead=settings["days_ahead"],
+                           channel=CHANNELS[settings["channel"]])
 
 
 def greet_today() -> None:
