@@ -5,7 +5,8 @@ for the API's clients (``"Must be greater than or equal to 1."``). A page transl
 the template it was formatted from: :data:`MESSAGES` lists those templates (marked with
 :func:`saas.core.messages.N_`, so ``make translations`` extracts them), with ``{name}`` where a value goes, and
 :func:`translate` finds the template a message matches, translates it and puts the values back,
-numbers formatted for the page's locale. A message that matches none is shown as it is.
+numbers, amounts and dates formatted for the page's locale. A message that matches none, and
+every message on an English page, is shown as the API words it.
 
 ``tests/test_core_messages.py`` fails when marshmallow has a default message this list lacks.
 """
@@ -18,7 +19,7 @@ import re
 from functools import lru_cache
 
 from flask import g
-from flask_babel import format_currency, format_date, format_decimal, gettext
+from flask_babel import format_currency, format_date, format_decimal, get_locale, gettext
 
 from saas.core.messages import N_
 from saas.web.blueprint import bp
@@ -74,6 +75,10 @@ MESSAGES = (
     N_("A list of at most 50 tag names."), N_("At most five years."), N_("Each tag is a name of 1 to 50 characters."),
     N_("Each value is text of at most 200 characters, or true/false."), N_("Must be above spend_min."),
     N_("Must be after from."), N_("Must be in the future."), N_("Not JSON."), N_("Not a phone number."),
+    N_("Not a valid phone number (read with default region {region})."), N_("[lowest, highest]."),
+    N_("Write the URL in ASCII: punycode for an international name, percent-encoding for the path."),
+    N_("Port 0 cannot receive webhooks."), N_("Only http and https URLs can receive webhooks."),
+    N_("The URL has no host."), N_("Put no user name or password in the URL."),
     # why a customer is in its tier and stage (saas.core.classification.explanations)
     N_("no purchase and no contact yet"), N_("no purchase yet, but in touch"), N_("no purchase yet"),
     N_("spend in the last {months} months {spend} >= {threshold} (core)"),
@@ -105,6 +110,17 @@ MESSAGES = (
     N_("Not a number."), N_("Not an ISO 4217 currency code (e.g. CNY)."),
     N_("At most 50 tags of at most 50 characters each."), N_("Must be yes or no (是/否)."),
 )
+
+# Messages that end in a library's own words (the phone parser's, the e-mail validator's): each
+# beginning, and the message a page shows instead.
+STARTS = {
+    "Not a phone number: ": N_("Not a phone number."),
+    **dict.fromkeys(("The email address", "An email address", "The part after the @-sign", "The part before the @-sign",
+                     "There must be something", "There can't be anything", "After the @-sign", "Internationalized characters",
+                     "Quoting the part before", "Extra character(s) found", "The IPv6 address in brackets",
+                     "The address in brackets", "The display name", "A display name", "An open angle bracket",
+                     "After Unicode normalization"), N_("Not a valid email address.")),
+}
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _NUMBER = re.compile(r"-?\d[\d,]*(\.\d+)?")
@@ -142,8 +158,11 @@ def _value(name: str, text: str) -> str:
 
 
 def translate(message) -> str:
-    """``message`` (a core or marshmallow message) in the page's language, else as it is."""
+    """``message`` (a core or marshmallow message) in the page's language, else as it is. An
+    English page shows it as the API words it."""
     message = str(message)
+    if get_locale() is None or get_locale().language == "en":
+        return message
     translated = gettext(message) if message else message
     if translated != message:
         return translated
@@ -152,7 +171,8 @@ def translate(message) -> str:
         if match:
             values = {name: _value(name, value) for name, value in match.groupdict().items()}
             return gettext(template).format(**values)
-    return message
+    start = next((start for start in STARTS if message.startswith(start)), None)
+    return gettext(STARTS[start]) if start else message
 
 
 @bp.app_template_filter("core_message")
