@@ -48,12 +48,21 @@ clean:
 	rm -rf $(VENV) instance/retain.db* .pytest_cache
 
 # After changing a page's text: extract what is marked for translation, merge it into each
-# language's catalogue (translate the new entries there), and compile the catalogues.
+# language's catalogue (translate the new entries there), and compile the catalogues. The core's
+# catalogue is saas/web/translations; each module with a translations/ folder beside its code
+# (plugins/*/, the example plugin's package) has its own, extracted from its package alone.
 TRANSLATIONS := saas/web/translations
+MODULE_TRANSLATIONS := $(wildcard plugins/*/translations $(EXAMPLE)/*/translations)
+PYBABEL_EXTRACT := $(BIN)/pybabel extract -k _l -k N_ --no-location --omit-header --sort-output
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o $(TRANSLATIONS)/messages.pot --no-location --omit-header --sort-output .
+	$(PYBABEL_EXTRACT) -F babel.cfg -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-pot-creation-date -w 100
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
+	for dir in $(MODULE_TRANSLATIONS); do \
+	  $(PYBABEL_EXTRACT) -F babel-modules.cfg -o $$dir/messages.pot $$(dirname $$dir) && \
+	  $(BIN)/pybabel update -i $$dir/messages.pot -d $$dir --no-fuzzy-matching --ignore-pot-creation-date -w 100 && \
+	  $(BIN)/pybabel compile -d $$dir || exit 1; \
+	done
 
 # Refresh the vendored htmx and ECharts, and the tests' axe-core, from the npm registry (versions in
 # the scripts).

@@ -42,7 +42,7 @@ from saas.core.imports import importer as import_service
 from saas.core.plugins import installed
 from saas.core.webhooks import outbound
 from saas.extensions import csrf, db, limiter, login_manager, migrate
-from saas.web import digest
+from saas.web import digest, i18n
 from saas.web import errors as web_errors
 from tenants import api as tenants_api
 from tenants import modules_api
@@ -69,7 +69,8 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     api = _register_api(app)
     web.init_app(app)
     _wire_features(app)
-    plugin_host.init_app(app, api, plugins)  # last: a module whose blueprint names are taken is left out
+    host = plugin_host.init_app(app, api, plugins)  # last: a module whose blueprint names are taken is left out
+    i18n.add_module_catalogues(app, host.translation_directories())
     cli.register(app)
     jobs_cli.register(app)
     return app

@@ -25,7 +25,8 @@ from saas.core.accounts import (
 from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
 from saas.core.errors import Conflict, Forbidden, Invalid, NotFound
-from saas.core.notifications import N_, notify
+from saas.core.messages import N_
+from saas.core.notifications import notify
 from saas.core.pagination import Page, paginate
 from saas.core.password_reset import set_password
 from saas.core.sql import contains

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from saas.core.accounts import Role, User
 from saas.core.db import db
-from saas.core.notifications import N_, notify
+from saas.core.messages import N_
+from saas.core.notifications import notify
 from saas.core.tenancy import tenant_context
 from tests.test_web_dashboard import PASSWORD, signed_in_as
 from tests.test_web_notifications import send

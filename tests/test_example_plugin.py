@@ -122,10 +122,10 @@ def test_its_page_renders_its_template_for_a_signed_in_user_whose_workspace_enab
     on.post("/api/v1/customers", json={"name": "Far", "birthday": born_on(today() + dt.timedelta(days=30))})
     page = on.signed_in().get("/birthdays/")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "<h1>Upcoming birthdays</h1>" in html
-    assert "Near" in html and "Far" not in html and "greetings go out by sms" in html
-    assert re.search(r'href="/birthdays/"[^>]*>Birthdays</a>', html)  # its navigation item, in the menu
-    assert 'href="/birthdays/">Birthdays</a>' in on.signed_in().get("/").get_data(as_text=True)
+    assert page.status_code == 200 and "<h1>即将到来的生日</h1>" in html  # a Chinese workspace: its catalogue
+    assert "Near" in html and "Far" not in html and "祝福通过 短信 发送" in html
+    assert re.search(r'href="/birthdays/"[^>]*>生日</a>', html)  # its navigation item, in the menu
+    assert 'href="/birthdays/">生日</a>' in on.signed_in().get("/").get_data(as_text=True)
     other = off.signed_in()
     assert other.get("/birthdays/").status_code == 404
     assert "/birthdays/" not in other.get("/").get_data(as_text=True)

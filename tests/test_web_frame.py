@@ -16,6 +16,8 @@ from babel.messages.pofile import read_po
 from saas.core.accounts import User
 from saas.core.db import db
 from saas.testing import CSRF_INPUT
+from saas.core import plugin_api
+from saas.core.plugins import Plugins
 from saas.web import i18n, security
 from tests.conftest import make_app
 
@@ -27,21 +29,28 @@ VENDOR = ROOT / "saas" / "web" / "static" / "vendor"
 TEST_VENDOR = ROOT / "tests" / "browser" / "vendor"  # what only the browser tests load
 
 
-def catalogue(code: str, suffix: str = "po"):
+def catalogue(code: str, suffix: str = "po", directory: Path = i18n.TRANSLATIONS):
     from babel import Locale
 
-    path = i18n.TRANSLATIONS / str(Locale.parse(code)) / "LC_MESSAGES" / f"messages.{suffix}"
+    path = Path(directory) / str(Locale.parse(code)) / "LC_MESSAGES" / f"messages.{suffix}"
     with path.open("rb") as file:
         return (read_po if suffix == "po" else read_mo)(file)
 
 
-def marked_strings() -> set[str]:
-    with (ROOT / "babel.cfg").open() as config:
-        method_map, options_map = parse_mapping_cfg(config)
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+def module_catalogues() -> dict[str, Path]:
+    """Each installed module's catalogue directory (``ModuleInfo.translations``), by module."""
+    host = Plugins(plugin_api.VERSION)
+    host.load_entry_points()
+    return {name: Path(module.info.translations) for name, module in host.modules.items() if module.info.translations}
+
+
+def marked_strings(source: Path = ROOT, config: Path = ROOT / "babel.cfg") -> set[str]:
+    with config.open() as file:
+        method_map, options_map = parse_mapping_cfg(file)
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=keywords):
+            str(source), method_map, options_map, keywords=keywords):
         found.add(message if isinstance(message, str) else message[0])
     return found
 
@@ -61,6 +70,58 @@ def test_every_string_marked_for_translation_has_a_chinese_translation():
     chinese = {_singular(message.id): message for message in catalogue("zh_CN") if message.id}
     missing = sorted(text for text in marked if text not in chinese or not _translated(chinese[text]))
     assert missing == [], "run `make translations` and translate these in the zh_CN catalogue"
+
+
+def test_every_module_s_marked_strings_have_a_chinese_translation_in_its_own_catalogue():
+    catalogues = module_catalogues()
+    assert {"loyalty", "birthdays"} <= set(catalogues)  # the built-in module and the example plugin
+    for name, directory in catalogues.items():
+        marked = marked_strings(directory.parent, ROOT / "babel-modules.cfg")
+        assert marked, f"{name} marks nothing for translation"
+        chinese = {_singular(message.id): message for message in catalogue("zh_CN", directory=directory) if message.id}
+        missing = sorted(text for text in marked if text not in chinese or not _translated(chinese[text]))
+        assert missing == [], f"run `make translations` and translate these in {directory}"
+        compiled = catalogue("zh_CN", "mo", directory)
+        assert {_singular(m.id) for m in compiled if m.id} >= marked, f"compile {directory}"
+
+
+def test_a_module_s_catalogue_adds_its_texts_but_cannot_reword_the_core_s(database, tmp_path):
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from flask_babel import gettext
+
+    from saas import hookimpl
+    from saas.core.hooktypes import ModuleInfo
+
+    own = Catalog(locale="zh_Hans_CN")
+    own.add("Stamp cards", "集章卡")
+    own.add("Sign in", "进来吧")  # the core's words, which its pages keep
+    folder = tmp_path / "zh_Hans_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "messages.mo").open("wb") as file:
+        write_mo(file, own)
+
+    class Stamps:
+        @hookimpl
+        def saas_module(self):
+            return ModuleInfo(name="stamps", title="Stamp cards", core="~=0.2", translations=str(tmp_path))
+
+    app = make_app(database, plugins=[("stamps", Stamps())])
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert gettext("Stamp cards") == "集章卡"
+        assert gettext("Sign in") == chinese_of("Sign in") != "进来吧"
+
+
+def chinese_of(text: str) -> str:
+    return next(message.string for message in catalogue("zh_CN") if message.id == text)
+
+
+def test_a_module_s_catalogue_translates_its_texts_on_a_chinese_page(app):
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        from flask_babel import gettext
+
+        assert gettext("Loyalty points") == "会员积分"  # plugins/loyalty's catalogue, merged with the core's
+        assert gettext("Sign in") != "Sign in"
 
 
 def test_the_chinese_catalogue_is_compiled_and_its_placeholders_match():

@@ -261,7 +261,7 @@ def test_the_digest_goes_at_seven_in_each_person_s_time_zone_once_a_day(app, sig
 
 
 def test_a_message_of_the_core_is_shown_in_each_reader_s_language_not_the_writer_s(app, shop):
-    from saas.core.notifications import N_
+    from saas.core.messages import N_
 
     assert shop.post("/api/v1/members", json={"email": "zh@shop.example", "password": PASSWORD,
                                               "role": "admin"}).status_code == 201

@@ -277,7 +277,7 @@ def test_invalid_loyalty_settings_show_the_schemas_field_errors_and_write_nothin
 def test_the_birthdays_example_gets_a_form_with_its_choices_and_refuses_a_bad_value(owner, admin_page):
     page = admin_page.get("/settings/modules/birthdays").get_data(as_text=True)
     assert re.search(r'<select id="setting-channel" name="channel"', page)
-    assert '<option value="sms" selected>sms</option>' in page and '<option value="wechat">' in page
+    assert '<option value="sms" selected>SMS</option>' in page and '<option value="wechat">WeChat</option>' in page
     assert 'name="days_ahead" value="7" step="1" min="0" max="60"' in page
     assert post(admin_page, "/settings/modules/birthdays", {"days_ahead": "3", "channel": "wechat"}).status_code == 302
     assert settings_of(owner, "birthdays") == {"days_ahead": 3, "channel": "wechat"}
@@ -327,13 +327,13 @@ def test_a_module_that_requires_another_or_refuses_is_a_409_and_stays_off(databa
     owner = sign_up_workspace(plugin_app.test_client())
     browser = owner.signed_in()
     needs = post(browser, "/settings/modules/addon/switch", {"enabled": "true"})
-    assert needs.status_code == 409 and "Enable &#39;base&#39; first." in needs.get_data(as_text=True)
+    assert needs.status_code == 409 and "请先启用 &#39;base&#39;。" in needs.get_data(as_text=True)  # a Chinese workspace
     refused = post(browser, "/settings/modules/grumpy/switch", {"enabled": "true"})
     assert refused.status_code == 409 and "not today" in refused.get_data(as_text=True)
     assert post(browser, "/settings/modules/base/switch", {"enabled": "true"}).status_code == 302
     assert post(browser, "/settings/modules/addon/switch", {"enabled": "true"}).status_code == 302
     off = post(browser, "/settings/modules/base/switch", {"enabled": "false"})
-    assert off.status_code == 409 and "Disable &#39;addon&#39; first." in off.get_data(as_text=True)
+    assert off.status_code == 409 and "请先停用 &#39;addon&#39;。" in off.get_data(as_text=True)
     states = {m["name"]: m["enabled"] for m in owner.get("/api/v1/modules").json["items"]}
     assert states == {"addon": True, "base": True, "grumpy": False}
     assert "此模块没有设置项。" in browser.get("/settings/modules/base").get_data(as_text=True)  # a Chinese workspace

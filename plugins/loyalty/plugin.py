@@ -7,7 +7,9 @@ import uuid
 import zoneinfo
 from pathlib import Path
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from saas import __version__, hookimpl
 from saas.core.event_types import PURCHASE_RECORDED, PURCHASE_REFUNDED
@@ -25,10 +27,11 @@ NAME = ledger.NAME
 @hookimpl
 def saas_module():
     return ModuleInfo(
-        name=NAME, title="Loyalty points",
-        description="Points for every purchase (multiplied by value tier and campaigns), spent on rewards",
+        name=NAME, title=_l("Loyalty points"),
+        description=_l("Points for every purchase (multiplied by value tier and campaigns), spent on rewards"),
         version=__version__, core="~=0.2", settings=Settings,
         migrations=str(Path(__file__).parent / "migrations"),
+        translations=str(Path(__file__).parent / "translations"),
     )
 
 
@@ -45,8 +48,8 @@ def saas_navigation(tenant, role):
 
 @hookimpl
 def saas_permissions():
-    return [Permission("loyalty.adjust", "Add or take a customer's points by hand", ("owner", "admin", "manager")),
-            Permission("loyalty.rewards", "Change the rewards catalogue", ("owner", "admin", "manager"))]
+    return [Permission("loyalty.adjust", _l("Add or take a customer's points by hand"), ("owner", "admin", "manager")),
+            Permission("loyalty.rewards", _l("Change the rewards catalogue"), ("owner", "admin", "manager"))]
 
 
 @hookimpl
@@ -101,7 +104,7 @@ def saas_merge_customers(tenant, survivor_id, merged_id):
 @hookimpl
 def saas_customer_panels(tenant, customer):
     """The balance, and a link to the customer's points page: the ledger, adjusting and redeeming."""
-    return [Panel(NAME, _("Loyalty points"), ((_("Balance"), f"{ledger.balance(customer.id):,}"),),
+    return [Panel(NAME, _("Loyalty points"), ((_("Balance"), format_decimal(ledger.balance(customer.id))),),
                   link=f"/loyalty/customers/{customer.id}")]
 
 
@@ -112,6 +115,6 @@ EXPIRY_NOTICE = dt.timedelta(days=14)  # how long before points expire the custo
 def saas_todo_items(tenant, member):
     """A customer of ``member`` whose points expire within two weeks: time to invite them to spend."""
     return [TodoItem(f"loyalty.expiring:{customer_id}",
-                     _("%(points)s points of %(name)s expire", points=f"{points:,}", name=name),
+                     _("%(points)s points of %(name)s expire", points=format_decimal(points), name=name),
                      due_at, f"/customers/{customer_id}", "loyalty.expiring", customer_id)
             for customer_id, name, points, due_at in ledger.expiring(member.user_id, EXPIRY_NOTICE)]

@@ -7,30 +7,34 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from saas.api.schema import Schema
 from saas.core.classification import Tier, months_before
+from saas.core.messages import N_
 
 MAX_POINTS = 10**9
+TIER_LABELS = {Tier.core.value: _l("Core"), Tier.important.value: _l("Important"), Tier.basic.value: _l("Basic"),
+               Tier.general.value: _l("General"), Tier.potential.value: _l("Potential")}  # the glossary's words
 
 
 class Campaign(Schema):
     """Extra points for purchases made between two dates (both included)."""
 
-    name = f.String(required=True, validate=v.Length(min=1, max=100))
-    starts = f.Date(required=True)
-    ends = f.Date(required=True)
+    name = f.String(required=True, validate=v.Length(min=1, max=100), metadata={"title": _l("Name")})
+    starts = f.Date(required=True, metadata={"title": _l("Starts")})
+    ends = f.Date(required=True, metadata={"title": _l("Ends")})
     multiplier = f.Decimal(places=2, as_string=True, load_default=Decimal(1), validate=v.Range(min=1, max=10),
-                           metadata={"description": "Multiplies a purchase's points"})
+                           metadata={"title": _l("Multiplier"), "description": _l("Multiplies a purchase's points")})
     bonus = f.Integer(load_default=0, validate=v.Range(min=0, max=MAX_POINTS),
-                      metadata={"description": "Points added to each purchase"})
+                      metadata={"title": _l("Bonus"), "description": _l("Points added to each purchase")})
 
     @ma.validates_schema
     def _in_order(self, data, **kwargs):
         if data["ends"] < data["starts"]:
-            raise ma.ValidationError("A campaign ends on or after the day it starts.", "ends")
+            raise ma.ValidationError(N_("A campaign ends on or after the day it starts."), "ends")
 
 
 class Settings(Schema):
@@ -38,20 +42,26 @@ class Settings(Schema):
 
     points_per_unit = f.Decimal(
         places=4, as_string=True, load_default=Decimal(1), validate=v.Range(min=0, max=1000),
-        metadata={"description": "Points per unit of the workspace's currency (1: a point per yuan)"})
+        metadata={"title": _l("Points per unit"),
+                  "description": _l("Points per unit of the workspace's currency (1: a point per yuan)")})
     tier_multipliers = f.Dict(
         keys=f.String(validate=v.OneOf([tier.value for tier in Tier])),
         values=f.Decimal(places=2, as_string=True, validate=v.Range(min=0, max=10)),
         load_default=lambda: {Tier.core.value: Decimal(2), Tier.important.value: Decimal("1.5")},
-        metadata={"description": "Multipliers by value tier (a tier not named earns x1)"})
+        metadata={"title": _l("Tier multipliers"), "description": _l("Multipliers by value tier (a tier not named earns x1)"),
+                  "labels": TIER_LABELS})
     first_purchase_bonus = f.Integer(load_default=0, validate=v.Range(min=0, max=MAX_POINTS),
-                                     metadata={"description": "Points for a customer's first purchase ever"})
+                                     metadata={"title": _l("First purchase bonus"),
+                                               "description": _l("Points for a customer's first purchase ever")})
     birthday_bonus = f.Integer(load_default=0, validate=v.Range(min=0, max=MAX_POINTS),
-                               metadata={"description": "Points on each birthday, once a year (0: none)"})
-    campaigns = f.List(f.Nested(Campaign), load_default=list, validate=v.Length(max=50))
+                               metadata={"title": _l("Birthday bonus"),
+                                         "description": _l("Points on each birthday, once a year (0: none)")})
+    campaigns = f.List(f.Nested(Campaign), load_default=list, validate=v.Length(max=50),
+                       metadata={"title": _l("Campaigns")})
     expiry_months = f.Integer(load_default=24, validate=v.Range(min=0, max=120),
-                              metadata={"description": "Points expire this many months after they are earned, "
-                                                       "oldest first; 0: never"})
+                              metadata={"title": _l("Expiry months"),
+                                        "description": _l("Points expire this many months after they are earned, "
+                                                          "oldest first; 0: never")})
 
 
 @dataclass(frozen=True)

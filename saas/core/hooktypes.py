@@ -21,6 +21,10 @@ class ModuleInfo:
     that changed nothing. ``migrations`` is the path, as a ``str``, of the directory of the module's
     Alembic revisions (``str(Path(__file__).parent / "migrations")``): a branch of its own
     (``branch_labels = ("<name>",)``, ``depends_on = "0001_core"``), applied by ``flask db upgrade``.
+    ``translations`` is the path, as a ``str``, of the module's Babel catalogues
+    (``<path>/zh_Hans_CN/LC_MESSAGES/messages.mo``), which the web pages merge with the core's.
+    ``title`` and ``description`` (and every text the hooks return for people to read) may be
+    ``flask_babel.lazy_gettext`` strings: they are translated where they are shown.
     """
 
     name: str
@@ -31,6 +35,7 @@ class ModuleInfo:
     core: str = ""
     settings: type[ma.Schema] | None = None
     migrations: str | None = None
+    translations: str | None = None
 
 
 @dataclass(frozen=True)

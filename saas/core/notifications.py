@@ -42,12 +42,6 @@ class Notification(TenantScoped, db.Model):
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-def N_(message: str) -> str:
-    """Mark ``message`` for the catalogue (``make translations`` extracts it) without translating
-    it: :func:`notify` stores it as written, and :func:`shown` translates it for its reader."""
-    return message
-
-
 def notify(recipients: Iterable[uuid.UUID | Role], title: str, body: str = "", *, link: str | None = None,
            kind: str = "core.notice", params: dict | None = None) -> int:
     """Notify members of the bound workspace: each of ``recipients`` is a member's user id or a

@@ -215,6 +215,9 @@ class Plugins:
     def migration_locations(self) -> list[str]:
         return [m.info.migrations for m in self.modules.values() if m.info.migrations]
 
+    def translation_directories(self) -> list[str]:
+        return [m.info.translations for m in self.modules.values() if m.info.translations]
+
     def schedules(self) -> list:
         """Every module's periodic work (the core's own is added by :mod:`saas.core.schedules`)."""
         return [schedule for module in self.modules.values() for schedule in module.schedules]

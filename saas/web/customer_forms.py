@@ -16,30 +16,23 @@ from flask_babel import lazy_gettext as _l
 
 from saas.core.customers import FieldType
 from saas.core.errors import DomainError
+from saas.web.core_messages import translate
 
 # The customer's own fields a form edits (social accounts are edited through the API).
 CONTACT_FIELDS = ("name", "kind", "company", "title", "industry", "region", "address", "email", "phone",
                   "birthday", "source", "owner_id", "team", "external_id", "notes")
 PREFERENCE_FIELDS = ("preferred_channel", "contact_time", "language")
 
-# The schemas' and the core's most frequent messages, in the page's language; any other is shown as
-# the API words it.
-MESSAGES = {
+# The schemas' messages as the customer pages word them; any other is translated as the core words it.
+REWORDED = {
     "Missing data for required field.": _l("Required."),
     "Field may not be null.": _l("Required."),
     "Not a valid email address.": _l("Not a valid e-mail address."),
-    "Not a phone number.": _l("Not a phone number."),
-    "Not a valid number.": _l("Not a valid number."),
-    "Not a valid date.": _l("Not a valid date."),
     "Not a valid datetime.": _l("Not a valid date and time."),
     "Not a valid UUID.": _l("Not a valid id."),
-    "Unknown custom field.": _l("Unknown custom field."),
-    "Required.": _l("Required."),
     "Not a member.": _l("Not a member of this workspace."),
     "Must be a number.": _l("Not a valid number."),
     "Must be a date as YYYY-MM-DD.": _l("Not a valid date."),
-    "Already used by another customer.": _l("Already used by another customer."),
-    "Already used for a different order.": _l("Already used for a different order."),
     "Stale version; reload and try again.": _l("Someone changed this customer meanwhile."),
 }
 
@@ -51,10 +44,10 @@ MESSAGE_STARTS = {
 
 
 def translated(message: str) -> str:
-    if message in MESSAGES:
-        return str(MESSAGES[message])
+    if message in REWORDED:
+        return str(REWORDED[message])
     start = next((start for start in MESSAGE_STARTS if message.startswith(start)), None)
-    return str(MESSAGE_STARTS[start]) if start else message
+    return str(MESSAGE_STARTS[start]) if start else translate(message)
 
 
 class FormErrors(Exception):

@@ -1,8 +1,8 @@
 """The core's and the API schemas' field errors, put on a page's form in the page's language.
 
 A page validates with the same marshmallow schema and core functions as the API, so their
-messages (English, for API clients) reach the form; the ones a person can meet on a page are
-translated here, any other is shown as it is.
+messages (English, for API clients) reach the form: :data:`REWORDED` words a few of them as the
+account pages do, and :func:`saas.web.core_messages.translate` translates every other.
 """
 
 from __future__ import annotations
@@ -10,21 +10,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from saas.core.passwords import MAX_LENGTH, MIN_LENGTH
+from saas.web.core_messages import translate
 
-TRANSLATED = {
-    "Already taken.": _l("Already taken."),
-    "Already registered.": _l("Already registered."),
-    "3-50 lower-case letters, digits and dashes; not reserved.":
-        _l("3-50 lower-case letters, digits and dashes; not reserved."),
-    f"Use at least {MIN_LENGTH} characters.": _l("Use at least %(count)d characters.", count=MIN_LENGTH),
-    f"Use at most {MAX_LENGTH} characters.": _l("Use at most %(count)d characters.", count=MAX_LENGTH),
-    "Do not use your e-mail address as password.": _l("Do not use your e-mail address as password."),
+REWORDED = {
     "Not a valid email address.": _l("Not a valid e-mail address."),
     "Missing data for required field.": _l("This field is required."),
-    "Not your current password.": _l("Not your current password."),
-    "Not an IANA time zone (e.g. Asia/Shanghai).": _l("Not an IANA time zone (e.g. Asia/Shanghai)."),
-    "Use at most 200 characters.": _l("Use at most %(count)d characters.", count=200),
 }
 
 
@@ -44,7 +34,7 @@ def add_errors(form: FlaskForm, fields: dict, rename: dict[str, str] | None = No
         form.general_errors = []
     for name, messages in _flatten(fields):
         field = getattr(form, (rename or {}).get(name, name), None)
-        translated = [str(TRANSLATED.get(message, message)) for message in messages]
+        translated = [str(REWORDED[message]) if message in REWORDED else translate(message) for message in messages]
         if field is None:
             form.general_errors.extend(translated)
         else:

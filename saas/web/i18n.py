@@ -4,13 +4,18 @@ A page is in the language the person chose (their profile, or for someone not si
 choice in this browser), else their workspace's locale, else the best match of the browser's
 Accept-Language. Times are shown in the person's time zone, else the workspace's. Flask-Babel
 then formats dates, numbers and money for that locale.
+
+The API speaks English whatever the workspace's locale (its clients are programs), and so does
+work outside a request (jobs render mail under ``force_locale``). Each installed module's own
+catalogue (``ModuleInfo.translations``) is merged with the core's, so its texts are translated
+like the core's.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, redirect, request, session
+from flask import Flask, g, has_request_context, redirect, request, session
 from babel import Locale
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
@@ -29,15 +34,14 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 DEFAULT_TIMEZONE = "UTC"
 _CODE_OF = {str(Locale.parse(code)): code for code in LANGUAGES}  # Babel says zh_Hans_CN for zh_CN
 
-babel = Babel()
-
-
 def _workspace_settings() -> dict:
     principal = g.get("principal") or (session_principal() if current_user.is_authenticated else None)
     return principal.tenant.settings if principal is not None else {}
 
 
 def select_locale() -> str:
+    if not has_request_context() or request.path.startswith("/api/"):
+        return "en"
     chosen = getattr(current_user, "locale", None) if current_user.is_authenticated else session.get("locale")
     if chosen in LANGUAGES:
         return chosen
@@ -89,5 +93,15 @@ def switch_language():
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # A Babel of its own per application: Flask-Babel caches the translations it loaded in its
+    # instance, and applications with other modules (tests build many) read other catalogues.
+    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them: whitespace folded
+
+
+def add_module_catalogues(app: Flask, directories: list[str]) -> None:
+    """Merge the modules' catalogues (``ModuleInfo.translations``) with the core's. Flask-Babel
+    merges the directories in order, a later one's translation winning, so the core's comes last:
+    a module cannot change how the core's pages word a text they share."""
+    known = app.extensions["babel"].translation_directories
+    known[:0] = [directory for directory in directories if directory not in known]

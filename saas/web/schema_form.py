@@ -30,6 +30,7 @@ class Input:
     default: object = None
     required: bool = False
     choices: list[str] = field(default_factory=list)
+    choice_labels: dict[str, str] = field(default_factory=dict)
     minimum: object = None
     maximum: object = None
     step: str | None = None
@@ -55,7 +56,8 @@ def flat_errors(messages, prefix: str = "") -> dict[str, list[str]]:
 
 
 def label_of(name: str, spec: f.Field) -> str:
-    return spec.metadata.get("title") or name.replace("_", " ").capitalize()
+    """The field's ``title`` (a module gives a ``lazy_gettext`` one, translated here), else its name."""
+    return str(spec.metadata.get("title") or name.replace("_", " ").capitalize())
 
 
 def inputs(schema: type[Schema], values: Mapping, errors: Mapping[str, list[str]], prefix: str = "") -> list[Input]:
@@ -86,8 +88,17 @@ def _as_decimal(value):
         return value
 
 
+def _str(text) -> str | None:
+    return None if text is None else str(text)
+
+
 def _sentence(text: str | None) -> str | None:
     return text if not text or text[-1] in ".!?。！？" else text + "."
+
+
+def _choice_labels(spec: f.Field) -> dict[str, str]:
+    """The field's ``labels`` metadata: a person's word for each choice (or each key of a dict)."""
+    return {str(code): str(label) for code, label in spec.metadata.get("labels", {}).items()}
 
 
 def _default(spec: f.Field):
@@ -108,8 +119,11 @@ def _bounds(spec: f.Field) -> dict:
 
 
 def _input(path: str, name: str, spec: f.Field, value, errors) -> Input:
-    common = dict(name=path, label=label_of(name, spec), help=_sentence(spec.metadata.get("description")),
+    common = dict(name=path, label=label_of(name, spec), help=_sentence(_str(spec.metadata.get("description"))),
                   default=_default(spec), required=spec.required, errors=_errors_at(errors, path))
+    labels = _choice_labels(spec)
+    if common["default"] in labels:
+        common["default"] = labels[common["default"]]  # "Default: WeChat.", not its code
     bounds = _bounds(spec)
     if isinstance(spec, f.Nested):
         nested = spec.schema.__class__
@@ -123,14 +137,16 @@ def _input(path: str, name: str, spec: f.Field, value, errors) -> Input:
         choices = _bounds(inner).get("choices")
         items = [_text(item) for item in (value or [])]
         if choices:
-            return Input(kind="choices", value=items, choices=choices, **common)
+            return Input(kind="choices", value=items, choices=choices, choice_labels=_choice_labels(spec), **common)
         return Input(kind="lines", value="\n".join(items), **common)
     if isinstance(spec, f.Dict) and spec.key_field is not None and _bounds(spec.key_field).get("choices"):
         value_field = spec.value_field or f.String()
         children = [_input(f"{path}.{key}", key, value_field, (value or {}).get(key), errors)
                     for key in _bounds(spec.key_field)["choices"]]
+        labels = _choice_labels(spec)
         for child in children:
-            child.label, child.help, child.default, child.required = child.name.rsplit(".", 1)[1], None, None, False
+            key = child.name.rsplit(".", 1)[1]
+            child.label, child.help, child.default, child.required = labels.get(key, key), None, None, False
         return Input(kind="group", children=children, **common)
     if isinstance(spec, f.Dict):  # keys of the author's choosing: a line of "key = value" each
         lines = [f"{key} = {_text(item)}" for key, item in (value or {}).items()]
@@ -138,7 +154,8 @@ def _input(path: str, name: str, spec: f.Field, value, errors) -> Input:
     if isinstance(spec, f.Boolean):
         return Input(kind="checkbox", value=bool(value) and value not in ("false", "0"), **common)
     if bounds.get("choices"):
-        return Input(kind="select", value=_text(value), choices=bounds["choices"], **common)
+        return Input(kind="select", value=_text(value), choices=bounds["choices"], choice_labels=_choice_labels(spec),
+                     **common)
     if isinstance(spec, f.Integer):
         return Input(kind="number", value=_text(value), step="1", minimum=bounds.get("minimum"),
                      maximum=bounds.get("maximum"), **common)

@@ -60,7 +60,7 @@ def test_an_admin_changes_the_loyalty_settings_through_the_generated_form(page, 
     with page.expect_navigation(wait_until="load"):
         page.get_by_label("Language").select_option("zh_CN")
         page.get_by_role("button", name="Change").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Loyalty points 的设置")
+    expect(page.get_by_role("heading", level=1)).to_have_text("会员积分 的设置")  # the module's own catalogue names it
     screenshot(page, "settings-module-zh")
     page.goto("/settings/members")
     expect(page.get_by_role("table").locator("caption")).to_have_text("在本工作区工作的人")

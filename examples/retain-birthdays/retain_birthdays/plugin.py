@@ -9,6 +9,8 @@ from pathlib import Path
 
 import marshmallow as ma
 from flask import Blueprint, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields as f
 
 from saas import hookimpl
@@ -26,10 +28,15 @@ from retain_birthdays.models import Greeting
 NAME = "birthdays"
 
 
+CHANNELS = {"sms": _l("SMS"), "email": _l("E-mail"), "wechat": _l("WeChat")}  # how a greeting goes out
+
+
 class Settings(Schema):
     days_ahead = f.Integer(load_default=7, validate=ma.validate.Range(min=0, max=60),
-                           metadata={"description": "How far ahead the upcoming list looks"})
-    channel = f.String(load_default="sms", validate=ma.validate.OneOf(["sms", "email", "wechat"]))
+                           metadata={"title": _l("Days ahead"), "description": _l("How far ahead the upcoming list looks")})
+    channel = f.String(load_default="sms", validate=ma.validate.OneOf(["sms", "email", "wechat"]),
+                       metadata={"title": _l("Channel"), "description": _l("How greetings are sent"),
+                                 "labels": CHANNELS})
 
 
 bp = ApiBlueprint(NAME, __name__, url_prefix="/api/v1/birthdays", description="Birthday greetings (example module)")
@@ -61,7 +68,8 @@ def upcoming_page():
     """The same list as a page of the web UI (a plain Flask blueprint with its own template)."""
     settings = settings_of(NAME)
     found = greetings.upcoming(settings["days_ahead"], dt.date.today())
-    return render_template("birthdays/upcoming.html", upcoming=found, **settings)
+    return render_template("birthdays/upcoming.html", upcoming=found, days_ahead=settings["days_ahead"],
+                           channel=CHANNELS[settings["channel"]])
 
 
 def greet_today() -> None:
@@ -79,9 +87,10 @@ def greet_today() -> None:
 @hookimpl
 def saas_module():
     return ModuleInfo(
-        name=NAME, title="Birthday greetings", description="Greets customers on their birthday, once a year",
+        name=NAME, title=_l("Birthday greetings"), description=_l("Greets customers on their birthday, once a year"),
         version=version("retain-birthdays"), core=">=0.1,<1", settings=Settings,
         migrations=str(Path(__file__).parent / "migrations"),
+        translations=str(Path(__file__).parent / "translations"),
     )
 
 
@@ -92,7 +101,7 @@ def saas_blueprints():
 
 @hookimpl
 def saas_navigation(tenant, role):
-    return [NavItem("upcoming", "Birthdays", "/birthdays/", order=50)]
+    return [NavItem("upcoming", _("Birthdays"), "/birthdays/", order=50)]
 
 
 @hookimpl
@@ -121,6 +130,6 @@ def saas_customer_panels(tenant, customer):
     greeted = db.session.scalars(
         db.select(Greeting.year).where(Greeting.customer_id == customer.id).order_by(Greeting.year.desc())
     ).all()
-    rows = (("Birthday", customer.birthday.isoformat() if customer.birthday else "unknown"),
-            ("Greeted", ", ".join(str(y) for y in greeted) or "never"))
-    return [Panel("birthdays", "Birthday", rows)]
+    rows = ((_("Birthday"), customer.birthday.isoformat() if customer.birthday else _("unknown")),
+            (_("Greeted"), ", ".join(str(y) for y in greeted) or _("never")))
+    return [Panel("birthdays", _("Birthday"), rows)]

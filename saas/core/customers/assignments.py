@@ -7,7 +7,8 @@ import uuid
 
 from saas.core.accounts import acting_person
 from saas.core.customers.models import Customer
-from saas.core.notifications import N_, notify
+from saas.core.messages import N_
+from saas.core.notifications import notify
 
 
 def tell_new_owner(owner_id: uuid.UUID | None, customers: list[Customer]) -> None:

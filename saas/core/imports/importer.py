@@ -53,7 +53,8 @@ from saas.core.imports.rows import (
     parse,
 )
 from saas.core.imports.tabular import FileProblem, Sheet, open_sheet, rows_of, text_of
-from saas.core.notifications import N_, notify
+from saas.core.messages import N_
+from saas.core.notifications import notify
 from saas.core.queues import current_queue, enqueue_after_commit, job
 from saas.core.spreadsheets import as_csv
 from saas.core.tenancy import (

@@ -35,7 +35,8 @@ from saas.core.events import emit
 from saas.core.event_types import WEBHOOK_ENDPOINT_DISABLED
 from saas.core.hooktypes import Schedule
 from saas.core.netguard import GuardedBackend
-from saas.core.notifications import N_, notify
+from saas.core.messages import N_
+from saas.core.notifications import notify
 from saas.core.outbox import OutboxEvent
 from saas.core.queues import after_commit, current_queue, job
 from saas.core.tenancy import current_tenant_id, tenant_context
