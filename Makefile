@@ -27,7 +27,6 @@ migrate: install
 
 seed: migrate
 	FLASK_DEBUG=1 $(BIN)/flask demo seed --if-empty
-	FLASK_DEBUG=1 $(BIN)/flask loyalty demo --if-empty
 
 run: seed
 	FLASK_DEBUG=1 $(BIN)/flask run --host 127.0.0.1 --port 5000

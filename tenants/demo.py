@@ -249,17 +249,18 @@ def seed(customers: int = 300, *, rng_seed: int = 20261123) -> dict:
         _number_orders(purchases)
         _date_customers([customer for customer, _ in rows], purchases, interactions)
         _replay([customer for customer, _ in rows], purchases, interactions, now)
-        _enable_modules(tenant)
+        _enable_modules(tenant, now)
         db.session.commit()
     return {"company": COMPANY, "slug": SLUG, "email": OWNER_EMAIL, "password": PASSWORD, "api_key": api_key}
 
 
-def _enable_modules(tenant) -> None:
-    """The built-in modules the demo shows, where installed (``flask loyalty demo`` fills its pages)."""
+def _enable_modules(tenant, now) -> None:
+    """The built-in modules the demo shows, where installed, each filling its own pages."""
     plugins = installed()
     for name in DEMO_MODULES:
         if name in plugins.modules:
             set_module(plugins, tenant, name, enabled=True)
+    plugins.call("saas_demo_data", tenant, now=now)
 
 
 # Staff and tags -----------------------------------------------------------------------------

@@ -158,18 +158,15 @@ def test_the_tier_history_covers_twelve_months_and_ends_where_the_figures_are(de
     assert stages[0]["counts"] != stages[-1]["counts"] and sum(stages[0]["counts"].values()) >= 150
 
 
-def test_the_demo_enables_loyalty_and_its_command_fills_the_loyalty_pages(demo_workspace):
+def test_the_demo_enables_loyalty_and_fills_the_loyalty_pages(demo_workspace):
     from plugins.loyalty import demo as loyalty_demo
     from plugins.loyalty.models import Entry, EntryKind, Reward
     from saas.core.modules import enabled_modules
 
     app, credentials = demo_workspace
-    assert loyalty_demo.DEMO_SLUG == demo.SLUG
     with app.app_context():
         tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == demo.SLUG))
         assert "loyalty" in enabled_modules(tenant)
-    result = app.test_cli_runner().invoke(args=["loyalty", "demo", "--if-empty"])
-    assert result.exit_code == 0, result.output
     kinds = Counter(_in_tenant(app, lambda: db.session.scalars(sa.select(Entry.kind)).all()))
     assert kinds[EntryKind.earn] > 100 and kinds[EntryKind.redeem] == loyalty_demo.REDEMPTIONS
     assert _in_tenant(app, lambda: db.session.scalar(sa.select(sa.func.count()).select_from(Reward))) == 4

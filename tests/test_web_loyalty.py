@@ -375,23 +375,31 @@ def test_rebuilding_asks_first_then_sets_every_balance_to_its_entries(app, shop)
 
 
 @one_database
-def test_the_demo_command_fills_the_pages_of_a_workspace_with_the_module_on(app, sign_up):
+def test_the_demo_hook_fills_the_pages_of_a_workspace_with_the_module_on(app, sign_up):
     tenant = sign_up(settings={"locale": "en"})
     buyer = tenant.customer(name="Big buyer")
     assert tenant.post("/api/v1/purchases", json={
         "customer_id": buyer["id"], "product": "龙井", "amount": "40000.00",
         "purchased_at": (NOW - dt.timedelta(days=30)).isoformat()}).status_code == 201
-    runner = app.test_cli_runner()
-    refused = runner.invoke(args=["loyalty", "demo", "--slug", tenant.tenant["slug"]])
-    assert refused.exit_code != 0 and "loyalty module on" in refused.output
+
+    from saas.core.accounts import Tenant
+    from saas.core.db import db
+    from saas.core.plugins import installed
+    from saas.core.tenancy import tenant_context
+    from saas.core.types import utcnow
+
+    def seed_demo():
+        with app.app_context(), tenant_context(tenant.id):
+            installed().call("saas_demo_data", db.session.get(Tenant, tenant.id), now=utcnow())
+            db.session.commit()
+
+    seed_demo()  # the module is off: nothing
+    assert tenant.get("/api/v1/loyalty/rewards").status_code == 404
     enable(tenant)
-    done = runner.invoke(args=["loyalty", "demo", "--slug", tenant.tenant["slug"]])
-    assert done.exit_code == 0, done.output
+    seed_demo()
     assert len(tenant.get("/api/v1/loyalty/rewards").json["items"]) == 4
     kinds = [entry["kind"] for entry in tenant.get(f"/api/v1/loyalty/customers/{buyer['id']}/entries").json["items"]]
     assert kinds == ["adjust", "redeem", "earn"]
-    again = runner.invoke(args=["loyalty", "demo", "--slug", tenant.tenant["slug"], "--if-empty"])
-    assert again.exit_code == 0 and len(tenant.get("/api/v1/loyalty/rewards").json["items"]) == 4
     assert "Big buyer" in text(tenant.signed_in().get("/loyalty/"))
 
 

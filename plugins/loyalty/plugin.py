@@ -53,8 +53,8 @@ def saas_permissions():
 
 
 @hookimpl
-def saas_cli_commands():
-    return [demo.demo]
+def saas_demo_data(tenant, now):
+    demo.fill(now)
 
 
 @hookimpl

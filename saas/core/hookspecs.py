@@ -249,6 +249,16 @@ def saas_export_fields(tenant):
 
 
 @tenant_hook(on_error=OnError.ABORT)
+def saas_demo_data(tenant, now):
+    """Fill the module's data in the demo workspace (``flask demo seed``); return nothing.
+
+    Called once, after the seed has written a year of customers, purchases and interactions up to
+    ``now`` (an aware UTC datetime) and enabled the module, in the same transaction and tenant
+    context, so the module's pages show something on the first ``make run``. Raising aborts the seed.
+    """
+
+
+@tenant_hook(on_error=OnError.ABORT)
 def saas_merge_customers(tenant, survivor_id, merged_id):
     """Move the module's data of customer ``merged_id`` onto ``survivor_id``; return nothing.
 
