@@ -81,7 +81,7 @@ def test_a_key_issued_by_no_person_has_no_notifications_to_show(app, sign_up):
 
 
 @pytest.mark.one_database  # the session's or token's digest, the catalogue: not the database
-def test_a_notification_of_the_core_is_in_each_reader_s_language(app, sign_up):
+def test_a_notification_of_the_core_is_in_each_reader_s_language_on_pages_and_english_in_the_api(app, sign_up):
     shop = sign_up(settings={"locale": "en"})
     assert shop.post("/api/v1/members", json={"email": "rep@shop.example", "password": PASSWORD,
                                               "role": "admin"}).status_code == 201
@@ -93,7 +93,9 @@ def test_a_notification_of_the_core_is_in_each_reader_s_language(app, sign_up):
         db.session.commit()
 
     assert titles(shop.get("/api/v1/notifications")) == ["王女士 is now your customer"]
-    assert titles(signed_in_as(app, "rep@shop.example").get("/api/v1/notifications")) == ["王女士 现在是您的客户"]
+    rep = signed_in_as(app, "rep@shop.example")
+    assert titles(rep.get("/api/v1/notifications")) == ["王女士 is now your customer"]  # the API speaks English
+    assert "王女士 现在是您的客户" in rep.get("/notifications").get_data(as_text=True)
 
 
 def test_the_to_do_list_is_the_person_s_day_soonest_first(app, sign_up):

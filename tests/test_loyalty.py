@@ -479,8 +479,10 @@ def test_the_profile_shows_the_balance_in_the_workspace_s_language_and_links_to_
     buy(tenant_a, customer["id"], "1234.00")
     panels = tenant_a.get(f"/api/v1/customers/{customer['id']}/panels").json
     [panel] = [p for p in (panels["items"] if isinstance(panels, dict) else panels) if p["module"] == "loyalty"]
-    assert (panel["title"], panel["rows"]) == ("会员积分", [["积分余额", "1,234"]])
+    assert (panel["title"], panel["rows"]) == ("Loyalty points", [["Balance", "1,234"]])  # the API speaks English
     assert panel["link"] == f"/loyalty/customers/{customer['id']}"
+    page = tenant_a.signed_in().get(f"/customers/{customer['id']}").get_data(as_text=True)
+    assert "会员积分" in page and "积分余额" in page and "1,234" in page
 
 
 @pytest.mark.postgres

@@ -177,9 +177,11 @@ def test_a_410_disables_the_endpoint_and_tells_the_admins(app, tenant_a, receive
     assert shown["enabled"] is False and "410" in shown["disabled_reason"]
     [told] = receiver.at("/watch")
     assert verify(watcher["secret"], told)["data"]["endpoint_id"] == endpoint["id"]
-    [note] = tenant_a.get("/api/v1/notifications").json["items"]  # the owner's, in the workspace's Chinese
+    [note] = tenant_a.get("/api/v1/notifications").json["items"]  # the owner's; the API speaks English
     assert (note["kind"], note["link"]) == ("core.webhook_disabled", f"/settings/webhooks/{endpoint['id']}")
-    assert note["title"] == f"Retain 已停止向 Webhook 端点 {endpoint['url']} 发送"
+    assert note["title"] == f"Retain stopped sending to the webhook endpoint {endpoint['url']}"
+    assert f"Retain 已停止向 Webhook 端点 {endpoint['url']} 发送" in tenant_a.signed_in().get(
+        "/notifications").get_data(as_text=True)  # and its page, in the workspace's Chinese
     tenant_a.customer()
     assert len(receiver.at("/gone")) == 1  # nothing more is sent to it
     again = tenant_a.patch(f"/api/v1/webhooks/{endpoint['id']}", json={"enabled": True}).json
