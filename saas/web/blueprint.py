@@ -45,7 +45,6 @@ CORE_PAGES = (  # in the order of the menu
     CorePage("web.imports", _l("Imports")),
     CorePage("web.data_quality", _l("Data quality")),
     CorePage("web.segments", _l("Segments")),
-    CorePage("web.settings_custom_fields", _l("Custom fields")),
     CorePage("web.settings", _l("Settings")),
 )
 
