@@ -549,3 +549,5 @@ def test_the_menu_marks_imports_current_on_an_import_s_pages_and_only_there(shop
         page = browser.get(path).get_data(as_text=True)
         assert re.findall(r'aria-current="page">([^<]+)<', page) == ["Imports"], path
     assert re.findall(r'aria-current="page">([^<]+)<', browser.get("/").get_data(as_text=True)) == ["Dashboard"]
+    tags = browser.get("/customers/tags").get_data(as_text=True)  # under /customers, but an entry of its own
+    assert re.findall(r'aria-current="page">([^<]+)<', tags) == ["Tags"]

@@ -49,6 +49,12 @@ CORE_PAGES = (  # in the order of the menu
 )
 
 
+def current_page(pages, path: str) -> CorePage | None:
+    """The entry ``path`` belongs to: the most specific of those it is under (``/customers/tags``
+    is Tags, not Customers), so the menu marks one entry current."""
+    return max((page for page in pages if page.is_current(path)), key=lambda page: len(page.href), default=None)
+
+
 def _pages_for(principal) -> list[CorePage]:
     views = current_app.view_functions
     return [page for page in CORE_PAGES
@@ -66,11 +72,13 @@ def workspace_menu() -> dict:
     """The menu on every page: the core's pages, and the pages of the modules the workspace has enabled."""
     principal = g.get("principal") or (session_principal() if current_user.is_authenticated else None)
     if principal is None:
-        return {"menu": [], "core_pages": []}
+        return {"menu": [], "core_pages": [], "current_page": None}
+    pages = _pages_for(principal)
+    shown = {"core_pages": pages, "current_page": current_page(pages, request.path)}
     if "tenant_token" in g:
-        return {"menu": navigation(principal.tenant, principal.role), "core_pages": _pages_for(principal)}
+        return {"menu": navigation(principal.tenant, principal.role), **shown}
     with tenant_context(principal.tenant.id):
-        return {"menu": navigation(principal.tenant, principal.role), "core_pages": _pages_for(principal)}
+        return {"menu": navigation(principal.tenant, principal.role), **shown}
 
 
 def local_target(target: str | None) -> str | None:
