@@ -245,6 +245,7 @@ def test_bad_input_to_the_profile_s_forms_re_renders_them_with_422_and_writes_no
         ("interactions", {"channel": "phone", "subject": "", "occurred_at": "2026-11-01T10:00"}, "subject"),
         ("purchases", {"product": "tea", "amount": "-5", "purchased_at": "2026-11-01T10:00"}, "amount"),
         ("purchases", {"product": "", "amount": "lots", "purchased_at": ""}, "product"),
+        ("purchases", {"product": "tea", "amount": "5", "purchased_at": "0001-01-01T00:00"}, "purchased_at"),
         (f"purchases/{purchase['id']}/refund", {"amount": "500"}, "amount"),
         (f"purchases/{purchase['id']}/refund", {"amount": "abc"}, "amount"),
         ("merge", {"merged_id": "not-an-id", "version": str(customer["version"])}, "merged_id"),

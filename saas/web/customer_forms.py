@@ -129,7 +129,10 @@ def aware(raw: str | None) -> str | None:
         return raw
     if moment.tzinfo is None:
         zone = get_timezone()  # pytz's zones take a local time through localize(), not replace()
-        moment = zone.localize(moment) if hasattr(zone, "localize") else moment.replace(tzinfo=zone)
+        try:
+            moment = zone.localize(moment) if hasattr(zone, "localize") else moment.replace(tzinfo=zone)
+        except OverflowError:  # 0001-01-01 east of UTC: no such instant; the schema refuses the naive value
+            return raw
     return moment.isoformat()
 
 

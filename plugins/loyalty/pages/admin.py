@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from saas.core.accounts import Scope
-from saas.web.customer_forms import FormErrors, load, translated
+from saas.web.customer_forms import FormErrors, aware, load, translated
 from saas.web.pages import member_page
 
 from plugins.loyalty import ledger
@@ -66,7 +65,7 @@ def _range(values: dict) -> dict:
         if not values[key]:
             continue  # the schema says it is required
         try:
-            body[key] = _midnight(dt.date.fromisoformat(values[key]) + dt.timedelta(days=days_after))
+            body[key] = aware(f"{dt.date.fromisoformat(values[key]) + dt.timedelta(days=days_after)}T00:00")
         except (ValueError, OverflowError):
             errors[key] = [translated("Not a valid date.")]
     if errors:
@@ -75,9 +74,3 @@ def _range(values: dict) -> dict:
         return load(BackfillSchema(), body)
     except FormErrors as error:
         raise FormErrors(field_errors(error.fields), error.status) from None
-
-
-def _midnight(day: dt.date) -> str:
-    zone = get_timezone()  # pytz's zones take a local time through localize(), not replace()
-    moment = dt.datetime.combine(day, dt.time())
-    return (zone.localize(moment) if hasattr(zone, "localize") else moment.replace(tzinfo=zone)).isoformat()
