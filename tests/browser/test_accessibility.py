@@ -86,6 +86,8 @@ def demo_shop(app, client):
     backfill = {"from": (now - dt.timedelta(days=730)).isoformat(), "to": now.isoformat()}
     assert shop.post("/api/v1/loyalty/backfill", json=backfill).status_code == 202, "points for the demo's purchases"
     assert shop.post("/api/v1/loyalty/rewards", json={"name": "龙井礼盒", "points_cost": 500}).status_code == 201
+    assert shop.post("/api/v1/custom-fields", json={"key": "grade", "label": "会员等级", "type": "choice",
+                                                    "choices": ["金卡", "银卡"]}).status_code == 201
     segment = shop.post("/api/v1/segments", json={"name": "核心客户", "filter": {"tiers": ["core"]}})
     assert segment.status_code == 201, segment.json
     webhook = shop.post("/api/v1/webhooks", json={"url": "https://hooks.example.com/retain",
@@ -122,7 +124,10 @@ def scan_the_member_pages(scan: Scan, data: dict) -> None:
                  f"/segments/{segment}/edit", "/settings/", "/settings/workspace", "/settings/members",
                  "/settings/api-keys", "/settings/webhooks", f"/settings/webhooks/{webhook}", "/settings/modules",
                  *(f"/settings/modules/{module}" for module in data["modules"]), "/settings/classification",
-                 "/settings/audit", "/settings/module-errors", "/notifications", "/profile"):
+                 "/settings/audit", "/settings/module-errors", "/notifications", "/profile", "/customers/tags",
+                 "/purchases", "/interactions", "/settings/custom-fields", "/settings/inbound",
+                 f"/settings/webhooks/{webhook}/delete", "/loyalty/rewards", "/loyalty/rewards/new",
+                 f"/loyalty/customers/{customer}", "/loyalty/admin", "/loyalty/admin/rebuild"):
         scan.visit(path)
     for path in page.locator("nav.side ul.modules a").evaluate_all("links => links.map(a => a.pathname)"):
         scan.visit(path)  # the modules' own pages
