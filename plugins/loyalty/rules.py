@@ -14,10 +14,9 @@ from marshmallow import validate as v
 from saas.api.schema import Schema
 from saas.core.classification import Tier, months_before
 from saas.core.messages import N_
+from saas.web.labels import TIER_LABELS
 
 MAX_POINTS = 10**9
-TIER_LABELS = {Tier.core.value: _l("Core"), Tier.important.value: _l("Important"), Tier.basic.value: _l("Basic"),
-               Tier.general.value: _l("General"), Tier.potential.value: _l("Potential")}  # the glossary's words
 
 
 class Campaign(Schema):

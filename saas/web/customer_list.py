@@ -29,7 +29,6 @@ from saas.api.customers import CustomerListArgs
 from saas.api.segments import XLSX, SegmentSchema
 from saas.auth import current_principal
 from saas.core.accounts import Membership, Scope, User
-from saas.core.classification import Stage, Tier
 from saas.core.customers import Customer, Tag
 from saas.core.customers import assignments, records
 from saas.core.db import db
@@ -40,11 +39,8 @@ from saas.core.segments import saved as segments
 from saas.core.spreadsheets import as_csv, as_xlsx
 from saas.web.blueprint import bp, local_target
 from saas.web.pages import member_page
+from saas.web.labels import STAGE_LABELS, TIER_LABELS
 
-TIER_LABELS = {Tier.core.value: _l("Core"), Tier.important.value: _l("Important"), Tier.basic.value: _l("Basic"),
-               Tier.general.value: _l("General"), Tier.potential.value: _l("Potential")}
-STAGE_LABELS = {Stage.potential.value: _l("Prospect"), Stage.new.value: _l("New"), Stage.active.value: _l("Active"),
-                Stage.dormant.value: _l("Dormant"), Stage.churned.value: _l("Churned")}
 SORT_LABELS = {"-created_at": _l("Newest first"), "created_at": _l("Oldest first"), "name": _l("Name, A to Z"),
                "-name": _l("Name, Z to A"), "-updated_at": _l("Recently changed"), "updated_at": _l("Least recently changed")}
 COLUMNS = {  # the columns a person may choose, in table order (the name is always shown)

@@ -21,20 +21,17 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 from saas.auth import current_principal
-from saas.core.classification import Stage, Tier, months_before
+from saas.core.classification import Tier, months_before
 from saas.core.data_quality import report as data_quality
 from saas.core.plugins import installed
 from saas.core.reports import kpis
 from saas.core.types import utcnow
 from saas.web.pages import member_page
+from saas.web.labels import STAGE_LABELS, TIER_LABELS
 
 PERIODS = {3: _l("Last 3 months"), 6: _l("Last 6 months"), 12: _l("Last 12 months"), 24: _l("Last 24 months")}
 DEFAULT_MONTHS = 12
 
-TIER_LABELS = {Tier.core.value: _l("Core"), Tier.important.value: _l("Important"), Tier.basic.value: _l("Basic"),
-               Tier.general.value: _l("General"), Tier.potential.value: _l("Potential")}
-STAGE_LABELS = {Stage.potential.value: _l("Prospect"), Stage.new.value: _l("New"), Stage.active.value: _l("Active"),
-                Stage.dormant.value: _l("Dormant"), Stage.churned.value: _l("Churned")}
 BUYING_TIERS = (Tier.core.value, Tier.important.value, Tier.basic.value, Tier.general.value)
 
 

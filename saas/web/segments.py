@@ -31,13 +31,12 @@ from saas.core.spreadsheets import as_csv, as_xlsx
 from saas.web.blueprint import bp
 from saas.web.form_text import nul_errors
 from saas.web.pages import member_page
+from saas.web import labels
 from tenants import accounts
 
 PER_PAGE = 50
-TIER_LABELS = {Tier.core: _l("Core"), Tier.important: _l("Important"), Tier.basic: _l("Basic"),
-               Tier.general: _l("General"), Tier.potential: _l("Potential")}
-STAGE_LABELS = {Stage.potential: _l("Prospect"), Stage.new: _l("New"), Stage.active: _l("Active"),
-                Stage.dormant: _l("Dormant"), Stage.churned: _l("Churned")}
+TIER_LABELS = {Tier(code): label for code, label in labels.TIER_LABELS.items()}  # keyed by member: the form reads .value
+STAGE_LABELS = {Stage(code): label for code, label in labels.STAGE_LABELS.items()}
 KIND_LABELS = {CustomerKind.person: _l("Person (B2C)"), CustomerKind.company: _l("Company (B2B)")}
 CHOICES = {"tiers": TIER_LABELS, "stages": STAGE_LABELS, "kinds": KIND_LABELS}
 NAMES = ("industries", "regions", "teams", "tags")  # typed as a comma-separated list

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from saas.core.classification import Tier
 from saas.web.customer_forms import flatten
+from saas.web.labels import TIER_LABELS as TIERS
 
 from plugins.loyalty.models import EntryKind
 from plugins.loyalty.rules import MAX_POINTS
@@ -15,8 +15,6 @@ from plugins.loyalty.rules import MAX_POINTS
 KINDS = {EntryKind.earn: _l("Earned"), EntryKind.bonus: _l("Bonus"), EntryKind.redeem: _l("Redeemed"),
          EntryKind.expire: _l("Expired"), EntryKind.adjust: _l("Adjusted by hand"),
          EntryKind.reverse: _l("Taken back (refund)")}
-TIERS = {Tier.core.value: _l("Core"), Tier.important.value: _l("Important"), Tier.basic.value: _l("Basic"),
-         Tier.general.value: _l("General"), Tier.potential.value: _l("Potential")}
 
 MESSAGES = {
     "Not a valid integer.": _l("Not a whole number."),
