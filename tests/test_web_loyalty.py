@@ -307,6 +307,16 @@ def test_the_ledger_is_keyset_paged_newest_first(app, shop):
     assert browser.get(f"{path}?cursor=nonsense").status_code == 400
 
 
+def test_the_overview_counts_and_lists_only_its_own_workspace(shop, sign_up):
+    other = sign_up(settings={"locale": "en"})
+    enable(other)
+    give(other, other.customer(name="Their big customer"), 777_777)
+    give(shop, shop.customer(name="My customer"), 1_234)
+    page = text(shop.signed_in().get("/loyalty/"))
+    assert "My customer" in page and "1,234" in page
+    assert "Their big customer" not in page and "777,777" not in page and "778," not in page
+
+
 def test_another_workspace_s_customer_or_reward_is_a_404_page(shop, sign_up):
     other = sign_up(settings={"locale": "en"})
     enable(other)
