@@ -307,6 +307,17 @@ def test_the_ledger_is_keyset_paged_newest_first(app, shop):
     assert browser.get(f"{path}?cursor=nonsense").status_code == 400
 
 
+def test_an_admin_finds_the_maintenance_tab_on_every_loyalty_page_and_others_on_none(app, shop):
+    customer = shop.customer()
+    paths = ("/loyalty/", "/loyalty/rewards", "/loyalty/rewards/new", f"/loyalty/customers/{customer['id']}")
+    admin = shop.signed_in()
+    for path in paths:
+        assert 'href="/loyalty/admin"' in text(admin.get(path)), path
+    agent = member(app, shop, "agent")
+    for path in paths[:2] + paths[3:]:
+        assert 'href="/loyalty/admin"' not in text(agent.get(path)), path
+
+
 def test_the_overview_counts_and_lists_only_its_own_workspace(shop, sign_up):
     other = sign_up(settings={"locale": "en"})
     enable(other)

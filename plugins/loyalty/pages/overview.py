@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import render_template
 
 from saas.auth import current_principal
-from saas.core.accounts import Scope
 
 from plugins.loyalty import overview as figures
 from plugins.loyalty.pages import pages
@@ -16,5 +15,4 @@ def overview():
     principal = current_principal()
     zone = principal.tenant.settings.get("timezone", "UTC")
     return render_template("loyalty/overview.html", members=figures.members_with_points(),
-                           month=figures.this_month(zone), top=figures.top_balances(),
-                           is_admin=Scope.admin in principal.scopes)
+                           month=figures.this_month(zone), top=figures.top_balances())
