@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import event
 
@@ -65,6 +67,25 @@ def test_one_update_is_one_version_whatever_it_changes(tenant_a):
     changed = tenant_a.patch(path, json={"tags": ["a", "b"], "owner_id": tenant_a.user["id"], "external_id": "E-1",
                                          "custom_fields": {}, "version": 1})
     assert changed.status_code == 200 and changed.json["version"] == 2, changed.json
+
+
+def test_a_concurrent_change_meeting_an_owner_change_is_a_conflict(app, tenant_a):
+    import sqlalchemy as sa
+
+    from saas.core.customers import Customer, records
+    from saas.core.errors import Conflict
+    from saas.core.tenancy import tenant_context
+
+    made = tenant_a.customer()
+    members = tenant_a.get("/api/v1/members").json["items"]
+    with app.app_context(), tenant_context(tenant_a.id):
+        customer = records.get(uuid.UUID(made["id"]))
+        table = Customer.__table__  # someone else's change, behind this session's back
+        db.session.connection().execute(sa.update(table).where(table.c.id == customer.id)
+                                        .values(version=table.c.version + 1))
+        with pytest.raises(Conflict):
+            records.update(customer, {"owner_id": uuid.UUID(members[0]["user_id"])})
+        db.session.rollback()
 
 
 def test_if_match_guards_an_update_like_the_version_field(tenant_a):

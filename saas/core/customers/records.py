@@ -73,12 +73,15 @@ def update(customer: Customer, data: dict, *, expected_version: int | None = Non
     manager is notified (``tell_owner=False``: the caller tells them once for many customers)."""
     check_version(customer, expected_version)
     with db.session.no_autoflush:  # the checks' queries must not write half the change as a version of its own
-        _apply(customer, clean_contact(dict(data)), tell_owner)
-    flush(customer)
+        changed = _apply(customer, clean_contact(dict(data)))
+    flush(customer)  # before telling the new owner: notify() flushes, and a concurrent edit is a 409 here
+    if tell_owner and "owner_id" in changed:
+        assignments.tell_new_owner(customer.owner_id, [customer])
     return customer
 
 
-def _apply(customer: Customer, data: dict, tell_owner: bool) -> None:
+def _apply(customer: Customer, data: dict) -> list[str]:
+    """Set ``data`` on ``customer`` (checked, the event recorded); returns the fields that changed."""
     if "tags" in data:
         tags = tag_service.named(data.pop("tags"))
         if tags != customer.tags:
@@ -97,8 +100,7 @@ def _apply(customer: Customer, data: dict, tell_owner: bool) -> None:
     changed = sorted(key for key in (*data, "tags") if state.attrs[key].history.has_changes())
     if changed:
         emit(CUSTOMER_UPDATED, customer_id=customer.id, fields=changed)
-    if tell_owner and "owner_id" in changed:
-        assignments.tell_new_owner(customer.owner_id, [customer])
+    return changed
 
 
 def find_by_external_id(external_id: str) -> Customer | None:
