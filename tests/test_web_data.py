@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import uuid
@@ -15,6 +16,7 @@ from saas.core.db import db
 from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.imports import importer
 from saas.core.tenancy import tenant_context
+from saas.core.types import utcnow
 from saas.testing import CSRF_INPUT
 from tests.test_data_quality import raw_customers
 from tests.test_imports import CUSTOMERS, csv_bytes, xlsx_bytes
@@ -510,6 +512,19 @@ def test_a_running_import_is_not_deleted_from_the_page_nor_through_the_api(app, 
     assert refused.status_code == 409 and "still running" in refused.get_data(as_text=True)
     assert shop.delete(f"/api/v1/imports/{run_id}").status_code == 409
     assert shop.get(f"/api/v1/imports/{run_id}").json["status"] == "queued" and staged_files(app, shop)
+
+
+def test_an_import_stalled_past_the_job_s_time_limit_can_be_deleted(app, shop, monkeypatch):
+    monkeypatch.setattr(importer, "queue", lambda run: None)  # never taken by a worker (Redis was down)
+    browser = shop.signed_in()
+    run_id = checked_run(browser).rsplit("/", 1)[1]
+    with app.app_context(), tenant_context(shop.id):
+        run = importer.get(uuid.UUID(run_id))
+        run.updated_at = utcnow() - dt.timedelta(seconds=importer.TIMEOUT + 60)
+        db.session.commit()
+    assert f'action="/imports/{run_id}/delete"' in browser.get(f"/imports/{run_id}").get_data(as_text=True)
+    assert shop.delete(f"/api/v1/imports/{run_id}").status_code == 204
+    assert shop.get(f"/api/v1/imports/{run_id}").status_code == 404
 
 
 def test_deleting_an_import_takes_the_write_scope_and_another_workspace_s_is_a_404(app, shop, sign_up):

@@ -42,7 +42,6 @@ from saas.web.pages import member_page
 
 RUNS_PER_PAGE = 50
 PROBLEMS_PER_PAGE = 200
-RUNNING = service.RUNNING
 
 KIND_LABELS = {ImportKind.customers: _l("Customers"), ImportKind.purchases: _l("Purchases")}
 ENCODINGS = (("", _l("Recognise it")), ("utf-8", _l("UTF-8")), ("gb18030", _l("GB18030 (older Chinese Excel)")))
@@ -95,7 +94,7 @@ def _data_pages() -> dict:
     """What the data pages' templates share: labels, and whether the person may change data (the
     ``write`` scope the API asks of every POST), which decides the buttons they see."""
     principal = g.get("principal")
-    return {"import_status_labels": STATUS_LABELS, "import_kind_labels": KIND_LABELS, "import_running": RUNNING,
+    return {"import_status_labels": STATUS_LABELS, "import_kind_labels": KIND_LABELS, "import_is_running": service.is_running,
             "may_change_data": principal is not None and Scope.write in principal.scopes}
 
 
@@ -260,5 +259,5 @@ def _report(run: ImportRun) -> dict:
     problems = paginate(sa.select(ImportProblem).where(ImportProblem.import_id == run.id), db.session,
                         [ImportProblem.row, ImportProblem.column], descending=False,
                         cursor=request.args.get("cursor"), limit=PROBLEMS_PER_PAGE) \
-        if run.status not in RUNNING else None
+        if not service.is_running(run) else None
     return {"run": run, "problems": problems}

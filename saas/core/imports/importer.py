@@ -133,10 +133,16 @@ def get(import_id: uuid.UUID) -> ImportRun:
 RUNNING = (ImportStatus.queued, ImportStatus.checking, ImportStatus.importing)
 
 
+def is_running(run: ImportRun) -> bool:
+    """Whether a job may still work on the run: marked running, and changed within the job's time
+    limit (later, its worker died or it was never queued: it stalled, and may be deleted)."""
+    return run.status in RUNNING and run.updated_at > utcnow() - dt.timedelta(seconds=TIMEOUT)
+
+
 def delete(run: ImportRun) -> None:
     """Forget the run, its file and its problems (the rejects); what it imported stays. Not while
     it runs: its job would write problems and counts for a run that is gone (409)."""
-    if run.status in RUNNING:
+    if is_running(run):
         raise Conflict("the import is still running; delete it once it is over")
     path_of(run).unlink(missing_ok=True)
     db.session.delete(run)
