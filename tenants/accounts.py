@@ -235,7 +235,14 @@ def add_member(*, email: str, role: Role, actor_role: Role, team: str | None = N
     elif user is None:
         user = User(email=normalise_email(email), password_hash="", name=name)  # no hash matches ""
         insert_unique(user, Conflict("a user with this e-mail exists already", {"email": ["Already registered."]}))
-    if db.session.scalar(sa.select(Membership.id).where(Membership.user_id == user.id)):
+    existing = db.session.scalar(sa.select(Membership).where(Membership.user_id == user.id))
+    if existing is not None and existing.status == "invited":  # asked again (the link expired): a new invitation
+        _may_grant(actor_role, existing.role)
+        existing.role, existing.team = role, team
+        db.session.flush()
+        member_added.send(existing, user=user, new_account=False)
+        return existing
+    if existing is not None:
         raise Conflict("already a member", {"email": ["Already a member of this workspace."]})
     member = Membership(user_id=user.id, role=role, team=team, status=status, invited_by=acting_person())
     db.session.add(member)

@@ -381,6 +381,22 @@ def test_an_expired_or_forged_invitation_link_is_a_clear_410_or_404(app, tenant_
     assert user_named(app, "new@longjing.example").password_hash == ""
 
 
+def test_inviting_a_pending_person_again_sends_a_new_link_and_keeps_one_membership(app, tenant_a, mails, monkeypatch):
+    week_ago = int(time.time()) - 7 * 24 * 3600 - 1
+    with monkeypatch.context() as clock:
+        clock.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: week_ago)
+        first = invite_without_password(tenant_a).json
+    again = invite_without_password(tenant_a, role="manager").json  # the admin asks again, as the page says
+
+    assert again["id"] == first["id"] and again["role"] == "manager"
+    assert [m["email"] for m in tenant_a.get("/api/v1/members").json["items"]].count("new@longjing.example") == 1
+    old_link, new_link = (JOIN_LINK.search(decoded(message)).group(1) for message in mails()[:2])
+    browser = app.test_client()
+    assert browser.get(old_link, headers=ENGLISH).status_code == 410
+    joined = submit(browser, new_link, {"name": "Mei", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert joined.status_code == 303
+
+
 def test_a_withdrawn_invitation_link_no_longer_lets_anyone_in(app, tenant_a, mails):
     member = invite_without_password(tenant_a).json
     path = JOIN_LINK.search(mails()[0]).group(1)

@@ -30,7 +30,7 @@ class NotificationSchema(Schema):
     id = f.UUID()
     kind = f.String(metadata={"example": "core.import_finished"})
     title = f.Function(lambda note: notifications.shown(note, gettext)[0],
-                       metadata={"type": "string", "description": "In the person's language"})
+                       metadata={"type": "string", "description": "In English, as every API answer (the pages show it in the reader's language)"})
     body = f.Function(lambda note: notifications.shown(note, gettext)[1], metadata={"type": "string"})
     link = f.String(allow_none=True, metadata={"description": "A path on this site"})
     created_at = f.AwareDateTime()

@@ -3,9 +3,9 @@ a person, or everyone of a role, in the bound workspace; each recipient gets a r
 read (or not) on their own.
 
 A notification is shown in its reader's language, which need not be the writer's: the core writes
-a message of Retain's catalogue, marked with :func:`N_`, and its ``params``, and the pages, the
-digest and the API translate it when they show it (:func:`shown`). A module's text (no ``params``)
-is shown as written.
+a message of Retain's catalogue, marked with :func:`N_`, and its ``params``, and the pages and the
+digest translate it when they show it (:func:`shown`; the API, which speaks English, formats it).
+A module's text (no ``params``) is shown as written.
 """
 
 from __future__ import annotations
