@@ -55,11 +55,11 @@ MODULE_TRANSLATIONS := $(wildcard plugins/*/translations $(EXAMPLE)/*/translatio
 PYBABEL_EXTRACT := $(BIN)/pybabel extract -k _l -k N_ --no-location --omit-header --sort-output
 translations: install
 	$(PYBABEL_EXTRACT) -F babel.cfg -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-pot-creation-date -w 100
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-pot-creation-date --ignore-obsolete -w 100
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 	for dir in $(MODULE_TRANSLATIONS); do \
 	  $(PYBABEL_EXTRACT) -F babel-modules.cfg -o $$dir/messages.pot $$(dirname $$dir) && \
-	  $(BIN)/pybabel update -i $$dir/messages.pot -d $$dir --no-fuzzy-matching --ignore-pot-creation-date -w 100 && \
+	  $(BIN)/pybabel update -i $$dir/messages.pot -d $$dir --no-fuzzy-matching --ignore-pot-creation-date --ignore-obsolete -w 100 && \
 	  $(BIN)/pybabel compile -d $$dir || exit 1; \
 	done
 

@@ -218,7 +218,7 @@ def snapshot(tenant, customer_ids=(), endpoint_ids=()) -> dict:
             for item in body["items"]:
                 item.pop("last_used_at", None)
         state[path] = body
-    for path in ("/api/v1/tenant", "/api/v1/modules", "/api/v1/notifications/unread-count"):  # not paged
+    for path in ("/api/v1/tenant", "/api/v1/modules", "/api/v1/notifications/unread-count", "/api/v1/todo"):  # not paged
         state[path] = tenant.get(path).json
     return state
 
