@@ -63,3 +63,12 @@ def test_a_message_is_translated_by_its_template_with_its_values_formatted_for_t
 def test_on_an_english_page_a_message_stays_as_the_api_words_it(app):
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert core_messages.translate("Must be greater than 1.") == "Must be greater than 1."
+
+
+@pytest.mark.parametrize("text", ["2024-13-45", "1000"])
+def test_a_person_s_text_inside_a_message_comes_back_as_they_wrote_it(app, text):
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        shown = core_messages.translate(f"Must be one of: {text}.")
+        reason = core_messages.translate(f"set by hand: {text} (the rules would give: no purchase yet)")
+    assert text in shown and shown != f"Must be one of: {text}."  # translated around it, not reformatted
+    assert text in reason and "尚无购买" in reason

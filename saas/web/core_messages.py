@@ -138,6 +138,7 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
 
 
 _MONEY = {"spend", "threshold"}  # placeholders that hold an amount in the workspace's currency
+_NUMBERS = {"count", "days", "equal", "limit", "max", "min", "months"}  # the others hold a person's text
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -149,11 +150,14 @@ def _currency() -> str:
 def _value(name: str, text: str) -> str:
     """A value put back into a translated message: amounts, numbers and dates formatted for the
     page's locale, an explanation within the explanation translated in turn."""
-    if _NUMBER.fullmatch(text):
+    if name in _MONEY | _NUMBERS and _NUMBER.fullmatch(text):
         number = decimal.Decimal(text.replace(",", ""))
         return format_currency(number, _currency()) if name in _MONEY else format_decimal(number)
-    if _DATE.fullmatch(text):
-        return format_date(dt.date.fromisoformat(text))
+    if name == "date" and _DATE.fullmatch(text):
+        try:
+            return format_date(dt.date.fromisoformat(text))
+        except ValueError:
+            return text
     return translate(text) if name == "rules" else text
 
 
