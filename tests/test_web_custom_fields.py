@@ -83,6 +83,9 @@ def test_a_field_is_relabelled_its_choices_changed_and_removed(company, owner):
     refused = post(owner, path, label="Level", choices="")
     assert refused.status_code == 422 and 'id="choices-error">A choice field needs at least one choice.' in text(refused)
     assert defined(company)[0]["label"] == "Grade"
+    emptied = post(owner, path, label="  ", choices="A")
+    assert emptied.status_code == 422 and 'id="label-error"' in text(emptied)
+    assert defined(company)[0]["label"] == "Grade"
     assert post(owner, path, label="Level", choices="A\nB", required="on").status_code == 303
     [changed] = defined(company)
     assert (changed["label"], changed["choices"], changed["required"], changed["type"]) == ("Level", ["A", "B"], True, "choice")

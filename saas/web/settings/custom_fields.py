@@ -51,7 +51,8 @@ def _errors(messages: dict) -> dict[str, list[str]]:
 
 
 def _posted(*names: str) -> dict:
-    """The form's ``names`` as the API's body; an empty key or label is left out, so it is "Required."."""
+    """The form's ``names`` as the API's body; an empty key or label is left out, so a new field's is
+    "Required." (a change sends its label always: left out, it would change nothing)."""
     form = request.form
     values = {"key": form.get("key", "").strip(), "label": form.get("label", "").strip(),
               "type": form.get("type", ""),
@@ -100,7 +101,7 @@ def settings_custom_field(field_id: uuid.UUID):
     field = _field(field_id)
     if request.method == "GET":
         return _edit_page(field, {"label": field.label, "choices": field.choices, "required": field.required}, {})
-    values = _posted("label", "choices", "required")
+    values = {**_posted("choices", "required"), "label": request.form.get("label", "").strip()}  # emptied: refused
     if nul_errors(request.form):
         return _edit_page(field, values, nul_errors(request.form), status=422)
     try:
