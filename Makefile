@@ -52,7 +52,7 @@ clean:
 # (plugins/*/, the example plugin's package) has its own, extracted from its package alone.
 TRANSLATIONS := saas/web/translations
 MODULE_TRANSLATIONS := $(wildcard plugins/*/translations $(EXAMPLE)/*/translations)
-PYBABEL_EXTRACT := $(BIN)/pybabel extract -k _l -k N_ --no-location --omit-header --sort-output
+PYBABEL_EXTRACT := $(BIN)/pybabel extract -k _l --no-location --omit-header --sort-output
 translations: install
 	$(PYBABEL_EXTRACT) -F babel.cfg -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-pot-creation-date --ignore-obsolete -w 100
