@@ -53,6 +53,8 @@ def test_every_default_message_of_marshmallow_is_listed_for_translation():
     ("set by hand until 2027-01-31: a key account (the rules would give: no purchase yet)",
      "手动设定至 2027年1月31日：a key account（按规则应为：尚无购买）"),
     ("spend in the last 12 months 5,000.00 < 10,000.00 (general)", "近 12 个月消费 ¥5,000.00 < ¥10,000.00（一般客户）"),
+    ("Must be text of at most 1000 characters.", "须为不超过 1,000 个字符的文本。"),
+    ("grade: true or false.", "grade：须为是或否。"),
     ("Something no catalogue knows.", "Something no catalogue knows."),
 ])
 def test_a_message_is_translated_by_its_template_with_its_values_formatted_for_the_locale(app, english, chinese):

@@ -109,6 +109,10 @@ MESSAGES = (
     N_("An amount above 0 and at most {max} is needed."), N_("At most two decimal places."),
     N_("Not a number."), N_("Not an ISO 4217 currency code (e.g. CNY)."),
     N_("At most 50 tags of at most 50 characters each."), N_("Must be yes or no (是/否)."),
+    # a custom field's value, a segment's condition on one, a tag's colour
+    N_("Must be text of at most {max} characters."), N_("Must be a number."), N_("Must be a finite number."),
+    N_("Must be a date as YYYY-MM-DD."), N_("Must be true or false."), N_("{key}: true or false."),
+    N_("A colour such as #1f77b4."),
 )
 
 # Messages that end in a library's own words (the phone parser's, the e-mail validator's): each
