@@ -125,3 +125,10 @@ def test_the_lists_speak_chinese(sign_up):
     browser = company.signed_in()
     assert "<h1>购买记录</h1>" in text(browser.get("/purchases"))
     assert "<h1>互动记录</h1>" in text(browser.get("/interactions"))
+
+
+@pytest.mark.one_database
+def test_a_refused_query_names_its_reason_in_the_page_s_language(sign_up):
+    browser = sign_up().signed_in()  # a workspace in Chinese, the default
+    page = text(browser.get("/purchases?limit=0"))
+    assert "limit" in page and "须大于或等于 1" in page and "Must be greater" not in page

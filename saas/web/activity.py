@@ -16,6 +16,7 @@ from saas.core.customers import activity as service
 from saas.core.db import db
 from saas.core.tenancy import get_owned
 from saas.web.blueprint import bp
+from saas.web.core_messages import translate
 from saas.web.customer_profile import CHANNELS, DIRECTIONS
 from saas.web.pages import member_page
 from saas.web.schema_form import flat_errors
@@ -26,7 +27,7 @@ def _args() -> dict:
     try:
         return ActivityListArgs().load({key: value for key, value in request.args.items() if value})
     except ValidationError as error:
-        raise BadRequest("; ".join(f"{name}: {' '.join(found)}"
+        raise BadRequest("; ".join(f"{name}: {' '.join(translate(message) for message in found)}"
                                    for name, found in flat_errors(error.messages).items())) from None
 
 
