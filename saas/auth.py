@@ -225,14 +225,33 @@ def keep_signed_in(user: User) -> None:
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the session's person, while active and with the password the
-    session was opened with."""
+    session was opened with. Their membership of the session's workspace and the workspace come in
+    the same statement, kept for :func:`session_principal`: a page needs all three."""
     try:
-        user = db.session.get(User, uuid.UUID(user_id))
+        user_uuid = uuid.UUID(user_id)
     except ValueError:
         return None
-    if user is None or not user.is_active or session.get(SESSION_PASSWORD) != fingerprint(user):
+    tenant_id = _session_tenant()
+    joined = sa.and_(Membership.user_id == User.id, Membership.tenant_id == tenant_id, Membership.status == "active")
+    with global_lookup(user_id=str(user_uuid)):
+        found = db.session.execute(
+            sa.select(User, Membership, Tenant).select_from(User).outerjoin(Membership, joined if tenant_id else sa.false())
+            .outerjoin(Tenant, Tenant.id == Membership.tenant_id).where(User.id == user_uuid)
+        ).first()
+    if found is None:
         return None
+    user = found.User
+    if not user.is_active or session.get(SESSION_PASSWORD) != fingerprint(user):
+        return None
+    g.session_workspace = (user.id, tenant_id, found.Membership, found.Tenant)
     return user
+
+
+def _session_tenant() -> uuid.UUID | None:
+    try:
+        return uuid.UUID(session["tenant_id"]) if "tenant_id" in session else None
+    except (ValueError, TypeError):
+        return None
 
 
 def _from_session() -> Principal | None:
@@ -244,20 +263,23 @@ def _from_session() -> Principal | None:
 
 def session_principal() -> Principal | None:
     """The signed-in user in the workspace chosen in their session, if they still belong to it."""
-    if not current_user.is_authenticated or "tenant_id" not in session:
+    if not current_user.is_authenticated:
         return None
-    try:
-        tenant_id = uuid.UUID(session["tenant_id"])
-    except (ValueError, TypeError):
+    tenant_id = _session_tenant()
+    if tenant_id is None:
         return None
-    with global_lookup(user_id=str(current_user.id)):  # the workspace and the membership in one statement
-        found = db.session.execute(
-            sa.select(Membership, Tenant).join(Tenant, Tenant.id == Membership.tenant_id)
-            .where(Membership.tenant_id == tenant_id, Membership.user_id == current_user.id,
-                   Membership.status == "active")
-        ).first()
-    if found is None or not found.Tenant.is_active:
+    loaded = g.get("session_workspace")
+    if loaded is not None and loaded[:2] == (current_user.id, tenant_id):
+        membership, tenant = loaded[2:]  # read with the user (load_user)
+    else:
+        with global_lookup(user_id=str(current_user.id)):  # the workspace and the membership in one statement
+            found = db.session.execute(
+                sa.select(Membership, Tenant).join(Tenant, Tenant.id == Membership.tenant_id)
+                .where(Membership.tenant_id == tenant_id, Membership.user_id == current_user.id,
+                       Membership.status == "active")
+            ).first()
+        membership, tenant = found if found is not None else (None, None)
+    if membership is None or not tenant.is_active:
         return None
-    membership, tenant = found
     return Principal(tenant=tenant, scopes=membership.scopes, user=current_user._get_current_object(),
                      membership=membership)

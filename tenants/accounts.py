@@ -165,19 +165,6 @@ def memberships_of(user: User, status: str = "active") -> list[tuple[Membership,
     return [(m, t) for m, t in rows]
 
 
-def workspaces_of(user: User) -> list[sa.Row]:
-    """``(id, name)`` of a user's active workspaces, oldest first: what :func:`memberships_of`
-    finds, read as columns of the tables. Every page's header names them, where loading the
-    memberships and tenants as instances would cost several times the statement."""
-    members, tenants = Membership.__table__, Tenant.__table__
-    with global_lookup(user_id=str(user.id)):
-        return db.session.execute(
-            sa.select(tenants.c.id, tenants.c.name).join(members, members.c.tenant_id == tenants.c.id)
-            .where(members.c.user_id == user.id, members.c.status == "active", tenants.c.status == "active")
-            .order_by(members.c.created_at, members.c.id)
-        ).all()
-
-
 def answer_invitation(user: User, tenant_id: uuid.UUID, accept: bool) -> None:
     """Join (or turn down) a workspace the user was invited to; who invited them hears of a yes."""
     with tenant_context(tenant_id):

@@ -73,12 +73,19 @@ def shown(note: Notification, gettext: Callable[..., str]) -> tuple[str, str]:
 
 
 def unread_count(user_id: uuid.UUID) -> int:
-    """How many of ``user_id``'s notifications are unread: one query, on the table (the header
-    counts on every page; the ORM's work per statement would cost more than the count), which
-    :mod:`saas.core.tenancy` scopes like an ORM query."""
+    """How many of ``user_id``'s notifications are unread: one query, on the table (the ORM's work
+    per statement would cost more than the count), which :mod:`saas.core.tenancy` scopes like an
+    ORM query."""
+    return db.session.scalar(unread_count_of(user_id))
+
+
+def unread_count_of(user_id: uuid.UUID, tenant_id: uuid.UUID | None = None) -> sa.Select:
+    """The count of :func:`unread_count` as a statement, to be read beside others (every page's
+    header reads it with the person's workspaces); ``tenant_id`` names the workspace where the
+    tenancy filter does not (inside another statement)."""
     table = Notification.__table__
-    return db.session.scalar(sa.select(sa.func.count()).select_from(table).where(
-        table.c.user_id == user_id, table.c.read_at.is_(None)))
+    statement = sa.select(sa.func.count()).select_from(table).where(table.c.user_id == user_id, table.c.read_at.is_(None))
+    return statement if tenant_id is None else statement.where(table.c.tenant_id == tenant_id)
 
 
 def of(user_id: uuid.UUID, *, cursor: str | None, limit: int, unread: bool = False) -> Page:

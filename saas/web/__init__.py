@@ -11,7 +11,7 @@ from flask import Flask
 
 from saas.web import activity, tags  # noqa: F401  views register on bp
 from saas.web import customer_list, customer_profile, dashboard, data_quality, i18n, imports, notifications, security, segments, settings, sign_in, today  # noqa: F401  views register on bp
-from saas.web import invitations, password_pages, profile, signup, workspace_switch  # noqa: F401  accounts
+from saas.web import header, invitations, password_pages, profile, signup  # noqa: F401  accounts
 from saas.web import core_messages  # noqa: F401  the core_message filter
 from saas.web.blueprint import bp
 

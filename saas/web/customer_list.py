@@ -13,13 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import Response, current_app, flash, redirect, render_template, request, send_file, session, stream_with_context, url_for
-from flask_babel import get_locale, get_timezone
+from flask import Response, flash, redirect, render_template, request, send_file, session, stream_with_context, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -34,9 +33,11 @@ from saas.core.customers import assignments, records
 from saas.core.db import db
 from saas.core.errors import DomainError
 from saas.core.pagination import BadCursor
+from saas.core.tenancy import scoped
 from saas.core.segments import Segment, exports, search
 from saas.core.segments import saved as segments
 from saas.core.spreadsheets import as_csv, as_xlsx
+from saas.web import customer_rows
 from saas.web.blueprint import bp, local_target
 from saas.web.pages import member_page
 from saas.web.labels import STAGE_LABELS, TIER_LABELS
@@ -99,27 +100,38 @@ def chosen_columns() -> list[str]:
     return [c for c in COLUMNS if c in kept] if isinstance(kept, list) else list(DEFAULT_COLUMNS)
 
 
-# What the filter and the bulk actions offer, by Core statements built once on the tables: the
-# ORM's work per statement (its compile state, its result loading) is most of their cost, and they
-# are scoped all the same (saas.core.tenancy filters each tenant table in a SELECT's FROM list;
-# row-level security again on PostgreSQL).
+# What the filter and the bulk actions offer, in one Core statement on the tables (a round trip
+# each cost a page more than the rows they bring): the workspace's active members (the account
+# managers, and their teams), its tags and its segments, as ``(kind, id, name, email, team)``.
+# Each part is scoped to the tenant here, as set-based SQL is: the tenancy filter does not look
+# inside a compound statement (row-level security still does, on PostgreSQL).
 _members, _users, _tags, _segments = (model.__table__ for model in (Membership, User, Tag, Segment))
-_MEMBERS = (sa.select(_members.c.user_id, _members.c.team, _users.c.name, _users.c.email)
-            .join(_users, _users.c.id == _members.c.user_id).where(_members.c.status == "active")
-            .order_by(_users.c.name, _users.c.email))
-_TAGS = sa.select(_tags.c.name).order_by(_tags.c.name)
-_SEGMENTS = sa.select(_segments.c.id, _segments.c.name).order_by(_segments.c.name)
+_NO_ID, _NO_TEXT = sa.null().cast(sa.Uuid), sa.null().cast(sa.String)
+_CHOICE_PARTS = (
+    sa.select(sa.literal("owner").label("kind"), _members.c.user_id.label("id"), _users.c.name.label("name"),
+              _users.c.email.label("email"), _members.c.team.label("team"))
+    .join(_users, _users.c.id == _members.c.user_id).where(_members.c.status == "active"),
+    sa.select(sa.literal("tag"), _NO_ID, _tags.c.name, _NO_TEXT, _NO_TEXT),
+    sa.select(sa.literal("segment"), _segments.c.id, _segments.c.name, _NO_TEXT, _NO_TEXT),
+)
+_CHOICE_ORDER = tuple(sa.literal_column(name) for name in ("kind", "name", "email"))
 
 
 def _choices() -> dict:
     """The workspace's active members (account managers) and their teams, tags and segments."""
-    members = db.session.execute(_MEMBERS).all()
-    return {
-        "owners": {m.user_id: m.name or m.email for m in members},
-        "teams": sorted({m.team for m in members if m.team}),
-        "tags": list(db.session.scalars(_TAGS)),
-        "segments": db.session.execute(_SEGMENTS).all(),
-    }
+    statement = sa.union_all(*(scoped(part) for part in _CHOICE_PARTS)).order_by(*_CHOICE_ORDER)
+    owners, tags, segments = {}, [], []
+    teams = set()
+    for row in db.session.execute(statement):
+        if row.kind == "owner":
+            owners[row.id] = row.name or row.email
+            if row.team:
+                teams.add(row.team)
+        elif row.kind == "tag":
+            tags.append(row.name)
+        else:
+            segments.append(row)
+    return {"owners": owners, "teams": sorted(teams), "tags": tags, "segments": segments}
 
 
 def _render(shown: dict, errors: dict, page, *, status: int = 200, form_errors: dict | None = None,
@@ -130,8 +142,11 @@ def _render(shown: dict, errors: dict, page, *, status: int = 200, form_errors: 
     tiers = {code: str(label) for code, label in TIER_LABELS.items()}  # translated once, not per row
     stages = {code: str(label) for code, label in STAGE_LABELS.items()}
     columns = chosen_columns()
-    rows = None if page is None else _shown_rows(page.items, columns, tiers, stages, choices["owners"],
-                                                 principal.tenant.settings.get("currency", "CNY"))
+    rows = None
+    if page is not None:
+        money, day = customer_rows.formatters(principal.tenant.settings.get("currency", "CNY"))
+        rows = customer_rows.rows_html(page.items, customer_rows.RowFormat(
+            tuple(columns), tiers, stages, choices["owners"], _profile_links(), money, day))
     context = dict(
         shown=shown, errors=errors, page=page, rows=rows, choices=choices, columns=columns,
         all_columns=COLUMNS, filter_labels=FILTER_LABELS, sorts=SORT_LABELS, tiers=tiers, stages=stages,
@@ -146,61 +161,10 @@ _SOME_ID = uuid.UUID(int=0)
 
 
 def _profile_links():
-    """A function of a customer id to its profile's URL (``web.customer``, built beside this page;
-    the literal path until it lands): the rule is built once per page, not once per row."""
-    if "web.customer" not in current_app.view_functions:
-        return lambda customer_id: f"/customers/{customer_id}"
+    """A function of a customer id to its profile's URL (``web.customer``): the rule is built once
+    per page, not once per row."""
     before, after = url_for("web.customer", customer_id=_SOME_ID).rsplit(str(_SOME_ID), 1)
     return lambda customer_id: f"{before}{customer_id}{after}"
-
-
-class ShownRow(NamedTuple):
-    """A customer as its row shows it: every value formatted, so that the template only places them
-    (a call from Jinja costs several times one from Python, and a page has 50 rows of them)."""
-
-    id: str
-    path: str
-    name: str
-    company: str
-    email: str
-    phone: str
-    tier: str | None  # the code, for the badge's class
-    tier_label: str
-    stage: str | None
-    stage_label: str
-    spend: str  # money in the workspace's currency, or "" before any purchase
-    owner: str
-    team: str
-    tags: list
-    created_on: str
-
-
-def _shown_rows(items: list, columns: list, tiers: dict, stages: dict, owners: dict, currency: str) -> list[ShownRow]:
-    """The page's rows for the template; money and dates (the dearest to format) only in a column shown."""
-    profile, (money, day) = _profile_links(), _formatters(currency)
-    money = money if "spend" in columns else lambda amount: ""
-    day = day if "created_at" in columns else lambda moment: ""
-    shown = []
-    for row in items:
-        customer_id, tier, stage, spend = str(row["id"]), row["tier"], row["lifecycle_stage"], row["revenue_window"]
-        shown.append(ShownRow(
-            id=customer_id, path=profile(customer_id), name=row["name"], company=row["company"] or "",
-            email=row["email"] or "", phone=row["phone"] or "",
-            tier=tier and tier.value, tier_label=tiers[tier] if tier else "",
-            stage=stage and stage.value, stage_label=stages[stage] if stage else "",
-            spend="" if spend is None else money(spend), owner=owners.get(row["owner_id"], ""),
-            team=row["team"] or "", tags=row["tag_names"], created_on=day(row["created_at"])))
-    return shown
-
-
-def _formatters(currency: str):
-    """Money in ``currency`` and dates in the page's locale and time zone, as Flask-Babel's
-    ``format_currency`` and ``format_date`` format them, with the locale's patterns looked up once
-    per page instead of once per cell."""
-    locale, zone = get_locale(), get_timezone()
-    money, day = locale.currency_formats["standard"], locale.date_formats["medium"]
-    return (lambda amount: money.apply(amount, locale, currency=currency),
-            lambda moment: day.apply(moment.astimezone(zone), locale))
 
 
 @bp.route("/customers")

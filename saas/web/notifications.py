@@ -1,5 +1,6 @@
 """``/notifications``: the signed-in person's notifications in this workspace (newest first, a page
-at a time), marking them read, the daily digest switch, and the unread count in every page's header.
+at a time), marking them read and the daily digest switch (the header counts the unread ones:
+:mod:`saas.web.header`).
 
 What is shown and changed is the person's own only (:mod:`saas.core.notifications` looks rows up
 by the person and the bound workspace), so another person's or workspace's notification is a 404.
@@ -9,18 +10,16 @@ from __future__ import annotations
 
 import uuid
 
-from flask import g, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import BadRequest, NotFound
 from wtforms import BooleanField
 
-from saas.auth import current_principal, session_principal
+from saas.auth import current_principal
 from saas.core import notifications
 from saas.core.pagination import BadCursor
-from saas.core.tenancy import tenant_context
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
 
@@ -75,17 +74,3 @@ def notification_digest():
 def shown(note: notifications.Notification) -> tuple[str, str]:
     """A notification's title and body in the page's language (``{% set title, body = note|shown %}``)."""
     return notifications.shown(note, gettext)
-
-
-@bp.app_context_processor
-def unread_notifications() -> dict:
-    """The header's unread count: one query, for a signed-in member in their workspace."""
-    if not current_user.is_authenticated:
-        return {}
-    principal = g.get("principal") or session_principal()
-    if principal is None or principal.user is None:
-        return {}
-    if "tenant_token" in g:
-        return {"unread_notifications": notifications.unread_count(principal.user.id)}
-    with tenant_context(principal.tenant.id):
-        return {"unread_notifications": notifications.unread_count(principal.user.id)}

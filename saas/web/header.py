@@ -1,0 +1,57 @@
+"""The header of every signed-in page: which workspace the page works in (and, for a person in
+several, the switch to another: ``POST /workspace``, :func:`saas.web.sign_in.switch_workspace`)
+and how many of their notifications there are unread, read together in one statement."""
+
+from __future__ import annotations
+
+import contextlib
+
+import sqlalchemy as sa
+from flask import g, session
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from saas.auth import session_principal
+from saas.core import notifications
+from saas.core.accounts import Membership, Tenant
+from saas.core.db import db
+from saas.core.tenancy import global_lookup, tenant_context
+from saas.web.blueprint import bp
+from saas.web.sign_in import WorkspaceForm
+
+
+def _workspaces(user_id, tenant_id) -> list[sa.Row]:
+    """``(id, name, unread)`` of the person's active workspaces, oldest first; ``unread`` counts
+    their unread notifications in ``tenant_id`` (None: not counted). The rows are read as columns
+    of the tables: loading memberships and tenants as instances costs several times the statement."""
+    members, tenants = Membership.__table__, Tenant.__table__
+    unread = (notifications.unread_count_of(user_id, tenant_id).scalar_subquery() if tenant_id is not None
+              else sa.null())
+    with global_lookup(user_id=str(user_id)):
+        return db.session.execute(
+            sa.select(tenants.c.id, tenants.c.name, unread.label("unread"))
+            .join(members, members.c.tenant_id == tenants.c.id)
+            .where(members.c.user_id == user_id, members.c.status == "active", tenants.c.status == "active")
+            .order_by(members.c.created_at, members.c.id)
+        ).all()
+
+
+@bp.app_context_processor
+def header() -> dict:
+    if not current_user.is_authenticated:
+        return {}
+    principal = g.get("principal") or session_principal()
+    member = principal is not None and principal.user is not None
+    # The count is the workspace's own (row-level security reads the bound tenant on PostgreSQL).
+    bound = contextlib.nullcontext() if not member or "tenant_token" in g else tenant_context(principal.tenant.id)
+    with bound:
+        workspaces = _workspaces(current_user.id, principal.tenant.id if member else None)
+    active = next((t for t in workspaces if str(t.id) == session.get("tenant_id")), None)
+    form = None
+    if len(workspaces) > 1:
+        form = WorkspaceForm(formdata=None, tenant_id=str(active.id) if active else None)
+        form.tenant_id.choices = [SelectChoice(str(t.id), t.name) for t in workspaces]
+    found = {"current_workspace": active, "workspace_switch_form": form}
+    if member:
+        found["unread_notifications"] = workspaces[0].unread if workspaces else 0
+    return found
