@@ -223,6 +223,17 @@ def keep_signed_in(user: User) -> None:
     session[SESSION_PASSWORD] = fingerprint(user)
 
 
+# The session's person, their membership of the session's workspace and the workspace: one
+# statement, built once (its parameters bound per request).
+_SESSION_USER = (
+    sa.select(User, Membership, Tenant).select_from(User)
+    .outerjoin(Membership, sa.and_(Membership.user_id == User.id, Membership.status == "active",
+                                   Membership.tenant_id == sa.bindparam("tenant_id", type_=sa.Uuid)))
+    .outerjoin(Tenant, Tenant.id == Membership.tenant_id)
+    .where(User.id == sa.bindparam("user_id", type_=sa.Uuid))
+)
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the session's person, while active and with the password the
     session was opened with. Their membership of the session's workspace and the workspace come in
@@ -232,12 +243,8 @@ def load_user(user_id: str) -> User | None:
     except ValueError:
         return None
     tenant_id = _session_tenant()
-    joined = sa.and_(Membership.user_id == User.id, Membership.tenant_id == tenant_id, Membership.status == "active")
     with global_lookup(user_id=str(user_uuid)):
-        found = db.session.execute(
-            sa.select(User, Membership, Tenant).select_from(User).outerjoin(Membership, joined if tenant_id else sa.false())
-            .outerjoin(Tenant, Tenant.id == Membership.tenant_id).where(User.id == user_uuid)
-        ).first()
+        found = db.session.execute(_SESSION_USER, {"user_id": user_uuid, "tenant_id": tenant_id}).first()
     if found is None:
         return None
     user = found.User

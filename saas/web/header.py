@@ -20,20 +20,18 @@ from saas.web.blueprint import bp
 from saas.web.sign_in import WorkspaceForm
 
 
-def _workspaces(user_id, tenant_id) -> list[sa.Row]:
-    """``(id, name, unread)`` of the person's active workspaces, oldest first; ``unread`` counts
-    their unread notifications in ``tenant_id`` (None: not counted). The rows are read as columns
-    of the tables: loading memberships and tenants as instances costs several times the statement."""
-    members, tenants = Membership.__table__, Tenant.__table__
-    unread = (notifications.unread_count_of(user_id, tenant_id).scalar_subquery() if tenant_id is not None
-              else sa.null())
-    with global_lookup(user_id=str(user_id)):
-        return db.session.execute(
-            sa.select(tenants.c.id, tenants.c.name, unread.label("unread"))
-            .join(members, members.c.tenant_id == tenants.c.id)
-            .where(members.c.user_id == user_id, members.c.status == "active", tenants.c.status == "active")
-            .order_by(members.c.created_at, members.c.id)
-        ).all()
+_members, _tenants = Membership.__table__, Tenant.__table__
+# ``(id, name, unread)`` of a person's active workspaces, oldest first; ``unread`` counts their
+# unread notifications in the workspace ``tenant_id``. Built once; the rows are read as columns
+# (loading memberships and tenants as instances costs several times the statement).
+_WORKSPACES = (
+    sa.select(_tenants.c.id, _tenants.c.name,
+              notifications.unread_count_of(sa.bindparam("user_id", type_=sa.Uuid),
+                                            sa.bindparam("tenant_id", type_=sa.Uuid)).scalar_subquery().label("unread"))
+    .join(_members, _members.c.tenant_id == _tenants.c.id)
+    .where(_members.c.user_id == sa.bindparam("user_id"), _members.c.status == "active", _tenants.c.status == "active")
+    .order_by(_members.c.created_at, _members.c.id)
+)
 
 
 @bp.app_context_processor
@@ -44,8 +42,9 @@ def header() -> dict:
     member = principal is not None and principal.user is not None
     # The count is the workspace's own (row-level security reads the bound tenant on PostgreSQL).
     bound = contextlib.nullcontext() if not member or "tenant_token" in g else tenant_context(principal.tenant.id)
-    with bound:
-        workspaces = _workspaces(current_user.id, principal.tenant.id if member else None)
+    with bound, global_lookup(user_id=str(current_user.id)):
+        workspaces = db.session.execute(
+            _WORKSPACES, {"user_id": current_user.id, "tenant_id": principal.tenant.id if member else None}).all()
     active = next((t for t in workspaces if str(t.id) == session.get("tenant_id")), None)
     form = None
     if len(workspaces) > 1:
