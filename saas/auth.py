@@ -242,16 +242,22 @@ def load_user(user_id: str) -> User | None:
         user_uuid = uuid.UUID(user_id)
     except ValueError:
         return None
-    tenant_id = _session_tenant()
-    with global_lookup(user_id=str(user_uuid)):
-        found = db.session.execute(_SESSION_USER, {"user_id": user_uuid, "tenant_id": tenant_id}).first()
+    found = _read_session_user(user_uuid, _session_tenant())
     if found is None:
         return None
     user = found.User
     if not user.is_active or session.get(SESSION_PASSWORD) != fingerprint(user):
         return None
-    g.session_workspace = (user.id, tenant_id, found.Membership, found.Tenant)
     return user
+
+
+def _read_session_user(user_id: uuid.UUID, tenant_id: uuid.UUID | None) -> sa.Row | None:
+    """``(User, Membership, Tenant)`` (the last two None outside the workspace), kept on ``g``
+    with the ids it was read for."""
+    with global_lookup(user_id=str(user_id)):
+        found = db.session.execute(_SESSION_USER, {"user_id": user_id, "tenant_id": tenant_id}).first()
+    g.session_workspace = (user_id, tenant_id, found)
+    return found
 
 
 def _session_tenant() -> uuid.UUID | None:
@@ -277,16 +283,11 @@ def session_principal() -> Principal | None:
         return None
     loaded = g.get("session_workspace")
     if loaded is not None and loaded[:2] == (current_user.id, tenant_id):
-        membership, tenant = loaded[2:]  # read with the user (load_user)
-    else:
-        with global_lookup(user_id=str(current_user.id)):  # the workspace and the membership in one statement
-            found = db.session.execute(
-                sa.select(Membership, Tenant).join(Tenant, Tenant.id == Membership.tenant_id)
-                .where(Membership.tenant_id == tenant_id, Membership.user_id == current_user.id,
-                       Membership.status == "active")
-            ).first()
-        membership, tenant = found if found is not None else (None, None)
-    if membership is None or not tenant.is_active:
+        found = loaded[2]  # read with the user (load_user)
+    else:  # the session's workspace changed since
+        found = _read_session_user(current_user.id, tenant_id)
+    if found is None or found.Membership is None or not found.Tenant.is_active:
         return None
+    membership, tenant = found.Membership, found.Tenant
     return Principal(tenant=tenant, scopes=membership.scopes, user=current_user._get_current_object(),
                      membership=membership)

@@ -104,6 +104,24 @@ def test_another_person_s_or_workspace_s_notification_is_a_404_and_never_counted
         assert db.session.scalar(sa.select(Notification.read_at).where(Notification.title == "Theirs")) is None
 
 
+def test_a_person_in_two_workspaces_sees_each_one_s_unread_count_in_its_pages(app, shop, sign_up):
+    """The header counts the person's unread notifications in the page's workspace only, though it
+    reads them in the statement that lists all their workspaces."""
+    other = sign_up(settings={"locale": "en"})
+    assert other.post("/api/v1/members", json={"email": shop.user["email"], "role": "agent"}).status_code == 201
+    browser = shop.signed_in()
+    page = browser.get("/").get_data(as_text=True)
+    post(browser, f"/invitations/{other.tenant['id']}/accept", page)
+    send(app, shop, [Role.owner], "Ours")
+    send(app, other, [Role.agent], "Theirs 1")
+    send(app, other, [Role.agent], "Theirs 2")
+    page = browser.get("/notifications").get_data(as_text=True)
+    assert unread(page) == 1 and 'id="workspace-switch"' in page
+    post(browser, "/workspace", page, tenant_id=other.tenant["id"])
+    page = browser.get("/notifications").get_data(as_text=True)
+    assert unread(page) == 2 and [title for title in ("Ours", "Theirs 1", "Theirs 2") if title in page] == ["Theirs 1", "Theirs 2"]
+
+
 def test_the_list_pages_by_keyset_and_refuses_a_cursor_it_did_not_give(app, shop):
     owner = uuid.UUID(shop.user["id"])
     for n in range(30):

@@ -41,7 +41,7 @@ def header() -> dict:
     principal = g.get("principal") or session_principal()
     member = principal is not None and principal.user is not None
     # The count is the workspace's own (row-level security reads the bound tenant on PostgreSQL).
-    bound = contextlib.nullcontext() if not member or "tenant_token" in g else tenant_context(principal.tenant.id)
+    bound = tenant_context(principal.tenant.id) if member else contextlib.nullcontext()
     with bound, global_lookup(user_id=str(current_user.id)):
         workspaces = db.session.execute(
             _WORKSPACES, {"user_id": current_user.id, "tenant_id": principal.tenant.id if member else None}).all()
