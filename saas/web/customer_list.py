@@ -38,6 +38,7 @@ from saas.core.segments import saved as segments
 from saas.core.spreadsheets import as_csv, as_xlsx
 from saas.web import customer_rows
 from saas.web.blueprint import bp, local_target
+from saas.web.i18n import in_page_language
 from saas.web.pages import member_page
 from saas.web.labels import STAGE_LABELS, TIER_LABELS
 
@@ -139,8 +140,7 @@ def _render(shown: dict, errors: dict, page, *, status: int = 200, form_errors: 
     principal = current_principal()
     partial = request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
     choices = _choices()
-    tiers = {code: str(label) for code, label in TIER_LABELS.items()}  # translated once, not per row
-    stages = {code: str(label) for code, label in STAGE_LABELS.items()}
+    tiers, stages = in_page_language(TIER_LABELS), in_page_language(STAGE_LABELS)
     columns = chosen_columns()
     rows = None
     if page is not None:
@@ -149,7 +149,8 @@ def _render(shown: dict, errors: dict, page, *, status: int = 200, form_errors: 
             tuple(columns), tiers, stages, choices["owners"], _profile_links(), money, day))
     context = dict(
         shown=shown, errors=errors, page=page, rows=rows, choices=choices, columns=columns,
-        all_columns=COLUMNS, filter_labels=FILTER_LABELS, sorts=SORT_LABELS, tiers=tiers, stages=stages,
+        all_columns=in_page_language(COLUMNS), filter_labels=in_page_language(FILTER_LABELS),
+        sorts=in_page_language(SORT_LABELS), tiers=tiers, stages=stages,
         may_write=Scope.write in principal.scopes,
         query=_query, here=_query(shown), form_errors=form_errors or {}, form_values=form_values or {},
     )
