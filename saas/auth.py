@@ -8,11 +8,13 @@ needed defaults to ``read`` for safe methods and ``write`` otherwise, so a view 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, g, redirect, request, session, url_for
@@ -21,11 +23,12 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from saas.core.accounts import ApiKey, Membership, Role, Scope, Tenant, User
+from saas.core import notifications
 from saas.core.audit import Actor, reset_actor, set_actor
 from saas.core.db import db
 from saas.core.password_reset import fingerprint
 from saas.core.plugins import installed
-from saas.core.tenancy import bind_tenant, global_lookup, unbind_tenant
+from saas.core.tenancy import bind_tenant, global_lookup, tenant_context, unbind_tenant
 from saas.core.types import utcnow
 from saas.extensions import csrf
 
@@ -223,21 +226,47 @@ def keep_signed_in(user: User) -> None:
     session[SESSION_PASSWORD] = fingerprint(user)
 
 
-# The session's person, their membership of the session's workspace and the workspace: one
-# statement, built once (its parameters bound per request).
+# What a signed-in request needs of its person, in one statement built once (the parameters bound
+# per request): the person; their membership of the session's workspace and that workspace (as
+# instances, for the principal); the ids and names of all their active workspaces (the header's
+# switch, read as columns); and their unread notifications in the session's workspace (the
+# header's count). One row per membership, or one row of NULLs beside a person with none.
+_their, _workspaces = Membership.__table__.alias("their_memberships"), Tenant.__table__.alias("their_workspaces")
+_USER_ID, _TENANT_ID = sa.bindparam("user_id", type_=sa.Uuid), sa.bindparam("tenant_id", type_=sa.Uuid)
 _SESSION_USER = (
-    sa.select(User, Membership, Tenant).select_from(User)
-    .outerjoin(Membership, sa.and_(Membership.user_id == User.id, Membership.status == "active",
-                                   Membership.tenant_id == sa.bindparam("tenant_id", type_=sa.Uuid)))
+    sa.select(User, Membership, Tenant, _workspaces.c.id.label("workspace_id"), _workspaces.c.name.label("workspace_name"),
+              notifications.unread_count_of(_USER_ID, _TENANT_ID).scalar_subquery().label("unread"))
+    .select_from(User)
+    .outerjoin(_their, sa.and_(_their.c.user_id == User.id, _their.c.status == "active"))
+    .outerjoin(_workspaces, sa.and_(_workspaces.c.id == _their.c.tenant_id, _workspaces.c.status == "active"))
+    .outerjoin(Membership, sa.and_(Membership.tenant_id == _their.c.tenant_id, Membership.id == _their.c.id,
+                                   _their.c.tenant_id == _TENANT_ID))
     .outerjoin(Tenant, Tenant.id == Membership.tenant_id)
-    .where(User.id == sa.bindparam("user_id", type_=sa.Uuid))
+    .where(User.id == _USER_ID)
+    .order_by(_their.c.created_at, _their.c.id)
 )
+
+
+class Workspace(NamedTuple):
+    id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """The session's person as a request reads them (:data:`_SESSION_USER`)."""
+
+    user: User
+    membership: Membership | None  # of the session's workspace, while active
+    tenant: Tenant | None  # the session's workspace, where they are a member
+    workspaces: tuple[Workspace, ...]  # all their active workspaces, oldest membership first
+    unread: int  # their unread notifications in the session's workspace
 
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the session's person, while active and with the password the
-    session was opened with. Their membership of the session's workspace and the workspace come in
-    the same statement, kept for :func:`session_principal`: a page needs all three."""
+    session was opened with. The rest of :class:`SessionUser` comes in the same statement, kept
+    for :func:`session_user`: every page needs it."""
     try:
         user_uuid = uuid.UUID(user_id)
     except ValueError:
@@ -245,17 +274,26 @@ def load_user(user_id: str) -> User | None:
     found = _read_session_user(user_uuid, _session_tenant())
     if found is None:
         return None
-    user = found.User
+    user = found.user
     if not user.is_active or session.get(SESSION_PASSWORD) != fingerprint(user):
         return None
     return user
 
 
-def _read_session_user(user_id: uuid.UUID, tenant_id: uuid.UUID | None) -> sa.Row | None:
-    """``(User, Membership, Tenant)`` (the last two None outside the workspace), kept on ``g``
-    with the ids it was read for."""
-    with global_lookup(user_id=str(user_id)):
-        found = db.session.execute(_SESSION_USER, {"user_id": user_id, "tenant_id": tenant_id}).first()
+def _read_session_user(user_id: uuid.UUID, tenant_id: uuid.UUID | None) -> SessionUser | None:
+    """Read :class:`SessionUser`, kept on ``g`` with the ids it was read for. The session's
+    workspace is bound for the unread count (row-level security reads it on PostgreSQL); the
+    membership is joined only where it names that workspace itself."""
+    bound = tenant_context(tenant_id) if tenant_id is not None else contextlib.nullcontext()
+    with bound, global_lookup(user_id=str(user_id)):
+        rows = db.session.execute(_SESSION_USER, {"user_id": user_id, "tenant_id": tenant_id}).all()
+    found = None
+    if rows:
+        current = next((row for row in rows if row.Membership is not None), rows[0])
+        found = SessionUser(user=rows[0].User, membership=current.Membership, tenant=current.Tenant,
+                            workspaces=tuple(Workspace(row.workspace_id, row.workspace_name)
+                                             for row in rows if row.workspace_id is not None),
+                            unread=rows[0].unread)
     g.session_workspace = (user_id, tenant_id, found)
     return found
 
@@ -274,20 +312,22 @@ def _from_session() -> Principal | None:
     return principal
 
 
-def session_principal() -> Principal | None:
-    """The signed-in user in the workspace chosen in their session, if they still belong to it."""
+def session_user() -> SessionUser | None:
+    """The signed-in person as this request read them, reread if the session's workspace changed
+    since (a switch, a sign-in)."""
     if not current_user.is_authenticated:
         return None
     tenant_id = _session_tenant()
-    if tenant_id is None:
-        return None
     loaded = g.get("session_workspace")
     if loaded is not None and loaded[:2] == (current_user.id, tenant_id):
-        found = loaded[2]  # read with the user (load_user)
-    else:  # the session's workspace changed since
-        found = _read_session_user(current_user.id, tenant_id)
-    if found is None or found.Membership is None or not found.Tenant.is_active:
+        return loaded[2]
+    return _read_session_user(current_user.id, tenant_id)
+
+
+def session_principal() -> Principal | None:
+    """The signed-in user in the workspace chosen in their session, if they still belong to it."""
+    found = session_user()
+    if found is None or found.membership is None or not found.tenant.is_active:
         return None
-    membership, tenant = found.Membership, found.Tenant
-    return Principal(tenant=tenant, scopes=membership.scopes, user=current_user._get_current_object(),
-                     membership=membership)
+    return Principal(tenant=found.tenant, scopes=found.membership.scopes, user=current_user._get_current_object(),
+                     membership=found.membership)
