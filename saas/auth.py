@@ -234,7 +234,8 @@ def keep_signed_in(user: User) -> None:
 _their, _workspaces = Membership.__table__.alias("their_memberships"), Tenant.__table__.alias("their_workspaces")
 _USER_ID, _TENANT_ID = sa.bindparam("user_id", type_=sa.Uuid), sa.bindparam("tenant_id", type_=sa.Uuid)
 _SESSION_USER = (
-    sa.select(User, Membership, Tenant, _workspaces.c.id.label("workspace_id"), _workspaces.c.name.label("workspace_name"),
+    sa.select(User, Membership, Tenant,
+              _workspaces.c.id.label("workspace_id"), _workspaces.c.name.label("workspace_name"),
               notifications.unread_count_of(_USER_ID, _TENANT_ID).scalar_subquery().label("unread"))
     .select_from(User)
     .outerjoin(_their, sa.and_(_their.c.user_id == User.id, _their.c.status == "active"))

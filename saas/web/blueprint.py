@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, request, url_for
@@ -13,52 +13,46 @@ from saas.auth import session_principal
 from saas.core.navigation import navigation
 from saas.core.tenancy import tenant_context
 from saas.extensions import csrf
+from saas.web.labels import in_page_language
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
 
-@dataclass(frozen=True)
-class CorePage:
-    """An entry of the main menu: a core page, shown to the members whose role may open it."""
+CORE_PAGES = {  # the main menu's core pages (endpoint: label), in its order
+    "web.landing": _l("Dashboard"),
+    "web.today": _l("My day"),
+    "web.customers": _l("Customers"),
+    "web.tags": _l("Tags"),
+    "web.purchases": _l("Purchases"),
+    "web.interactions": _l("Interactions"),
+    "web.imports": _l("Imports"),
+    "web.data_quality": _l("Data quality"),
+    "web.segments": _l("Segments"),
+    "web.settings": _l("Settings"),
+}
 
-    endpoint: str
+
+class MenuEntry(NamedTuple):
+    href: str
     label: str
-
-    @property
-    def href(self) -> str:
-        return url_for(self.endpoint)
-
-    def is_current(self, path: str) -> bool:
-        """Whether ``path`` is this page or one below it (``/settings/webhooks/<id>`` is under
-        Settings, ``/imports/<id>/rejects`` under Imports); the dashboard, at ``/``, only itself."""
-        own = self.href.rstrip("/")
-        return path.rstrip("/") == own or (bool(own) and path.startswith(own + "/"))
+    current: bool  # the entry the page belongs to
 
 
-CORE_PAGES = (  # in the order of the menu
-    CorePage("web.landing", _l("Dashboard")),
-    CorePage("web.today", _l("My day")),
-    CorePage("web.customers", _l("Customers")),
-    CorePage("web.tags", _l("Tags")),
-    CorePage("web.purchases", _l("Purchases")),
-    CorePage("web.interactions", _l("Interactions")),
-    CorePage("web.imports", _l("Imports")),
-    CorePage("web.data_quality", _l("Data quality")),
-    CorePage("web.segments", _l("Segments")),
-    CorePage("web.settings", _l("Settings")),
-)
+def _is_under(path: str, href: str) -> bool:
+    """Whether ``path`` is the page at ``href`` or one below it (``/settings/webhooks/<id>`` is
+    under Settings, ``/imports/<id>/rejects`` under Imports); the dashboard, at ``/``, only itself."""
+    own = href.rstrip("/")
+    return path.rstrip("/") == own or (bool(own) and path.startswith(own + "/"))
 
 
-def current_page(pages, path: str) -> CorePage | None:
-    """The entry ``path`` belongs to: the most specific of those it is under (``/customers/tags``
-    is Tags, not Customers), so the menu marks one entry current."""
-    return max((page for page in pages if page.is_current(path)), key=lambda page: len(page.href), default=None)
-
-
-def _pages_for(principal) -> list[CorePage]:
-    views = current_app.view_functions
-    return [page for page in CORE_PAGES
-            if getattr(views[page.endpoint], "member_page_needs", None) in (None, *principal.scopes)]
+def core_menu(principal, path: str) -> list[MenuEntry]:
+    """The core pages whose role rule admits ``principal``; the current one is the most specific
+    that ``path`` is under (``/customers/tags`` is Tags, not Customers), so one entry is marked."""
+    views, labels = current_app.view_functions, in_page_language(CORE_PAGES)
+    pages = [(url_for(endpoint), labels[endpoint]) for endpoint in CORE_PAGES
+             if getattr(views[endpoint], "member_page_needs", None) in (None, *principal.scopes)]
+    current = max((href for href, _ in pages if _is_under(path, href)), key=len, default=None)
+    return [MenuEntry(href, label, href == current) for href, label in pages]
 
 
 @bp.before_request
@@ -72,9 +66,8 @@ def workspace_menu() -> dict:
     """The menu on every page: the core's pages, and the pages of the modules the workspace has enabled."""
     principal = g.get("principal") or (session_principal() if current_user.is_authenticated else None)
     if principal is None:
-        return {"menu": [], "core_pages": [], "current_page": None}
-    pages = _pages_for(principal)
-    shown = {"core_pages": pages, "current_page": current_page(pages, request.path)}
+        return {"menu": [], "core_pages": []}
+    shown = {"core_pages": core_menu(principal, request.path)}
     if "tenant_token" in g:
         return {"menu": navigation(principal.tenant, principal.role), **shown}
     with tenant_context(principal.tenant.id):

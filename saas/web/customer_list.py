@@ -38,9 +38,8 @@ from saas.core.segments import saved as segments
 from saas.core.spreadsheets import as_csv, as_xlsx
 from saas.web import customer_rows
 from saas.web.blueprint import bp, local_target
-from saas.web.i18n import in_page_language
 from saas.web.pages import member_page
-from saas.web.labels import STAGE_LABELS, TIER_LABELS
+from saas.web.labels import STAGE_LABELS, TIER_LABELS, in_page_language
 
 SORT_LABELS = {"-created_at": _l("Newest first"), "created_at": _l("Oldest first"), "name": _l("Name, A to Z"),
                "-name": _l("Name, Z to A"), "-updated_at": _l("Recently changed"), "updated_at": _l("Least recently changed")}

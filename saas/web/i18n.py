@@ -13,7 +13,6 @@ like the core's.
 
 from __future__ import annotations
 
-import weakref
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, redirect, request, session
@@ -103,24 +102,6 @@ def page_catalogue() -> dict:
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
     return {"gettext": gettext, "ngettext": ngettext}
-
-
-# Per catalogue (a language, with the app's modules): the label tables already translated into it.
-_TRANSLATED_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def in_page_language(labels: dict) -> dict:
-    """``labels``, a module's constant table of lazy texts, as plain texts in the page's language.
-
-    Translated once per catalogue and kept: a lazy text looks its catalogue up through the request
-    context each time it is shown, and a page shows dozens of them (tiers, stages, columns, sorts).
-    """
-    translations = get_translations()
-    kept = _TRANSLATED_TABLES.setdefault(translations, {})
-    found = kept.get(id(labels))
-    if found is None or found[0] is not labels:  # the table itself is kept, so its id stays its own
-        found = kept[id(labels)] = (labels, {key: str(label) for key, label in labels.items()})
-    return found[1]
 
 
 @bp.route("/language", methods=["POST"])
