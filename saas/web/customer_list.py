@@ -102,9 +102,9 @@ def chosen_columns() -> list[str]:
 # What the filter and the bulk actions offer, in one Core statement on the tables, built once (a
 # round trip each cost a page more than the rows they bring): the workspace's active members (the
 # account managers, and their teams), its tags and its segments, as ``(kind, id, name, email,
-# team)``. Each part names its tenant (the ``tenant_id`` parameter), as set-based SQL does: the
-# tenancy filter does not look inside a compound statement (row-level security still does, on
-# PostgreSQL).
+# team)``. Each part names its tenant (the ``tenant_id`` parameter), as set-based SQL does, and it
+# runs on the session's connection, past the ORM's tenancy filter, which does not look inside a
+# compound statement (row-level security still does, on PostgreSQL).
 _members, _users, _tags, _segments = (model.__table__ for model in (Membership, User, Tag, Segment))
 _TENANT = sa.bindparam("tenant_id", type_=sa.Uuid)
 _NO_ID, _NO_TEXT = sa.null().cast(sa.Uuid), sa.null().cast(sa.String)
@@ -122,7 +122,7 @@ def _choices() -> dict:
     """The workspace's active members (account managers) and their teams, tags and segments."""
     owners, tags, segments = {}, [], []
     teams = set()
-    for row in db.session.execute(_CHOICES, {"tenant_id": current_principal().tenant.id}):
+    for row in db.session.connection().execute(_CHOICES, {"tenant_id": current_principal().tenant.id}):
         if row.kind == "owner":
             owners[row.id] = row.name or row.email
             if row.team:
