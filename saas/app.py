@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 import saas.tables  # noqa: F401  every table on the metadata before Alembic looks
-from saas import auth, cli, jobs_cli, plugin_host, transactions, web
+from saas import auth, cli, jobs_cli, plugin_host, probes, transactions, web
 from saas.api import (
     activity,
     audit,
@@ -67,6 +67,7 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     check_secret(app)
     _init_extensions(app)
     api = _register_api(app)
+    probes.init_app(app)
     web.init_app(app)
     _wire_features(app)
     host = plugin_host.init_app(app, api, plugins)  # last: a module whose blueprint names are taken is left out
