@@ -26,6 +26,7 @@ from saas.api import (
     inbound,
     notifications,
     openapi,
+    rate_limits,
     reports,
     segments,
     tags,
@@ -33,7 +34,7 @@ from saas.api import (
     workspace,
 )
 from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error, is_api_request
-from saas.config import check_secret, from_environment
+from saas.config import check_rate_limits, check_secret, from_environment
 from saas.core import delivery, passwords, schedules
 from saas.core.classification import receivers as classification_receivers
 from saas.core.classification import recompute as classification_service
@@ -65,8 +66,11 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     app.config.update(overrides or {})
     app.config["API_SPEC_OPTIONS"] = SPEC_OPTIONS
     check_secret(app)
+    check_rate_limits(app.config)
     _init_extensions(app)
     api = _register_api(app)
+    # After the API's authentication (a before_request): the API's limits count per principal.
+    limiter.init_app(app)
     probes.init_app(app)
     web.init_app(app)
     _wire_features(app)
@@ -87,7 +91,6 @@ def _init_extensions(app: Flask) -> None:
             _configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), compare_type=True)
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     login_manager.user_loader(auth.load_user)
@@ -149,6 +152,7 @@ def _configure_postgresql(engine: sa.Engine) -> None:
 def _register_api(app: Flask) -> RetainApi:
     api = RetainApi(app)
     openapi.init_api(api)  # before any schema is documented
+    rate_limits.document(api)
     for module in API_MODULES:
         api.register_blueprint(module.bp)
     app.before_request(auth.authenticate_api_request)
