@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 import saas.tables  # noqa: F401  every table on the metadata before Alembic looks
-from saas import auth, cli, jobs_cli, plugin_host, probes, transactions, web
+from saas import auth, cli, jobs_cli, logs, plugin_host, probes, transactions, web
 from saas.api import (
     activity,
     audit,
@@ -34,7 +34,7 @@ from saas.api import (
     workspace,
 )
 from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error, is_api_request
-from saas.config import check_rate_limits, check_secret, from_environment
+from saas.config import check_logging, check_rate_limits, check_secret, from_environment
 from saas.core import delivery, passwords, schedules
 from saas.core.classification import receivers as classification_receivers
 from saas.core.classification import recompute as classification_service
@@ -65,6 +65,8 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     app.config.update(from_environment(app.instance_path))
     app.config.update(overrides or {})
     app.config["API_SPEC_OPTIONS"] = SPEC_OPTIONS
+    check_logging(app.config)
+    logs.init_app(app)  # first: the request id is known before any other hook logs
     check_secret(app)
     check_rate_limits(app.config)
     _init_extensions(app)

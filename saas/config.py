@@ -16,6 +16,8 @@
 | MAIL_FROM       | the sender, e.g. ``Retain <no-reply@example.com>``     | ``Retain <no-reply@localhost>`` |
 | API_KEY_RATE_LIMIT | the REST API's limit per API key (or signed-in person); empty: none | ``600 per minute`` |
 | WORKSPACE_RATE_LIMIT | the REST API's limit per workspace, all its keys and people together | ``1800 per minute`` |
+| LOG_FORMAT      | ``json`` (one object a line) or ``text`` (:mod:`saas.logs`) | ``text`` in debug, else ``json`` |
+| LOG_LEVEL       | ``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``            | ``INFO``                     |
 | PUBLIC_URL      | the site's address, for links in mail sent by jobs (the daily digest) | ``http://localhost:5000`` |
 """
 
@@ -52,7 +54,11 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": normalise_database_url(env.get("MIGRATION_DATABASE_URL", "")) or None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error's message (logged with a 500) leaves out the values bound,
+        # which may be a secret (a webhook's signing secret) or someone's data.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "LOG_FORMAT": env.get("LOG_FORMAT", "").strip().lower() or None,  # saas.logs: json, text
+        "LOG_LEVEL": env.get("LOG_LEVEL", "").strip().upper() or "INFO",
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -116,6 +122,16 @@ def check_rate_limits(config) -> None:
             parse_many(value) if value else None
         except ValueError as error:
             raise ConfigError(f"{name}={value!r} is not a rate limit such as '5 per minute;20 per hour' ({error})")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def check_logging(config) -> None:
+    if config.get("LOG_FORMAT") not in (None, "json", "text"):
+        raise ConfigError(f"LOG_FORMAT={config['LOG_FORMAT']!r}: use json or text")
+    if config.get("LOG_LEVEL") not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL={config.get('LOG_LEVEL')!r}: use one of {', '.join(LOG_LEVELS)}")
 
 
 def check_secret(app) -> None:

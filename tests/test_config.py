@@ -83,3 +83,21 @@ def test_a_rate_limit_that_cannot_be_read_refuses_to_start(monkeypatch, tmp_path
     monkeypatch.setenv(name, "lots")
     with pytest.raises(ConfigError, match=name):
         create_app()
+
+
+@pytest.mark.parametrize("name, value", [("LOG_FORMAT", "xml"), ("LOG_LEVEL", "LOUD")])
+def test_a_log_format_or_level_that_cannot_be_used_refuses_to_start(monkeypatch, tmp_path, name, value):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        create_app()
+
+
+def test_the_log_format_and_level_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv("LOG_FORMAT", "Text")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    app = create_app()
+    assert (app.config["LOG_FORMAT"], app.config["LOG_LEVEL"]) == ("text", "DEBUG")
