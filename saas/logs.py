@@ -45,6 +45,8 @@ _MASKED = (
     (re.compile(r"rtn_[0-9a-f]{12}_[A-Za-z0-9_-]+"), "rtn_[masked]"),
     (re.compile(r"whsec_[A-Za-z0-9+/=]+"), "whsec_[masked]"),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [masked]"),
+    # a reset or invitation link's token, in the development server's request lines (werkzeug logs paths)
+    (re.compile(r"(/password/reset/|/invitations/join/)[A-Za-z0-9._-]+"), r"\1[masked]"),
 )
 
 _request_id: ContextVar[str | None] = ContextVar("saas_request_id", default=None)

@@ -146,12 +146,14 @@ def test_a_text_line_shows_the_context_it_knows():
 
 @pytest.mark.parametrize("kind", logs.FORMATS)
 def test_every_line_masks_api_keys_webhook_secrets_and_bearer_credentials(kind):
-    secrets = ["rtn_0123456789ab_" + "S" * 43, "whsec_" + "A" * 43 + "=", "Bearer abc.def-ghi"]
+    secrets = ["rtn_0123456789ab_" + "S" * 43, "whsec_" + "A" * 43 + "=", "Bearer abc.def-ghi",
+               "/password/reset/WyI0Zj.aGVsbG8-x_y", "/invitations/join/WyJhYmMi.ZGVm"]
 
     text = logs.formatter(kind).format(record(" and ".join(secrets)))
 
     assert not any(secret in text for secret in secrets)
     assert "rtn_[masked]" in text and "whsec_[masked]" in text and "Bearer [masked]" in text
+    assert "/password/reset/[masked]" in text and "/invitations/join/[masked]" in text
 
 
 @pytest.mark.backend_independent
