@@ -5,3 +5,7 @@ same customer page from Retain and from a bare Flask + psycopg endpoint with gun
 and loads each with wrk. Every benchmark also runs at a smoke size (``--smoke``, ``bench.smoke``)
 in the test suite (``tests/test_benchmarks.py``), which checks that it still works, not its figures.
 """
+
+# The REST API's limits per API key and workspace (saas.api.rate_limits), still counted as in
+# production but far above what a benchmark sends with one key.
+UNLIMITED_API = {"API_KEY_RATE_LIMIT": "1000000000 per minute", "WORKSPACE_RATE_LIMIT": "1000000000 per minute"}

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import cpu, data, database, load, report, smoke
+from bench import UNLIMITED_API, cpu, data, database, load, report, smoke
 
 SIDES = ("bare", "retain", "html")  # the bare endpoint, Retain's JSON list, Retain's HTML list
 
@@ -123,7 +123,7 @@ def measure(side: str, setup: dict, args) -> dict:
         env = _env(BENCH_BARE_DSN=db.dsn(database.READER), BENCH_TENANT_ID=str(setup["tenant_id"]))
     else:
         spec, headers = "wsgi:app", {"Authorization": f"Bearer {setup['key']}"}
-        env = _env(DATABASE_URL=db.url(database.APP), SECRET_KEY=setup["secret"])
+        env = _env(DATABASE_URL=db.url(database.APP), SECRET_KEY=setup["secret"], **UNLIMITED_API)
     if side == "html":  # the same app, signed in by its session cookie instead of an API key
         path, headers = setup["html_path"], {"Cookie": "=".join(setup["cookie"])}
     log_path = args.results / f"gunicorn-{side}.log"

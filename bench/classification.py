@@ -32,7 +32,7 @@ import time
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from bench import database, smoke
+from bench import UNLIMITED_API, database, smoke
 
 NAME = "retain_bench_classification"
 
@@ -163,7 +163,7 @@ def run(args, name: str) -> int:
     db = database.Database(args.admin_url, name) if reuse else database.recreate(args.admin_url, name)
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
-        "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "RATELIMIT_STORAGE_URI": "memory://",
+        "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "RATELIMIT_STORAGE_URI": "memory://", **UNLIMITED_API,
     })
     if reuse:
         owner = sa.create_engine(db.url(database.OWNER))

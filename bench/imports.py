@@ -26,7 +26,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from bench import database, smoke
+from bench import UNLIMITED_API, database, smoke
 
 NAME = "retain_bench_imports"
 REGIONS = ("浙江", "上海", "北京", "江苏", "广东")
@@ -90,7 +90,7 @@ def run(args, name: str, folder: Path) -> int:
     db = database.recreate(args.admin_url, name)
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
-        "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "RATELIMIT_STORAGE_URI": "memory://",
+        "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "RATELIMIT_STORAGE_URI": "memory://", **UNLIMITED_API,
         "IMPORT_FOLDER": str(folder / "uploads"),
     })
     with app.app_context():

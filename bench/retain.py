@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
+from bench import UNLIMITED_API
 from saas.app import create_app
 from saas.core.accounts import Tenant, User
 from saas.core.db import db
@@ -33,7 +34,7 @@ def make_app(app_url: str, owner_url: str, secret_key: str) -> Flask:
         "MIGRATION_DATABASE_URL": owner_url,
         "SECRET_KEY": secret_key,
         "REDIS_URL": None,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "memory://", **UNLIMITED_API,
     })
 
 

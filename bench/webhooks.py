@@ -33,7 +33,7 @@ import redis
 from flask_migrate import upgrade
 from standardwebhooks.webhooks import Webhook
 
-from bench import database, smoke
+from bench import UNLIMITED_API, database, smoke
 
 NAME = "retain_bench_webhooks"
 
@@ -84,7 +84,7 @@ class Retain:
         self.app = create_app({
             "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
             "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "REDIS_URL": redis_url,
-            "RATELIMIT_STORAGE_URI": "memory://", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": True,
+            "RATELIMIT_STORAGE_URI": "memory://", **UNLIMITED_API, "WEBHOOK_ALLOW_PRIVATE_NETWORKS": True,
         })
         with self.app.app_context():
             upgrade(revision="heads")

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 import saas.tables  # noqa: F401  every table on the metadata before Alembic looks
-from saas import auth, cli, jobs_cli, plugin_host, transactions, web
+from saas import auth, cli, jobs_cli, logs, plugin_host, probes, transactions, web
 from saas.api import (
     activity,
     audit,
@@ -26,6 +26,7 @@ from saas.api import (
     inbound,
     notifications,
     openapi,
+    rate_limits,
     reports,
     segments,
     tags,
@@ -33,7 +34,7 @@ from saas.api import (
     workspace,
 )
 from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error, is_api_request
-from saas.config import check_secret, from_environment
+from saas.config import check_logging, check_rate_limits, check_secret, from_environment
 from saas.core import delivery, passwords, schedules
 from saas.core.classification import receivers as classification_receivers
 from saas.core.classification import recompute as classification_service
@@ -64,9 +65,15 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     app.config.update(from_environment(app.instance_path))
     app.config.update(overrides or {})
     app.config["API_SPEC_OPTIONS"] = SPEC_OPTIONS
+    check_logging(app.config)
+    logs.init_app(app)  # first: the request id is known before any other hook logs
     check_secret(app)
+    check_rate_limits(app.config)
     _init_extensions(app)
     api = _register_api(app)
+    # After the API's authentication (a before_request): the API's limits count per principal.
+    limiter.init_app(app)
+    probes.init_app(app)
     web.init_app(app)
     _wire_features(app)
     host = plugin_host.init_app(app, api, plugins)  # last: a module whose blueprint names are taken is left out
@@ -86,7 +93,6 @@ def _init_extensions(app: Flask) -> None:
             _configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), compare_type=True)
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     login_manager.user_loader(auth.load_user)
@@ -148,6 +154,7 @@ def _configure_postgresql(engine: sa.Engine) -> None:
 def _register_api(app: Flask) -> RetainApi:
     api = RetainApi(app)
     openapi.init_api(api)  # before any schema is documented
+    rate_limits.document(api)
     for module in API_MODULES:
         api.register_blueprint(module.bp)
     app.before_request(auth.authenticate_api_request)

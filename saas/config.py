@@ -14,6 +14,10 @@
 | MAIL_USE_SSL    | ``1``: TLS from the start (port 465)                  | off                          |
 | MAIL_USERNAME, MAIL_PASSWORD | the SMTP login, when the server needs one  | none: no login               |
 | MAIL_FROM       | the sender, e.g. ``Retain <no-reply@example.com>``     | ``Retain <no-reply@localhost>`` |
+| API_KEY_RATE_LIMIT | the REST API's limit per API key (or signed-in person); empty: none | ``600 per minute`` |
+| WORKSPACE_RATE_LIMIT | the REST API's limit per workspace, all its keys and people together | ``1800 per minute`` |
+| LOG_FORMAT      | ``json`` (one object a line) or ``text`` (:mod:`saas.logs`) | ``text`` in debug, else ``json`` |
+| LOG_LEVEL       | ``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``            | ``INFO``                     |
 | PUBLIC_URL      | the site's address, for links in mail sent by jobs (the daily digest) | ``http://localhost:5000`` |
 """
 
@@ -22,6 +26,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+
+from limits import parse_many
+
+from saas.api import rate_limits
 
 INSECURE_SECRETS = {"", "dev", "change-me", "secret", "changeme"}
 
@@ -46,7 +54,11 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": normalise_database_url(env.get("MIGRATION_DATABASE_URL", "")) or None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error's message (logged with a 500) leaves out the values bound,
+        # which may be a secret (a webhook's signing secret) or someone's data.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "LOG_FORMAT": env.get("LOG_FORMAT", "").strip().lower() or None,  # saas.logs: json, text
+        "LOG_LEVEL": env.get("LOG_LEVEL", "").strip().upper() or "INFO",
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -54,6 +66,10 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STRATEGY": "moving-window",
         "SIGNUP_RATE_LIMIT": env.get("SIGNUP_RATE_LIMIT", "5 per minute;20 per hour"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
+        # The REST API's, per API key (or signed-in person) and per workspace (saas.api.rate_limits)
+        "API_KEY_RATE_LIMIT": env.get("API_KEY_RATE_LIMIT", "600 per minute"),
+        "WORKSPACE_RATE_LIMIT": env.get("WORKSPACE_RATE_LIMIT", "1800 per minute"),
+        **rate_limits.HEADER_NAMES,
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # larger bodies answer 413 before they are read
         "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", 64 * 1024 * 1024)),  # an upload to /api/v1/imports
@@ -92,6 +108,30 @@ def from_environment(instance_path: str) -> dict:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+RATE_LIMITS = ("SIGNUP_RATE_LIMIT", "LOGIN_RATE_LIMIT", "PASSWORD_RESET_RATE_LIMIT", "API_KEY_RATE_LIMIT",
+               "WORKSPACE_RATE_LIMIT")
+
+
+def check_rate_limits(config) -> None:
+    """Refuse to start with a rate limit Flask-Limiter could not read (it would fail every request)."""
+    for name in RATE_LIMITS:
+        value = config.get(name) or ""
+        try:
+            parse_many(value) if value else None
+        except ValueError as error:
+            raise ConfigError(f"{name}={value!r} is not a rate limit such as '5 per minute;20 per hour' ({error})")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def check_logging(config) -> None:
+    if config.get("LOG_FORMAT") not in (None, "json", "text"):
+        raise ConfigError(f"LOG_FORMAT={config['LOG_FORMAT']!r}: use json or text")
+    if config.get("LOG_LEVEL") not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL={config.get('LOG_LEVEL')!r}: use one of {', '.join(LOG_LEVELS)}")
 
 
 def check_secret(app) -> None:

@@ -10,11 +10,12 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
+from saas.api import rate_limits
 from saas.core.db import db
 
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=get_remote_address, application_limits=rate_limits.LIMITS)
 
 __all__ = ["db", "migrate", "login_manager", "csrf", "limiter"]

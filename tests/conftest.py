@@ -3,6 +3,7 @@ that owns nothing). Without the server, PostgreSQL tests skip locally and fail w
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -100,6 +101,17 @@ def dumps_checked_against_marshmallow():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Schema, "_serialize", checked)
         yield
+
+
+@pytest.fixture(autouse=True)
+def root_logging_restored():
+    """An app made without TESTING sets the root logger up for production (saas.logs.configure):
+    put the root's handlers and level back afterwards, so later tests log as pytest set them."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

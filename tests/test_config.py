@@ -63,3 +63,41 @@ def test_webhooks_to_private_networks_are_off_unless_the_environment_says_so(mon
     for value, allowed in (("1", True), ("true", True), ("0", False), ("no", False)):
         monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_NETWORKS", value)
         assert from_environment(str(tmp_path))["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] is allowed
+
+
+def test_the_api_s_rate_limits_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv("API_KEY_RATE_LIMIT", "50 per minute;1000 per hour")
+    monkeypatch.setenv("WORKSPACE_RATE_LIMIT", "")
+    app = create_app()
+    assert app.config["API_KEY_RATE_LIMIT"] == "50 per minute;1000 per hour"
+    assert app.config["WORKSPACE_RATE_LIMIT"] == ""  # off
+    assert app.config["RATELIMIT_HEADER_REMAINING"] == "RateLimit-Remaining"
+
+
+@pytest.mark.parametrize("name", ["API_KEY_RATE_LIMIT", "WORKSPACE_RATE_LIMIT", "LOGIN_RATE_LIMIT"])
+def test_a_rate_limit_that_cannot_be_read_refuses_to_start(monkeypatch, tmp_path, name):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv(name, "lots")
+    with pytest.raises(ConfigError, match=name):
+        create_app()
+
+
+@pytest.mark.parametrize("name, value", [("LOG_FORMAT", "xml"), ("LOG_LEVEL", "LOUD")])
+def test_a_log_format_or_level_that_cannot_be_used_refuses_to_start(monkeypatch, tmp_path, name, value):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        create_app()
+
+
+def test_the_log_format_and_level_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv("LOG_FORMAT", "Text")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    app = create_app()
+    assert (app.config["LOG_FORMAT"], app.config["LOG_LEVEL"]) == ("text", "DEBUG")

@@ -329,3 +329,14 @@ def test_with_its_own_ids_every_route_answers_so_the_404s_come_from_tenancy(clie
             refused[f"{method.upper()} {path}"] = f"{response.status_code} {response.get_data(as_text=True)[:200]}"
     assert leaks == {}, "\n".join(f"{what}: {answer}" for what, answer in leaks.items())
     assert refused == {}, "\n".join(f"{what}: {answer}" for what, answer in refused.items())
+
+
+def test_the_probes_answer_everyone_alike_and_name_no_workspace(client, sign_up):
+    """/healthz and /readyz are outside the API and its tenancy: the same answer with either
+    tenant's key or none, and nothing in it about any workspace."""
+    first, second = sign_up(), sign_up()
+    for path in ("/healthz", "/readyz"):
+        answers = [client.get(path, headers=headers).get_data(as_text=True)
+                   for headers in ({}, first.headers, second.headers)]
+        assert answers[0] == answers[1] == answers[2], path
+        assert not any(t.tenant[field] in answers[0] for t in (first, second) for field in ("id", "slug")), path

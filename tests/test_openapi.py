@@ -48,7 +48,7 @@ def test_every_operation_has_a_summary_and_documents_its_errors(spec):
         codes = set(operation["responses"])
         assert any(c.startswith("2") for c in codes), where
         if operation.get("security", spec["security"]):
-            assert {"401", "403"} <= codes, where
+            assert {"401", "403", "429"} <= codes, where  # 429: the limits per API key and workspace
         if "{" in path:
             assert "404" in codes, where
         if "requestBody" in operation:
@@ -58,6 +58,14 @@ def test_every_operation_has_a_summary_and_documents_its_errors(spec):
 
 
 NAMED_BY_CODE = {"name"}  # modules are named by their code (``loyalty``), the same in every tenant
+
+
+def test_the_429_answer_documents_retry_after_and_the_rate_limit_headers(spec):
+    too_many = spec["components"]["responses"]["TOO_MANY_REQUESTS"]
+    assert set(too_many["headers"]) == {"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
+    assert too_many["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    limited = [op["responses"]["429"] for m, p, op in operations(spec) if op.get("security", spec["security"])]
+    assert limited and all(answer == {"$ref": "#/components/responses/TOO_MANY_REQUESTS"} for answer in limited)
 
 
 def test_path_parameters_are_declared_as_uuids(spec):

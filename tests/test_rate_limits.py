@@ -229,3 +229,119 @@ def test_with_redis_down_sign_ins_still_answer_and_are_limited_in_memory(limited
     assert failed_login(client).status_code == 401
     assert failed_login(client).status_code == 401
     assert failed_login(client).status_code == 429
+
+
+# The REST API, per API key and per workspace -------------------------------------------------
+
+
+def signed_up(client, slug: str) -> str:
+    """A new workspace's admin API key."""
+    response = sign_up(client, slug)
+    assert response.status_code == 201, response.json
+    return response.json["api_key"]
+
+
+def bearer(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def second_key(client, admin_key: str) -> str:
+    response = client.post("/api/v1/api-keys", json={"name": "second", "scopes": ["read", "write"]},
+                           headers=bearer(admin_key))
+    assert response.status_code == 201, response.json
+    return response.json["key"]
+
+
+def customers(client, key: str):
+    return client.get("/api/v1/customers", headers=bearer(key))
+
+
+def assert_rate_limit_headers(response, limit: int) -> None:
+    assert response.headers["RateLimit-Limit"] == str(limit)
+    assert response.headers["RateLimit-Remaining"] == "0"
+    assert int(response.headers["RateLimit-Reset"]) > 0
+    assert "X-RateLimit-Limit" not in response.headers
+
+
+def api_limited(limited_app, storage_uri="memory://", *, per_key="3 per minute", per_workspace="100 per minute"):
+    return limited_app(storage_uri, API_KEY_RATE_LIMIT=per_key, WORKSPACE_RATE_LIMIT=per_workspace)
+
+
+def test_a_key_over_its_limit_gets_429_with_the_headers_and_other_keys_and_workspaces_do_not(limited_app):
+    client = api_limited(limited_app).test_client()
+    first, other_workspace = signed_up(client, "co-one"), signed_up(client, "co-two")
+    second = second_key(client, first)  # the first key's first request
+
+    answers = [customers(client, first) for _ in range(2)]
+    refused = customers(client, first)
+
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[-1].headers["RateLimit-Limit"] == "3"
+    assert answers[-1].headers["RateLimit-Remaining"] == "0"
+    assert_rate_limited(refused)
+    assert_rate_limit_headers(refused, 3)
+    assert customers(client, second).status_code == 200
+    assert customers(client, other_workspace).status_code == 200
+
+
+def test_a_refused_write_writes_nothing(limited_app):
+    app = api_limited(limited_app, per_key="1 per minute")
+    client = app.test_client()
+    key = signed_up(client, "co-one")
+    assert client.post("/api/v1/customers", json={"name": "Kept"}, headers=bearer(key)).status_code == 201
+
+    refused = client.post("/api/v1/customers", json={"name": "Refused"}, headers=bearer(key))
+
+    assert_rate_limited(refused)
+    with app.app_context():  # SQLite: no row-level security to bind a workspace for
+        names = db.session.execute(sa.text("SELECT name FROM customers")).scalars().all()
+        db.session.rollback()
+    assert names == ["Kept"]
+
+
+def test_a_workspace_over_its_limit_gets_429_for_every_key_and_another_workspace_does_not(limited_app):
+    client = api_limited(limited_app, per_key="100 per minute", per_workspace="3 per minute").test_client()
+    first, other_workspace = signed_up(client, "co-one"), signed_up(client, "co-two")
+    second = second_key(client, first)  # the workspace's first request
+    assert customers(client, first).status_code == 200
+    assert customers(client, second).status_code == 200
+
+    refused = customers(client, second)
+
+    assert_rate_limited(refused)
+    assert_rate_limit_headers(refused, 3)
+    assert_rate_limited(customers(client, first))
+    assert customers(client, other_workspace).status_code == 200
+
+
+def test_requests_refused_before_a_principal_is_known_count_against_no_key(limited_app):
+    client = api_limited(limited_app, per_key="1 per minute").test_client()
+    key = signed_up(client, "co-one")
+    for _ in range(3):
+        assert client.get("/api/v1/customers", headers=bearer("rk_wrong")).status_code == 401
+
+    assert customers(client, key).status_code == 200
+
+
+@pytest.mark.redis
+def test_a_key_over_its_limit_gets_429_when_limits_are_kept_in_redis(limited_app, redis_storage):
+    app = api_limited(limited_app, redis_storage, per_key="2 per minute")
+    client = app.test_client()
+    key = signed_up(client, "co-one")
+    assert [customers(client, key).status_code for _ in range(2)] == [200, 200]
+
+    refused = customers(client, key)
+
+    assert_rate_limited(refused)
+    assert_rate_limit_headers(refused, 2)
+    server = redis.Redis.from_url(redis_storage)
+    assert any(server.scan_iter(match=f"LIMITS:*{app.config['RATELIMIT_KEY_PREFIX']}*api-key*"))
+
+
+def test_the_probes_are_exempt_from_rate_limits(limited_app):
+    client = limited_app("memory://", RATELIMIT_DEFAULT="1 per minute").test_client()
+
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 200]
+    assert [client.get("/readyz").status_code for _ in range(3)] == [200, 200, 200]
+    assert client.get("/login").status_code == 200
+    assert client.get("/login").status_code == 429  # the default limit is on, elsewhere

@@ -91,7 +91,7 @@ def _refuse_nul(paths) -> None:
 class ApiBlueprint(Blueprint):
     """A flask-smorest blueprint whose views document every error they can answer.
 
-    :meth:`route` adds 401/403 to authenticated views, 404 to views with an id in the path,
+    :meth:`route` adds 401/403/429 to authenticated views, 404 to views with an id in the path,
     400 to views that parse arguments and 413 to views that read a body; :meth:`errors` adds the
     rest (409, 422, ...).
     """
@@ -105,7 +105,7 @@ class ApiBlueprint(Blueprint):
 
         def decorator(func):
             public = getattr(func, "_public", False)
-            codes = [] if public else [401, 403]
+            codes = [] if public else [401, 403, 429]  # 429: saas.api.rate_limits
             if idempotent and not public and "POST" in options.get("methods", ()):
                 func = self.doc(parameters=[idempotency.PARAMETER])(idempotency.honour(func))
                 codes += [400, 409, 422]  # a malformed key, a retry while the first runs, a key reused

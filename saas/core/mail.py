@@ -1,8 +1,10 @@
 """The mail adapter: the one way Retain sends e-mail.
 
 :func:`send` delivers a message at once: by SMTP when ``MAIL_SERVER`` is configured (production,
-see :mod:`saas.config`), else it writes the message to this module's log (the embedded default,
-where a newcomer reads the reset link in the terminal). Requests never wait for a mail server:
+see :mod:`saas.config`), else, in development (debug) and tests, it writes the message to this
+module's log (the embedded default, where a newcomer reads the reset link in the terminal); in
+production without ``MAIL_SERVER`` it logs only that a message to whom was not sent, since a body's
+link (a password reset, an invitation) is a secret. Requests never wait for a mail server:
 they call :func:`send_later`, which hands the message to a job once the transaction commits, so a
 rolled-back request sends nothing and a slow or failing server delays (rq retries) but never fails
 the page.
@@ -41,9 +43,12 @@ def send(to: str, subject: str, text: str, html: str | None = None) -> None:
     """Deliver one message now: by SMTP, or to the log without ``MAIL_SERVER``."""
     mail = message(to, subject, text, html)
     config = current_app.config
-    if not config.get("MAIL_SERVER"):  # readable, links unbroken, rather than the encoded MIME
-        log.info("mail not sent (no MAIL_SERVER)\nFrom: %s\nTo: %s\nSubject: %s\n\n%s%s", mail["From"], to, subject,
-                 text, "\n[and an HTML version]" if html is not None else "")
+    if not config.get("MAIL_SERVER"):
+        if current_app.debug or current_app.testing:  # readable, links unbroken, rather than the encoded MIME
+            log.info("mail not sent (no MAIL_SERVER)\nFrom: %s\nTo: %s\nSubject: %s\n\n%s%s", mail["From"], to,
+                     subject, text, "\n[and an HTML version]" if html is not None else "")
+        else:  # in production a body's links (a password reset) are secrets: never in the log
+            log.warning("mail to %s not sent: MAIL_SERVER is not set (subject: %s)", to, subject)
         return
     timeout = config.get("MAIL_TIMEOUT_SECONDS", 10)
     if config.get("MAIL_USE_SSL"):

@@ -144,8 +144,9 @@ class RqQueue:
         for a later time (retries with backoff, delayed work) to their queues when they are due;
         with several workers, one of them does that at a time.
         """
-        SimpleWorker([self.queue(name) for name in names], connection=self.redis).work(burst=burst,
-                                                                                      with_scheduler=True)
+        # log_job_description off: rq would log each job's arguments (a mail's body, a reset link).
+        worker = SimpleWorker([self.queue(name) for name in names], connection=self.redis, log_job_description=False)
+        worker.work(burst=burst, with_scheduler=True)
 
 
 def queue_for(config: dict) -> InProcessQueue | RqQueue:
