@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 import saas.tables  # noqa: F401  every table on the metadata before Alembic looks
-from saas import auth, cli, jobs_cli, plugin_host, transactions, web
+from saas import auth, cli, jobs_cli, plugin_host, secrets_cli, transactions, web
 from saas.api import (
     activity,
     audit,
@@ -33,8 +33,8 @@ from saas.api import (
     workspace,
 )
 from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error, is_api_request
-from saas.config import check_secret, from_environment
-from saas.core import delivery, passwords, schedules
+from saas.config import check_secret, encryption_keys, from_environment
+from saas.core import delivery, passwords, schedules, secretbox
 from saas.core.classification import receivers as classification_receivers
 from saas.core.classification import recompute as classification_service
 from saas.core.errors import DomainError
@@ -65,6 +65,7 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     app.config.update(overrides or {})
     app.config["API_SPEC_OPTIONS"] = SPEC_OPTIONS
     check_secret(app)
+    secretbox.init_app(app, encryption_keys(app))
     _init_extensions(app)
     api = _register_api(app)
     web.init_app(app)
@@ -73,6 +74,7 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     i18n.add_module_catalogues(app, host.translation_directories())
     cli.register(app)
     jobs_cli.register(app)
+    secrets_cli.register(app)
     return app
 
 
