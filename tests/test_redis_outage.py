@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
 import pytest
 import redis
 import sqlalchemy as sa
+from rq.exceptions import StopRequested
 
+from saas.core import reconnect
 from saas.core.db import db
 from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context
 from tests.conftest import ROOT, RedisServer, make_app, wait_until
 
-pytestmark = pytest.mark.redis
 DEADLINE = 30  # seconds for any one step
 
 
@@ -98,6 +100,7 @@ def wait(condition, what: str):
     return wait_until(condition, timeout=DEADLINE, what=what)
 
 
+@pytest.mark.redis
 def test_the_worker_and_the_scheduler_survive_redis_stopping_mid_job_and_work_once_it_is_back(
         rq_app, sign_up, redis_server, processes, tmp_path):
     tenant = sign_up()
@@ -115,11 +118,13 @@ def test_the_worker_and_the_scheduler_survive_redis_stopping_mid_job_and_work_on
     wait(lambda: beats(redis_server.url) >= 2, "beats after the outage")
     wait(lambda: delivered(rq_app, tenant, customer["id"]), "the event queued after the outage being handled")
     assert worker.alive() and scheduler.alive()
-    assert "found an unhandled exception" in worker.output()  # rq's worker did lose its job's connection
+    # rq's own worker did lose the connection outside its retry loop, where it used to quit for good
+    assert worker.said("found an unhandled exception, quitting", "Redis connection timeout, quitting")
     assert (worker.stop(), scheduler.stop()) == (0, 0)  # asked to stop, they do
     assert "flask jobs worker stopped" in worker.output() and "flask jobs scheduler stopped" in scheduler.output()
 
 
+@pytest.mark.redis
 def test_the_worker_and_the_scheduler_started_before_redis_wait_for_it_and_then_work(
         app, database, sign_up, processes, tmp_path):
     server = RedisServer(tmp_path)  # its port chosen, not started yet
@@ -139,3 +144,45 @@ def test_the_worker_and_the_scheduler_started_before_redis_wait_for_it_and_then_
         worker.stop()
         scheduler.stop()
         server.stop()
+
+
+class FlakyRedis:
+    """Answers ``ping`` after ``failures`` refusals."""
+
+    def __init__(self, failures: int):
+        self.failures = failures
+
+    def ping(self):
+        if self.failures:
+            self.failures -= 1
+            raise redis.ConnectionError("Connection refused")
+        return True
+
+
+def test_waiting_for_redis_backs_off_exponentially_up_to_the_cap_then_runs(monkeypatch):
+    monkeypatch.setattr(reconnect.random, "uniform", lambda low, high: 1.0)
+    waits = []
+    result = reconnect.keep_running(FlakyRedis(8), lambda: "ran", what="test", sleep=waits.append)
+    assert result == "ran"
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0]
+
+
+def test_a_run_that_loses_redis_is_started_again_and_a_stop_while_waiting_ends_it(monkeypatch):
+    monkeypatch.setattr(reconnect.random, "uniform", lambda low, high: 1.0)
+    runs = []
+
+    def run():
+        runs.append(1)
+        if len(runs) < 3:
+            raise redis.ConnectionError("Connection closed by server.")
+        return "done"
+
+    assert reconnect.keep_running(FlakyRedis(0), run, what="test", sleep=lambda s: None) == "done"
+    assert len(runs) == 3
+
+    def stopped(seconds):
+        raise StopRequested()
+
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    assert reconnect.keep_running(FlakyRedis(1), lambda: "never", what="test", sleep=stopped) is None
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before  # the process's own again

@@ -151,7 +151,7 @@ class RqQueue:
             worker = _Worker([self.queue(name) for name in names], connection=self.redis)
             worker.work(burst=burst, with_scheduler=True)
             if not (burst or worker.stop_asked):
-                raise reconnect.LostRedis("the worker stopped by itself")
+                raise reconnect.LostRedis("rq's worker quit without being asked")
 
         if burst:
             run()

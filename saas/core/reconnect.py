@@ -47,6 +47,16 @@ def keep_running(redis: Redis, run: Callable[[], object], *, what: str,
     """Call ``run`` once Redis answers, and again whenever it raises a lost connection (or
     :class:`LostRedis`); return what it returns when it ends normally. A SIGTERM or SIGINT while
     waiting ends the wait and returns None."""
+    saved = _handlers()
+    try:
+        return _keep_running(redis, run, what, sleep)
+    finally:  # the process's own signal handlers again, not rq's nor ours
+        for signum, handler in saved.items():
+            if handler is not None:  # None: not installed from Python, nothing to put back
+                signal.signal(signum, handler)
+
+
+def _keep_running(redis: Redis, run: Callable[[], object], what: str, sleep: Callable[[float], None]) -> object:
     failures = 0
     while True:
         started = time.monotonic()
@@ -62,19 +72,26 @@ def keep_running(redis: Redis, run: Callable[[], object], *, what: str,
                 failures = 0
             wait = delay(failures)
             failures += 1
-            log.warning("%s: Redis is unreachable (%s); trying again in %.1f s", what, error or type(error).__name__,
-                        wait)
+            if isinstance(error, LostRedis):
+                log.warning("%s: %s; starting again in %.1f s", what, error, wait)
+            else:
+                log.warning("%s: Redis is unreachable (%s); trying again in %.1f s", what,
+                            error or type(error).__name__, wait)
         if not _wait(sleep, wait):
             return None
+
+
+def _handlers() -> dict:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
 
 
 def _wait(sleep: Callable[[float], None], seconds: float) -> bool:
     """Sleep, ending early (False) on SIGTERM or SIGINT: the handlers rq installed belong to the
     worker or scheduler that just died and would talk to Redis."""
-    main = threading.current_thread() is threading.main_thread()
-    if main:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, _request_stop)
+    for signum in _handlers():
+        signal.signal(signum, _request_stop)
     try:
         sleep(seconds)
     except (StopRequested, KeyboardInterrupt):
