@@ -126,5 +126,5 @@ def encryption_keys(app) -> list[bytes]:
         return keys
     if not (app.debug or app.testing):
         raise ConfigError("ENCRYPTION_KEYS is missing: set it to a Fernet key (make one with "
-                          "`flask secrets new-key`); webhook and inbound secrets are stored encrypted with it")
+                          f"{secretbox.NEW_KEY_COMMAND}); webhook and inbound secrets are stored encrypted with it")
     return [secretbox.derived_key(app.config["SECRET_KEY"])]

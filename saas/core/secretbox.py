@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 EXTENSION = "saas.secretbox"
 SEALED = "sealed"  # the column info flag of a column holding tokens
 DERIVATION_INFO = b"retain secrets at rest"
+# makes a key where the app cannot start yet (production without ENCRYPTION_KEYS)
+NEW_KEY_COMMAND = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 
 
 class UnreadableSecret(RuntimeError):
@@ -83,7 +85,7 @@ def parse_keys(value: str) -> list[bytes]:
             Fernet(key)
         except ValueError:
             raise ValueError(f"ENCRYPTION_KEYS: key {number} is not a Fernet key (32 url-safe base64-encoded "
-                             "bytes; make one with `flask secrets new-key`)") from None
+                             "bytes; make one with `flask secrets new-key` or " + NEW_KEY_COMMAND + ")") from None
     return keys
 
 
