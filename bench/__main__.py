@@ -16,6 +16,7 @@ own that it drops at the end, and writes its results to a temporary folder (``be
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import secrets
@@ -29,7 +30,7 @@ from bench import UNLIMITED_API, cpu, data, database, load, report, smoke
 
 SIDES = ("bare", "retain", "html")  # the bare endpoint, Retain's JSON list, Retain's HTML list
 
-ENV_DROPPED = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FLASK_DEBUG", "FLASK_APP")
+ENV_DROPPED = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEYS", "FLASK_DEBUG", "FLASK_APP")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -86,7 +87,8 @@ def prepare(args, name: str) -> dict:
     if not reuse:
         db = database.recreate(args.admin_url, name)
     secret = secrets.token_urlsafe(48)
-    app = retain.make_app(db.url(database.APP), db.url(database.OWNER), secret)
+    encryption_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()  # a Fernet key
+    app = retain.make_app(db.url(database.APP), db.url(database.OWNER), secret, encryption_key)
     timings = {}
     t = time.perf_counter()
     retain.migrate(app)
@@ -109,7 +111,7 @@ def prepare(args, name: str) -> dict:
     html_path, html_rows = retain.reference_rows(app, cookie, path)
     if html_rows != [item["id"] for item in reference["items"]]:
         raise RuntimeError(f"the HTML list {html_path} does not show the JSON page's customers in its order")
-    return {"db": db, "secret": secret, "tenant_id": tenant_id, "key": key, "path": path,
+    return {"db": db, "secret": secret, "encryption_key": encryption_key, "tenant_id": tenant_id, "key": key, "path": path,
             "reference": reference, "cookie": cookie, "html_path": html_path, "html_rows": html_rows,
             "timings": timings, "reused": reuse,
             "counts": data.counts(db.dsn(database.OWNER), tenant_id)}
@@ -123,7 +125,8 @@ def measure(side: str, setup: dict, args) -> dict:
         env = _env(BENCH_BARE_DSN=db.dsn(database.READER), BENCH_TENANT_ID=str(setup["tenant_id"]))
     else:
         spec, headers = "wsgi:app", {"Authorization": f"Bearer {setup['key']}"}
-        env = _env(DATABASE_URL=db.url(database.APP), SECRET_KEY=setup["secret"], **UNLIMITED_API)
+        env = _env(DATABASE_URL=db.url(database.APP), SECRET_KEY=setup["secret"],
+                   ENCRYPTION_KEYS=setup["encryption_key"], **UNLIMITED_API)
     if side == "html":  # the same app, signed in by its session cookie instead of an API key
         path, headers = setup["html_path"], {"Cookie": "=".join(setup["cookie"])}
     log_path = args.results / f"gunicorn-{side}.log"

@@ -151,6 +151,8 @@ def main(argv=None) -> int:
 
 
 def run(args, name: str) -> int:
+    from cryptography.fernet import Fernet
+
     from saas.app import create_app
     from saas.core import queues
     from saas.core.db import db as sqla
@@ -164,6 +166,7 @@ def run(args, name: str) -> int:
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
         "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "RATELIMIT_STORAGE_URI": "memory://", **UNLIMITED_API,
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     })
     if reuse:
         owner = sa.create_engine(db.url(database.OWNER))

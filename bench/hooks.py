@@ -29,6 +29,8 @@ from pathlib import Path
 from flask_migrate import upgrade
 
 from saas import hookimpl
+from cryptography.fernet import Fernet
+
 from saas.app import create_app
 from saas.core.hooktypes import ModuleInfo
 from saas.testing import sign_up
@@ -59,7 +61,7 @@ def make(database: Path, plugins):
     return create_app({
         "TESTING": False, "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False,
-        "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "PASSWORD_HASH_PROFILE": "CHEAPEST", "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     }, plugins=plugins)
 
 

@@ -20,7 +20,6 @@ import resource
 import shutil
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -80,6 +79,8 @@ def main(argv=None) -> int:
 
 
 def run(args, name: str, folder: Path) -> int:
+    from cryptography.fernet import Fernet
+
     from saas.app import create_app
     from saas.core.db import db as sqla
     from saas.core.imports import ImportKind, ImportRun
@@ -91,7 +92,7 @@ def run(args, name: str, folder: Path) -> int:
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
         "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "RATELIMIT_STORAGE_URI": "memory://", **UNLIMITED_API,
-        "IMPORT_FOLDER": str(folder / "uploads"),
+        "IMPORT_FOLDER": str(folder / "uploads"), "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     })
     with app.app_context():
         upgrade(revision="heads")

@@ -27,12 +27,13 @@ PAGE_PATH = "/customers"  # the same list as an HTML page, with the same query
 ROW = re.compile(rb'<input type="checkbox" name="ids" value="([0-9a-f-]{36})"')
 
 
-def make_app(app_url: str, owner_url: str, secret_key: str) -> Flask:
+def make_app(app_url: str, owner_url: str, secret_key: str, encryption_key: str) -> Flask:
     """The production configuration, as the app role (migrations as the owner)."""
     return create_app({
         "SQLALCHEMY_DATABASE_URI": app_url,
         "MIGRATION_DATABASE_URL": owner_url,
         "SECRET_KEY": secret_key,
+        "ENCRYPTION_KEYS": encryption_key,
         "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://", **UNLIMITED_API,
     })

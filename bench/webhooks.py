@@ -78,6 +78,8 @@ def plain_loop(url: str, count: int) -> float:
 
 class Retain:
     def __init__(self, admin_url: str, name: str, redis_url: str, receiver_url: str):
+        from cryptography.fernet import Fernet
+
         from saas.app import create_app
 
         db = database.recreate(admin_url, name)
@@ -85,6 +87,7 @@ class Retain:
             "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
             "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "REDIS_URL": redis_url,
             "RATELIMIT_STORAGE_URI": "memory://", **UNLIMITED_API, "WEBHOOK_ALLOW_PRIVATE_NETWORKS": True,
+            "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         })
         with self.app.app_context():
             upgrade(revision="heads")

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 import saas.tables  # noqa: F401  every table on the metadata before Alembic looks
-from saas import auth, cli, jobs_cli, logs, plugin_host, probes, transactions, web
+from saas import auth, cli, jobs_cli, logs, plugin_host, probes, secrets_cli, transactions, web
 from saas.api import (
     activity,
     audit,
@@ -34,8 +34,8 @@ from saas.api import (
     workspace,
 )
 from saas.api.errors import RetainApi, handle_csrf_error, handle_domain_error, is_api_request
-from saas.config import check_logging, check_rate_limits, check_secret, from_environment
-from saas.core import delivery, passwords, schedules
+from saas.config import check_logging, check_rate_limits, check_secret, encryption_keys, from_environment
+from saas.core import delivery, passwords, schedules, secretbox
 from saas.core.classification import receivers as classification_receivers
 from saas.core.classification import recompute as classification_service
 from saas.core.errors import DomainError
@@ -69,6 +69,7 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     logs.init_app(app)  # first: the request id is known before any other hook logs
     check_secret(app)
     check_rate_limits(app.config)
+    secretbox.init_app(app, encryption_keys(app))
     _init_extensions(app)
     api = _register_api(app)
     # After the API's authentication (a before_request): the API's limits count per principal.
@@ -80,6 +81,7 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     i18n.add_module_catalogues(app, host.translation_directories())
     cli.register(app)
     jobs_cli.register(app)
+    secrets_cli.register(app)
     return app
 
 

@@ -4,6 +4,7 @@
 | DATABASE_URL    | SQLAlchemy URL (``postgresql+psycopg://...``)         | SQLite file in ``instance/`` |
 | REDIS_URL       | Redis for the job queue (rq) and rate limits         | none: in-process / in-memory |
 | SECRET_KEY      | signs sessions and CSRF tokens; required in production | none                       |
+| ENCRYPTION_KEYS | Fernet keys (comma-separated, the sealing one first) for secrets at rest; required in production | derived from SECRET_KEY in debug and tests |
 | MIGRATION_DATABASE_URL | owner role used by ``flask db upgrade``       | DATABASE_URL                 |
 | WEBHOOK_ALLOW_PRIVATE_NETWORKS | ``1``: webhooks may go to private and loopback addresses (development, tests) | off |
 | WEBHOOK_TIMEOUT_SECONDS | how long a webhook receiver has to answer     | 10                           |
@@ -30,6 +31,7 @@ from pathlib import Path
 from limits import parse_many
 
 from saas.api import rate_limits
+from saas.core import secretbox
 
 INSECURE_SECRETS = {"", "dev", "change-me", "secret", "changeme"}
 
@@ -52,6 +54,7 @@ def from_environment(instance_path: str) -> dict:
     redis_url = env.get("REDIS_URL") or None
     return {
         "SECRET_KEY": env.get("SECRET_KEY", ""),
+        "ENCRYPTION_KEYS": env.get("ENCRYPTION_KEYS", ""),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": normalise_database_url(env.get("MIGRATION_DATABASE_URL", "")) or None,
         # hide_parameters: a database error's message (logged with a 500) leaves out the values bound,
@@ -147,3 +150,20 @@ def check_secret(app) -> None:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def encryption_keys(app) -> list[bytes]:
+    """The keys secrets at rest are sealed with (``saas.core.secretbox``). Production refuses to
+    start without them; debugging and tests derive one from ``SECRET_KEY`` (call after
+    :func:`check_secret`), which is then the only key that opens what they sealed."""
+    value = app.config.get("ENCRYPTION_KEYS") or ""
+    try:
+        keys = secretbox.parse_keys(value)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    if keys:
+        return keys
+    if not (app.debug or app.testing):
+        raise ConfigError("ENCRYPTION_KEYS is missing: set it to a Fernet key (make one with "
+                          f"{secretbox.NEW_KEY_COMMAND}); webhook and inbound secrets are stored encrypted with it")
+    return [secretbox.derived_key(app.config["SECRET_KEY"])]

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from rq.registry import FailedJobRegistry
 
-from saas.core import delivery, queues, schedules
+from saas.core import delivery, queues, reconnect, schedules
 
 group = AppGroup("jobs", help="Background jobs (rq on Redis; in-process without REDIS_URL).")
 
@@ -22,7 +22,8 @@ def _rq() -> queues.RqQueue:
 @click.option("--queue", "queues", multiple=True, default=queues.QUEUES, show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(queues, burst):
-    """Run an rq worker for the queues, with this application's context (see RqQueue.work)."""
+    """Run an rq worker for the queues, with this application's context, through Redis outages
+    (see RqQueue.work)."""
     _rq().work(tuple(queues), burst=burst)
 
 
@@ -37,8 +38,14 @@ def sweep(grace):
 
 @group.command("scheduler")
 def scheduler():
-    """Run rq's cron scheduler with the periodic work of the core and the installed modules."""
-    schedules.cron_scheduler(_rq()).start()
+    """Run rq's cron scheduler with the periodic work of the core and the installed modules,
+    through Redis outages (it waits for Redis, and starts over when it comes back)."""
+    queue = _rq()
+
+    def run() -> None:
+        schedules.cron_scheduler(queue).start()  # returns when asked to stop; raises when Redis goes
+
+    reconnect.keep_running(queue.redis, run, what="scheduler")
 
 
 @group.command("run-schedules")

@@ -27,7 +27,7 @@ from tests.conftest import PG_ADMIN_URL, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 180  # seconds; a smoke run takes a few (docs/benchmarks.md)
-ENV_DROPPED = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FLASK_DEBUG", "FLASK_APP")
+ENV_DROPPED = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEYS", "FLASK_DEBUG", "FLASK_APP")
 
 
 @dataclass(frozen=True)

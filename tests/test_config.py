@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 
 from saas.app import create_app
 from saas.config import ConfigError, normalise_database_url
+from saas.core import secretbox
 
 
 def test_production_refuses_to_start_without_a_secret(monkeypatch, tmp_path):
@@ -27,14 +29,32 @@ def test_production_starts_with_a_real_secret_and_reads_the_environment(monkeypa
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
     monkeypatch.setenv("DATABASE_URL", "postgres://app@db.internal/retain")
     monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    monkeypatch.setenv("ENCRYPTION_KEYS", Fernet.generate_key().decode())
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://app@db.internal/retain"
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/0"
 
 
+def test_production_refuses_to_start_without_an_encryption_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.delenv("ENCRYPTION_KEYS", raising=False)
+    with pytest.raises(ConfigError, match="ENCRYPTION_KEYS is missing"):
+        create_app()
+
+
+def test_an_encryption_key_that_is_not_a_fernet_key_is_a_clear_start_up_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv("ENCRYPTION_KEYS", f"{Fernet.generate_key().decode()},not-a-key")
+    with pytest.raises(ConfigError, match="ENCRYPTION_KEYS: key 2 is not a Fernet key"):
+        create_app()
+
+
 def test_debug_mode_makes_and_keeps_a_local_secret(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("ENCRYPTION_KEYS", raising=False)
     monkeypatch.setenv("FLASK_DEBUG", "1")
     first = create_app()
     second = create_app()
@@ -43,6 +63,10 @@ def test_debug_mode_makes_and_keeps_a_local_secret(monkeypatch, tmp_path):
     assert first.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert first.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/retain.db")
     assert first.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    with first.app_context():  # no ENCRYPTION_KEYS: a key derived from the kept SECRET_KEY
+        token = secretbox.seal("whsec_x")
+    with second.app_context():
+        assert secretbox.open_sealed(token) == "whsec_x"
 
 
 @pytest.mark.parametrize("url, expected", [

@@ -66,7 +66,7 @@ def keep(response):
     record = g.pop("idempotency_record", None)
     if record is not None and response.status_code < 400:
         record.status_code = response.status_code
-        record.response_body = response.get_data(as_text=True)
+        record.body = response.get_data(as_text=True)  # sealed: it may carry a secret
     return response
 
 
@@ -75,7 +75,7 @@ def _replay(record: IdempotencyRecord, digest: str):
         return error_response(422, "idempotency_key_reused", "This Idempotency-Key was used with a different request.")
     if record.status_code is None:
         return _in_progress()
-    response = current_app.response_class(record.response_body, status=record.status_code, mimetype="application/json")
+    response = current_app.response_class(record.body, status=record.status_code, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response
 

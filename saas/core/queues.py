@@ -24,6 +24,7 @@ from rq import Queue, Retry, SimpleWorker, get_current_job
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from saas.core import reconnect
 from saas.core.db import db
 
 log = logging.getLogger(__name__)
@@ -142,11 +143,45 @@ class RqQueue:
         A ``SimpleWorker``: jobs run in this process and share its database pool instead of
         inheriting forked connections. It also runs rq's scheduler, which moves jobs that wait
         for a later time (retries with backoff, delayed work) to their queues when they are due;
-        with several workers, one of them does that at a time.
+        with several workers, one of them does that at a time. Without ``burst`` it rides out a
+        Redis outage (:mod:`saas.core.reconnect`): it stops only when asked to.
         """
-        # log_job_description off: rq would log each job's arguments (a mail's body, a reset link).
-        worker = SimpleWorker([self.queue(name) for name in names], connection=self.redis, log_job_description=False)
-        worker.work(burst=burst, with_scheduler=True)
+
+        def run() -> None:
+            # log_job_description off: rq would log each job's arguments (a mail's body, a reset link).
+            worker = _Worker([self.queue(name) for name in names], connection=self.redis, log_job_description=False)
+            worker.work(burst=burst, with_scheduler=True)
+            if not (burst or worker.stop_asked):
+                raise reconnect.LostRedis("rq's worker quit without being asked")
+
+        if burst:
+            run()
+        else:
+            reconnect.keep_running(self.redis, run, what="worker")
+
+
+class _Worker(SimpleWorker):
+    """rq's ``SimpleWorker``, which knows whether it was asked to stop, and whose tear-down after a
+    lost connection leaves nothing behind (its command channel's thread would retry forever)."""
+
+    stop_asked = False
+
+    def request_stop(self, signum, frame):
+        self.stop_asked = True
+        super().request_stop(signum, frame)
+
+    def teardown(self):
+        if self.is_horse:
+            return
+        if self.scheduler:
+            self.stop_scheduler()
+        for step in (self.register_death, self.unsubscribe):
+            try:
+                step()
+            except reconnect.LOST as error:
+                log.warning("worker %s: %s during tear-down: %s", self.name, step.__name__, error)
+        if getattr(self, "pubsub_thread", None) is not None and self.pubsub_thread.is_alive():
+            self.pubsub_thread.stop()
 
 
 def queue_for(config: dict) -> InProcessQueue | RqQueue:

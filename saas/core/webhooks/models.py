@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.db import TenantOwned, TenantScoped, Timestamped, db, tenant_fk
+from saas.core.secretbox import SEALED, open_sealed, seal
 from saas.core.types import UTCDateTime, utcnow
 
 SECRET_PREFIX = "whsec_"
@@ -24,26 +25,52 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def _sealed_new_secret() -> str:
+    return seal(new_secret())
+
+
 class RotatingSecret:
     """A signing secret that can be replaced while the previous one stays valid for a while, so
-    the other side can switch without losing a message. Never audited, never listed."""
+    the other side can switch without losing a message. Never audited, never listed.
 
-    __audit_exclude__ = {"secret", "previous_secret"}
+    The columns hold the secrets sealed (:mod:`saas.core.secretbox`); ``secret`` and
+    ``previous_secret`` open them when read, so a missing key fails where a secret is used (a
+    signature made or checked), not where an endpoint is merely listed."""
 
-    secret: Mapped[str] = mapped_column(sa.String(100), default=new_secret)
-    previous_secret: Mapped[str | None] = mapped_column(sa.String(100))
+    __audit_exclude__ = {"sealed_secret", "sealed_previous_secret"}
+
+    sealed_secret: Mapped[str] = mapped_column("secret", sa.Text, default=_sealed_new_secret, info={SEALED: True})
+    sealed_previous_secret: Mapped[str | None] = mapped_column("previous_secret", sa.Text, info={SEALED: True})
     previous_secret_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def secret(self) -> str:
+        if self.sealed_secret is None:  # not flushed yet: the column default has not run
+            self.sealed_secret = _sealed_new_secret()
+        return open_sealed(self.sealed_secret)
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.sealed_secret = seal(value)
+
+    @property
+    def previous_secret(self) -> str | None:
+        return open_sealed(self.sealed_previous_secret)
 
     def secrets_at(self, now: dt.datetime) -> list[str]:
         """The current secret, and during a rotation's overlap the previous one too."""
-        overlapping = self.previous_secret and self.previous_secret_expires_at and now < self.previous_secret_expires_at
+        overlapping = (self.sealed_previous_secret and self.previous_secret_expires_at
+                       and now < self.previous_secret_expires_at)
         return [self.secret, self.previous_secret] if overlapping else [self.secret]
 
     def rotate(self, overlap: dt.timedelta) -> str:
         """A new secret; the current one stays valid for ``overlap``. Returns the new secret."""
-        self.previous_secret, self.previous_secret_expires_at = self.secret, utcnow() + overlap
-        self.secret = new_secret()
-        return self.secret
+        if self.sealed_secret is None:
+            self.sealed_secret = _sealed_new_secret()
+        self.sealed_previous_secret, self.previous_secret_expires_at = self.sealed_secret, utcnow() + overlap
+        secret = new_secret()
+        self.secret = secret
+        return secret
 
 
 class WebhookEndpoint(RotatingSecret, TenantScoped, Timestamped, db.Model):

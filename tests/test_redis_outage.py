@@ -1,0 +1,188 @@
+"""The background processes ride out a Redis outage: ``flask jobs worker`` and ``flask jobs
+scheduler`` run as processes of their own against a redis-server of the test's, which is stopped
+mid-job and started again (or started only after them); both keep running and do the work queued
+afterwards. Every wait polls with a deadline."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+import redis
+import sqlalchemy as sa
+from rq.exceptions import StopRequested
+
+from saas.core import reconnect
+from saas.core.db import db
+from saas.core.outbox import OutboxEvent
+from saas.core.tenancy import tenant_context
+from tests.conftest import ROOT, RedisServer, make_app, wait_until
+
+DEADLINE = 30  # seconds for any one step
+
+
+@pytest.fixture
+def rq_app(app, database, redis_server):
+    return make_app(database, REDIS_URL=redis_server.url)
+
+
+class Process:
+    """``flask jobs COMMAND`` in a process of its own, its output in a file."""
+
+    def __init__(self, app, folder, command: str):
+        config = {key: app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
+                                                   "MIGRATION_DATABASE_URL", "REDIS_URL")}
+        self.log = folder / f"{command}.log"
+        self.command = command
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "tests/outage_process.py", json.dumps(config), str(folder), command], cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}, stdout=out,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        if self.process.poll() is not None:
+            pytest.fail(f"flask jobs {self.command} exited ({self.process.returncode}):\n{self.output()}",
+                        pytrace=False)
+        return True
+
+    def said(self, *texts: str) -> bool:
+        self.alive()
+        return any(text in self.output() for text in texts)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=DEADLINE)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        return self.process.returncode
+
+
+@pytest.fixture
+def processes(tmp_path):
+    started = []
+
+    def _start(app, command):
+        started.append(Process(app, tmp_path, command))
+        return started[-1]
+
+    yield _start
+    for process in started:
+        process.stop()
+
+
+def beats(url: str) -> int:
+    try:
+        return int(redis.Redis.from_url(url).get("pulse:beats") or 0)
+    except redis.RedisError:
+        return 0
+
+
+def delivered(app, tenant, customer_id: str) -> bool:
+    with app.app_context(), tenant_context(tenant.id):
+        events = db.session.execute(sa.select(OutboxEvent.data, OutboxEvent.delivered_at)
+                                    .where(OutboxEvent.type == "customer.created")).all()
+        db.session.rollback()
+    return any(data.get("customer_id") == customer_id and at is not None for data, at in events)
+
+
+def wait(condition, what: str):
+    return wait_until(condition, timeout=DEADLINE, what=what)
+
+
+@pytest.mark.redis
+def test_the_worker_and_the_scheduler_survive_redis_stopping_mid_job_and_work_once_it_is_back(
+        rq_app, sign_up, redis_server, processes, tmp_path):
+    tenant = sign_up()
+    tenant.client = rq_app.test_client()
+    worker, scheduler = processes(rq_app, "worker"), processes(rq_app, "scheduler")
+    wait(lambda: worker.alive() and scheduler.alive() and beats(redis_server.url) >= 2, "the first beats")
+    (tmp_path / "hold").touch()
+    wait(lambda: worker.alive() and (tmp_path / "holding").exists(), "a beat holding its job")
+    redis_server.stop()  # mid-job: the job ends during the outage, and the worker's heartbeat after it fails
+    (tmp_path / "hold").unlink()
+    wait(lambda: worker.said("worker: Redis is unreachable"), "the worker noticing the outage")
+    wait(lambda: scheduler.said("scheduler: Redis is unreachable"), "the scheduler noticing the outage")
+    redis_server.start()  # empty: any beat counted now was scheduled and run after the outage
+    customer = tenant.customer(name="after the outage")
+    wait(lambda: beats(redis_server.url) >= 2, "beats after the outage")
+    wait(lambda: delivered(rq_app, tenant, customer["id"]), "the event queued after the outage being handled")
+    assert worker.alive() and scheduler.alive()
+    # rq's own worker did lose the connection outside its retry loop, where it used to quit for good
+    assert worker.said("found an unhandled exception, quitting", "Redis connection timeout, quitting")
+    assert (worker.stop(), scheduler.stop()) == (0, 0)  # asked to stop, they do
+    assert "flask jobs worker stopped" in worker.output() and "flask jobs scheduler stopped" in scheduler.output()
+
+
+@pytest.mark.redis
+def test_the_worker_and_the_scheduler_started_before_redis_wait_for_it_and_then_work(
+        app, database, sign_up, processes, tmp_path):
+    server = RedisServer(tmp_path)  # its port chosen, not started yet
+    rq_app = make_app(database, REDIS_URL=server.url)
+    worker, scheduler = processes(rq_app, "worker"), processes(rq_app, "scheduler")
+    try:
+        wait(lambda: worker.said("worker: Redis is unreachable"), "the worker waiting for Redis")
+        wait(lambda: scheduler.said("scheduler: Redis is unreachable"), "the scheduler waiting for Redis")
+        server.start()
+        tenant = sign_up()
+        tenant.client = rq_app.test_client()
+        customer = tenant.customer(name="once Redis is there")
+        wait(lambda: beats(server.url) >= 2, "the first beats")
+        wait(lambda: delivered(rq_app, tenant, customer["id"]), "the event being handled")
+        assert worker.alive() and scheduler.alive()
+    finally:
+        worker.stop()
+        scheduler.stop()
+        server.stop()
+
+
+class FlakyRedis:
+    """Answers ``ping`` after ``failures`` refusals."""
+
+    def __init__(self, failures: int):
+        self.failures = failures
+
+    def ping(self):
+        if self.failures:
+            self.failures -= 1
+            raise redis.ConnectionError("Connection refused")
+        return True
+
+
+def test_waiting_for_redis_backs_off_exponentially_up_to_the_cap_then_runs(monkeypatch):
+    monkeypatch.setattr(reconnect.random, "uniform", lambda low, high: 1.0)
+    waits = []
+    result = reconnect.keep_running(FlakyRedis(8), lambda: "ran", what="test", sleep=waits.append)
+    assert result == "ran"
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0]
+
+
+def test_a_run_that_loses_redis_is_started_again_and_a_stop_while_waiting_ends_it(monkeypatch):
+    monkeypatch.setattr(reconnect.random, "uniform", lambda low, high: 1.0)
+    runs = []
+
+    def run():
+        runs.append(1)
+        if len(runs) < 3:
+            raise redis.ConnectionError("Connection closed by server.")
+        return "done"
+
+    assert reconnect.keep_running(FlakyRedis(0), run, what="test", sleep=lambda s: None) == "done"
+    assert len(runs) == 3
+
+    def stopped(seconds):
+        raise StopRequested()
+
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    assert reconnect.keep_running(FlakyRedis(1), lambda: "never", what="test", sleep=stopped) is None
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before  # the process's own again
