@@ -90,6 +90,7 @@ def test_webhooks_to_private_networks_are_off_unless_the_environment_says_so(mon
 
 
 def test_the_api_s_rate_limits_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("ENCRYPTION_KEYS", Fernet.generate_key().decode())
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
     monkeypatch.setenv("API_KEY_RATE_LIMIT", "50 per minute;1000 per hour")
@@ -119,6 +120,7 @@ def test_a_log_format_or_level_that_cannot_be_used_refuses_to_start(monkeypatch,
 
 
 def test_the_log_format_and_level_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("ENCRYPTION_KEYS", Fernet.generate_key().decode())
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
     monkeypatch.setenv("LOG_FORMAT", "Text")

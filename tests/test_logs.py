@@ -9,6 +9,7 @@ import re
 from email import message_from_bytes, policy
 
 import pytest
+from cryptography.fernet import Fernet
 
 from saas import logs
 from saas.core import mail, queues
@@ -29,6 +30,8 @@ def own_app(database, app):
     built = []
 
     def build(**overrides):
+        if overrides.get("TESTING") is False:  # production refuses to start without its key
+            overrides.setdefault("ENCRYPTION_KEYS", Fernet.generate_key().decode())
         built.append(make_app(database, **overrides))
         return built[-1]
 
