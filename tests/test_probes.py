@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from flask_migrate import downgrade, upgrade
 
+from saas import probes
 from saas.core.db import db
 from saas.testing.databases import Database, drop_postgres_database
 from tests.conftest import REDIS_URL, create_postgres_database, make_app
@@ -92,12 +93,13 @@ def test_a_core_migration_not_applied_makes_readyz_503_naming_it(app_on, databas
     app = app_on(Database("sqlite", f"sqlite:///{tmp_path / 'behind.db'}"))
     with app.app_context():
         upgrade(revision="0011_notifications")
+        core_head = next(head for head in probes.expected_heads() if head[0].isdigit())  # the modules' start with their name
 
     response = app.test_client().get("/readyz")
 
     assert response.status_code == 503
     problem = response.json["problems"]["database"]
-    assert "0012_account_notices" in problem and "loyalty_0002" in problem
+    assert core_head in problem and "loyalty_0002" in problem
 
 
 @pytest.mark.backend_independent
