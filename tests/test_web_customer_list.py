@@ -95,6 +95,20 @@ def test_the_list_speaks_chinese_in_a_default_workspace(sign_up):
     assert "龙井茶庄" in html and "搜索" in html
 
 
+def test_the_labels_kept_per_language_follow_each_person_s_language(shop):
+    """The tier, sort and column labels are translated once per language and kept: a person who
+    reads Chinese and one who reads English, in turn, each get their own language."""
+    buy(shop, shop.customer(name="Core Tea House")["id"], "150000.00")
+    shop.post("/api/v1/classification/recompute")
+    english = shop.signed_in()
+    chinese = signed_in(shop.client.application, member(shop, "agent", name="Wang")["email"])
+    chinese.post("/language", data={"locale": "zh_CN", "next": "/", "csrf_token": token_of(chinese.get("/customers"))})
+    for _ in range(2):
+        ours, theirs = english.get("/customers").get_data(as_text=True), chinese.get("/customers").get_data(as_text=True)
+        assert all(text in ours for text in (">Core<", "Newest first", "Account manager")), ours
+        assert all(text in theirs for text in ("核心客户", "最新创建")) and "Newest first" not in theirs
+
+
 @pytest.mark.parametrize("query, expected", [
     ("q=tea.example", ["Core Tea House"]),
     ("q=acme", ["Nobody Yet"]),

@@ -48,7 +48,7 @@ def _is_under(path: str, href: str) -> bool:
 def core_menu(principal, path: str) -> list[MenuEntry]:
     """The core pages whose role rule admits ``principal``; the current one is the most specific
     that ``path`` is under (``/customers/tags`` is Tags, not Customers), so one entry is marked."""
-    views, labels = current_app.view_functions, in_page_language(CORE_PAGES)
+    views, (labels,) = current_app.view_functions, in_page_language(CORE_PAGES)
     pages = [(url_for(endpoint), labels[endpoint]) for endpoint in CORE_PAGES
              if getattr(views[endpoint], "member_page_needs", None) in (None, *principal.scopes)]
     current = max((href for href, _ in pages if _is_under(path, href)), key=len, default=None)

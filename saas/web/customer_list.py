@@ -139,7 +139,8 @@ def _render(shown: dict, errors: dict, page, *, status: int = 200, form_errors: 
     principal = current_principal()
     partial = request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
     choices = _choices()
-    tiers, stages = in_page_language(TIER_LABELS), in_page_language(STAGE_LABELS)
+    tiers, stages, all_columns, filter_labels, sorts = in_page_language(
+        TIER_LABELS, STAGE_LABELS, COLUMNS, FILTER_LABELS, SORT_LABELS)
     columns = chosen_columns()
     rows = None
     if page is not None:
@@ -148,8 +149,7 @@ def _render(shown: dict, errors: dict, page, *, status: int = 200, form_errors: 
             tuple(columns), tiers, stages, choices["owners"], _profile_links(), money, day))
     context = dict(
         shown=shown, errors=errors, page=page, rows=rows, choices=choices, columns=columns,
-        all_columns=in_page_language(COLUMNS), filter_labels=in_page_language(FILTER_LABELS),
-        sorts=in_page_language(SORT_LABELS), tiers=tiers, stages=stages,
+        all_columns=all_columns, filter_labels=filter_labels, sorts=sorts, tiers=tiers, stages=stages,
         may_write=Scope.write in principal.scopes,
         query=_query, here=_query(shown), form_errors=form_errors or {}, form_values=form_values or {},
     )

@@ -21,15 +21,19 @@ STAGE_LABELS = {Stage.potential.value: _l("Prospect"), Stage.new.value: _l("New"
 _TRANSLATED_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def in_page_language(labels: dict) -> dict:
-    """``labels``, a module's constant table of lazy texts, as plain texts in the page's language.
+def in_page_language(*tables: dict) -> list[dict]:
+    """Each of ``tables`` (a module's constant table of lazy texts) as plain texts in the page's
+    language, in order.
 
     Translated once per catalogue and kept: a lazy text looks its catalogue up through the request
     context each time it is shown, and a page shows dozens of them (tiers, stages, columns, sorts).
     """
-    translations = get_translations()
-    kept = _TRANSLATED_TABLES.setdefault(translations, {})
-    found = kept.get(id(labels))
-    if found is None or found[0] is not labels:  # the table itself is kept, so its id stays its own
-        found = kept[id(labels)] = (labels, {key: str(label) for key, label in labels.items()})
+    kept = _TRANSLATED_TABLES.setdefault(get_translations(), {})
+    return [_translated(kept, table) for table in tables]
+
+
+def _translated(kept: dict, table: dict) -> dict:
+    found = kept.get(id(table))
+    if found is None or found[0] is not table:  # the table itself is kept, so its id stays its own
+        found = kept[id(table)] = (table, {key: str(label) for key, label in table.items()})
     return found[1]
