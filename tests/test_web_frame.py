@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
@@ -188,13 +189,14 @@ def test_no_template_has_an_inline_script_style_or_event_handler_that_the_policy
 
 
 def test_the_session_cookie_is_http_only_lax_and_secure_outside_development(database, monkeypatch):
-    production = make_app(database, TESTING=False)
+    key = Fernet.generate_key().decode()  # production refuses to start without its encryption key
+    production = make_app(database, TESTING=False, ENCRYPTION_KEYS=key)
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert production.config["SESSION_COOKIE_HTTPONLY"] is True and production.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert production.config["REMEMBER_COOKIE_SECURE"] is True
     assert make_app(database).config["SESSION_COOKIE_SECURE"] is False  # tests and debug serve plain HTTP
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "0")
-    assert make_app(database, TESTING=False).config["SESSION_COOKIE_SECURE"] is False  # no TLS at all: said so
+    assert make_app(database, TESTING=False, ENCRYPTION_KEYS=key).config["SESSION_COOKIE_SECURE"] is False  # no TLS
 
 
 def test_the_vendored_libraries_are_served_with_their_licences_at_the_versions_the_readme_names(client):
