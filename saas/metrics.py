@@ -13,11 +13,13 @@ from __future__ import annotations
 import hmac
 import os
 import time
+from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from saas.config import ConfigError
 from saas.core import metrics
 from saas.extensions import limiter
 from saas.metrics_collector import ScrapeTimeGauges
@@ -30,6 +32,9 @@ def init_app(app: Flask) -> None:
     """Serve ``/metrics`` and time requests, if ``METRICS_TOKEN`` is set. Call it before the other
     request hooks are registered (the logs' aside): its ``before_request`` then runs before theirs and
     its ``after_request`` after theirs, so a request's time includes its authentication and its commit."""
+    folder = multiprocess_dir()
+    if folder and not Path(folder).is_dir():  # prometheus-client would fail on every request's first count
+        raise ConfigError(f"PROMETHEUS_MULTIPROC_DIR is {folder!r}, which is not a folder: create it (empty)")
     if not app.config.get("METRICS_TOKEN"):
         return
     app.before_request(_start)

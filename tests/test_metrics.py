@@ -270,6 +270,36 @@ def test_the_metrics_token_comes_from_the_environment(monkeypatch, tmp_path):
     assert from_environment(str(tmp_path))["METRICS_TOKEN"] is None
 
 
+@pytest.mark.backend_independent
+def test_a_multiprocess_folder_that_does_not_exist_stops_the_app_with_a_clear_error(app, database, tmp_path,
+                                                                                    monkeypatch):
+    from saas.config import ConfigError
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="PROMETHEUS_MULTIPROC_DIR"):
+        make_app(database, METRICS_TOKEN=TOKEN)
+
+
+def test_an_endpoint_disabled_with_deliveries_waiting_counts_them_as_disabled(metrics_app, metrics_client, receiver):
+    from saas.core.webhooks import WebhookEndpoint, outbound
+    from tests.webhook_receiver import Answer
+
+    receiver.answer("/down", Answer(status=500))
+    tenant = sign_up(metrics_client)
+    made = tenant.post("/api/v1/webhooks", json={"url": receiver.url("/down"), "event_types": ["customer.created"]})
+    tenant.post("/api/v1/customers", json={"name": "waits for a retry"})
+    before = scrape(metrics_client)
+    with metrics_app.app_context(), tenant_context(tenant.id):
+        outbound.disable(db.session.get(WebhookEndpoint, (tenant.id, uuid.UUID(made.get_json()["id"]))), "a test")
+        before_commit = scrape(metrics_client)
+        db.session.commit()
+    after = scrape(metrics_client)
+    assert before_commit.value("retain_webhook_deliveries_total", outcome="disabled") == before.value(
+        "retain_webhook_deliveries_total", outcome="disabled")  # counted once committed
+    assert (after.value("retain_webhook_deliveries_total", outcome="disabled")
+            - before.value("retain_webhook_deliveries_total", outcome="disabled")) == 1
+
+
 # -- Redis -------------------------------------------------------------------------------------
 
 
