@@ -137,7 +137,7 @@ def test_a_failed_webhook_attempt_is_counted_as_retrying(metrics_client, receive
 
 def test_the_backlog_counts_every_tenant_s_undelivered_events_and_the_oldest_one_s_age(metrics_app, metrics_client):
     """On PostgreSQL the app's role sees no tenant's rows without a tenant bound: the aggregate
-    still counts them all (through the function migration 0013 made)."""
+    still counts them all (through the function migration 0014 made)."""
     tenants = [sign_up(metrics_client), sign_up(metrics_client)]
     for tenant in tenants:
         tenant.post("/api/v1/customers", json={"name": "waiting"})

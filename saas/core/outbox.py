@@ -74,7 +74,7 @@ def undelivered(older_than: dt.timedelta, limit: int = 500) -> list[uuid.UUID]:
 
 
 # Every tenant's backlog is one aggregate. Row-level security admits no row to a statement with no
-# tenant bound, so on PostgreSQL it runs in a SECURITY DEFINER function (migration 0013) that
+# tenant bound, so on PostgreSQL it runs in a SECURITY DEFINER function (migration 0014) that
 # returns the two numbers only: a policy for its owner, on only while the function runs its one
 # statement, lets it count every tenant's rows; the app's role gains no row.
 _BACKLOG_PG = sa.text("SELECT undelivered, oldest FROM retain_outbox_backlog()").columns(

@@ -6,8 +6,8 @@ the migrating role, which returns two numbers only; a SELECT policy for that rol
 only while ``app.metrics_aggregate`` is 'on', which nothing but the function sets (around its
 one statement). The app's role is not named by the policy: setting the variable itself gains it nothing.
 
-Revision ID: 0013_metrics
-Revises: 0012_account_notices
+Revision ID: 0014_metrics
+Revises: 0013_sealed_secrets
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
@@ -15,8 +15,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_metrics'
-down_revision = '0012_account_notices'
+revision = '0014_metrics'
+down_revision = '0013_sealed_secrets'
 branch_labels = None
 depends_on = None
 
