@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 import saas.tables  # noqa: F401  every table on the metadata before Alembic looks
-from saas import auth, cli, jobs_cli, logs, plugin_host, probes, secrets_cli, transactions, web
+from saas import auth, cli, jobs_cli, logs, metrics, plugin_host, probes, secrets_cli, transactions, web
 from saas.api import (
     activity,
     audit,
@@ -71,6 +71,7 @@ def create_app(overrides: dict | None = None, *, plugins: list[tuple[str, object
     check_rate_limits(app.config)
     secretbox.init_app(app, encryption_keys(app))
     _init_extensions(app)
+    metrics.init_app(app)  # before the other request hooks but the logs': a request's time includes them
     api = _register_api(app)
     # After the API's authentication (a before_request): the API's limits count per principal.
     limiter.init_app(app)

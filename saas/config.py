@@ -19,6 +19,7 @@
 | WORKSPACE_RATE_LIMIT | the REST API's limit per workspace, all its keys and people together | ``1800 per minute`` |
 | LOG_FORMAT      | ``json`` (one object a line) or ``text`` (:mod:`saas.logs`) | ``text`` in debug, else ``json`` |
 | LOG_LEVEL       | ``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``            | ``INFO``                     |
+| METRICS_TOKEN   | the bearer token ``GET /metrics`` asks for             | none: no ``/metrics`` (404)  |
 | PUBLIC_URL      | the site's address, for links in mail sent by jobs (the daily digest) | ``http://localhost:5000`` |
 """
 
@@ -102,6 +103,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_FROM": env.get("MAIL_FROM") or None,
         "PUBLIC_URL": env.get("PUBLIC_URL") or "http://localhost:5000",
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "MAIL_TIMEOUT_SECONDS": 10,
         "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
         "INVITATION_MAX_AGE": 7 * 24 * 3600,  # seconds an invitation link (to choose a password) works

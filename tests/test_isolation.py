@@ -340,3 +340,26 @@ def test_the_probes_answer_everyone_alike_and_name_no_workspace(client, sign_up)
                    for headers in ({}, first.headers, second.headers)]
         assert answers[0] == answers[1] == answers[2], path
         assert not any(t.tenant[field] in answers[0] for t in (first, second) for field in ("id", "slug")), path
+
+
+def test_the_metrics_scrape_names_no_workspace_and_none_of_its_data(app, database):
+    """``GET /metrics`` is the operators', not a workspace's: a workspace's API key does not open it,
+    and what it shows is counted over every workspace, with no id, name or path of one."""
+    from saas.core.db import db
+    from saas.testing import sign_up as sign_up_on
+    from tests.conftest import make_app
+
+    metrics_app = make_app(database, METRICS_TOKEN="the-operators-token")
+    client = metrics_app.test_client()
+    workspaces = [sign_up_on(client), sign_up_on(client)]
+    shown = []
+    for workspace in workspaces:
+        customer = workspace.post("/api/v1/customers", json={"name": f"Secret {secrets.token_hex(4)}"}).get_json()
+        assert workspace.get(f"/api/v1/customers/{customer['id']}").status_code == 200
+        shown += [customer["id"], customer["name"], workspace.tenant["id"], workspace.tenant["slug"]]
+        assert client.get("/metrics", headers=workspace.headers).status_code == 401
+    text = client.get("/metrics", headers={"Authorization": "Bearer the-operators-token"}).get_data(as_text=True)
+    assert "retain_http_request_duration_seconds" in text
+    assert [value for value in shown if value in text] == []
+    with metrics_app.app_context():
+        db.engine.dispose()

@@ -35,7 +35,8 @@ class LimitedApps:
 
     def __init__(self, database):
         self.database = database
-        self.saved = {extension: dict(vars(extension)) for extension in (limiter,)}
+        # the limit manager too: a default limit (RATELIMIT_DEFAULT) is kept there
+        self.saved = {extension: dict(vars(extension)) for extension in (limiter, limiter.limit_manager)}
         self.built = []
         self.key_prefixes = []  # unique per app, so reruns and parallel runs share no counters
 
@@ -345,3 +346,12 @@ def test_the_probes_are_exempt_from_rate_limits(limited_app):
     assert [client.get("/readyz").status_code for _ in range(3)] == [200, 200, 200]
     assert client.get("/login").status_code == 200
     assert client.get("/login").status_code == 429  # the default limit is on, elsewhere
+
+
+def test_scrapes_of_the_metrics_are_never_rate_limited(limited_app):
+    app = limited_app("memory://", RATELIMIT_DEFAULT="2 per minute", METRICS_TOKEN="a-token")
+    client = app.test_client()
+
+    assert [client.get("/login").status_code for _ in range(3)] == [200, 200, 429]  # the default limit holds
+    scrapes = [client.get("/metrics", headers={"Authorization": "Bearer a-token"}).status_code for _ in range(5)]
+    assert scrapes == [200] * 5

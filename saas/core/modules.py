@@ -19,6 +19,7 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from saas.core import metrics
 from saas.core.accounts import Tenant
 from saas.core.db import TenantScoped, db
 from saas.core.tenancy import tenant_context
@@ -47,6 +48,7 @@ class PluginError(TenantScoped, db.Model):
     @classmethod
     def of(cls, tenant_id: uuid.UUID, module: str, hook: str, error: BaseException) -> "PluginError":
         text = "".join(traceback.format_exception_only(type(error), error)).strip()[:1000]
+        metrics.count_module_error(module, hook)
         return cls(tenant_id=tenant_id, module=module, hook=hook, error=text)
 
     __tablename__ = "plugin_errors"

@@ -18,7 +18,12 @@ from saas.core.types import UTCDateTime, utcnow
 
 class OutboxEvent(TenantScoped, db.Model):
     __tablename__ = "events"
-    __table_args__ = (sa.Index("ix_events_undelivered", "tenant_id", "delivered_at", "occurred_at"),)
+    __table_args__ = (
+        sa.Index("ix_events_undelivered", "tenant_id", "delivered_at", "occurred_at"),
+        # every tenant's backlog at once (the metrics' scrape): only undelivered rows are in it
+        sa.Index("ix_events_backlog", "occurred_at", postgresql_where=sa.text("delivered_at IS NULL"),
+                 sqlite_where=sa.text("delivered_at IS NULL")),
+    )
 
     type: Mapped[str] = mapped_column(sa.String(100))
     data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
@@ -66,3 +71,21 @@ def undelivered(older_than: dt.timedelta, limit: int = 500) -> list[uuid.UUID]:
         .with_for_update(skip_locked=True)
     )
     return list(db.session.scalars(stmt))
+
+
+# Every tenant's backlog is one aggregate. Row-level security admits no row to a statement with no
+# tenant bound, so on PostgreSQL it runs in a SECURITY DEFINER function (migration 0014) that
+# returns the two numbers only: a policy for its owner, on only while the function runs its one
+# statement, lets it count every tenant's rows; the app's role gains no row.
+_BACKLOG_PG = sa.text("SELECT undelivered, oldest FROM retain_outbox_backlog()").columns(
+    undelivered=sa.Integer, oldest=UTCDateTime)
+_EVENTS = OutboxEvent.__table__
+_BACKLOG = sa.select(sa.func.count().label("undelivered"), sa.func.min(_EVENTS.c.occurred_at).label("oldest")).where(
+    _EVENTS.c.delivered_at.is_(None))
+
+
+def backlog(connection: sa.Connection) -> tuple[int, dt.datetime | None]:
+    """How many events of all tenants wait for delivery, and when the oldest of them occurred."""
+    statement = _BACKLOG_PG if connection.dialect.name == "postgresql" else _BACKLOG
+    undelivered, oldest = connection.execute(statement).one()
+    return undelivered, oldest

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import time
 from contextvars import ContextVar
 from typing import Callable
 
@@ -24,7 +25,7 @@ from rq import Queue, Retry, SimpleWorker, get_current_job
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from saas.core import reconnect
+from saas.core import metrics, reconnect
 from saas.core.db import db
 
 log = logging.getLogger(__name__)
@@ -43,15 +44,34 @@ def job(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def run(*args, **kwargs):
+        outermost = not _running.get()  # a job that calls another is counted once
+        token = _running.set(True)
+        started, succeeded = time.perf_counter(), False
         db.session.remove()
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            succeeded = True
+            return result
         finally:
             for callback in current_queue().after_each_job:
                 callback()
             db.session.remove()
+            _running.reset(token)
+            if outermost:
+                metrics.observe_job(_queue_name(), func.__name__, succeeded, time.perf_counter() - started)
 
     return run
+
+
+_running: ContextVar[bool] = ContextVar("saas_job_running", default=False)
+_inline_queue: ContextVar[str] = ContextVar("saas_inline_queue", default="inline")
+
+
+def _queue_name() -> str:
+    """The queue of the running job: rq's, the in-process queue's it was given, or ``inline`` for
+    a job called directly (a CLI command, the scheduler in-process)."""
+    current = get_current_job()
+    return current.origin if current is not None else _inline_queue.get()
 
 
 class InProcessQueue:
@@ -66,12 +86,12 @@ class InProcessQueue:
         if pending is None:
             pending = []
             self._pending.set(pending)
-        pending.append((func, args))
+        pending.append((func, args, queue))
 
     def enqueue_once(self, key: str, func: Callable, *args, queue: str = "default", timeout: int | None = None) -> None:
         """:meth:`enqueue`, unless the same call already waits."""
         pending = self._pending.get() or []
-        if (func, args) not in pending:
+        if not any(waiting[:2] == (func, args) for waiting in pending):
             self.enqueue(func, *args, queue=queue)
 
     def started(self, key: str) -> None:
@@ -89,11 +109,14 @@ class InProcessQueue:
         """Run the waiting jobs, and those they enqueue, one at a time; failures are logged."""
         pending = self._pending.get()
         while pending:
-            func, args = pending.pop(0)
+            func, args, queue = pending.pop(0)
+            token = _inline_queue.set(queue)
             try:
                 func(*args)
             except Exception:
                 log.exception("job %s%r failed", func.__name__, args)
+            finally:
+                _inline_queue.reset(token)
 
 
 class RqQueue:
@@ -136,6 +159,23 @@ class RqQueue:
 
     def run_pending(self) -> None:
         """Nothing waits here: workers take the jobs."""
+
+    def depths(self) -> dict[tuple[str, str], int]:
+        """How many jobs each queue holds, by state: ``queued`` (waiting for a worker), ``started``,
+        ``scheduled`` (a retry's backoff or delayed work) and ``failed`` (the failed-job registry).
+        One round trip; the registries are not cleaned up first, as rq's ``count`` would."""
+        states = []
+        pipe = self.redis.pipeline(transaction=False)
+        for name in QUEUES:
+            queue = self.queue(name)
+            pipe.llen(queue.key)
+            states.append((name, "queued"))
+            for state, registry in (("started", queue.started_job_registry),
+                                    ("scheduled", queue.scheduled_job_registry),
+                                    ("failed", queue.failed_job_registry)):
+                pipe.zcard(registry.key)
+                states.append((name, state))
+        return dict(zip(states, pipe.execute()))
 
     def work(self, names: tuple[str, ...] = QUEUES, *, burst: bool = False) -> None:
         """Be a worker: take jobs from the queues ``names`` (all of them until empty with ``burst``).

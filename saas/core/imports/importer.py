@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from saas.core import metrics
 from saas.core.accounts import acting_person
 from saas.core.classification import CustomerFigures
 from saas.core.classification import recompute as classification
@@ -241,6 +242,8 @@ def _run(run: ImportRun) -> None:
                   N_("%(created)s created, %(updated)s updated, %(rejected)s rows rejected."),
                   created=run.created, updated=run.updated, rejected=run.rejected)
     db.session.commit()
+    metrics.count_import_rows(run.kind.value, {"created": run.created, "updated": run.updated,
+                                               "unchanged": run.unchanged, "rejected": run.rejected})
     if run.kind is ImportKind.purchases:
         classification.schedule_recompute(run.tenant_id)  # quintiles, after so many purchases at once
 

@@ -29,6 +29,7 @@ from redis.exceptions import RedisError
 from standardwebhooks.webhooks import Webhook
 
 import saas
+from saas.core import metrics
 from saas.core.accounts import Role, Tenant
 from saas.core.db import db
 from saas.core.events import emit
@@ -298,7 +299,7 @@ def _record(endpoint: WebhookEndpoint, batch: list[Claimed], outcomes: list[Outc
     that delivery's retry: the deliveries behind it, and those of events still to come, wait
     rather than time out too."""
     now = utcnow()
-    updates = []
+    updates, counted = [], []
     for outcome in outcomes:
         delivery = outcome.delivery
         tried = delivery.attempts + 1
@@ -312,14 +313,18 @@ def _record(endpoint: WebhookEndpoint, batch: list[Claimed], outcomes: list[Outc
         if outcome.succeeded:
             row.update(status=DeliveryStatus.succeeded, finished_at=now)
             endpoint.failing_since = endpoint.paused_until = None
+            counted.append("succeeded")
             continue
         endpoint.failing_since = endpoint.failing_since or now
         delay = None if outcome.gone else retry_delay(tried, outcome.retry_after)
         if delay is None:
             row.update(status=DeliveryStatus.failed, finished_at=now)
+            counted.append("failed")
         else:
             row["next_attempt_at"] = endpoint.paused_until = now + delay
+            counted.append("retrying")
     _write(updates)
+    after_commit(metrics.count_webhook_outcomes, *counted)
     untried = [delivery.id for delivery in batch[len(outcomes):]]
     if untried:
         db.session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id.in_(untried))
@@ -369,13 +374,14 @@ def disable(endpoint: WebhookEndpoint, reason: str) -> None:
         return
     log.warning("webhook endpoint %s of tenant %s disabled: %s", endpoint.id, endpoint.tenant_id, reason)
     endpoint.enabled, endpoint.disabled_reason = False, reason
-    db.session.execute(
+    failed = db.session.execute(
         sa.update(WebhookDelivery)
         .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == DeliveryStatus.pending)
         .values(status=DeliveryStatus.failed, finished_at=utcnow(), next_attempt_at=None,
                 last_error="the endpoint was disabled")
         .execution_options(synchronize_session="fetch")
-    )
+    ).rowcount
+    after_commit(metrics.count_webhook_outcomes, *["disabled"] * failed)
     emit(WEBHOOK_ENDPOINT_DISABLED, endpoint_id=endpoint.id, url=endpoint.url, reason=reason)
     notify([Role.owner, Role.admin], N_("Retain stopped sending to the webhook endpoint %(url)s"),
            N_("It kept failing. Switch it on again in the settings once it answers."), params={"url": endpoint.url},
