@@ -4,7 +4,10 @@ A partial index holds only the undelivered events. On PostgreSQL, row-level secu
 row to a statement with no tenant bound, so the aggregate is a SECURITY DEFINER function owned by
 the migrating role, which returns two numbers only; a SELECT policy for that role admits every row
 only while ``app.metrics_aggregate`` is 'on', which nothing but the function sets (around its
-one statement). The app's role is not named by the policy: setting the variable itself gains it nothing.
+one statement), and only inside a SECURITY DEFINER call (``current_user <> session_user``): the
+app's role is not named by the policy, and the owner's own sessions (where one role both owns the
+tables and serves the app) gain nothing by setting the variable. With one role for both, the
+backlog reads 0; deployment.md asks for an app role that owns no table.
 
 Revision ID: 0014_metrics
 Revises: 0013_sealed_secrets
@@ -30,7 +33,7 @@ def upgrade():
         return
     schema = op.get_bind().exec_driver_sql("SELECT current_schema()").scalar()
     op.execute("CREATE POLICY metrics_aggregate ON events FOR SELECT TO CURRENT_USER "
-               "USING (current_setting('app.metrics_aggregate', true) = 'on')")
+               "USING (current_setting('app.metrics_aggregate', true) = 'on' AND current_user <> session_user)")
     # PostgreSQL 15 lets only a superuser put an unregistered setting in a function's SET clause,
     # so the function sets it itself, for its one statement, and clears it again.
     op.execute(f"""
