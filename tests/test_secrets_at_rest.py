@@ -162,6 +162,28 @@ def test_reencrypt_reseals_every_secret_with_the_first_key_in_batches_and_a_seco
     assert secrets_now == sorted(shown[workspaces[0].id])  # three current ones and the rotated one's previous
 
 
+def test_a_secret_rotated_while_reencrypt_runs_keeps_its_new_value(tenant_a, other_app, monkeypatch):
+    """Re-encryption writes a row back only if its tokens are still those it read: a secret an
+    admin rotated meanwhile (and was shown once) is not overwritten by the old one resealed."""
+    tenant_a.post("/api/v1/webhooks", json={"url": "https://shop.example.com/hook"})
+    new_key = Fernet.generate_key()
+    rotated_app = other_app(f"{new_key.decode()},{TEST_KEY.decode()}")
+    table = WebhookEndpoint.__table__
+    reseal = secretbox.SecretBox.reseal
+
+    def rotated_meanwhile(self, token):  # the admin's rotation commits between the read and the write
+        db.session.execute(sa.update(table).values(secret=secretbox.seal("whsec_rotated-meanwhile")))
+        return reseal(self, token)
+
+    with rotated_app.app_context(), tenant_context(tenant_a.id):
+        monkeypatch.setattr(secretbox.SecretBox, "reseal", rotated_meanwhile)
+        changed = secretbox.reseal_table(table, [table.c.secret], batch_size=10, tenant_id=tenant_a.id)
+        monkeypatch.undo()
+        secret = db.session.scalars(sa.select(WebhookEndpoint)).one().secret
+        db.session.rollback()
+    assert (changed, secret) == (0, "whsec_rotated-meanwhile")
+
+
 def test_a_key_that_opens_no_stored_secret_is_a_clear_error_not_a_wrong_signature(app, tenant_a, receiver,
                                                                                  other_app, caplog):
     tenant_a.post("/api/v1/webhooks", json={"url": receiver.url("/hook")})

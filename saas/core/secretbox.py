@@ -153,8 +153,10 @@ def reseal_table(table: sa.Table, columns: list[sa.Column], *, batch_size: int,
             values = {column.name: sealer.reseal(row._mapping[column])
                       for column in columns if row._mapping[column] is not None}
             values = {name: token for name, token in values.items() if token is not None}
-            if values:
-                db.session.execute(sa.update(table).where(*(c == row._mapping[c] for c in key)).values(**values))
-                changed += 1
+            if values:  # only where the tokens are still those read: a secret rotated meanwhile stays new
+                still = [table.c[name] == row._mapping[table.c[name]] for name in values]
+                done = db.session.execute(sa.update(table).where(*(c == row._mapping[c] for c in key), *still)
+                                          .values(**values))
+                changed += done.rowcount
         db.session.commit()
         after = [rows[-1]._mapping[c] for c in key]
