@@ -109,6 +109,11 @@ def test_a_refused_request_is_logged_with_its_id_and_no_principal(client, caplog
                                                     "principal": None, "job_id": None}]
 
 
+def explode(text: str) -> None:
+    """A job that fails (rq logs the failure)."""
+    raise RuntimeError("this job fails")
+
+
 @pytest.mark.redis
 def test_a_job_s_lines_carry_the_job_id_and_its_arguments_stay_out_of_the_worker_s_lines(own_app, redis_server,
                                                                                         caplog):
@@ -116,13 +121,18 @@ def test_a_job_s_lines_carry_the_job_id_and_its_arguments_stay_out_of_the_worker
     caplog.set_level(logging.DEBUG)
     with app.app_context():
         queues.current_queue().enqueue(mail.deliver, "lin@example.com", "Hello", "the body: secret-link-123")
+        # and one that fails: rq's failure line passes the job's arguments along as a record's extras
+        queues.current_queue().enqueue(explode, "the body: secret-link-456")
         queues.current_queue().work(burst=True)
         finished = queues.current_queue().queue("default").finished_job_registry.get_job_ids()
 
     (job_line,) = [r for r in caplog.records if r.name == "saas.core.mail"]
     assert getattr(job_line, logs.CONTEXT)["job_id"] == finished[0]
     worker_lines = [r for r in caplog.records if r.name.startswith("rq")]
-    assert worker_lines and not any("secret-link-123" in r.getMessage() for r in worker_lines)
+    formatted = [repr(r.getMessage()) + logs.JsonLines().format(r) + logs.TextLines().format(r) for r in worker_lines]
+    assert any("this job fails" in text for text in formatted), formatted  # the failure was logged
+    assert not any("secret-link-" in text for text in formatted)
+    assert any("secret-link-456" in repr(vars(r)) for r in worker_lines)  # rq did hand the arguments over
 
 
 # Formats -------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Both are Flask-Limiter application limits (shared by every route, counted in Red
 configured, in memory otherwise) keyed by the authenticated principal, so they are checked only
 once :func:`saas.auth.authenticate_api_request` has found it: the limiter must be initialised
 after the API's ``before_request`` is registered (see :func:`saas.app.create_app`). A request the
-API refuses before that (401, 403) counts against neither; the public routes (sign-up, the signed
+API refuses while authenticating (401, or 403 for a key without the scope) counts against
+neither; one refused later by a view's role rule (403) counts, as it was the principal's. The public routes (sign-up, the signed
 inbound orders, the OpenAPI document) have no principal and keep their own limits, if any.
 
 A key used through the web session is the person's (``user:<id>``), so the browser's own calls are
