@@ -5,8 +5,9 @@ configured, in memory otherwise) keyed by the authenticated principal, so they a
 once :func:`saas.auth.authenticate_api_request` has found it: the limiter must be initialised
 after the API's ``before_request`` is registered (see :func:`saas.app.create_app`). A request the
 API refuses while authenticating (401, or 403 for a key without the scope) counts against
-neither; one refused later by a view's role rule (403) counts, as it was the principal's. The public routes (sign-up, the signed
-inbound orders, the OpenAPI document) have no principal and keep their own limits, if any.
+neither; one refused later by a view's role rule (403) counts, as it was the principal's. The
+public routes (sign-up, the signed inbound orders, the OpenAPI document) have no principal and
+keep their own limits, if any.
 
 A key used through the web session is the person's (``user:<id>``), so the browser's own calls are
 limited like a key's. The values are Flask-Limiter rate strings from ``API_KEY_RATE_LIMIT`` and
