@@ -1,4 +1,4 @@
-"""Every table of the core, its mechanisms' and each feature's, on the metadata before Alembic
+"""Every table of the core, its mechanisms' and each feature's (and the tenant lifecycle's deletions), on the metadata before Alembic
 looks (a module's tables come with its plugin, which the plugin host imports)."""
 
 from saas.core.accounts import ApiKey, Membership, Tenant, User
@@ -24,10 +24,11 @@ from saas.core.webhooks import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from tenants.deletion import TenantDeletion
 
 __all__ = [
     "ApiKey", "AuditEntry", "ClassificationChange", "Customer", "CustomerFigures", "CustomerTag", "CustomFieldDefinition",
     "HandledEvent", "IdempotencyRecord", "ImportProblem", "ImportRun", "InboundMessage", "InboundSecret", "Interaction",
-    "Membership", "Notification", "OutboxEvent", "PluginError", "Purchase", "Segment", "Tag", "Tenant", "TenantModule", "User",
+    "Membership", "Notification", "OutboxEvent", "PluginError", "Purchase", "Segment", "Tag", "Tenant", "TenantDeletion", "TenantModule", "User",
     "WebhookDelivery", "WebhookEndpoint",
 ]

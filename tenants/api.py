@@ -1,8 +1,8 @@
-"""``/api/v1/tenants`` (public sign-up), ``/tenant``, ``/members`` and ``/api-keys``."""
+"""``/api/v1/tenants`` (public sign-up), ``/tenant`` (and its deletion), ``/members`` and ``/api-keys``."""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, url_for
 from marshmallow import fields as f
 from marshmallow import validate as v
 
@@ -10,9 +10,10 @@ from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
 from saas.api.schema import Schema
 from saas.auth import current_principal, public, requires
 from saas.core.accounts import Role, Scope
+from saas.core.errors import Forbidden, NotFound
 from saas.core.tenancy import current_tenant
 from saas.extensions import limiter
-from tenants import accounts
+from tenants import accounts, deletion
 
 bp = ApiBlueprint("tenants", __name__, url_prefix="/api/v1", description="Workspaces, members and API keys")
 
@@ -98,6 +99,25 @@ class NewApiKeySchema(ApiKeySchema):
     key = f.String(dump_only=True, metadata={"description": "The full key; shown only this once"})
 
 
+class DeletionRequestSchema(Schema):
+    confirm = f.String(required=True, validate=v.Length(max=50),
+                       metadata={"description": "The workspace's slug, typed again", "example": "biluochun"})
+
+
+class DeletionSchema(Schema):
+    status = f.String(metadata={"enum": ["running", "done"]})
+    rows_deleted = f.Integer(metadata={"description": "Rows deleted so far, in every table"})
+    files_deleted = f.Integer(metadata={"description": "Uploaded files deleted"})
+    requested_at = f.AwareDateTime()
+    finished_at = f.AwareDateTime(allow_none=True)
+
+
+class NewDeletionSchema(DeletionSchema):
+    token = f.String(metadata={"description": "Shown only this once: GET /api/v1/tenant-deletions/{token} "
+                                              "follows the deletion (the workspace's keys no longer work)"})
+    url = f.String(metadata={"description": "That address"})
+
+
 def _signup_limit() -> str:
     return current_app.config["SIGNUP_RATE_LIMIT"]
 
@@ -132,6 +152,43 @@ def update_tenant(data):
     """Rename the workspace or change its currency, time zone, locale or phone region (admins)."""
     tenant = accounts.update_tenant(current_tenant(), **data)
     return tenant
+
+
+@bp.route("/tenant", methods=["DELETE"])
+@requires(Scope.admin)
+@bp.arguments(DeletionRequestSchema)
+@bp.response(202, NewDeletionSchema, headers={"Location": {"description": "Where to follow the deletion",
+                                                           "schema": {"type": "string"}}})
+@bp.errors(403, 422)
+def delete_tenant(data):
+    """Delete the workspace and everything in it, for good (owners only; ``confirm`` is its slug).
+    Its keys and pages stop at once; a job deletes every row and uploaded file: follow it at the
+    answer's ``url`` (also the ``Location`` header)."""
+    principal = current_principal()
+    if not deletion.is_owner(principal):
+        raise Forbidden("only an owner may delete the workspace")
+    user_id = principal.user.id if principal.user is not None else principal.api_key.created_by
+    record, token = deletion.request_deletion(current_tenant(), data["confirm"], user_id)
+    url = url_for("tenants.deletion_status", token=token)
+    return {**_deletion(record), "token": token, "url": url}, 202, {"Location": url}
+
+
+@bp.route("/tenant-deletions/<string:token>", methods=["GET"])
+@public
+@bp.response(200, DeletionSchema)
+@bp.errors(404)
+@bp.doc(security=[])
+def deletion_status(token):
+    """How far a workspace's deletion got, by the token its ``DELETE /api/v1/tenant`` answered."""
+    record = deletion.find(token)
+    if record is None:
+        raise NotFound("deletion not found")
+    return _deletion(record)
+
+
+def _deletion(record) -> dict:
+    return {"status": record.status, "rows_deleted": record.rows_deleted, "files_deleted": record.files_deleted,
+            "requested_at": record.requested_at, "finished_at": record.finished_at}
 
 
 @bp.route("/members", methods=["GET"])
