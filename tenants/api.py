@@ -113,8 +113,8 @@ class DeletionSchema(Schema):
 
 
 class NewDeletionSchema(DeletionSchema):
-    token = f.String(metadata={"description": "Shown only this once: GET /api/v1/tenant-deletions/{token} "
-                                              "follows the deletion (the workspace's keys no longer work)"})
+    id = f.UUID(metadata={"description": "Shown only this once: GET /api/v1/tenant-deletions/{deletion_id} "
+                                         "follows the deletion (the workspace's keys no longer work)"})
     url = f.String(metadata={"description": "That address"})
 
 
@@ -169,18 +169,19 @@ def delete_tenant(data):
         raise Forbidden("only an owner may delete the workspace")
     user_id = principal.user.id if principal.user is not None else principal.api_key.created_by
     record, token = deletion.request_deletion(current_tenant(), data["confirm"], user_id)
-    url = url_for("tenants.deletion_status", token=token)
-    return {**_deletion(record), "token": token, "url": url}, 202, {"Location": url}
+    url = url_for("tenants.deletion_status", deletion_id=token)
+    return {**_deletion(record), "id": token, "url": url}, 202, {"Location": url}
 
 
-@bp.route("/tenant-deletions/<string:token>", methods=["GET"])
+@bp.route("/tenant-deletions/<uuid:deletion_id>", methods=["GET"])
 @public
 @bp.response(200, DeletionSchema)
 @bp.errors(404)
 @bp.doc(security=[])
-def deletion_status(token):
-    """How far a workspace's deletion got, by the token its ``DELETE /api/v1/tenant`` answered."""
-    record = deletion.find(token)
+def deletion_status(deletion_id):
+    """How far a workspace's deletion got, by the id its ``DELETE /api/v1/tenant`` answered (known
+    to whoever asked alone: public, as the workspace's keys stop at once; it names no workspace)."""
+    record = deletion.find(deletion_id)
     if record is None:
         raise NotFound("deletion not found")
     return _deletion(record)

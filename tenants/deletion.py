@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 import shutil
 import uuid
 
@@ -84,7 +83,7 @@ def request_deletion(tenant: Tenant, confirm: str | None, requested_by: uuid.UUI
     if not isinstance(confirm, str) or confirm != tenant.slug:
         raise Invalid("type the workspace's slug to confirm its deletion",
                       {"confirm": [f"Type the workspace's slug, {tenant.slug}, to confirm."]})
-    token = secrets.token_urlsafe(32)
+    token = str(uuid.uuid4())  # 122 random bits, in the form the API's paths take
     deletion = TenantDeletion(id=new_id(), token_hash=_digest(token), deleted_tenant_id=tenant.id,
                               requested_by=requested_by, rows_deleted=0, files_deleted=0)
     tenant.status = DELETING
@@ -94,8 +93,8 @@ def request_deletion(tenant: Tenant, confirm: str | None, requested_by: uuid.UUI
     return deletion, token
 
 
-def find(token: str) -> TenantDeletion | None:
-    return db.session.scalar(sa.select(TenantDeletion).where(TenantDeletion.token_hash == _digest(token)))
+def find(token: uuid.UUID) -> TenantDeletion | None:
+    return db.session.scalar(sa.select(TenantDeletion).where(TenantDeletion.token_hash == _digest(str(token))))
 
 
 def tenant_tables() -> list[sa.Table]:

@@ -192,4 +192,5 @@ def test_only_an_owner_may_delete_the_workspace(app, client, sign_up):
 
 
 def test_an_unknown_deletion_token_is_not_found(client):
-    assert client.get("/api/v1/tenant-deletions/no-such-token").status_code == 404
+    assert client.get(f"/api/v1/tenant-deletions/{uuid.uuid4()}").status_code == 404
+    assert client.get("/api/v1/tenant-deletions/not-an-id").status_code == 404
