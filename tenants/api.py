@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, url_for
+from flask_login import logout_user
 from marshmallow import fields as f
 from marshmallow import validate as v
 
@@ -13,7 +14,7 @@ from saas.core.accounts import Role, Scope
 from saas.core.errors import Forbidden, NotFound
 from saas.core.tenancy import current_tenant
 from saas.extensions import limiter
-from tenants import accounts, deletion
+from tenants import account_deletion, accounts, deletion
 
 bp = ApiBlueprint("tenants", __name__, url_prefix="/api/v1", description="Workspaces, members and API keys")
 
@@ -190,6 +191,26 @@ def deletion_status(deletion_id):
 def _deletion(record) -> dict:
     return {"status": record.status, "rows_deleted": record.rows_deleted, "files_deleted": record.files_deleted,
             "requested_at": record.requested_at, "finished_at": record.finished_at}
+
+
+class AccountDeletionSchema(Schema):
+    password = f.String(required=True, load_only=True, validate=v.Length(max=256),
+                        metadata={"description": "The person's current password, to confirm"})
+
+
+@bp.route("/account", methods=["DELETE"])
+@requires(Scope.read)  # anyone may leave, a viewer too
+@bp.arguments(AccountDeletionSchema)
+@bp.response(204)
+@bp.errors(403, 409, 422)
+def delete_account(data):
+    """Delete the signed-in person's own account (web session only: a key acts for a workspace,
+    not a person); 409 while they are a workspace's last owner."""
+    principal = current_principal()
+    if principal.api_key is not None or principal.user is None:
+        raise Forbidden("an API key acts for a workspace, not a person: sign in to delete your account")
+    account_deletion.delete_account(principal.user, data["password"])
+    logout_user()
 
 
 @bp.route("/members", methods=["GET"])
