@@ -194,3 +194,16 @@ def test_only_an_owner_may_delete_the_workspace(app, client, sign_up):
 def test_an_unknown_deletion_token_is_not_found(client):
     assert client.get(f"/api/v1/tenant-deletions/{uuid.uuid4()}").status_code == 404
     assert client.get("/api/v1/tenant-deletions/not-an-id").status_code == 404
+
+
+def test_rows_written_after_their_table_was_emptied_go_with_the_tenants_row(app, sign_up, monkeypatch):
+    """A job still running for the workspace may write after the eraser passed its table: the
+    tenants row's ON DELETE CASCADE takes those rows too (on PostgreSQL, past row-level security)."""
+    doomed, other = sign_up(), sign_up()
+    for workspace in (doomed, other):
+        workspace.customer(tags=["late"])
+    every = deletion.tenant_tables
+    monkeypatch.setattr(deletion, "tenant_tables", lambda: [t for t in every() if t.name != "tags"])
+    assert doomed.delete("/api/v1/tenant", json={"confirm": doomed.tenant["slug"]}).status_code == 202
+    assert {name: count for name, count in rows_of(app, doomed.id).items() if count} == {}
+    assert rows_of(app, other.id)["tags"] == 1
