@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, send_file, url_for
 from flask_login import logout_user
 from marshmallow import fields as f
 from marshmallow import validate as v
@@ -14,7 +14,7 @@ from saas.core.accounts import Role, Scope
 from saas.core.errors import Forbidden, NotFound
 from saas.core.tenancy import current_tenant
 from saas.extensions import limiter
-from tenants import account_deletion, accounts, deletion
+from tenants import account_deletion, accounts, deletion, export
 
 bp = ApiBlueprint("tenants", __name__, url_prefix="/api/v1", description="Workspaces, members and API keys")
 
@@ -191,6 +191,73 @@ def deletion_status(deletion_id):
 def _deletion(record) -> dict:
     return {"status": record.status, "rows_deleted": record.rows_deleted, "files_deleted": record.files_deleted,
             "requested_at": record.requested_at, "finished_at": record.finished_at}
+
+
+class ExportSchema(Schema):
+    id = f.UUID()
+    status = f.String(metadata={"enum": ["queued", "running", "done", "downloaded", "expired", "failed"]})
+    requested_at = f.AwareDateTime()
+    finished_at = f.AwareDateTime(allow_none=True)
+    downloaded_at = f.AwareDateTime(allow_none=True)
+    expires_at = f.AwareDateTime(allow_none=True, metadata={"description": "When an archive not downloaded is deleted"})
+    tables = f.Integer()
+    rows = f.Integer()
+    size = f.Integer(metadata={"description": "The archive's size in bytes"})
+    url = f.String(metadata={"description": "Where to follow it"})
+    download_url = f.String(metadata={"description": "The archive, once done: downloadable once"})
+
+
+def _export(record) -> dict:
+    return {"id": record.id, "status": record.status, "requested_at": record.requested_at,
+            "finished_at": record.finished_at, "downloaded_at": record.downloaded_at,
+            "expires_at": record.expires_at, "tables": record.tables, "rows": record.rows, "size": record.size,
+            "url": url_for("tenants.get_export", export_id=record.id),
+            "download_url": url_for("tenants.download_export", export_id=record.id)}
+
+
+def _owner_only(what: str) -> None:
+    if not deletion.is_owner(current_principal()):
+        raise Forbidden(f"only an owner may {what}")
+
+
+@bp.route("/tenant/export", methods=["POST"])
+@requires(Scope.admin)
+@bp.response(202, ExportSchema, headers={"Location": {"description": "Where to follow the export",
+                                                      "schema": {"type": "string"}}})
+@bp.errors(403)
+def export_tenant():
+    """Export every row the workspace owns (owners only): a job writes one ZIP archive with JSON
+    lines and CSV per table and a manifest; follow it at ``url``, then download it once at
+    ``download_url``. Secrets and hashes are left out."""
+    _owner_only("export the workspace")
+    principal = current_principal()
+    user_id = principal.user.id if principal.user is not None else principal.api_key.created_by
+    answer = _export(export.request_export(user_id))
+    return answer, 202, {"Location": answer["url"]}
+
+
+@bp.route("/tenant/exports/<uuid:export_id>", methods=["GET"])
+@requires(Scope.admin)
+@bp.response(200, ExportSchema)
+@bp.errors(403, 404)
+def get_export(export_id):
+    """An export's status and counts (owners only)."""
+    _owner_only("read the workspace's exports")
+    return _export(export.get(export_id))
+
+
+@bp.route("/tenant/exports/<uuid:export_id>/archive", methods=["GET"])
+@requires(Scope.admin)
+@bp.response(200, content_type="application/zip", description="The archive: manifest.json, and <table>.jsonl and <table>.csv per table")
+@bp.errors(403, 404, 409, 410)
+def download_export(export_id):
+    """The export's ZIP archive, once (owners only): 409 while it is built, 410 afterwards."""
+    _owner_only("download the workspace's exports")
+    record = export.get(export_id)
+    answer = send_file(export.take(record), mimetype="application/zip", as_attachment=True,
+                       download_name=f"export-{record.id}.zip")
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 class AccountDeletionSchema(Schema):

@@ -32,8 +32,9 @@ from saas.core.db import db
 from saas.core.errors import Invalid
 from saas.core.imports import importer
 from saas.core.queues import enqueue_after_commit, job
-from saas.core.tenancy import tenant_context
+from saas.core.tenancy import current_tenant_id, tenant_context
 from saas.core.types import UTCDateTime, new_id, utcnow
+from tenants import export
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +168,11 @@ def _unlink_self_references(table: sa.Table, tenant_id: uuid.UUID, batch_rows: i
 
 
 def _remove_files() -> int:
-    """The bound tenant's uploaded spreadsheets (the import folder's files for it)."""
-    folder = importer.folder()
-    if not folder.is_dir():
-        return 0
-    count = sum(1 for path in folder.rglob("*") if path.is_file())
-    shutil.rmtree(folder)
+    """The bound tenant's uploaded spreadsheets (the import folder's files for it) and the archives
+    of its exports."""
+    count = 0
+    for folder in (importer.folder(), export.folder(current_tenant_id())):
+        if folder.is_dir():
+            count += sum(1 for path in folder.rglob("*") if path.is_file())
+            shutil.rmtree(folder)
     return count

@@ -28,7 +28,7 @@ PARAMETER_KINDS = {
     "name": "modules",
     "endpoint_id": "webhooks", "delivery_id": "deliveries", "segment_id": "segments",
     "import_id": "imports", "reward_id": "rewards", "notification_id": "notifications",
-    "deletion_id": "deletions",
+    "deletion_id": "deletions", "export_id": "exports",
 }
 # Kinds that are no workspace's: a deletion outlives its workspace (whose keys stop when it starts),
 # is public and found by its random id alone; the tests at the end cover its routes.
@@ -143,6 +143,9 @@ def seed(tenant, objects, n: int) -> None:
         act(tenant, objects, action, 1000 + k)  # numbers the random steps do not use
     mine["bait"] = tenant.post("/api/v1/loyalty/rewards", json={"name": "bait", "points_cost": 1}).json["id"]
     mine["spare"] = tenant.customer()["id"]
+    made = tenant.post("/api/v1/tenant/export")
+    assert made.status_code == 202, made.json
+    mine["exports"].append(made.json["id"])
     find_the_rest(tenant, mine)
 
 
