@@ -7,18 +7,28 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
+import subprocess
+import sys
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from rq import Retry
+from rq.registry import FailedJobRegistry, StartedJobRegistry
 from standardwebhooks.webhooks import Webhook
 
+from saas.core import queues
 from saas.core.db import db
 from saas.core.modules import PluginError
 from saas.core.tenancy import tenant_context
 from saas.testing.workspaces import CSRF_INPUT
 from tenants import deletion
+from tests.conftest import make_app, rq_retry_due, wait_until
 
+ROOT = Path(__file__).resolve().parent.parent
 SHEET = "name,phone\nImported one,\nImported two,\nbad row,not a phone number at all\n"
 
 
@@ -208,3 +218,44 @@ def test_rows_written_after_their_table_was_emptied_go_with_the_tenants_row(app,
     assert doomed.delete("/api/v1/tenant", json={"confirm": doomed.tenant["slug"]}).status_code == 202
     assert {name: count for name, count in rows_of(app, doomed.id).items() if count} == {}
     assert rows_of(app, other.id)["tags"] == 1
+
+
+@pytest.mark.redis
+def test_a_worker_killed_mid_deletion_leaves_a_retried_job_that_finishes_it(app, database, sign_up, redis_server,
+                                                                           tmp_path, monkeypatch):
+    rq_app = make_app(database, REDIS_URL=redis_server.url)
+    monkeypatch.setattr(queues, "RETRY", Retry(max=2, interval=1))  # an abandoned job is retried a second later
+    doomed, other = sign_up(), sign_up()
+    for workspace in (doomed, other):
+        fill(app, workspace)
+    others_before = rows_of(app, other.id)
+    doomed.client = rq_app.test_client()
+    assert doomed.delete("/api/v1/tenant", json={"confirm": doomed.tenant["slug"]}).status_code == 202
+    assert rows_of(app, doomed.id)["customers"] > 0  # nothing runs until a worker does
+
+    sentinel = tmp_path / "stalled"
+    config = {key: rq_app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
+                                                  "MIGRATION_DATABASE_URL", "REDIS_URL", "IMPORT_FOLDER", "EXPORT_FOLDER")}
+    worker = subprocess.Popen([sys.executable, "tests/killable_eraser.py", json.dumps(config), str(sentinel), "8"],
+                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        wait_until(lambda: sentinel.exists() or worker.poll() is not None, timeout=60, what="the worker's stall")
+        assert worker.poll() is None, "the worker ended before it stalled"
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+    half = rows_of(app, doomed.id)
+    assert half["tenants"] == 1 and 0 < sum(half.values()) < sum(rows_of(app, other.id).values())
+    with rq_app.app_context():
+        queue = queues.current_queue().queue("default")
+        started = StartedJobRegistry(queue=queue)
+        assert len(started.get_job_ids(cleanup=False)) == 1  # what rq knows: a job that never finished
+        # rq's maintenance, once the dead worker's job is past its time limit (or heartbeat)
+        started.cleanup(time.time() + deletion.TIMEOUT + 3600)
+        assert queue.scheduled_job_registry.count == 1
+    wait_until(lambda: rq_retry_due(rq_app), what="the retry's backoff")
+    with rq_app.app_context():
+        queues.current_queue().work(burst=True)
+        assert FailedJobRegistry(queue=queue).count == 0
+    assert {name: count for name, count in rows_of(app, doomed.id).items() if count} == {}
+    assert rows_of(app, other.id) == others_before
