@@ -19,6 +19,7 @@ workspace's keys being refused from the start.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import shutil
@@ -58,8 +59,8 @@ class TenantDeletion(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="running")  # running, done
     rows_deleted: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     files_deleted: Mapped[int] = mapped_column(sa.Integer, default=0)
-    requested_at: Mapped[sa.DateTime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[sa.DateTime | None] = mapped_column(UTCDateTime)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 def _digest(token: str) -> str:
