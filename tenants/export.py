@@ -151,13 +151,17 @@ def _build(tenant: uuid.UUID, export_id: uuid.UUID) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".partial")
         manifest = {"format": 1, "workspace": None, "created_at": utcnow().isoformat(), "tables": []}
-        with tempfile.TemporaryDirectory(dir=target.parent) as scratch, \
-                zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for table in exported_tables():
-                manifest["tables"].append(_write_table(archive, table, tenant, Path(scratch)))
-            workspace = db.session.get(Tenant, tenant)
-            manifest["workspace"] = {"id": str(tenant), "slug": workspace.slug, "name": workspace.name}
-            archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        try:
+            with tempfile.TemporaryDirectory(dir=target.parent) as scratch, \
+                    zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for table in exported_tables():
+                    manifest["tables"].append(_write_table(archive, table, tenant, Path(scratch)))
+                workspace = db.session.get(Tenant, tenant)
+                manifest["workspace"] = {"id": str(tenant), "slug": workspace.slug, "name": workspace.name}
+                archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        except BaseException:
+            partial.unlink(missing_ok=True)  # no half archive is left behind
+            raise
         partial.replace(target)
         export = db.session.get(TenantExport, (tenant, export_id))
         export.status, export.finished_at = "done", utcnow()

@@ -11,11 +11,14 @@ import json
 import uuid
 import zipfile
 
+import pytest
 import sqlalchemy as sa
 
+from saas.core import queues
 from saas.core.db import db
 from saas.core.tenancy import tenant_context
 from tenants import export
+from tests.conftest import make_app
 from tests.test_tenant_deletion import fill, rows_of
 
 
@@ -97,3 +100,32 @@ def test_a_deleted_workspace_takes_its_exports_with_it(app, sign_up):
     assert made["id"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(export.TenantExport)) == 0
+
+
+@pytest.mark.redis
+def test_an_export_still_waiting_for_its_worker_is_not_downloadable_yet(database, sign_up, redis_server):
+    rq_app = make_app(database, REDIS_URL=redis_server.url)
+    mine = sign_up()
+    mine.client = rq_app.test_client()
+    made = mine.post("/api/v1/tenant/export").json
+    assert made["status"] == "queued"
+    early = mine.get(made["download_url"])
+    assert early.status_code == 409, early.json
+    with rq_app.app_context():
+        queues.current_queue().work(burst=True)
+    assert mine.get(made["url"]).json["status"] == "done"
+    assert mine.get(made["download_url"]).status_code == 200
+
+
+def test_an_export_whose_job_failed_for_good_says_so_and_leaves_nothing_to_download(app, sign_up, monkeypatch):
+    mine = sign_up()
+
+    def broken(*args):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(export, "_write_table", broken)
+    made = mine.post("/api/v1/tenant/export").json
+    assert mine.get(made["url"]).json["status"] == "failed"
+    assert mine.get(made["download_url"]).status_code == 410
+    with app.app_context():
+        assert [path.name for path in export.folder(mine.id).iterdir()] == []  # no half archive, no scratch
