@@ -1,8 +1,12 @@
-"""The deletion pages: an owner deletes the workspace under /settings/ by typing its slug; a person
+"""The deletion and export pages: an owner exports the workspace and deletes the workspace under /settings/ by typing its slug; a person
 deletes their own account on /profile, refused while they are a workspace's last owner; both in
 English and Chinese."""
 
 from __future__ import annotations
+
+import io
+import re
+import zipfile
 
 from saas.testing import CSRF_INPUT
 
@@ -84,3 +88,30 @@ def test_a_person_deletes_their_account_on_the_profile_page_unless_they_are_the_
     assert refused.status_code == 409
     assert "last owner of" in refused.get_data(as_text=True)
     assert owner.get("/api/v1/tenant").status_code == 200
+
+
+def test_an_owner_exports_the_workspace_on_its_page_and_downloads_the_archive_once(sign_up):
+    owner = sign_up(settings={"locale": "en"})
+    owner.customer()
+    browser = owner.signed_in()
+    assert 'href="/settings/export"' in browser.get("/settings/").get_data(as_text=True)
+    assert "No export yet." in browser.get("/settings/export").get_data(as_text=True)
+    asked = browser.post("/settings/export", data={"csrf_token": csrf(browser, "/settings/export")})
+    assert asked.status_code == 303
+    page = browser.get("/settings/export").get_data(as_text=True)
+    link = re.search(r'href="(/settings/export/[0-9a-f-]+/archive)"', page).group(1)
+    archive = browser.get(link)
+    assert archive.status_code == 200 and archive.headers["Content-Type"] == "application/zip"
+    assert "manifest.json" in zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
+    assert browser.get(link).status_code == 410
+    assert "Downloaded" in browser.get("/settings/export").get_data(as_text=True)
+
+
+def test_the_export_page_is_for_owners_alone_and_in_chinese(sign_up):
+    owner = sign_up(settings={"locale": "zh_CN"})
+    admin = member(owner, "admin")
+    assert admin.get("/settings/export").status_code == 403
+    assert admin.post("/settings/export", data={"csrf_token": csrf(admin, "/settings/")}).status_code == 403
+    assert owner.get("/api/v1/tenant/exports/00000000-0000-0000-0000-000000000000").status_code == 404
+    page = owner.signed_in().get("/settings/export").get_data(as_text=True)
+    assert "导出工作区" in page and "尚无导出。" in page

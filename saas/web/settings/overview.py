@@ -24,10 +24,12 @@ SECTIONS = (  # (endpoint, title, what it is for), in the order of the overview
      _l("The spend that makes each value tier and the days that make each lifecycle stage.")),
     ("web.settings_audit", _l("Audit log"), _l("Who changed what, and when.")),
     ("web.settings_module_errors", _l("Module errors"), _l("Errors the modules raised in this workspace.")),
+    ("web.settings_export", _l("Export the workspace"),
+     _l("Every row of the workspace in one archive, to download once (owners only).")),
     ("web.settings_delete_workspace", _l("Delete the workspace"),
      _l("Delete the workspace and everything in it, for good (owners only).")),
 )
-OWNERS_ONLY = {"web.settings_delete_workspace"}
+OWNERS_ONLY = {"web.settings_export", "web.settings_delete_workspace"}
 
 
 @bp.route("/settings/")
