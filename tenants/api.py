@@ -166,7 +166,7 @@ def delete_tenant(data):
     Its keys and pages stop at once; a job deletes every row and uploaded file: follow it at the
     answer's ``url`` (also the ``Location`` header)."""
     principal = current_principal()
-    if not deletion.is_owner(principal):
+    if not accounts.acts_as_owner(principal):
         raise Forbidden("only an owner may delete the workspace")
     user_id = principal.user.id if principal.user is not None else principal.api_key.created_by
     record, token = deletion.request_deletion(current_tenant(), data["confirm"], user_id)
@@ -216,7 +216,7 @@ def _export(record) -> dict:
 
 
 def _owner_only(what: str) -> None:
-    if not deletion.is_owner(current_principal()):
+    if not accounts.acts_as_owner(current_principal()):
         raise Forbidden(f"only an owner may {what}")
 
 

@@ -28,7 +28,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.accounts import Membership, Role, Tenant
+from saas.core.accounts import Tenant
 from saas.core.db import db
 from saas.core.errors import Invalid
 from saas.core.imports import importer
@@ -65,19 +65,6 @@ class TenantDeletion(db.Model):
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def is_owner(principal) -> bool:
-    """Whether ``principal`` (saas.auth) acts for an owner: a signed-in owner, or an admin-scoped
-    API key that an owner of the workspace made (the sign-up's key is the owner's)."""
-    if principal.membership is not None:
-        return principal.membership.role is Role.owner
-    key = principal.api_key
-    if key is None or "admin" not in key.scopes or key.created_by is None:
-        return False
-    return db.session.scalar(sa.select(Membership.id).where(
-        Membership.user_id == key.created_by, Membership.role == Role.owner,
-        Membership.status == "active")) is not None
 
 
 def request_deletion(tenant: Tenant, confirm: str | None, requested_by: uuid.UUID | None) -> tuple[TenantDeletion, str]:

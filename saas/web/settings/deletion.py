@@ -12,14 +12,14 @@ from saas.core.errors import Forbidden, Invalid
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
 from saas.web.schema_form import flat_errors
-from tenants import deletion
+from tenants import accounts, deletion
 
 
 @bp.route("/settings/delete-workspace", methods=["GET", "POST"])
 @member_page(needs=Scope.admin)
 def settings_delete_workspace():
     principal = current_principal()
-    if not deletion.is_owner(principal):
+    if not accounts.acts_as_owner(principal):
         raise Forbidden("only an owner may delete the workspace")
     tenant = principal.tenant
     if request.method == "GET":

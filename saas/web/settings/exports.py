@@ -15,13 +15,13 @@ from saas.core.db import db
 from saas.core.errors import Forbidden
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
-from tenants import deletion, export
+from tenants import accounts, export
 
 SHOWN = 20  # the latest exports listed
 
 
 def _owner() -> None:
-    if not deletion.is_owner(current_principal()):
+    if not accounts.acts_as_owner(current_principal()):
         raise Forbidden("only an owner may export the workspace")
 
 

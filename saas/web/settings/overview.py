@@ -9,7 +9,7 @@ from saas.auth import current_principal
 from saas.core.accounts import Scope
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
-from tenants import deletion
+from tenants import accounts
 
 SECTIONS = (  # (endpoint, title, what it is for), in the order of the overview
     ("web.settings_workspace", _l("Workspace"), _l("Name, currency, time zone, language and phone region.")),
@@ -35,6 +35,6 @@ OWNERS_ONLY = {"web.settings_export", "web.settings_delete_workspace"}
 @bp.route("/settings/")
 @member_page(needs=Scope.admin)
 def settings():
-    owner = deletion.is_owner(current_principal())
+    owner = accounts.acts_as_owner(current_principal())
     return render_template("settings/overview.html",
                            sections=[s for s in SECTIONS if owner or s[0] not in OWNERS_ONLY])
