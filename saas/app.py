@@ -46,6 +46,7 @@ from saas.extensions import csrf, db, limiter, login_manager, migrate
 from saas.web import digest, i18n
 from saas.web import errors as web_errors
 from tenants import api as tenants_api
+from tenants import export as tenant_exports
 from tenants import modules_api
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -107,7 +108,7 @@ def _wire_features(app: Flask) -> None:
     classification_receivers.connect()
     delivery.init_app(app, receivers=(outbound.receive,))
     schedules.init_app(app, core=(*delivery.SCHEDULES, *outbound.SCHEDULES, *classification_service.SCHEDULES,
-                                  *import_service.SCHEDULES, *digest.SCHEDULES))
+                                  *import_service.SCHEDULES, *digest.SCHEDULES, *tenant_exports.SCHEDULES))
 
 
 @migrate.configure

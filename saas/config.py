@@ -79,7 +79,9 @@ def from_environment(instance_path: str) -> dict:
         "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", 64 * 1024 * 1024)),  # an upload to /api/v1/imports
         # Uploaded files wait here for their import job: a folder every web and worker process shares.
         "IMPORT_FOLDER": env.get("IMPORT_FOLDER") or None,  # default: <instance>/imports
+        "EXPORT_FOLDER": env.get("EXPORT_FOLDER") or None,  # default: <instance>/exports
         "IMPORT_KEEP_DAYS": int(env.get("IMPORT_KEEP_DAYS", 30)),  # then a finished import's file is deleted
+        "EXPORT_KEEP_DAYS": int(env.get("EXPORT_KEEP_DAYS", 7)),  # then an archive not downloaded is deleted
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": _flag(env["SESSION_COOKIE_SECURE"]) if "SESSION_COOKIE_SECURE" in env else None,
         "SESSION_COOKIE_SAMESITE": "Lax",

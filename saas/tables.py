@@ -1,4 +1,4 @@
-"""Every table of the core, its mechanisms' and each feature's, on the metadata before Alembic
+"""Every table of the core, its mechanisms' and each feature's (and the tenant lifecycle's deletions and exports), on the metadata before Alembic
 looks (a module's tables come with its plugin, which the plugin host imports)."""
 
 from saas.core.accounts import ApiKey, Membership, Tenant, User
@@ -24,10 +24,12 @@ from saas.core.webhooks import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from tenants.deletion import TenantDeletion
+from tenants.export import TenantExport
 
 __all__ = [
     "ApiKey", "AuditEntry", "ClassificationChange", "Customer", "CustomerFigures", "CustomerTag", "CustomFieldDefinition",
     "HandledEvent", "IdempotencyRecord", "ImportProblem", "ImportRun", "InboundMessage", "InboundSecret", "Interaction",
-    "Membership", "Notification", "OutboxEvent", "PluginError", "Purchase", "Segment", "Tag", "Tenant", "TenantModule", "User",
+    "Membership", "Notification", "OutboxEvent", "PluginError", "Purchase", "Segment", "Tag", "Tenant", "TenantDeletion", "TenantExport", "TenantModule", "User",
     "WebhookDelivery", "WebhookEndpoint",
 ]

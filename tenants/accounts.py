@@ -273,6 +273,19 @@ def _keep_an_owner(member: Membership) -> None:
         raise Conflict("a workspace needs at least one owner")
 
 
+def acts_as_owner(principal) -> bool:
+    """Whether ``principal`` (saas.auth) acts for an owner: a signed-in owner, or an admin-scoped
+    API key that an owner of the workspace made (the sign-up's key is the owner's)."""
+    if principal.membership is not None:
+        return principal.membership.role is Role.owner
+    key = principal.api_key
+    if key is None or "admin" not in key.scopes or key.created_by is None:
+        return False
+    return db.session.scalar(sa.select(Membership.id).where(
+        Membership.user_id == key.created_by, Membership.role == Role.owner,
+        Membership.status == "active")) is not None
+
+
 # API keys -----------------------------------------------------------------------------------
 
 

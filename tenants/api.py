@@ -1,8 +1,9 @@
-"""``/api/v1/tenants`` (public sign-up), ``/tenant``, ``/members`` and ``/api-keys``."""
+"""``/api/v1/tenants`` (public sign-up), ``/tenant`` (and its deletion), ``/members`` and ``/api-keys``."""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, send_file, url_for
+from flask_login import logout_user
 from marshmallow import fields as f
 from marshmallow import validate as v
 
@@ -10,9 +11,10 @@ from saas.api.base import ApiBlueprint, PageArgs, PartialSchema, page_schema
 from saas.api.schema import Schema
 from saas.auth import current_principal, public, requires
 from saas.core.accounts import Role, Scope
+from saas.core.errors import Forbidden, NotFound
 from saas.core.tenancy import current_tenant
 from saas.extensions import limiter
-from tenants import accounts
+from tenants import account_deletion, accounts, deletion, export
 
 bp = ApiBlueprint("tenants", __name__, url_prefix="/api/v1", description="Workspaces, members and API keys")
 
@@ -98,6 +100,25 @@ class NewApiKeySchema(ApiKeySchema):
     key = f.String(dump_only=True, metadata={"description": "The full key; shown only this once"})
 
 
+class DeletionRequestSchema(Schema):
+    confirm = f.String(required=True, validate=v.Length(max=50),
+                       metadata={"description": "The workspace's slug, typed again", "example": "biluochun"})
+
+
+class DeletionSchema(Schema):
+    status = f.String(metadata={"enum": ["running", "done"]})
+    rows_deleted = f.Integer(metadata={"description": "Rows deleted so far, in every table"})
+    files_deleted = f.Integer(metadata={"description": "Uploaded files deleted"})
+    requested_at = f.AwareDateTime()
+    finished_at = f.AwareDateTime(allow_none=True)
+
+
+class NewDeletionSchema(DeletionSchema):
+    id = f.UUID(metadata={"description": "Shown only this once: GET /api/v1/tenant-deletions/{deletion_id} "
+                                         "follows the deletion (the workspace's keys no longer work)"})
+    url = f.String(metadata={"description": "That address"})
+
+
 def _signup_limit() -> str:
     return current_app.config["SIGNUP_RATE_LIMIT"]
 
@@ -132,6 +153,131 @@ def update_tenant(data):
     """Rename the workspace or change its currency, time zone, locale or phone region (admins)."""
     tenant = accounts.update_tenant(current_tenant(), **data)
     return tenant
+
+
+@bp.route("/tenant", methods=["DELETE"])
+@requires(Scope.admin)
+@bp.arguments(DeletionRequestSchema)
+@bp.response(202, NewDeletionSchema, headers={"Location": {"description": "Where to follow the deletion",
+                                                           "schema": {"type": "string"}}})
+@bp.errors(403, 422)
+def delete_tenant(data):
+    """Delete the workspace and everything in it, for good (owners only; ``confirm`` is its slug).
+    Its keys and pages stop at once; a job deletes every row and uploaded file: follow it at the
+    answer's ``url`` (also the ``Location`` header)."""
+    principal = current_principal()
+    if not accounts.acts_as_owner(principal):
+        raise Forbidden("only an owner may delete the workspace")
+    user_id = principal.user.id if principal.user is not None else principal.api_key.created_by
+    record, token = deletion.request_deletion(current_tenant(), data["confirm"], user_id)
+    url = url_for("tenants.deletion_status", deletion_id=token)
+    return {**_deletion(record), "id": token, "url": url}, 202, {"Location": url}
+
+
+@bp.route("/tenant-deletions/<uuid:deletion_id>", methods=["GET"])
+@public
+@bp.response(200, DeletionSchema)
+@bp.errors(404)
+@bp.doc(security=[])
+def deletion_status(deletion_id):
+    """How far a workspace's deletion got, by the id its ``DELETE /api/v1/tenant`` answered (known
+    to whoever asked alone: public, as the workspace's keys stop at once; it names no workspace)."""
+    record = deletion.find(deletion_id)
+    if record is None:
+        raise NotFound("deletion not found")
+    return _deletion(record)
+
+
+def _deletion(record) -> dict:
+    return {"status": record.status, "rows_deleted": record.rows_deleted, "files_deleted": record.files_deleted,
+            "requested_at": record.requested_at, "finished_at": record.finished_at}
+
+
+class ExportSchema(Schema):
+    id = f.UUID()
+    status = f.String(metadata={"enum": ["queued", "running", "done", "downloaded", "expired", "failed"]})
+    requested_at = f.AwareDateTime()
+    finished_at = f.AwareDateTime(allow_none=True)
+    downloaded_at = f.AwareDateTime(allow_none=True)
+    expires_at = f.AwareDateTime(allow_none=True, metadata={"description": "When an archive not downloaded is deleted"})
+    tables = f.Integer()
+    rows = f.Integer()
+    size = f.Integer(metadata={"description": "The archive's size in bytes"})
+    url = f.String(metadata={"description": "Where to follow it"})
+    download_url = f.String(metadata={"description": "The archive, once done: downloadable once"})
+
+
+def _export(record) -> dict:
+    return {"id": record.id, "status": record.status, "requested_at": record.requested_at,
+            "finished_at": record.finished_at, "downloaded_at": record.downloaded_at,
+            "expires_at": record.expires_at, "tables": record.tables, "rows": record.rows, "size": record.size,
+            "url": url_for("tenants.get_export", export_id=record.id),
+            "download_url": url_for("tenants.download_export", export_id=record.id)}
+
+
+def _owner_only(what: str) -> None:
+    if not accounts.acts_as_owner(current_principal()):
+        raise Forbidden(f"only an owner may {what}")
+
+
+@bp.route("/tenant/export", methods=["POST"])
+@requires(Scope.admin)
+@bp.response(202, ExportSchema, headers={"Location": {"description": "Where to follow the export",
+                                                      "schema": {"type": "string"}}})
+@bp.errors(403)
+def export_tenant():
+    """Export every row the workspace owns (owners only): a job writes one ZIP archive with JSON
+    lines and CSV per table and a manifest; follow it at ``url``, then download it once at
+    ``download_url``. Secrets and hashes are left out."""
+    _owner_only("export the workspace")
+    principal = current_principal()
+    user_id = principal.user.id if principal.user is not None else principal.api_key.created_by
+    answer = _export(export.request_export(user_id))
+    return answer, 202, {"Location": answer["url"]}
+
+
+@bp.route("/tenant/exports/<uuid:export_id>", methods=["GET"])
+@requires(Scope.admin)
+@bp.response(200, ExportSchema)
+@bp.errors(403, 404)
+def get_export(export_id):
+    """An export's status and counts (owners only)."""
+    _owner_only("read the workspace's exports")
+    return _export(export.get(export_id))
+
+
+@bp.route("/tenant/exports/<uuid:export_id>/archive", methods=["GET"])
+@requires(Scope.admin)
+@bp.response(200, content_type="application/zip", description="The archive: manifest.json, and <table>.jsonl and <table>.csv per table")
+@bp.errors(403, 404, 409, 410)
+def download_export(export_id):
+    """The export's ZIP archive, once (owners only): 409 while it is built, 410 afterwards."""
+    _owner_only("download the workspace's exports")
+    record = export.get(export_id)
+    answer = send_file(export.take(record), mimetype="application/zip", as_attachment=True,
+                       download_name=f"export-{record.id}.zip")
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+class AccountDeletionSchema(Schema):
+    password = f.String(required=True, load_only=True, validate=v.Length(max=256),
+                        metadata={"description": "The person's current password, to confirm"})
+
+
+@bp.route("/account", methods=["DELETE"])
+@requires(Scope.read)  # anyone may leave, a viewer too
+@bp.arguments(AccountDeletionSchema)
+@bp.response(204)
+@bp.errors(403, 409, 422)
+def delete_account(data):
+    """Delete the signed-in person's own account (web session only: a key acts for a workspace,
+    not a person); 409 while they are a workspace's last owner."""
+    principal = current_principal()
+    if principal.api_key is not None or principal.user is None:
+        raise Forbidden("an API key acts for a workspace, not a person: sign in to delete your account")
+    account_deletion.delete_account(principal.user, data["password"])
+    logout_user()
 
 
 @bp.route("/members", methods=["GET"])

@@ -70,6 +70,7 @@ def make_app(database: Database, plugins: list[tuple[str, object]] | None = None
         "WEBHOOK_ALLOW_PRIVATE_NETWORKS": True,  # receivers in tests listen on loopback
         "WEBHOOK_TIMEOUT_SECONDS": 2,
         "IMPORT_FOLDER": str(IMPORT_FOLDER),
+        "EXPORT_FOLDER": str(IMPORT_FOLDER / "exports"),  # "exports" is no tenant id: the imports' clean-up passes it by
     }
     config.update(overrides)
     return create_app(config, plugins=plugins)

@@ -83,9 +83,11 @@ def test_errors_share_one_schema(spec):
 
 
 def test_sign_up_and_signed_orders_are_public_and_everything_else_needs_a_key(spec):
+    """And a workspace deletion's progress: its keys stop when it starts; the id is the one secret."""
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
     public = {(m, p) for m, p, op in operations(spec) if op.get("security") == []}
-    assert public == {("post", "/api/v1/tenants"), ("post", "/api/v1/inbound/orders")}
+    assert public == {("post", "/api/v1/tenants"), ("post", "/api/v1/inbound/orders"),
+                      ("get", "/api/v1/tenant-deletions/{deletion_id}")}
 
 
 # Sign-up is public (no tenant to keep keys in); the answer of a new API key or a rotated webhook

@@ -54,6 +54,7 @@ MESSAGES = (
     N_("Must be greater than or equal to {min} and less than {max}."),
     N_("Must be greater than {min} and less than {max}."),
     # the core's and the API schemas' field messages
+    N_("Type the workspace's slug, {slug}, to confirm."),
     N_("Required."), N_("Already taken."), N_("Already registered."), N_("Already exists."),
     N_("Already defined."), N_("Already merged."), N_("Already used."), N_("Already a member of this workspace."),
     N_("Already used by another customer."), N_("Already used for a different order."),

@@ -1,5 +1,6 @@
 """``/profile``: a person's own name, language, time zone and password
-(:func:`tenants.accounts.update_profile` and :func:`~tenants.accounts.change_password`)."""
+(:func:`tenants.accounts.update_profile` and :func:`~tenants.accounts.change_password`), and the
+deletion of their account (:func:`tenants.account_deletion.delete_account`)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,18 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from saas.auth import keep_signed_in
-from saas.core.errors import Invalid
+from saas.core.errors import Conflict, Invalid
 from saas.web.blueprint import bp
 from saas.web.field_errors import add_errors
 from saas.web.i18n import LANGUAGES
-from tenants import accounts
+from tenants import account_deletion, accounts
 
 WORKSPACE_S = ""  # the choice that leaves the language or time zone to the workspace
 
@@ -44,8 +45,41 @@ class PasswordForm(FlaskForm):
                             validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))])
 
 
-def _page(profile: ProfileForm, password: PasswordForm, status: int = 200):
-    return render_template("accounts/profile.html", profile=profile, password=password), status
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=256)],
+                             description=_l("To confirm that it is you."))
+
+
+def _page(profile: ProfileForm, password: PasswordForm, status: int = 200, delete: DeleteAccountForm | None = None):
+    return render_template("accounts/profile.html", profile=profile, password=password,
+                           delete=delete or DeleteAccountForm(formdata=None)), status
+
+
+def _profile_form() -> ProfileForm:
+    return ProfileForm(formdata=None, name=current_user.name, locale=current_user.locale or WORKSPACE_S,
+                       timezone=current_user.timezone or WORKSPACE_S)
+
+
+@bp.route("/profile/delete", methods=["POST"])
+@login_required
+def delete_account():
+    form, status = DeleteAccountForm(), 422
+    if form.validate_on_submit():
+        try:
+            account_deletion.delete_account(current_user, form.password.data)
+        except Invalid as error:
+            add_errors(form, error.fields)
+        except Conflict:
+            names = ", ".join(t.name for t in account_deletion.last_owned(current_user))
+            form.password.errors = [*form.password.errors, _(
+                "You are the last owner of %(workspaces)s: make another member an owner, or delete the "
+                "workspace, before deleting your account.", workspaces=names)]
+            status = 409
+        else:
+            logout_user()
+            flash(_("Your account is deleted."), "success")
+            return redirect(url_for("web.landing"), 303)
+    return _page(_profile_form(), PasswordForm(formdata=None), status, delete=form)
 
 
 @bp.route("/profile", methods=["GET"])

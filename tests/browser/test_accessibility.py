@@ -126,7 +126,7 @@ def scan_the_member_pages(scan: Scan, data: dict) -> None:
                  *(f"/settings/modules/{module}" for module in data["modules"]), "/settings/classification",
                  "/settings/audit", "/settings/module-errors", "/notifications", "/profile", "/customers/tags",
                  "/purchases", "/interactions", "/settings/custom-fields", "/settings/inbound",
-                 f"/settings/webhooks/{webhook}/delete", "/loyalty/rewards", "/loyalty/rewards/new",
+                 f"/settings/webhooks/{webhook}/delete", "/settings/delete-workspace", "/settings/export", "/loyalty/rewards", "/loyalty/rewards/new",
                  f"/loyalty/customers/{customer}", "/loyalty/admin", "/loyalty/admin/rebuild"):
         scan.visit(path)
     for path in page.locator("nav.side ul.modules a").evaluate_all("links => links.map(a => a.pathname)"):

@@ -3,4 +3,5 @@ core functions and loads the marshmallow schemas of the matching API view, so a 
 more than the API allows the same person."""
 
 from saas.web.settings import (  # noqa: F401  views on bp
-    api_keys, audit, classification, custom_fields, inbound, members, modules, overview, webhooks, workspace)
+    api_keys, audit, classification, custom_fields, deletion, exports, inbound, members, modules, overview,
+    webhooks, workspace)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 
+from saas.auth import current_principal
 from saas.core.accounts import Scope
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
+from tenants import accounts
 
 SECTIONS = (  # (endpoint, title, what it is for), in the order of the overview
     ("web.settings_workspace", _l("Workspace"), _l("Name, currency, time zone, language and phone region.")),
@@ -22,10 +24,17 @@ SECTIONS = (  # (endpoint, title, what it is for), in the order of the overview
      _l("The spend that makes each value tier and the days that make each lifecycle stage.")),
     ("web.settings_audit", _l("Audit log"), _l("Who changed what, and when.")),
     ("web.settings_module_errors", _l("Module errors"), _l("Errors the modules raised in this workspace.")),
+    ("web.settings_export", _l("Export the workspace"),
+     _l("Every row of the workspace in one archive, to download once (owners only).")),
+    ("web.settings_delete_workspace", _l("Delete the workspace"),
+     _l("Delete the workspace and everything in it, for good (owners only).")),
 )
+OWNERS_ONLY = {"web.settings_export", "web.settings_delete_workspace"}
 
 
 @bp.route("/settings/")
 @member_page(needs=Scope.admin)
 def settings():
-    return render_template("settings/overview.html", sections=SECTIONS)
+    owner = accounts.acts_as_owner(current_principal())
+    return render_template("settings/overview.html",
+                           sections=[s for s in SECTIONS if owner or s[0] not in OWNERS_ONLY])

@@ -1,0 +1,63 @@
+"""A person deletes their own account: their place in every workspace, then the account itself.
+
+Refused (409) while they are the last owner of a workspace, which would be left without anyone
+who may manage or delete it. What they did stays in each workspace, unsigned: the customers they
+managed lose their account manager (through the ORM, so each gets a new version and an audit
+entry, as when a member is removed), their interactions lose their staff member, and the
+notifications addressed to them go.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from saas.core.accounts import Membership, Role, Tenant, User
+from saas.core.customers import Customer, Interaction
+from saas.core.db import db
+from saas.core.errors import Conflict, Invalid
+from saas.core.notifications import Notification
+from saas.core.passwords import verify_password
+from saas.core.tenancy import global_lookup, tenant_context
+
+
+def last_owned(user: User) -> list[Tenant]:
+    """The workspaces ``user`` is the only active owner of."""
+    with global_lookup(user_id=str(user.id)):
+        owned = db.session.execute(
+            sa.select(Membership.tenant_id, Tenant).join(Tenant, Tenant.id == Membership.tenant_id)
+            .where(Membership.user_id == user.id, Membership.role == Role.owner, Membership.status == "active",
+                   Tenant.status == "active")).all()
+    alone = []
+    for tenant_id, tenant in owned:
+        with tenant_context(tenant_id):
+            owners = db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
+                Membership.role == Role.owner, Membership.status == "active"))
+        if owners <= 1:
+            alone.append(tenant)
+    return alone
+
+
+def delete_account(user: User, password: str | None) -> None:
+    """Delete ``user`` for good, confirmed by their password (422 otherwise); 409 while they are
+    a workspace's last owner, naming it."""
+    if not isinstance(password, str) or not user.password_hash or not verify_password(user.password_hash, password):
+        raise Invalid("wrong password", {"password": ["Not your current password."]})
+    alone = last_owned(user)
+    if alone:
+        names = ", ".join(tenant.name for tenant in alone)
+        raise Conflict(f"you are the last owner of {names}: make another member an owner, or delete "
+                       "the workspace, before deleting your account", {"workspaces": [t.slug for t in alone]})
+    with global_lookup(user_id=str(user.id)):
+        tenant_ids = db.session.scalars(sa.select(Membership.tenant_id).where(Membership.user_id == user.id)).all()
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            for customer in db.session.scalars(sa.select(Customer).where(Customer.owner_id == user.id)):
+                customer.owner_id = None
+            db.session.flush()
+            db.session.execute(sa.update(Interaction).where(Interaction.staff_id == user.id).values(staff_id=None))
+            db.session.execute(sa.delete(Notification).where(Notification.user_id == user.id))
+            for member in db.session.scalars(sa.select(Membership).where(Membership.user_id == user.id)):
+                db.session.delete(member)  # audited, as a member's removal is
+            db.session.flush()
+    db.session.execute(sa.delete(User).where(User.id == user.id))
+    db.session.flush()
