@@ -67,7 +67,12 @@ def _sqlite_foreign_keys_deferred(connection):
         if broken:
             raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
     finally:
+        if connection.in_transaction():  # begun again after the migrations' commit: the pragma would be a no-op
+            connection.commit()
         raw.execute("PRAGMA foreign_keys=ON")
+        if not raw.execute("PRAGMA foreign_keys").fetchone()[0]:
+            # Never hand the application's pool a connection without foreign keys (its cascades).
+            connection.invalidate()
 
 
 if context.is_offline_mode():
