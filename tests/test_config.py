@@ -35,17 +35,21 @@ def test_production_starts_with_a_real_secret_and_reads_the_environment(monkeypa
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/0"
 
 
-def test_production_refuses_to_start_without_an_encryption_key(monkeypatch, tmp_path):
+@pytest.fixture
+def production(monkeypatch, tmp_path):
+    """The environment of a production start that works: a real secret, a database, an encryption key."""
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv("ENCRYPTION_KEYS", Fernet.generate_key().decode())
+
+
+def test_production_refuses_to_start_without_an_encryption_key(monkeypatch, production):
     monkeypatch.delenv("ENCRYPTION_KEYS", raising=False)
     with pytest.raises(ConfigError, match="ENCRYPTION_KEYS is missing"):
         create_app()
 
 
-def test_an_encryption_key_that_is_not_a_fernet_key_is_a_clear_start_up_error(monkeypatch, tmp_path):
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+def test_an_encryption_key_that_is_not_a_fernet_key_is_a_clear_start_up_error(monkeypatch, production):
     monkeypatch.setenv("ENCRYPTION_KEYS", f"{Fernet.generate_key().decode()},not-a-key")
     with pytest.raises(ConfigError, match="ENCRYPTION_KEYS: key 2 is not a Fernet key"):
         create_app()
@@ -89,10 +93,7 @@ def test_webhooks_to_private_networks_are_off_unless_the_environment_says_so(mon
         assert from_environment(str(tmp_path))["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] is allowed
 
 
-def test_the_api_s_rate_limits_come_from_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("ENCRYPTION_KEYS", Fernet.generate_key().decode())
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+def test_the_api_s_rate_limits_come_from_the_environment(monkeypatch, production):
     monkeypatch.setenv("API_KEY_RATE_LIMIT", "50 per minute;1000 per hour")
     monkeypatch.setenv("WORKSPACE_RATE_LIMIT", "")
     app = create_app()
@@ -102,27 +103,20 @@ def test_the_api_s_rate_limits_come_from_the_environment(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["API_KEY_RATE_LIMIT", "WORKSPACE_RATE_LIMIT", "LOGIN_RATE_LIMIT"])
-def test_a_rate_limit_that_cannot_be_read_refuses_to_start(monkeypatch, tmp_path, name):
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+def test_a_rate_limit_that_cannot_be_read_refuses_to_start(monkeypatch, production, name):
     monkeypatch.setenv(name, "lots")
     with pytest.raises(ConfigError, match=name):
         create_app()
 
 
 @pytest.mark.parametrize("name, value", [("LOG_FORMAT", "xml"), ("LOG_LEVEL", "LOUD")])
-def test_a_log_format_or_level_that_cannot_be_used_refuses_to_start(monkeypatch, tmp_path, name, value):
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+def test_a_log_format_or_level_that_cannot_be_used_refuses_to_start(monkeypatch, production, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         create_app()
 
 
-def test_the_log_format_and_level_come_from_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("ENCRYPTION_KEYS", Fernet.generate_key().decode())
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+def test_the_log_format_and_level_come_from_the_environment(monkeypatch, production):
     monkeypatch.setenv("LOG_FORMAT", "Text")
     monkeypatch.setenv("LOG_LEVEL", "debug")
     app = create_app()
