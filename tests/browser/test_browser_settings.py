@@ -1,5 +1,6 @@
 """The settings pages in a real browser: an admin changes a module's settings through the form
-generated from its schema, and a viewer cannot reach the admin pages."""
+generated from its schema, a viewer cannot reach the admin pages, and an owner deletes the
+workspace by typing its slug."""
 
 from __future__ import annotations
 
@@ -79,3 +80,31 @@ def test_a_viewer_sees_no_settings_and_cannot_open_the_admin_pages(page, live_se
         expect(page.get_by_role("heading", level=1)).to_have_text("You may not open this page")
     screenshot(page, "settings-viewer-403")
     assert problems == []
+
+
+def test_an_owner_deletes_the_workspace_by_typing_its_slug_and_its_key_stops(page, live_server, sign_up, problems):
+    company = sign_up(settings=ENGLISH)
+    company.customer(name="Soon gone")
+    slug = company.tenant["slug"]
+    sign_in(page, f"owner@{slug}.example", PASSWORD)
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("link", name="Delete the workspace").click()
+    confirm = page.get_by_label(f"Type the workspace's slug, {slug}, to confirm")
+
+    confirm.fill("not-the-slug")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="Delete the workspace").click()
+    assert posted.value.status == 422
+    page.wait_for_load_state("load")
+    expect(confirm).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "settings-delete-workspace-refused")
+    assert company.get("/api/v1/customers").status_code == 200  # nothing deleted yet
+
+    page.get_by_label(f"Type the workspace's slug, {slug}, to confirm").fill(slug)
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Delete the workspace").click()
+    assert company.get("/api/v1/customers").status_code == 401
+    page.goto("/customers")
+    expect(page.get_by_role("heading", name="Customers")).to_have_count(0)
