@@ -3,8 +3,8 @@
 Refused (409) while they are the last owner of a workspace, which would be left without anyone
 who may manage or delete it. What they did stays in each workspace, unsigned: the customers they
 managed lose their account manager (through the ORM, so each gets a new version and an audit
-entry, as when a member is removed), their interactions lose their staff member, and the
-notifications addressed to them go.
+entry, as when a member is removed), their interactions lose their staff member (the foreign key's
+ON DELETE SET NULL, in workspaces they have left too), and the notifications addressed to them go.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from saas.core.accounts import Membership, Role, Tenant, User
-from saas.core.customers import Customer, Interaction
+from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid
 from saas.core.notifications import Notification
@@ -54,7 +54,6 @@ def delete_account(user: User, password: str | None) -> None:
             for customer in db.session.scalars(sa.select(Customer).where(Customer.owner_id == user.id)):
                 customer.owner_id = None
             db.session.flush()
-            db.session.execute(sa.update(Interaction).where(Interaction.staff_id == user.id).values(staff_id=None))
             db.session.execute(sa.delete(Notification).where(Notification.user_id == user.id))
             for member in db.session.scalars(sa.select(Membership).where(Membership.user_id == user.id)):
                 db.session.delete(member)  # audited, as a member's removal is

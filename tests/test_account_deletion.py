@@ -59,3 +59,27 @@ def test_an_api_key_cannot_delete_a_person(sign_up):
     refused = workspace.delete("/api/v1/account", json={"password": workspace.password})
     assert refused.status_code == 403
     assert workspace.get("/api/v1/tenant").status_code == 200
+
+
+def test_a_person_removed_from_a_workspace_deletes_their_account_and_their_interactions_there_stay(
+        client, sign_up):
+    """Their interactions in a workspace they have left point at no account afterwards (the foreign
+    key's ON DELETE SET NULL): their request could not reach those rows, and the account's delete
+    must not fail on them."""
+    left = sign_up()
+    email = f"mover@{left.tenant['slug']}.example"
+    made = left.post("/api/v1/members", json={"email": email, "password": PASSWORD, "role": "agent"})
+    assert made.status_code == 201, made.json
+    browser, headers = session_of(client, email, PASSWORD)
+    logged = browser.post("/api/v1/interactions", headers=headers, json={
+        "customer_id": left.customer()["id"], "channel": "phone", "subject": "call",
+        "occurred_at": "2026-01-01T00:00:00Z"})
+    assert logged.status_code == 201, logged.json
+    assert left.delete(f"/api/v1/members/{made.json['id']}").status_code == 204
+    token = CSRF_INPUT.search(browser.get("/profile").get_data(as_text=True)).group(1)
+
+    deleted = browser.post("/profile/delete", data={"password": PASSWORD, "csrf_token": token})
+
+    assert deleted.status_code == 303, deleted.get_data(as_text=True)[:500]
+    kept = left.get(f"/api/v1/interactions/{logged.json['id']}")
+    assert kept.status_code == 200 and kept.json["staff_id"] is None

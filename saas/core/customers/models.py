@@ -185,5 +185,5 @@ class Interaction(TenantScoped, Timestamped, db.Model):
     subject: Mapped[str] = mapped_column(sa.String(200))
     notes: Mapped[str | None] = mapped_column(sa.Text)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    staff_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, sa.ForeignKey("users.id"))
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, sa.ForeignKey("users.id", ondelete="SET NULL"))
     outcome: Mapped[str | None] = mapped_column(sa.String(200))
