@@ -163,7 +163,12 @@ def _build(tenant: uuid.UUID, export_id: uuid.UUID) -> None:
             partial.unlink(missing_ok=True)  # no half archive is left behind
             raise
         partial.replace(target)
+        db.session.expire_all()
         export = db.session.get(TenantExport, (tenant, export_id))
+        if export is None:  # the workspace was deleted while the archive was built: nothing may stay
+            target.unlink(missing_ok=True)
+            db.session.rollback()
+            return
         export.status, export.finished_at = "done", utcnow()
         export.tables, export.rows = len(manifest["tables"]), sum(t["rows"] for t in manifest["tables"])
         export.size = target.stat().st_size

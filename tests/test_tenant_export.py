@@ -102,6 +102,24 @@ def test_a_deleted_workspace_takes_its_exports_with_it(app, sign_up):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(export.TenantExport)) == 0
 
 
+def test_an_archive_built_while_the_workspace_was_deleted_is_not_left_on_disk(app, sign_up, monkeypatch):
+    mine = sign_up()
+    mine.customer()
+    write = export._write_table
+
+    def deleted_meanwhile(archive, table, tenant, scratch):  # the deletion job commits during the build
+        db.session.execute(sa.delete(export.TenantExport))
+        db.session.commit()
+        return write(archive, table, tenant, scratch)
+
+    monkeypatch.setattr(export, "_write_table", deleted_meanwhile)
+    assert mine.post("/api/v1/tenant/export").status_code == 202
+    with app.app_context(), tenant_context(mine.id):
+        folder = export.folder(mine.id)
+        db.session.rollback()
+    assert not folder.exists() or not any(folder.iterdir())
+
+
 @pytest.mark.redis
 def test_an_export_still_waiting_for_its_worker_is_not_downloadable_yet(database, sign_up, redis_server):
     rq_app = make_app(database, REDIS_URL=redis_server.url)
