@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 import saas.tables  # noqa: F401  every table on the metadata before Alembic looks
-from saas import auth, cli, jobs_cli, logs, metrics, plugin_host, probes, secrets_cli, transactions, web
+from saas import auth, cli, jobs_cli, logs, metrics, plugin_host, probes, secrets_cli, transactions, unavailable, web
 from saas.api import (
     activity,
     audit,
@@ -181,3 +181,4 @@ def _register_errors(app: Flask, api: RetainApi) -> None:
     app.register_error_handler(HTTPException, either(api.handle_http_exception, web_errors.http_error))
     app.register_error_handler(DomainError, either(handle_domain_error, web_errors.domain_error))
     app.register_error_handler(CSRFError, either(handle_csrf_error, web_errors.csrf_error))
+    unavailable.init_app(app)  # a database that does not answer: 503, for the API and the pages

@@ -327,3 +327,23 @@ def redis_server(tmp_path):
         unavailable("redis-server", error)
     yield server
     server.stop()
+
+
+# -- the fault suite's figures ----------------------------------------------------------------
+
+
+@pytest.fixture
+def figure(record_property, request):
+    """``figure(name, value, unit)``: a measured figure of a fault test, printed, kept in the
+    JUnit XML's properties, and appended to the file ``RETAIN_FAULT_FIGURES`` names (JSON lines)."""
+    import json
+
+    def _figure(name: str, value: float, unit: str) -> None:
+        record_property(name, f"{value:g} {unit}")
+        print(f"fault figure: {request.node.name}: {name} = {value:g} {unit}")
+        path = os.environ.get("RETAIN_FAULT_FIGURES")
+        if path:
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"test": request.node.nodeid, "figure": name, "value": value, "unit": unit}) + "\n")
+
+    return _figure

@@ -142,6 +142,8 @@ def _apply_settings(conn: sa.Connection, cursor, statement, parameters, context,
 @event.listens_for(Engine, "rollback")
 @event.listens_for(Engine, "rollback_savepoint")
 def _forget_settings(conn: sa.Connection, *args) -> None:
+    if conn.invalidated:  # its server went away: the pool clears the info of the connection made anew, and
+        return            # asking for it here would raise instead of the rollback ending the transaction
     conn.info.pop(_APPLIED, None)
 
 

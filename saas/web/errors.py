@@ -3,7 +3,7 @@ do next, instead of Flask's bare English ones. The API answers its own JSON erro
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -49,3 +49,24 @@ def csrf_error(error: CSRFError):
 
 def domain_error(error: DomainError):
     return error_page(error.status)
+
+
+# While the database is away even the layout cannot be drawn (the person signed in, their language
+# and workspace are read from it): this page needs nothing but itself, and speaks both languages.
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Retain is briefly unavailable · Retain 暂时无法使用</title>
+<link rel="stylesheet" href="{css}"></head>
+<body><main id="main" class="card narrow error-page">
+<p class="status">503</p>
+<h1>Retain is briefly unavailable</h1>
+<p>Nothing you sent was saved. Try again in a moment.</p>
+<h1 lang="zh-Hans-CN">Retain 暂时无法使用</h1>
+<p lang="zh-Hans-CN">您提交的内容没有保存。请稍后再试。</p>
+</main></body></html>
+"""
+
+
+def unavailable_page() -> str:
+    return UNAVAILABLE_PAGE.format(css=url_for("web.static", filename="retain.css"))
