@@ -17,6 +17,7 @@ from saas.core.db import db
 ERROR_NAMES = {
     400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
     409: "CONFLICT", 410: "GONE", 413: "REQUEST_ENTITY_TOO_LARGE", 422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS",
+    507: "INSUFFICIENT_STORAGE",
 }
 NUL_MESSAGE = "Must not contain NUL characters."
 BODY_LOCATIONS = {"json", "form", "files"}

@@ -92,12 +92,12 @@ ProblemPage = page_schema(ProblemSchema, "ImportProblemPage")
 @bp.arguments(UploadFormSchema, location="form")
 @bp.arguments(UploadFileSchema, location="files")
 @bp.response(202, ImportSchema)
-@bp.errors(400, 413)
+@bp.errors(400, 413, 507)
 @bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": UploadSchema}}})
 def upload(form, files):
     """Upload a file to import (multipart/form-data). The file is checked at once (a 422 says why it
-    cannot be read or mapped); the rows are then checked and imported by a job: poll
-    ``GET /api/v1/imports/{id}``."""
+    cannot be read or mapped, a 507 that the import folder is full: nothing is kept then); the rows
+    are then checked and imported by a job: poll ``GET /api/v1/imports/{id}``."""
     upload = files["file"]
     mapping = json.loads(form["mapping"]) if form["mapping"] else None
     run = service.start(upload.stream, upload.filename or "upload", form["kind"], mapping, form["dry_run"],

@@ -53,3 +53,10 @@ class Unauthorized(DomainError):
 
     code = "unauthorized"
     status = 401
+
+
+class StorageFull(DomainError):
+    """There is no room left on the disk (or in the quota) to keep what was sent; nothing was kept."""
+
+    code = "storage_full"
+    status = 507

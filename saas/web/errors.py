@@ -20,12 +20,14 @@ TITLES = {
     422: _l("This request was not valid"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
+    507: _l("There is no room left to keep this file"),
 }
 HINTS = {
     403: _l("Your role in this workspace does not include it. An owner or admin can change your role."),
     404: _l("It may have been deleted, or it belongs to another workspace."),
     429: _l("Wait a minute, then try again."),
     500: _l("It has been logged. Try again in a moment."),
+    507: _l("Nothing was imported. Try again later; if it goes on, tell whoever runs Retain."),
 }
 
 

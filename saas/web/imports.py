@@ -10,7 +10,6 @@ to :func:`saas.core.imports.importer.start` exactly as ``POST /api/v1/imports`` 
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from saas.core.db import db
 from saas.core.errors import Conflict, Gone, Invalid
 from saas.core.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.imports import importer as service
+from saas.core.imports import storage
 from saas.core.imports.rows import CUSTOM, FIELDS, auto_mapping, check_mapping
 from saas.core.imports.tabular import FileProblem, open_sheet
 from saas.core.pagination import paginate
@@ -228,9 +228,7 @@ def _schema_errors(values: dict) -> dict:
 def _stage(stream, token: uuid.UUID, encoding: str | None):
     """Keep the upload until it is mapped; its :class:`Sheet`, or :class:`FileProblem` (then it is gone)."""
     path = service.folder() / str(token)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        shutil.copyfileobj(stream, out, length=1 << 20)
+    storage.save(stream, path)  # a full disk: StorageFull, the error page's 507
     try:
         return open_sheet(path, encoding)
     except FileProblem:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import shutil
 import uuid
 import zoneinfo
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from saas.core.errors import Conflict, Gone, Invalid
 from saas.core.events import emit_many
 from saas.core.event_types import CUSTOMER_CREATED, PURCHASE_RECORDED
 from saas.core.hooktypes import Schedule
+from saas.core.imports import storage
 from saas.core.imports.models import ImportKind, ImportProblem, ImportRun, ImportStatus
 from saas.core.imports.rows import (
     CUSTOM,
@@ -98,13 +98,12 @@ def start(upload, filename: str, kind: ImportKind, mapping: dict | None, dry_run
           encoding: str | None = None) -> ImportRun:
     """Save ``upload`` (a binary stream), check it can be read and mapped, and queue the import.
 
-    A file that cannot be read, or columns that cannot be mapped, is a 422 and nothing is kept.
+    A file that cannot be read, or columns that cannot be mapped, is a 422 and nothing is kept; a
+    full import folder is a 507 (:mod:`saas.core.imports.storage`).
     ``encoding`` names a CSV's encoding (``utf-8``, ``gb18030``) instead of guessing it."""
     run = ImportRun(id=new_id(), kind=kind, filename=filename[:255], dry_run=dry_run, started_by=acting_person())
     target = path_of(run)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as out:
-        shutil.copyfileobj(upload, out, length=1 << 20)
+    storage.save(upload, target)  # a full disk: StorageFull (507), no file kept
     try:
         sheet = open_sheet(target, encoding)
         definitions = custom_fields.definitions()
