@@ -64,6 +64,8 @@ def from_environment(instance_path: str) -> dict:
         "LOG_FORMAT": env.get("LOG_FORMAT", "").strip().lower() or None,  # saas.logs: json, text
         "LOG_LEVEL": env.get("LOG_LEVEL", "").strip().upper() or "INFO",
         "REDIS_URL": redis_url,
+        # How often a worker retries the jobs of workers that died mid-job (saas.core.queues)
+        "JOBS_MAINTENANCE_SECONDS": int(env.get("JOBS_MAINTENANCE_SECONDS", 60)),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,

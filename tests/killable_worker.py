@@ -2,7 +2,11 @@
 
 ``python tests/killable_worker.py CONFIG_JSON SENTINEL {before-commit|after-commit}`` runs
 ``flask jobs worker --burst`` with a ``ledger`` module whose event handler writes a tag and then,
-at the chosen moment, creates SENTINEL and waits to be killed.
+at the chosen moment, creates SENTINEL and waits to be killed. With ``rescue`` instead it runs
+``flask jobs worker`` (not burst, as in production) whose handler only writes its tag, until it is
+stopped. A fourth argument ``fast`` (for tests/test_fault_worker.py) gives the jobs this process
+queues a time limit of ``FAST_TIMEOUT`` seconds and the grace after it one second, so that a job
+abandoned here is retried within seconds instead of minutes.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import sys
 import time
 
 import sqlalchemy as sa
-from rq import Retry
+from rq import Queue, Retry
 
 from saas import hookimpl
 from saas.app import create_app
@@ -54,9 +58,20 @@ class StallingLedger:
             wait_to_be_killed(self.sentinel)
 
 
-def main(config_json: str, sentinel: str, moment: str) -> None:
+FAST_TIMEOUT = 5
+
+
+def main(config_json: str, sentinel: str, moment: str, speed: str = "") -> None:
     queues.RETRY = Retry(max=3, interval=1)  # an abandoned job is retried a second later
+    if speed == "fast":
+        Queue.DEFAULT_TIMEOUT = FAST_TIMEOUT
+        queues.ABANDONED_GRACE = 1
     app = create_app(json.loads(config_json), plugins=[("ledger", StallingLedger(pathlib.Path(sentinel), moment))])
+    if moment == "rescue":
+        with app.app_context():
+            app.cli.main(args=["jobs", "worker"], standalone_mode=False)
+        print("flask jobs worker stopped", flush=True)
+        return
     result = app.test_cli_runner().invoke(args=["jobs", "worker", "--burst"])
     sys.exit(f"the worker stopped by itself: {result.output}")
 

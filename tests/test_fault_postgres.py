@@ -22,7 +22,7 @@ from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context
 from saas.testing import databases
 from saas.testing.workspaces import sign_up
-from tests.conftest import make_app, wait_until
+from tests.conftest import make_app, unavailable, wait_until
 from tests.postgres_server import PostgresServer, Unavailable
 
 DEADLINE = 30
@@ -42,8 +42,8 @@ def private_postgres():
     try:
         server = PostgresServer()
         server.start()
-    except (Unavailable, RuntimeError) as error:
-        pytest.skip(f"a private PostgreSQL cluster could not be started: {error}")
+    except (Unavailable, RuntimeError, OSError) as error:
+        unavailable("a private PostgreSQL cluster (initdb, pg_ctl)", error)
     yield server
     server.remove()
 

@@ -35,6 +35,10 @@ QUEUES = ("default", "webhooks", "low")
 RETRY = Retry(max=5, interval=[5, 30, 120, 600, 3600])  # seconds between attempts
 ONCE_KEY = "retain:enqueued:{key}"
 ONCE_TTL = 600  # a job waiting longer than this may get a twin, which finds nothing to do
+# A job whose worker died (SIGKILL, out of memory, the machine lost) stays "started" until its run's
+# time limit plus this grace has passed; the next maintenance pass of any worker then retries it.
+ABANDONED_GRACE = 60  # seconds (rq's own)
+MAINTENANCE_SECONDS = 60  # how often a worker looks for such jobs (rq's default: every 10 minutes)
 
 
 def job(func: Callable) -> Callable:
@@ -125,8 +129,9 @@ class RqQueue:
     retries = True  # a failed job runs again with backoff (RETRY), then waits in the failed registry
     after_each_job: tuple[Callable[[], None], ...] = ()
 
-    def __init__(self, redis_url: str):
+    def __init__(self, redis_url: str, maintenance_seconds: int = MAINTENANCE_SECONDS):
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self.maintenance_seconds = maintenance_seconds
 
     def queue(self, name: str = "default") -> Queue:
         return Queue(name, connection=self.redis)
@@ -185,11 +190,17 @@ class RqQueue:
         for a later time (retries with backoff, delayed work) to their queues when they are due;
         with several workers, one of them does that at a time. Without ``burst`` it rides out a
         Redis outage (:mod:`saas.core.reconnect`): it stops only when asked to.
+
+        Every ``maintenance_seconds`` (``JOBS_MAINTENANCE_SECONDS``) it also retries the jobs of
+        workers that died mid-job (rq's clean-up of its registry of started jobs): an idle worker
+        wakes up for it, as its wait for a job is no longer than that.
         """
 
         def run() -> None:
             # log_job_description off: rq would log each job's arguments (a mail's body, a reset link).
-            worker = _Worker([self.queue(name) for name in names], connection=self.redis, log_job_description=False)
+            worker = _Worker([self.queue(name) for name in names], connection=self.redis, log_job_description=False,
+                             maintenance_interval=self.maintenance_seconds,
+                             worker_ttl=self.maintenance_seconds + 15)  # rq waits for a job worker_ttl - 15 s
             worker.work(burst=burst, with_scheduler=True)
             if not (burst or worker.stop_asked):
                 raise reconnect.LostRedis("rq's worker quit without being asked")
@@ -205,6 +216,13 @@ class _Worker(SimpleWorker):
     lost connection leaves nothing behind (its command channel's thread would retry forever)."""
 
     stop_asked = False
+
+    def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
+        """How long the job counts as running without word from this worker: its time limit and
+        :data:`ABANDONED_GRACE` (a job without a limit, rq's default worker TTL)."""
+        if job.timeout == -1:
+            return super().get_heartbeat_ttl(job, working_time)
+        return int(job.timeout or Queue.DEFAULT_TIMEOUT) + ABANDONED_GRACE
 
     def request_stop(self, signum, frame):
         self.stop_asked = True
@@ -225,7 +243,9 @@ class _Worker(SimpleWorker):
 
 
 def queue_for(config: dict) -> InProcessQueue | RqQueue:
-    return RqQueue(config["REDIS_URL"]) if config.get("REDIS_URL") else InProcessQueue()
+    if not config.get("REDIS_URL"):
+        return InProcessQueue()
+    return RqQueue(config["REDIS_URL"], int(config.get("JOBS_MAINTENANCE_SECONDS") or MAINTENANCE_SECONDS))
 
 
 def init_app(app, *, after_each_job: tuple[Callable[[], None], ...] = ()) -> InProcessQueue | RqQueue:
