@@ -27,7 +27,7 @@ class Answer:
 class Receiver:
     """``receiver.url("/hook")``; ``receiver.answer(path, Answer(...))`` changes what a path answers."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.received: list[Received] = []
         self.answers: dict[str, Answer] = {}
         self._lock = threading.Lock()
@@ -63,7 +63,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)  # a given port: a receiver back up
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="webhook-receiver", daemon=True)
 
