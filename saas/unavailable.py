@@ -38,7 +38,7 @@ def is_unavailable(error: BaseException) -> bool:
         if state is None:
             return isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError))
         return state.startswith("08") or state in AWAY_STATES
-    return getattr(original, "sqlite_errorname", None) in SQLITE_BUSY
+    return (getattr(original, "sqlite_errorname", None) or "").startswith(SQLITE_BUSY)  # and _SNAPSHOT, _RECOVERY...
 
 
 def response(error: BaseException):

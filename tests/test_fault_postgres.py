@@ -7,10 +7,7 @@ within seconds of the server being back. Figures: the slowest 503, the time to t
 
 from __future__ import annotations
 
-import threading
 import time
-import traceback
-from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
@@ -23,18 +20,10 @@ from saas.core.tenancy import tenant_context
 from saas.testing import databases
 from saas.testing.workspaces import sign_up
 from tests.conftest import make_app, unavailable, wait_until
+from tests.fault_load import Load
 from tests.postgres_server import PostgresServer, Unavailable
 
 DEADLINE = 30
-
-
-@dataclass
-class Answer:
-    name: str
-    status: int
-    seconds: float
-    ended: float
-    body: dict
 
 
 @pytest.fixture
@@ -46,49 +35,6 @@ def private_postgres():
         unavailable("a private PostgreSQL cluster (initdb, pg_ctl)", error)
     yield server
     server.remove()
-
-
-class Load:
-    """Clients creating customers as fast as they are answered, each answer kept."""
-
-    def __init__(self, app, api_key: str, clients: int = 2):
-        self.app, self.api_key = app, api_key
-        self.answers: list[Answer] = []
-        self.stopping = threading.Event()
-        self.errors: list[str] = []
-        self.threads = [threading.Thread(target=self._run, args=(n,), daemon=True) for n in range(clients)]
-
-    def __enter__(self):
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout=DEADLINE)
-
-    def _run(self, number: int) -> None:
-        client = self.app.test_client()
-        headers = {"Authorization": f"Bearer {self.api_key}"}
-        count = 0
-        while not self.stopping.is_set():
-            count += 1
-            name = f"load {number}-{count}"
-            started = time.monotonic()
-            try:
-                response = client.post("/api/v1/customers", json={"name": name}, headers=headers)
-            except BaseException:  # an unhandled exception is a 500 in production
-                self.errors.append(traceback.format_exc())
-                return
-            ended = time.monotonic()
-            self.answers.append(Answer(name, response.status_code, ended - started, ended, response.get_json() or {}))
-            if response.status_code == 503:
-                assert response.headers.get("Retry-After")
-                time.sleep(0.05)  # a client backing off a little, as Retry-After asks
-
-    def count(self, status: int, after: float = 0.0) -> int:
-        return sum(1 for a in list(self.answers) if a.status == status and a.ended > after)
 
 
 def test_postgresql_restarted_under_load_answers_503_at_once_writes_nothing_half_and_recovers(
@@ -158,3 +104,17 @@ def test_only_errors_of_a_database_that_is_away_count_as_unavailable(tmp_path):
         conn.exec_driver_sql("SELECT ?", (1, 2))
     assert not is_unavailable(wrong.value)
     assert is_unavailable(sa.exc.TimeoutError("QueuePool limit reached"))
+
+
+def test_sqlite_s_busy_database_is_unavailable_for_a_moment(tmp_path):
+    from saas.unavailable import is_unavailable
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'busy.db'}", connect_args={"timeout": 0})
+    with engine.connect() as holder:
+        holder.exec_driver_sql("CREATE TABLE t (x)")
+        holder.commit()
+        holder.exec_driver_sql("BEGIN IMMEDIATE")
+        with engine.connect() as other, pytest.raises(sa.exc.OperationalError) as busy:
+            other.exec_driver_sql("BEGIN IMMEDIATE")
+        holder.rollback()
+    assert is_unavailable(busy.value)

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import redis
@@ -21,6 +22,8 @@ from saas.core.db import db
 from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context
 from tests.conftest import ROOT, RedisServer, make_app, wait_until
+from tests.fault_load import Load
+from tests.webhook_receiver import Receiver
 
 DEADLINE = 30  # seconds for any one step
 
@@ -33,14 +36,15 @@ def rq_app(app, database, redis_server):
 class Process:
     """``flask jobs COMMAND`` in a process of its own, its output in a file."""
 
-    def __init__(self, app, folder, command: str):
+    def __init__(self, app, folder, command: str, option: str = ""):
         config = {key: app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
-                                                   "MIGRATION_DATABASE_URL", "REDIS_URL")}
+                                                   "MIGRATION_DATABASE_URL", "REDIS_URL",
+                                                   "WEBHOOK_ALLOW_PRIVATE_NETWORKS", "WEBHOOK_TIMEOUT_SECONDS")}
         self.log = folder / f"{command}.log"
         self.command = command
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "tests/outage_process.py", json.dumps(config), str(folder), command], cwd=ROOT,
+                [sys.executable, "tests/outage_process.py", json.dumps(config), str(folder), command, option], cwd=ROOT,
                 env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}, stdout=out,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
@@ -72,8 +76,8 @@ class Process:
 def processes(tmp_path):
     started = []
 
-    def _start(app, command):
-        started.append(Process(app, tmp_path, command))
+    def _start(app, command, option=""):
+        started.append(Process(app, tmp_path, command, option))
         return started[-1]
 
     yield _start
@@ -186,3 +190,58 @@ def test_a_run_that_loses_redis_is_started_again_and_a_stop_while_waiting_ends_i
     before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     assert reconnect.keep_running(FlakyRedis(1), lambda: "never", what="test", sleep=stopped) is None
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before  # the process's own again
+
+
+@pytest.mark.redis
+@pytest.mark.postgres  # the production set-up: on SQLite two clients and a worker writing at once collide
+def test_fault_redis_stopped_under_load_loses_no_event_and_delivers_all_once_it_is_back(
+        rq_app, sign_up, redis_server, processes, figure):
+    """The fault suite's Redis case: customers created at a steady rate by two clients while Redis
+    stops and starts again under a worker and a scheduler left alone; every request answers 201,
+    and every customer's ``customer.created`` reaches a webhook receiver once Redis is back."""
+    tenant = sign_up()
+    tenant.client = rq_app.test_client()
+    with Receiver() as receiver:
+        assert tenant.post("/api/v1/webhooks", json={"url": receiver.url("/hook")}).status_code == 201
+        worker = processes(rq_app, "worker", "fast-sweep")
+        scheduler = processes(rq_app, "scheduler", "fast-sweep")
+        wait(lambda: worker.alive() and scheduler.alive() and beats(redis_server.url) >= 1, "the first beat")
+
+        def received() -> dict[str, int]:
+            counts: dict[str, int] = {}
+            for message in receiver.at("/hook"):
+                body = json.loads(message.body)
+                if body["type"] == "customer.created":
+                    counts[body["data"]["customer_id"]] = counts.get(body["data"]["customer_id"], 0) + 1
+            return counts
+
+        with Load(rq_app, tenant.key, pace=0.1) as load:  # about 20 customers a second, which one worker keeps up with
+            wait(lambda: load.errors or len(received()) >= 10, "deliveries before the outage")
+            assert not load.errors, load.errors[0]
+            assert {a.status for a in load.answers} == {201}, [(a.status, a.body) for a in load.answers if a.status != 201][:3]
+            redis_server.stop()
+            stopped = time.monotonic()
+            wait(lambda: worker.said("worker: Redis is unreachable") and load.count(201, stopped) >= 20,
+                 "customers created while Redis is away")
+            redis_server.start()  # empty: whatever rq held is gone
+            back = time.monotonic()
+            wait(lambda: load.count(201, back) >= 10, "customers created once it is back")
+        assert not load.errors, load.errors[0]
+        made = {a.body["id"] for a in load.answers if a.status == 201}
+        assert {a.status for a in load.answers} == {201}  # the API never noticed
+        during = [a for a in load.answers if stopped < a.ended - a.seconds and a.ended < back]
+        wait(lambda: worker.alive() and scheduler.alive() and made <= set(received()), "every event delivered")
+        all_delivered = time.monotonic() - back
+        counts = received()
+    assert set(counts) == made and worker.alive() and scheduler.alive()  # none lost, nobody restarted them
+    with rq_app.app_context(), tenant_context(tenant.id):
+        undelivered = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent)
+                                        .where(OutboxEvent.delivered_at.is_(None)))
+        db.session.rollback()
+    assert undelivered == 0
+
+    figure("customers created while Redis was away (all 201)", len(during), "requests")
+    figure("slowest request while Redis was away", round(max(a.seconds for a in during), 3), "s")
+    figure("events lost", len(made - set(counts)), "events")
+    figure("events delivered twice", sum(1 for n in counts.values() if n > 1), "events")
+    figure("Redis back to the last event delivered (sweep every 1 s)", round(all_delivered, 2), "s")
