@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
+
 from saas.api.errors import error_response, is_api_request
 from saas.extensions import db
 
