@@ -13,7 +13,10 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+if not logging.getLogger().handlers:
+    # alembic on its own; inside the app (flask db upgrade, the demo, tests) the app's logging
+    # stays: fileConfig would replace the root logger's handlers, JSON lines with plain text
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 migrate_ext = current_app.extensions["migrate"]
