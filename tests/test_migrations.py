@@ -85,15 +85,10 @@ def test_migrating_inside_the_app_keeps_its_logging(database, tmp_path):
     from saas import logs
 
     app = make_app(Database("sqlite", f"sqlite:///{tmp_path / 'logged.db'}"))
-    root = logging.getLogger()
-    kept = root.handlers[:], root.level
-    try:
-        root.handlers[:] = []
-        logs.configure("json", "INFO")  # what a production start does
-        before = root.handlers[:]
-        with app.app_context():
-            upgrade(revision="heads")
-        assert root.handlers == before
-    finally:
-        root.handlers[:], level = kept
-        root.setLevel(level)
+    root = logging.getLogger()  # put back afterwards by conftest's root_logging_restored
+    root.handlers[:] = []
+    logs.configure("json", "INFO")  # what a production start does
+    before = root.handlers[:]
+    with app.app_context():
+        upgrade(revision="heads")
+    assert root.handlers == before
