@@ -53,8 +53,17 @@ def run_migrations_online():
                 with context.begin_transaction():
                     context.run_migrations()
         else:
-            with context.begin_transaction():
+            with _partitioned_if_asked(), context.begin_transaction():
                 context.run_migrations()
+
+
+def _partitioned_if_asked():
+    """Tenant tables hash-partitioned by tenant_id, as Citus distributes them (tests only)."""
+    if not current_app.config.get("PARTITION_TENANT_TABLES"):
+        return contextlib.nullcontext()
+    from saas.testing.citus_shape import partitioned_by_tenant
+
+    return partitioned_by_tenant()
 
 
 @contextlib.contextmanager
