@@ -13,7 +13,10 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+if not logging.getLogger().handlers:
+    # alembic on its own; inside the app (flask db upgrade, the demo, tests) the app's logging
+    # stays: fileConfig would replace the root logger's handlers, JSON lines with plain text
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 migrate_ext = current_app.extensions["migrate"]
@@ -50,8 +53,17 @@ def run_migrations_online():
                 with context.begin_transaction():
                     context.run_migrations()
         else:
-            with context.begin_transaction():
+            with _partitioned_if_asked(), context.begin_transaction():
                 context.run_migrations()
+
+
+def _partitioned_if_asked():
+    """Tenant tables hash-partitioned by tenant_id, as Citus distributes them (tests only)."""
+    if not current_app.config.get("PARTITION_TENANT_TABLES"):
+        return contextlib.nullcontext()
+    from saas.testing.citus_shape import partitioned_by_tenant
+
+    return partitioned_by_tenant()
 
 
 @contextlib.contextmanager

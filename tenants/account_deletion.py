@@ -12,28 +12,36 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from saas.core.accounts import Membership, Role, Tenant, User
-from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid
 from saas.core.notifications import Notification
 from saas.core.passwords import verify_password
 from saas.core.tenancy import global_lookup, tenant_context
+from tenants.accounts import is_last_owner, remove_member
+
+
+class LastOwner(Conflict):
+    """The person is the last owner of ``workspaces``, named in the message and the fields."""
+
+    def __init__(self, workspaces: list[Tenant]):
+        self.workspaces = workspaces
+        names = ", ".join(tenant.name for tenant in workspaces)
+        super().__init__(f"you are the last owner of {names}: make another member an owner, or delete "
+                         "the workspace, before deleting your account", {"workspaces": [t.slug for t in workspaces]})
 
 
 def last_owned(user: User) -> list[Tenant]:
     """The workspaces ``user`` is the only active owner of."""
     with global_lookup(user_id=str(user.id)):
         owned = db.session.execute(
-            sa.select(Membership.tenant_id, Tenant).join(Tenant, Tenant.id == Membership.tenant_id)
+            sa.select(Membership, Tenant).join(Tenant, Tenant.id == Membership.tenant_id)
             .where(Membership.user_id == user.id, Membership.role == Role.owner, Membership.status == "active",
                    Tenant.status == "active")).all()
     alone = []
-    for tenant_id, tenant in owned:
-        with tenant_context(tenant_id):
-            owners = db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
-                Membership.role == Role.owner, Membership.status == "active"))
-        if owners <= 1:
-            alone.append(tenant)
+    for member, tenant in owned:
+        with tenant_context(tenant.id):
+            if is_last_owner(member):
+                alone.append(tenant)
     return alone
 
 
@@ -44,19 +52,13 @@ def delete_account(user: User, password: str | None) -> None:
         raise Invalid("wrong password", {"password": ["Not your current password."]})
     alone = last_owned(user)
     if alone:
-        names = ", ".join(tenant.name for tenant in alone)
-        raise Conflict(f"you are the last owner of {names}: make another member an owner, or delete "
-                       "the workspace, before deleting your account", {"workspaces": [t.slug for t in alone]})
+        raise LastOwner(alone)
     with global_lookup(user_id=str(user.id)):
         tenant_ids = db.session.scalars(sa.select(Membership.tenant_id).where(Membership.user_id == user.id)).all()
     for tenant_id in tenant_ids:
         with tenant_context(tenant_id):
-            for customer in db.session.scalars(sa.select(Customer).where(Customer.owner_id == user.id)):
-                customer.owner_id = None
-            db.session.flush()
             db.session.execute(sa.delete(Notification).where(Notification.user_id == user.id))
             for member in db.session.scalars(sa.select(Membership).where(Membership.user_id == user.id)):
-                db.session.delete(member)  # audited, as a member's removal is
-            db.session.flush()
+                remove_member(member, actor_role=Role.owner)  # as an owner removing them would
     db.session.execute(sa.delete(User).where(User.id == user.id))
     db.session.flush()

@@ -31,7 +31,7 @@ from saas.core.pagination import Page, paginate
 from saas.core.password_reset import set_password
 from saas.core.sql import contains
 from saas.core.passwords import check_strength, hash_password, verify_password
-from saas.core.tenancy import get_owned, global_lookup, tenant_context
+from saas.core.tenancy import current_tenant, get_owned, global_lookup, tenant_context
 from saas.core.types import new_id, utcnow
 
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,48}[a-z0-9]")
@@ -268,9 +268,18 @@ def _may_grant(actor_role: Role, role: Role) -> None:
 
 
 def _keep_an_owner(member: Membership) -> None:
-    owners = db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(Membership.role == Role.owner))
-    if owners <= 1:
+    """409 where ``member`` is the last active owner of a workspace that stays (one being deleted
+    needs no owner any more)."""
+    if current_tenant().status == "active" and is_last_owner(member):
         raise Conflict("a workspace needs at least one owner")
+
+
+def is_last_owner(member: Membership) -> bool:
+    """Whether the workspace would be left without an active owner (one who may manage or delete
+    it) without ``member``; an invited owner who has not joined yet does not count."""
+    others = db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
+        Membership.role == Role.owner, Membership.status == "active", Membership.id != member.id))
+    return member.role is Role.owner and member.status == "active" and others == 0
 
 
 def acts_as_owner(principal) -> bool:
@@ -284,6 +293,12 @@ def acts_as_owner(principal) -> bool:
     return db.session.scalar(sa.select(Membership.id).where(
         Membership.user_id == key.created_by, Membership.role == Role.owner,
         Membership.status == "active")) is not None
+
+
+def require_owner(principal, what: str) -> None:
+    """403 unless ``principal`` :func:`acts_as_owner`; ``what`` completes "only an owner may ..."."""
+    if not acts_as_owner(principal):
+        raise Forbidden(f"only an owner may {what}")
 
 
 # API keys -----------------------------------------------------------------------------------

@@ -166,8 +166,7 @@ def delete_tenant(data):
     Its keys and pages stop at once; a job deletes every row and uploaded file: follow it at the
     answer's ``url`` (also the ``Location`` header)."""
     principal = current_principal()
-    if not accounts.acts_as_owner(principal):
-        raise Forbidden("only an owner may delete the workspace")
+    accounts.require_owner(principal, "delete the workspace")
     user_id = principal.user.id if principal.user is not None else principal.api_key.created_by
     record, token = deletion.request_deletion(current_tenant(), data["confirm"], user_id)
     url = url_for("tenants.deletion_status", deletion_id=token)
@@ -215,11 +214,6 @@ def _export(record) -> dict:
             "download_url": url_for("tenants.download_export", export_id=record.id)}
 
 
-def _owner_only(what: str) -> None:
-    if not accounts.acts_as_owner(current_principal()):
-        raise Forbidden(f"only an owner may {what}")
-
-
 @bp.route("/tenant/export", methods=["POST"])
 @requires(Scope.admin)
 @bp.response(202, ExportSchema, headers={"Location": {"description": "Where to follow the export",
@@ -229,7 +223,7 @@ def export_tenant():
     """Export every row the workspace owns (owners only): a job writes one ZIP archive with JSON
     lines and CSV per table and a manifest; follow it at ``url``, then download it once at
     ``download_url``. Secrets and hashes are left out."""
-    _owner_only("export the workspace")
+    accounts.require_owner(current_principal(), "export the workspace")
     principal = current_principal()
     user_id = principal.user.id if principal.user is not None else principal.api_key.created_by
     answer = _export(export.request_export(user_id))
@@ -242,7 +236,7 @@ def export_tenant():
 @bp.errors(403, 404)
 def get_export(export_id):
     """An export's status and counts (owners only)."""
-    _owner_only("read the workspace's exports")
+    accounts.require_owner(current_principal(), "read the workspace's exports")
     return _export(export.get(export_id))
 
 
@@ -252,7 +246,7 @@ def get_export(export_id):
 @bp.errors(403, 404, 409, 410)
 def download_export(export_id):
     """The export's ZIP archive, once (owners only): 409 while it is built, 410 afterwards."""
-    _owner_only("download the workspace's exports")
+    accounts.require_owner(current_principal(), "download the workspace's exports")
     record = export.get(export_id)
     answer = send_file(export.take(record), mimetype="application/zip", as_attachment=True,
                        download_name=f"export-{record.id}.zip")

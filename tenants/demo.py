@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from saas.core.accounts import Role
+from saas.core.batches import one_transaction
 from saas.core.classification import months_before
 from saas.core.classification import recompute as classification
 from saas.core.customers import (
@@ -238,7 +239,7 @@ def seed(customers: int = 300, *, rng_seed: int = 20261123) -> dict:
         company_name=COMPANY, slug=SLUG, admin_email=OWNER_EMAIL, admin_password=PASSWORD,
         admin_name=OWNER_NAME, settings=SETTINGS,
     )
-    with tenant_context(tenant.id):
+    with tenant_context(tenant.id), one_transaction():  # the demo lands whole, or not at all
         staff = _add_staff()
         tags = _add_tags()
         taken: set[str] = set()

@@ -115,19 +115,22 @@ def root_logging_restored():
     root.setLevel(level)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=["sqlite", "postgresql", "partitioned"])
 def database(request, tmp_path_factory):
+    """SQLite; PostgreSQL; and, for the tests marked ``partitioned`` only, PostgreSQL with every
+    tenant table hash-partitioned by tenant_id, the shape Citus distributes (saas.testing.citus_shape)."""
     if request.param == "sqlite":
         yield databases.sqlite_database(tmp_path_factory.mktemp("sqlite") / "retain.db")
         return
     database = create_postgres_database()
+    database.partitioned = request.param == "partitioned"
     yield database
     drop_postgres_database(database)
 
 
 @pytest.fixture(scope="session")
 def migrated_app(database):
-    app = make_app(database)
+    app = make_app(database, PARTITION_TENANT_TABLES=database.partitioned)
     with app.app_context():
         upgrade(revision="heads")
     yield app
@@ -230,13 +233,17 @@ def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` run only with the PostgreSQL parameter; ``sqlite`` ones (which need
     SQLite itself), ``backend_independent`` ones (whose outcome is decided before any SQL, so a
     second run would prove nothing new) and ``one_database`` ones (too long to run twice) only with
-    SQLite."""
+    SQLite; only those marked ``partitioned`` run on the partitioned PostgreSQL schema too."""
     only = {"postgres": "postgresql", "sqlite": "sqlite", "backend_independent": "sqlite", "one_database": "sqlite"}
     keep, drop = [], []
     for item in items:
         backend = item.callspec.params.get("database") if hasattr(item, "callspec") else None
         wanted = [only[m.name] for m in item.iter_markers() if m.name in only]
-        (drop if backend and wanted and backend not in wanted else keep).append(item)
+        if backend == "partitioned":
+            unwanted = item.get_closest_marker("partitioned") is None
+        else:
+            unwanted = backend and wanted and backend not in wanted
+        (drop if unwanted else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -83,3 +83,40 @@ def test_a_person_removed_from_a_workspace_deletes_their_account_and_their_inter
     assert deleted.status_code == 303, deleted.get_data(as_text=True)[:500]
     kept = left.get(f"/api/v1/interactions/{logged.json['id']}")
     assert kept.status_code == 200 and kept.json["staff_id"] is None
+
+
+def test_the_owner_of_a_workspace_being_deleted_may_delete_their_account_before_the_job_ends(
+        app, client, sign_up, monkeypatch):
+    """A workspace on its way out needs no owner: the account goes, its customers lose their
+    manager, and the deletion still finishes."""
+    import sqlalchemy as sa
+
+    from saas.core.db import db
+    from tenants import deletion
+
+    workspace, other = sign_up(), sign_up()
+    workspace.customer(owner_id=workspace.user["id"])
+    assert other.post("/api/v1/members", json={"email": workspace.user["email"], "role": "agent"}).status_code == 201
+    browser, headers = session_of(client, workspace.user["email"], workspace.password)
+    accepted = browser.post(f"/invitations/{other.tenant['id']}/accept", headers=headers)
+    assert accepted.status_code == 302
+    switched = browser.post("/workspace", headers=headers, data={"tenant_id": other.tenant["id"]})
+    assert switched.status_code == 302
+    real = deletion._delete_batch
+
+    def stalled(table, tenant_id, batch_rows):
+        raise RuntimeError("the worker is still on it")
+
+    monkeypatch.setattr(deletion, "_delete_batch", stalled)
+    assert workspace.delete("/api/v1/tenant", json={"confirm": workspace.tenant["slug"]}).status_code == 202
+
+    deleted = browser.delete("/api/v1/account", headers=headers, json={"password": workspace.password})
+    assert deleted.status_code == 204, deleted.json
+
+    monkeypatch.setattr(deletion, "_delete_batch", real)
+    with app.app_context():
+        (record,) = db.session.scalars(sa.select(deletion.TenantDeletion)).all()
+        deletion_id = str(record.id)
+        db.session.rollback()
+        deletion.erase(deletion_id)
+        assert db.session.scalar(sa.select(deletion.TenantDeletion.status)) == "done"

@@ -416,6 +416,20 @@ def test_the_last_owner_can_be_neither_removed_nor_demoted(app, tenant_a):
     assert owner_membership(tenant_a)["role"] == "owner"
 
 
+def test_an_invited_owner_who_has_not_joined_does_not_let_the_last_active_owner_step_down(app, tenant_a):
+    """Until they accept, an invited owner cannot manage or delete the workspace: it still needs
+    the active one (the rule account deletion applies too)."""
+    owner = SessionClient(app, tenant_a.user["email"], tenant_a.password)
+    invited = owner.post("/api/v1/members", json={"email": "later@acme.example", "role": "owner"})
+    assert invited.status_code == 201 and invited.json["status"] == "invited", invited.json
+    me = owner_membership(tenant_a)
+
+    assert_error(owner.patch(f"/api/v1/members/{me['id']}", json={"role": "admin"}), 409, code="conflict")
+    assert_error(owner.delete(f"/api/v1/members/{me['id']}"), 409, code="conflict")
+    assert owner_membership(tenant_a)["role"] == "owner"
+    assert owner.delete(f"/api/v1/members/{invited.json['id']}").status_code == 204
+
+
 def test_an_owner_may_step_down_once_there_is_another_owner(app, tenant_a):
     owner = SessionClient(app, tenant_a.user["email"], tenant_a.password)
     response = owner.post("/api/v1/members", json={"email": "second@acme.example", "password": PASSWORD,

@@ -16,8 +16,11 @@ import io
 import re
 import secrets
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+pytestmark = pytest.mark.partitioned  # and on the schema as Citus distributes it (tests/test_citus_shape.py)
 
 # Which kind of object each path parameter names; a new route with a new parameter must be added
 # here (test_every_path_parameter_is_covered fails until it is) and to seed() (the tests below

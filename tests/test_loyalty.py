@@ -518,3 +518,39 @@ def test_concurrent_redemptions_of_different_rewards_never_overspend(app, tenant
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert sorted(pool.map(attempt, gifts)) == [201, 409, 409, 409]
     assert balance(tenant_a, customer) == 40
+
+
+def test_expiry_commits_a_page_at_a_time_and_a_run_stopped_half_way_is_finished_by_the_next(
+        app, tenant_a, monkeypatch):
+    """No long transaction over the workspace: what a crashed run did stays, and the next run
+    expires the rest, each customer's points once."""
+    from saas.core import batches
+    from plugins.loyalty import ledger
+
+    enable(tenant_a, tier_multipliers={}, expiry_months=1)
+    customers = [tenant_a.customer(name=f"holder {n}") for n in range(5)]
+    for customer in customers:
+        buy(tenant_a, customer["id"], "10.00")
+    monkeypatch.setattr(batches, "PAGE", 2)
+    real, calls = ledger.record, []
+
+    def crashing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 3:  # the first of the second page
+            raise RuntimeError("the worker died")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "record", crashing)
+    later = NOW + dt.timedelta(days=40)
+    with app.app_context(), tenant_context(tenant_a.id):
+        with pytest.raises(RuntimeError):
+            ledger.expire(later)
+        db.session.rollback()
+    assert sorted(balance(tenant_a, customer) for customer in customers) == [0, 0, 10, 10, 10]
+
+    monkeypatch.setattr(ledger, "record", real)
+    with app.app_context(), tenant_context(tenant_a.id):
+        assert ledger.expire(later) == 30
+        db.session.commit()
+    assert [balance(tenant_a, customer) for customer in customers] == [0] * 5
+    assert all([e["kind"] for e in entries(tenant_a, c)].count("expire") == 1 for c in customers)

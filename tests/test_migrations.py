@@ -75,3 +75,20 @@ def test_a_check_constraint_in_a_migration_is_named_once_by_the_convention(given
     engine.dispose()
     assert names == ["ck_referrals_links_not_self"]
     assert [c.name for c in model.constraints if isinstance(c, sa.CheckConstraint)] == ["ck_referrals_links_not_self"]
+
+
+@pytest.mark.sqlite
+def test_migrating_inside_the_app_keeps_its_logging(database, tmp_path):
+    """The app's handler (JSON lines in production) still writes after ``flask db upgrade``."""
+    import logging
+
+    from saas import logs
+
+    app = make_app(Database("sqlite", f"sqlite:///{tmp_path / 'logged.db'}"))
+    root = logging.getLogger()  # put back afterwards by conftest's root_logging_restored
+    root.handlers[:] = []
+    logs.configure("json", "INFO")  # what a production start does
+    before = root.handlers[:]
+    with app.app_context():
+        upgrade(revision="heads")
+    assert root.handlers == before

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from saas.core.customers import Purchase
 from saas.core.audit import current_actor
+from saas.core.batches import committed_pages
 from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
 from saas.core.events import emit
@@ -139,10 +140,12 @@ def birthday_bonuses(today: dt.date) -> int:
     born = sa.or_(*(sa.and_(sa.extract("month", Customer.birthday) == month,
                             sa.extract("day", Customer.birthday) == day) for month, day in days))
     granted, expires_at = 0, earning.expiry(rules, utcnow())
-    for customer_id in db.session.scalars(sa.select(Customer.id).where(
-            born, Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))):
-        granted += record(customer_id, EntryKind.bonus, rules["birthday_bonus"], f"birthday:{customer_id}:{today.year}",
-                          f"birthday {today:%Y}", expires_at=expires_at) is not None
+    born_today = sa.select(Customer.id).where(born, Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))
+    for page in committed_pages(born_today, [Customer.id]):
+        for (customer_id,) in page:
+            granted += record(customer_id, EntryKind.bonus, rules["birthday_bonus"],
+                              f"birthday:{customer_id}:{today.year}", f"birthday {today:%Y}",
+                              expires_at=expires_at) is not None
     return granted
 
 
@@ -153,12 +156,14 @@ def backfill(start: dt.datetime, end: dt.datetime) -> int:
     earned = sa.select(Entry.purchase_id).where(Entry.kind == EntryKind.earn, Entry.purchase_id.is_not(None))
     in_range = sa.and_(Purchase.purchased_at >= start, Purchase.purchased_at < end)
     count = 0
-    for purchase_id in db.session.scalars(sa.select(Purchase.id).where(in_range, Purchase.id.not_in(earned))
-                                          .order_by(Purchase.purchased_at, Purchase.id)).all():
-        count += earn_for_purchase(purchase_id) is not None
-    for purchase_id in db.session.scalars(sa.select(Purchase.id).where(
-            in_range, Purchase.refunded_amount > 0, Purchase.id.in_(earned))).all():
-        reverse_for_refund(purchase_id)
+    unearned = sa.select(Purchase.purchased_at, Purchase.id).where(in_range, Purchase.id.not_in(earned))
+    for page in committed_pages(unearned, [Purchase.purchased_at, Purchase.id]):
+        for _, purchase_id in page:
+            count += earn_for_purchase(purchase_id) is not None
+    refunded = sa.select(Purchase.id).where(in_range, Purchase.refunded_amount > 0, Purchase.id.in_(earned))
+    for page in committed_pages(refunded, [Purchase.id]):
+        for (purchase_id,) in page:
+            reverse_for_refund(purchase_id)
     return count
 
 
@@ -216,11 +221,12 @@ def expire(now: dt.datetime | None = None) -> int:
     now = now or utcnow()
     unspent = unspent_due_by(now)
     expired = 0
-    for customer_id, points in db.session.execute(
-            sa.select(Entry.customer_id, unspent).group_by(Entry.customer_id).having(unspent > 0)):
-        entry = record(customer_id, EntryKind.expire, -int(points), f"expire:{customer_id}:{now:%Y-%m-%dT%H}",
-                       f"{int(points):,} points earned by {now:%Y-%m-%d} not spent in time")
-        expired += -entry.points if entry is not None else 0
+    due = sa.select(Entry.customer_id, unspent).group_by(Entry.customer_id).having(unspent > 0)
+    for page in committed_pages(due, [Entry.customer_id]):
+        for customer_id, points in page:
+            entry = record(customer_id, EntryKind.expire, -int(points), f"expire:{customer_id}:{now:%Y-%m-%dT%H}",
+                           f"{int(points):,} points earned by {now:%Y-%m-%d} not spent in time")
+            expired += -entry.points if entry is not None else 0
     return expired
 
 

@@ -29,6 +29,7 @@ class Database:
     owner_url: str | None = None
     admin_url: str | None = None
     name: str | None = None
+    partitioned: bool = False  # tenant tables hash-partitioned by tenant_id (saas.testing.citus_shape)
 
 
 def sqlite_database(path) -> Database:

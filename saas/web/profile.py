@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from saas.auth import keep_signed_in
-from saas.core.errors import Conflict, Invalid
+from saas.core.errors import Invalid
 from saas.web.blueprint import bp
 from saas.web.field_errors import add_errors
 from saas.web.i18n import LANGUAGES
@@ -69,8 +69,8 @@ def delete_account():
             account_deletion.delete_account(current_user, form.password.data)
         except Invalid as error:
             add_errors(form, error.fields)
-        except Conflict:
-            names = ", ".join(t.name for t in account_deletion.last_owned(current_user))
+        except account_deletion.LastOwner as refusal:
+            names = ", ".join(t.name for t in refusal.workspaces)
             form.password.errors = [*form.password.errors, _(
                 "You are the last owner of %(workspaces)s: make another member an owner, or delete the "
                 "workspace, before deleting your account.", workspaces=names)]

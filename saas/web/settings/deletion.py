@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from saas.auth import current_principal
 from saas.core.accounts import Scope
-from saas.core.errors import Forbidden, Invalid
+from saas.core.errors import Invalid
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
 from saas.web.schema_form import flat_errors
@@ -19,8 +19,7 @@ from tenants import accounts, deletion
 @member_page(needs=Scope.admin)
 def settings_delete_workspace():
     principal = current_principal()
-    if not accounts.acts_as_owner(principal):
-        raise Forbidden("only an owner may delete the workspace")
+    accounts.require_owner(principal, "delete the workspace")
     tenant = principal.tenant
     if request.method == "GET":
         return render_template("settings/delete_workspace.html", tenant=tenant, value="", errors={})

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from saas.auth import current_principal
 from saas.core.accounts import Scope
 from saas.core.db import db
-from saas.core.errors import Forbidden
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
 from tenants import accounts, export
@@ -20,15 +19,10 @@ from tenants import accounts, export
 SHOWN = 20  # the latest exports listed
 
 
-def _owner() -> None:
-    if not accounts.acts_as_owner(current_principal()):
-        raise Forbidden("only an owner may export the workspace")
-
-
 @bp.route("/settings/export", methods=["GET"])
 @member_page(needs=Scope.admin)
 def settings_export():
-    _owner()
+    accounts.require_owner(current_principal(), "export the workspace")
     exports = db.session.scalars(sa.select(export.TenantExport).order_by(
         export.TenantExport.requested_at.desc(), export.TenantExport.id.desc()).limit(SHOWN)).all()
     return render_template("settings/export.html", exports=exports)
@@ -37,7 +31,7 @@ def settings_export():
 @bp.route("/settings/export", methods=["POST"])
 @member_page(needs=Scope.admin)
 def start_export():
-    _owner()
+    accounts.require_owner(current_principal(), "export the workspace")
     export.request_export(current_principal().user.id)
     flash(_("The export is being prepared: download it here once it is ready."), "success")
     return redirect(url_for("web.settings_export"), 303)
@@ -46,7 +40,7 @@ def start_export():
 @bp.route("/settings/export/<uuid:export_id>/archive", methods=["GET"])
 @member_page(needs=Scope.admin)
 def download_export_page(export_id: uuid.UUID):
-    _owner()
+    accounts.require_owner(current_principal(), "export the workspace")
     record = export.get(export_id)
     answer = send_file(export.take(record), mimetype="application/zip", as_attachment=True,
                        download_name=f"export-{record.id}.zip")
