@@ -40,6 +40,7 @@ from saas.core.classification import receivers as classification_receivers
 from saas.core.classification import recompute as classification_service
 from saas.core.errors import DomainError
 from saas.core.imports import importer as import_service
+from saas.core.imports import requeue as import_requeue
 from saas.core.plugins import installed
 from saas.core.webhooks import outbound
 from saas.extensions import csrf, db, limiter, login_manager, migrate
@@ -108,7 +109,8 @@ def _wire_features(app: Flask) -> None:
     classification_receivers.connect()
     delivery.init_app(app, receivers=(outbound.receive,))
     schedules.init_app(app, core=(*delivery.SCHEDULES, *outbound.SCHEDULES, *classification_service.SCHEDULES,
-                                  *import_service.SCHEDULES, *digest.SCHEDULES, *tenant_exports.SCHEDULES))
+                                  *import_service.SCHEDULES, *import_requeue.SCHEDULES, *digest.SCHEDULES,
+                                  *tenant_exports.SCHEDULES))
 
 
 @migrate.configure

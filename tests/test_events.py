@@ -374,7 +374,8 @@ def test_saas_schedules_run_once_each_from_the_cli(plugin_app, tenant_a):
     result = plugin_app.test_cli_runner().invoke(args=["jobs", "run-schedules"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == ["ran classification.recompute", "ran events.sweep",
-                                          "ran exports.remove_old", "ran imports.remove_old_files", "ran ledger.tick",
+                                          "ran exports.remove_old", "ran imports.remove_old_files",
+                                          "ran imports.requeue", "ran ledger.tick",
                                           "ran notifications.digest", "ran webhooks.sweep"]
     assert TICKS == ["tick"]
     unknown = plugin_app.test_cli_runner().invoke(args=["jobs", "run-schedules", "ledger.tock"])
@@ -390,7 +391,8 @@ def test_saas_schedules_run_once_per_period_even_with_two_schedulers(rq_app):
         for scheduler in schedulers:
             names = sorted(j.name for j in scheduler.get_jobs())
             assert names == ["classification.recompute", "events.sweep", "exports.remove_old",
-                             "imports.remove_old_files", "ledger.tick", "notifications.digest", "webhooks.sweep"]
+                             "imports.remove_old_files", "imports.requeue", "ledger.tick", "notifications.digest",
+                             "webhooks.sweep"]
             for cron_job in scheduler.get_jobs():
                 cron_job.next_enqueue_time = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)  # due now
             assert len(scheduler.enqueue_jobs()) == len(names)

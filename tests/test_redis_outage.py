@@ -5,6 +5,7 @@ afterwards. Every wait polls with a deadline."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -17,7 +18,8 @@ import redis
 import sqlalchemy as sa
 from rq.exceptions import StopRequested
 
-from saas.core import reconnect
+from saas.core import queues, reconnect
+from saas.core.imports import requeue
 from saas.core.db import db
 from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context
@@ -245,3 +247,35 @@ def test_fault_redis_stopped_under_load_loses_no_event_and_delivers_all_once_it_
     figure("events lost", len(made - set(counts)), "events")
     figure("events delivered twice", sum(1 for n in counts.values() if n > 1), "events")
     figure("Redis back to the last event delivered (sweep every 1 s)", round(all_delivered, 2), "s")
+
+
+def upload_import(tenant, name: str):
+    response = tenant.post("/api/v1/imports", data={"kind": "customers", "file": (io.BytesIO(f"name\n{name}\n".encode()),
+                                                                                 "customers.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 202, response.json
+    return response.json
+
+
+@pytest.mark.redis
+@pytest.mark.one_database
+def test_an_import_uploaded_while_redis_is_away_is_queued_again_and_runs_once_it_is_back(
+        rq_app, sign_up, redis_server):
+    """Found by the fault suite: its job, handed over after the upload's commit, was lost with
+    Redis, and the run said "queued" for good."""
+    tenant = sign_up()
+    tenant.client = rq_app.test_client()
+    redis_server.stop()
+    lost = upload_import(tenant, "uploaded during the outage")
+    assert lost["status"] == "queued"
+    redis_server.start()  # empty
+    waiting = upload_import(tenant, "uploaded once it is back")  # its job waits in rq: left alone
+    with rq_app.app_context():
+        assert requeue.requeue_lost(0) == 1
+        assert requeue.requeue_lost(0) == 0  # now rq knows its job
+        queues.current_queue().work(burst=True)
+        assert requeue.requeue_lost(0) == 0
+    statuses = {run["id"]: run["status"] for run in tenant.get("/api/v1/imports").json["items"]}
+    assert statuses == {lost["id"]: "done", waiting["id"]: "done"}
+    names = sorted(c["name"] for c in tenant.get("/api/v1/customers").json["items"])
+    assert names == ["uploaded during the outage", "uploaded once it is back"]  # each imported once

@@ -22,6 +22,7 @@ from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, SimpleWorker, get_current_job
+from rq.job import Job
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -85,7 +86,8 @@ class InProcessQueue:
     retries = False  # a failed job is logged, not run again: work that must happen keeps its own trace
     after_each_job: tuple[Callable[[], None], ...] = ()
 
-    def enqueue(self, func: Callable, *args, queue: str = "default", timeout: int | None = None) -> None:
+    def enqueue(self, func: Callable, *args, queue: str = "default", timeout: int | None = None,
+                job_id: str | None = None) -> None:
         pending = self._pending.get()
         if pending is None:
             pending = []
@@ -100,6 +102,10 @@ class InProcessQueue:
 
     def started(self, key: str) -> None:
         """Nothing to release: see :meth:`RqQueue.started`."""
+
+    def holds(self, job_id: str) -> bool:
+        """Nothing waits here once its request is over: see :meth:`RqQueue.holds`."""
+        return False
 
     def final_attempt(self) -> bool:
         """A failed job is not run again here."""
@@ -136,9 +142,16 @@ class RqQueue:
     def queue(self, name: str = "default") -> Queue:
         return Queue(name, connection=self.redis)
 
-    def enqueue(self, func: Callable, *args, queue: str = "default", timeout: int | None = None) -> None:
-        """``timeout``: seconds before rq stops the job (rq's default, 180, if None)."""
-        self.queue(queue).enqueue(func, *args, retry=RETRY, job_timeout=timeout)
+    def enqueue(self, func: Callable, *args, queue: str = "default", timeout: int | None = None,
+                job_id: str | None = None) -> None:
+        """``timeout``: seconds before rq stops the job (rq's default, 180, if None); ``job_id``: an id
+        of the caller's, for :meth:`holds` to find (rq's own, new, if None)."""
+        self.queue(queue).enqueue(func, *args, retry=RETRY, job_timeout=timeout, job_id=job_id)
+
+    def holds(self, job_id: str) -> bool:
+        """Whether rq knows the job ``job_id``: waiting, running, retrying, failed, or finished a
+        little while ago. False when it never got it or lost it (a Redis restarted empty)."""
+        return Job.exists(job_id, connection=self.redis)
 
     def enqueue_once(self, key: str, func: Callable, *args, queue: str = "default", timeout: int | None = None) -> None:
         """:meth:`enqueue`, unless a job enqueued under ``key`` waits and has not :meth:`started`

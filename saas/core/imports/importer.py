@@ -122,8 +122,14 @@ def start(upload, filename: str, kind: ImportKind, mapping: dict | None, dry_run
 
 
 def queue(run: ImportRun) -> None:
-    """Have the run imported by a job once the transaction that recorded it commits."""
-    enqueue_after_commit(run_import, str(run.tenant_id), str(run.id), timeout=TIMEOUT)
+    """Have the run imported by a job once the transaction that recorded it commits (if Redis is
+    away then, :mod:`saas.core.imports.requeue` queues it later)."""
+    enqueue_after_commit(run_import, str(run.tenant_id), str(run.id), timeout=TIMEOUT, job_id=job_id_of(run.id))
+
+
+def job_id_of(run_id: uuid.UUID) -> str:
+    """The id of the job that imports run ``run_id``: one at a time, found again by its id."""
+    return f"import-{run_id}"
 
 
 def get(import_id: uuid.UUID) -> ImportRun:
