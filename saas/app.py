@@ -109,7 +109,7 @@ def _wire_features(app: Flask) -> None:
     customers, a receiver of every delivered event, and their periodic work."""
     classification_receivers.connect()
     duplicate_receivers.connect()
-    delivery.init_app(app, receivers=(outbound.receive,))
+    delivery.init_app(app, receivers=(outbound.receive, duplicate_receivers.receive))
     schedules.init_app(app, core=(*delivery.SCHEDULES, *outbound.SCHEDULES, *classification_service.SCHEDULES,
                                   *import_service.SCHEDULES, *digest.SCHEDULES, *tenant_exports.SCHEDULES,
                                   *duplicate_scan.SCHEDULES))

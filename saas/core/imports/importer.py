@@ -39,7 +39,6 @@ from saas.core.customers import (
 )
 from saas.core.customers import records as customers
 from saas.core.customers import tags as tag_service
-from saas.core.data_quality import scan as duplicates
 from saas.core.db import db
 from saas.core.errors import Conflict, Gone, Invalid
 from saas.core.events import emit_many
@@ -247,8 +246,6 @@ def _run(run: ImportRun) -> None:
                                                "unchanged": run.unchanged, "rejected": run.rejected})
     if run.kind is ImportKind.purchases:
         classification.schedule_recompute(run.tenant_id)  # quintiles, after so many purchases at once
-    else:
-        duplicates.schedule_scan(run.tenant_id)  # the new and changed customers' likely duplicates
 
 
 @dataclass
