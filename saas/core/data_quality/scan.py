@@ -8,12 +8,13 @@ A scan of a workspace does three things, each resumable after a crash:
    counts (invalid, not in normal form); committed every ``BATCH`` customers and marked ``dirty``.
    Keys of deleted and merged customers go, with their pairs.
 2. *Pairs of the dirty customers*: their old pairs go, then they are paired again (the older
-   record first): with the oldest other record of the same e-mail or the same phone (score 100,
-   one SQL statement per key, on the indexed keys), and by name in a *sorted neighbourhood*: the
-   name keys are sorted, and each is compared with its next ``WINDOW`` keys by rapidfuzz's
-   ``WRatio`` in vectorised batches (``process.cpdist``, every core); a second pass sorts the keys
-   reversed, so that two names that differ in their first characters (a typo in the surname, "Wang
-   Fang" and "Wnag Fang") still meet at their common ending. Pairs scoring at least ``FLOOR`` are
+   record first): with the oldest other record of the same e-mail, the same phone or the same name
+   key (score 100, one SQL statement per key, on the indexed keys), and by name in a *sorted
+   neighbourhood* of the distinct name keys, each standing for its oldest record: the keys are
+   sorted, and each is compared with its next ``WINDOW`` keys by rapidfuzz's ``WRatio`` in
+   vectorised batches (``process.cpdist``, every core); a second pass sorts the keys reversed, so
+   that two names that differ in their first characters (a typo in the surname, "Wang Fang" and
+   "Wnag Fang") still meet at their common ending. Pairs scoring at least ``FLOOR`` are
    kept; the report filters them by its ``min_score``. Inserts are committed in batches; only once
    every pair is written are the keys no longer dirty, so a crash means the next run pairs them again.
 3. When the scan finished is kept in ``duplicate_scans``: the report says how old its pairs are.
@@ -26,8 +27,15 @@ benchmark (``bench/duplicates.py``) measures the recall of planted pairs against
 The reason in return: the work grows as ``n log n`` (the sort) plus ``2 * WINDOW * n`` comparisons,
 instead of the square of the largest block (70,000 "王"s in a million Chinese customers).
 
-Incremental runs compare only the windows around dirty customers (a changed name may also move two
-unchanged neighbours apart: their stored pair stays, it was found when they were neighbours).
+Each record of a common name is paired with the oldest one only, and two similar names through
+their oldest records, where the old method paired every two (a group of likely duplicates is the
+same; the count of pairs is smaller).
+
+Incremental runs compare only the windows around the keys of dirty customers (a changed name may
+also move two unchanged neighbours apart: their stored pair stays, it was found when they were
+neighbours). What an incremental run leaves for a full one (``full=True``): when the oldest record
+of a name changes its name, the next oldest becomes the name's representative, but its pairs with
+similar names are only found when it or they change.
 """
 
 from __future__ import annotations
@@ -176,7 +184,7 @@ def refresh_keys() -> int:
             return done
         ids = [row.id for row in rows]
         db.session.execute(sa.delete(K).where(K.tenant_id == tenant_id, K.customer_id.in_(ids)))
-        db.session.execute(sa.insert(K), [{"tenant_id": tenant_id, **keys_of(row, region)} for row in rows])
+        _insert(K, [{"tenant_id": tenant_id, **keys_of(row, region)} for row in rows])
         db.session.commit()
         done, last = done + len(rows), ids[-1]
 
@@ -215,16 +223,15 @@ def find_pairs() -> int:
             db.session.execute(sa.delete(P).where(P.tenant_id == tenant_id, sa.or_(P.first_id.in_(chunk),
                                                                                     P.second_id.in_(chunk))))
     found: dict[tuple[uuid.UUID, uuid.UUID], tuple[int, str]] = {}
-    for field, reason in (("email_key", SAME_EMAIL), ("phone_key", SAME_PHONE)):
+    for field, reason in (("email_key", SAME_EMAIL), ("phone_key", SAME_PHONE), ("name_key", SIMILAR_NAME)):
         for first, second in _same(field, everyone):
             found.setdefault((first, second), (100, reason))
     for first, second, score in similar_names(None if everyone else dirty):
         found.setdefault((first, second), (score, SIMILAR_NAME))
     now, written = utcnow(), 0
     for chunk in _chunks(list(found.items()), BATCH):
-        db.session.execute(sa.insert(P), [
-            {"tenant_id": tenant_id, "id": new_id(), "first_id": first, "second_id": second, "score": score,
-             "reason": reason, "found_at": now} for (first, second), (score, reason) in chunk])
+        _insert(P, [{"tenant_id": tenant_id, "id": new_id(), "first_id": first, "second_id": second, "score": score,
+                     "reason": reason, "found_at": now} for (first, second), (score, reason) in chunk])
         db.session.commit()
         written += len(chunk)
     db.session.execute(sa.update(K).where(K.tenant_id == tenant_id, K.dirty).values(dirty=False))
@@ -251,22 +258,29 @@ def _same(field: str, everyone: bool) -> list[tuple[uuid.UUID, uuid.UUID]]:
 
 def similar_names(dirty: set[uuid.UUID] | None, *, window: int = WINDOW, floor: int = FLOOR
                   ) -> Iterator[tuple[uuid.UUID, uuid.UUID, int]]:
-    """(older, later, score) of the names alike in a sorted neighbourhood, in both orderings; only
-    the windows around ``dirty`` customers (everyone's if None)."""
+    """(older, later, score) of the *distinct* name keys alike in a sorted neighbourhood, in both
+    orderings, each key standing for its oldest record (the records of one key are paired with that
+    one by :func:`_same`); only the windows around keys with a ``dirty`` customer (all if None).
+
+    Comparing distinct keys keeps a window from filling up with the same common name (hundreds of
+    "王伟"), which would push a typo's twin out of it."""
     tenant_id = current_tenant_id()
-    rows = db.session.execute(sa.select(K.customer_id, K.name_key, K.created_at)
+    rows = db.session.execute(sa.select(K.name_key, K.created_at, K.customer_id)
                               .where(K.tenant_id == tenant_id, K.name_key.is_not(None))).all()
-    ids = [row[0] for row in rows]
-    names = [row[1] for row in rows]
-    ages = [(row[2], row[0]) for row in rows]
+    oldest: dict[str, tuple] = {}
+    changed: set[str] = set()
+    for key, created_at, customer_id in rows:
+        if key not in oldest or (created_at, customer_id) < oldest[key]:
+            oldest[key] = (created_at, customer_id)
+        if dirty is not None and customer_id in dirty:
+            changed.add(key)
     del rows
-    seen = set()
-    for ordering in (lambda i: names[i], lambda i: names[i][::-1]):
-        order = np.array(sorted(range(len(names)), key=ordering), dtype=np.int64)
-        ordered = [names[i] for i in order]
-        marked = None if dirty is None else np.fromiter((ids[i] in dirty for i in order), bool, len(order))
+    names = list(oldest)
+    for ordering in (None, lambda key: key[::-1]):
+        ordered = sorted(names, key=ordering)
+        marked = None if dirty is None else np.fromiter((key in changed for key in ordered), bool, len(ordered))
         for offset in range(1, window + 1):
-            if offset >= len(order):
+            if offset >= len(ordered):
                 break
             if marked is None:
                 left, right, starts = ordered[:-offset], ordered[offset:], None
@@ -277,13 +291,14 @@ def similar_names(dirty: set[uuid.UUID] | None, *, window: int = WINDOW, floor: 
                 left, right = [ordered[p] for p in starts], [ordered[p + offset] for p in starts]
             scores = process.cpdist(left, right, scorer=fuzz.WRatio, score_cutoff=floor, workers=-1)
             for hit in np.nonzero(scores >= floor)[0]:
-                at = int(hit if starts is None else starts[hit])
-                a, b = int(order[at]), int(order[at + offset])
-                if ages[b] < ages[a]:
-                    a, b = b, a
-                if (a, b) not in seen:
-                    seen.add((a, b))
-                    yield ids[a], ids[b], int(round(float(scores[hit])))
+                a, b = sorted((oldest[left[hit]], oldest[right[hit]]))
+                yield a[1], b[1], int(round(float(scores[hit])))
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """Core's executemany (psycopg pipelines it): the ORM's bulk insert went one statement per row
+    here, and a multi-row VALUES costs more to compile than it saves. (COPY is refused under RLS.)"""
+    db.session.execute(model.__table__.insert(), rows)
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
