@@ -155,3 +155,11 @@ def test_a_scan_is_asked_for_and_bad_input_is_a_400(app, tenant_a):
     assert tenant_a.post("/api/v1/data-quality/scan", json={"full": "sometimes"}).status_code == 422
     other = tenant_a.get("/api/v1/data-quality/duplicates?limit=1").json["next_cursor"]
     assert other is None
+
+
+@pytest.mark.backend_independent
+def test_a_read_only_key_sees_the_pairs_but_cannot_ask_for_a_scan(tenant_a):
+    reader = tenant_a.post("/api/v1/api-keys", json={"name": "read", "scopes": ["read"]}).json["key"]
+    headers = {"Authorization": f"Bearer {reader}"}
+    assert tenant_a.client.get("/api/v1/data-quality/duplicates", headers=headers).status_code == 200
+    assert tenant_a.client.post("/api/v1/data-quality/scan", json={}, headers=headers).status_code == 403
