@@ -4,8 +4,9 @@ likely duplicate pairs side by side with a merge button, and normalising e-mails
 Each figure and action is the core's, as the API's ``/api/v1/data-quality`` and
 ``POST /api/v1/customers/{id}/merge`` call it. The page compares nothing: it shows the report and
 the first pairs that the duplicate scan (:mod:`saas.core.data_quality.scan`, a job) stored, with
-the time of that scan, and each merge button sends the versions of both records as the page showed them, so a record changed
-since is not merged over: the page comes back with the conflict and the records as they are now."""
+the time of that scan, and each merge button sends the versions of both records as the page
+showed them, so a record changed since is not merged over: the page comes back with the conflict
+and the records as they are now."""
 
 from __future__ import annotations
 
