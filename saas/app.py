@@ -38,6 +38,8 @@ from saas.config import check_logging, check_rate_limits, check_secret, encrypti
 from saas.core import delivery, passwords, schedules, secretbox
 from saas.core.classification import receivers as classification_receivers
 from saas.core.classification import recompute as classification_service
+from saas.core.data_quality import receivers as duplicate_receivers
+from saas.core.data_quality import scan as duplicate_scan
 from saas.core.errors import DomainError
 from saas.core.imports import importer as import_service
 from saas.core.imports import requeue as import_requeue
@@ -107,10 +109,11 @@ def _wire_features(app: Flask) -> None:
     """What the core's features give its mechanisms and each other: figures that follow their
     customers, a receiver of every delivered event, and their periodic work."""
     classification_receivers.connect()
-    delivery.init_app(app, receivers=(outbound.receive,))
+    duplicate_receivers.connect()
+    delivery.init_app(app, receivers=(outbound.receive, duplicate_receivers.receive))
     schedules.init_app(app, core=(*delivery.SCHEDULES, *outbound.SCHEDULES, *classification_service.SCHEDULES,
                                   *import_service.SCHEDULES, *import_requeue.SCHEDULES, *digest.SCHEDULES,
-                                  *tenant_exports.SCHEDULES))
+                                  *tenant_exports.SCHEDULES, *duplicate_scan.SCHEDULES))
 
 
 @migrate.configure

@@ -12,6 +12,7 @@ from saas.core.customers import (
     Purchase,
     Tag,
 )
+from saas.core.data_quality.models import DuplicateKeys, DuplicatePair, DuplicateScan
 from saas.core.idempotency import IdempotencyRecord
 from saas.core.imports import ImportProblem, ImportRun
 from saas.core.modules import PluginError, TenantModule
@@ -29,6 +30,7 @@ from tenants.export import TenantExport
 
 __all__ = [
     "ApiKey", "AuditEntry", "ClassificationChange", "Customer", "CustomerFigures", "CustomerTag", "CustomFieldDefinition",
+    "DuplicateKeys", "DuplicatePair", "DuplicateScan",
     "HandledEvent", "IdempotencyRecord", "ImportProblem", "ImportRun", "InboundMessage", "InboundSecret", "Interaction",
     "Membership", "Notification", "OutboxEvent", "PluginError", "Purchase", "Segment", "Tag", "Tenant", "TenantDeletion", "TenantExport", "TenantModule", "User",
     "WebhookDelivery", "WebhookEndpoint",

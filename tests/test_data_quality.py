@@ -4,17 +4,22 @@ from __future__ import annotations
 
 
 from saas.core.customers import Customer
+from saas.core.data_quality import scan
 from saas.core.db import db
 from saas.core.tenancy import tenant_context
 
 
-def raw_customers(app, tenant, *rows: dict) -> list[str]:
-    """Customers written as an old spreadsheet would have them: straight into the table, uncleaned."""
+def raw_customers(app, tenant, *rows: dict, scanned: bool = True) -> list[str]:
+    """Customers written as an old spreadsheet would have them: straight into the table, uncleaned
+    (no request tells of them), then found by the duplicate scan as its nightly run would."""
     with app.app_context(), tenant_context(tenant.id):
         made = [Customer(version=1, **row) for row in rows]
         db.session.add_all(made)
         db.session.commit()
-        return [str(c.id) for c in made]
+        ids = [str(c.id) for c in made]
+        if scanned:
+            scan.scan()
+        return ids
 
 
 def test_the_report_counts_gaps_bad_values_duplicates_and_accuracy(app, tenant_a, tenant_b):

@@ -135,8 +135,8 @@ def new_objects() -> dict:
 def seed(tenant, objects, n: int) -> None:
     """Give ``tenant`` one object of every kind a route takes, before anything random happens: the
     loyalty module with settings of its own (a first-purchase bonus of ``n``), a webhook endpoint
-    made before the purchase, whose events give it deliveries, a reward of one point to spend and a
-    customer to merge. The first member is not the owner (whom an owner cannot remove)."""
+    made before the purchase, whose events give it deliveries, a reward of one point to spend, a
+    customer to merge and two that are a likely duplicate pair. The first member is not the owner (whom an owner cannot remove)."""
     mine = objects[tenant.tenant["slug"]]
     mine["settings"] = {"first_purchase_bonus": n}
     assert tenant.put("/api/v1/modules/loyalty", json={"enabled": True, "settings": mine["settings"]}).status_code == 200
@@ -146,6 +146,9 @@ def seed(tenant, objects, n: int) -> None:
         act(tenant, objects, action, 1000 + k)  # numbers the random steps do not use
     mine["bait"] = tenant.post("/api/v1/loyalty/rewards", json={"name": "bait", "points_cost": 1}).json["id"]
     mine["spare"] = tenant.customer()["id"]
+    for twin in ("Twin", "Twin (2)"):  # a likely duplicate pair, which the scan after each request stores
+        mine["customers"].append(tenant.customer(name=f"{twin} {n}", phone=f"+86138{n:08d}")["id"])
+    assert tenant.get("/api/v1/data-quality/duplicates").json["items"], "the twins are a stored pair"
     made = tenant.post("/api/v1/tenant/export")
     assert made.status_code == 202, made.json
     mine["exports"].append(made.json["id"])

@@ -55,6 +55,8 @@ def decode_cursor(token: str, spec: Spec) -> list[Any]:
 
 
 def _typed(value: Any, kind: type) -> Any:
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
     if not isinstance(value, str):
         raise TypeError
     if kind is dt.datetime:

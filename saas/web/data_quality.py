@@ -2,10 +2,11 @@
 likely duplicate pairs side by side with a merge button, and normalising e-mails and phones.
 
 Each figure and action is the core's, as the API's ``/api/v1/data-quality`` and
-``POST /api/v1/customers/{id}/merge`` call it. The page reviews the records once
-(:func:`saas.core.data_quality.report.review`: the figures and the pairs from one pass), and each
-merge button sends the versions of both records as the page showed them, so a record changed
-since is not merged over: the page comes back with the conflict and the records as they are now."""
+``POST /api/v1/customers/{id}/merge`` call it. The page compares nothing: it shows the report and
+the first pairs that the duplicate scan (:mod:`saas.core.data_quality.scan`, a job) stored, with
+the time of that scan, and each merge button sends the versions of both records as the page
+showed them, so a record changed since is not merged over: the page comes back with the conflict
+and the records as they are now."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from saas.api.schema import Schema
 from saas.core.accounts import Scope
 from saas.core.customers import merges
 from saas.core.data_quality import report as service
+from saas.core.data_quality import scan
 from saas.core.errors import Conflict
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
@@ -83,10 +85,14 @@ def normalise():
 
 
 def _page(min_score: int, errors: dict):
-    review = service.review(min_score=min_score)
-    by_id = {person.id: person for person in review.people}
-    pairs = review.pairs
-    return render_template("data/data_quality.html", report=review.figures,
-                           pairs=[(by_id[p.first], by_id[p.second], p) for p in pairs[:PAIRS_SHOWN]],
-                           more=max(len(pairs) - PAIRS_SHOWN, 0), min_score=min_score, errors=errors,
-                           field_labels=FIELD_LABELS, reasons=REASONS)
+    report = service.report(min_score=min_score)
+    page = service.pairs_page(min_score=min_score, limit=PAIRS_SHOWN)
+    pairs = [(_side(row, "first"), _side(row, "second"), row) for row in page.items]
+    return render_template("data/data_quality.html", report=report, pairs=pairs,
+                           more=max(report["duplicate_pairs"] - len(pairs), 0), min_score=min_score, errors=errors,
+                           field_labels=FIELD_LABELS, reasons=REASONS, floor=scan.FLOOR)
+
+
+def _side(row: dict, prefix: str) -> service.Contact:
+    return service.Contact(row[f"{prefix}_id"], *(row[f"{prefix}_{field}"] for field in
+                                                  ("name", "company", "email", "phone", "version")))

@@ -1,3 +1,5 @@
 """Data quality (信息管理准确率): the workspace's report (completeness, invalid values, accuracy
-against the 98% target) and its likely duplicates, in ``report``. Contact data is normalised by
-:mod:`saas.core.customers.contact`, which records and imports use as they write."""
+against the 98% target, likely duplicates) in ``report``, read from what the duplicate scan
+(``scan``, a job: incremental, sorted neighbourhood) keeps in its tables (``models``); ``receivers``
+keep the scan in step with the customers. Contact data is normalised by
+:mod:`saas.core.customers.contact`, which records, imports and the scan use alike."""

@@ -3,42 +3,33 @@
 Accuracy, the seed plan's figure (target 98%), is the share of live customer records with nothing
 to fix: no e-mail or phone that is invalid or written other than in its normal form, and not the
 surplus record of a likely duplicate pair (of a pair, one record is the customer, the other the
-error). Duplicates are found by the same normalised e-mail or phone, and by names (with company)
-that rapidfuzz (WRatio) scores at least ``min_score`` out of 100, compared within blocks of the same first
-character, so the work grows with the size of the blocks rather than the square of the workspace.
+error). Nothing here compares records: the duplicate scan (:mod:`saas.core.data_quality.scan`, a
+job) keeps each customer's keys and flags and the pairs it found, and the report counts them in
+SQL, with the time of the last scan (``computed_at``). Pairs whose records were merged or deleted
+since are left out at once; a record changed since counts as it was at the scan.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import re
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from rapidfuzz import fuzz, process
+from sqlalchemy.orm import aliased
 
+from saas.core import pagination
 from saas.core.customers import Customer, contact
 from saas.core.customers import records as customer_service
+from saas.core.data_quality import scan
+from saas.core.data_quality.models import CLEAN, INVALID, UNNORMALISED, DuplicateKeys, DuplicatePair
 from saas.core.db import db
-from saas.core.tenancy import current_tenant
-from saas.core.types import utcnow
+from saas.core.tenancy import current_tenant, current_tenant_id
 
 KEY_FIELDS = ("phone", "email", "region", "industry", "owner_id", "source")
 TARGET = 0.98
 BATCH = 5000
-BIG_BLOCK = 20_000  # a first character this common is split by the second one
-_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class Pair:
-    first: uuid.UUID
-    second: uuid.UUID  # the later record: the surplus one if they are the same customer
-    score: int
-    reason: str
+K, P = DuplicateKeys, DuplicatePair
 
 
 @dataclass(frozen=True)
@@ -52,30 +43,20 @@ class Contact:
 
 
 @dataclass(frozen=True)
-class Review:
-    """One pass over the records: the report's figures, and the contacts and pairs they came from
-    (for a page that shows the pairs too, without finding them a second time)."""
-
-    figures: dict
-    people: list[Contact]
-    pairs: list[Pair]
-
-
-@dataclass(frozen=True)
 class Window:
     """Customers created in ``[start, end)``; everyone by default."""
 
     start: dt.datetime | None = None
     end: dt.datetime | None = None
 
-    def condition(self):
-        return sa.and_(Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None),
-                       Customer.created_at >= self.start if self.start else sa.true(),
-                       Customer.created_at < self.end if self.end else sa.true())
+    def condition(self, of=Customer):
+        return sa.and_(of.deleted_at.is_(None), of.merged_into_id.is_(None),
+                       of.created_at >= self.start if self.start else sa.true(),
+                       of.created_at < self.end if self.end else sa.true())
 
 
 def contacts(window: Window = Window()) -> list[Contact]:
-    """Every live customer's name and contact data, oldest first (the first of a pair is the older)."""
+    """Every live customer's name and contact data, oldest first."""
     rows = db.session.execute(
         sa.select(Customer.id, Customer.name, Customer.company, Customer.email, Customer.phone, Customer.version)
         .where(window.condition()).order_by(Customer.created_at, Customer.id).execution_options(yield_per=BATCH))
@@ -86,100 +67,64 @@ def _region() -> str:
     return contact.region_of(current_tenant().settings)
 
 
-def duplicates(people: list[Contact], *, min_score: int = 90) -> list[Pair]:
-    """Likely duplicate pairs, best first: the same e-mail or phone (100), then similar names."""
-    region, found = _region(), {}
-    for field, reason, normalise in (("email", "same e-mail", contact.email),
-                                     ("phone", "same phone", lambda raw: contact.phone(raw, region))):
-        groups = defaultdict(list)
-        for person in people:
-            value, _ = normalise(getattr(person, field))
-            if value:
-                groups[value].append(person.id)
-        for ids in groups.values():
-            for later in ids[1:]:
-                found.setdefault((ids[0], later), Pair(ids[0], later, 100, reason))
-    for pair in _similar_names(people, min_score):
-        found.setdefault((pair.first, pair.second), pair)
-    return sorted(found.values(), key=lambda p: (-p.score, str(p.first), str(p.second)))
+First, Second = aliased(Customer, name="first"), aliased(Customer, name="second")
 
 
-def _key(person: Contact) -> str:
-    return _NOISE.sub(" ", f"{person.name} {person.company or ''}").strip().casefold()
-
-
-def _blocks(people: list[Contact]) -> list[list[int]]:
-    by_first = defaultdict(list)
-    for index, person in enumerate(people):
-        key = _key(person)
-        if key:
-            by_first[key[0]].append(index)
-    blocks = []
-    for members in by_first.values():
-        if len(members) <= BIG_BLOCK:
-            blocks.append(members)
-            continue
-        by_two = defaultdict(list)
-        for index in members:
-            by_two[_key(people[index])[:2]].append(index)
-        blocks.extend(by_two.values())
-    return blocks
-
-
-def _similar_names(people: list[Contact], min_score: int) -> list[Pair]:
-    pairs = []
-    for members in _blocks(people):
-        keys = [_key(people[i]) for i in members]
-        for position, key in enumerate(keys[:-1]):
-            later = keys[position + 1:]
-            for _, score, offset in process.extract(key, later, scorer=fuzz.WRatio,
-                                                    score_cutoff=min_score, limit=None):
-                pairs.append(Pair(people[members[position]].id, people[members[position + 1 + offset]].id,
-                                  int(round(score)), "similar name and company"))
-    return pairs
+def _pairs(window: Window, min_score: int) -> sa.Select:
+    """The stored pairs scoring ``min_score`` or more whose two records are live (and in ``window``)."""
+    tenant_id = current_tenant_id()
+    return (sa.select(P.id, P.first_id, P.second_id, P.score, P.reason, P.found_at)
+            .join(First, sa.and_(First.tenant_id == P.tenant_id, First.id == P.first_id))
+            .join(Second, sa.and_(Second.tenant_id == P.tenant_id, Second.id == P.second_id))
+            .where(P.tenant_id == tenant_id, P.score >= min_score, window.condition(First), window.condition(Second)))
 
 
 def report(window: Window = Window(), *, min_score: int = 90) -> dict:
-    """Completeness of the key fields, invalid and unnormalised values, duplicates and accuracy."""
-    return review(window, min_score=min_score).figures
-
-
-def review(window: Window = Window(), *, min_score: int = 90) -> Review:
-    """:func:`report`'s figures with the contacts and the duplicate pairs behind them."""
+    """Completeness of the key fields, invalid and unnormalised values, duplicates and accuracy:
+    a handful of statements over the customers, their keys and the stored pairs."""
     live = db.session.execute(sa.select(
         sa.func.count(),
         *(sa.func.sum(sa.case((sa.and_(getattr(Customer, f).is_not(None),
                                        sa.cast(getattr(Customer, f), sa.String) != ""), 1), else_=0))
           for f in KEY_FIELDS)).where(window.condition())).one()
     total = live[0]
-    people = contacts(window)
-    region, faulty = _region(), set()
-    invalid = {"email": 0, "phone": 0}
-    unnormalised = {"email": 0, "phone": 0}
-    for person in people:
-        for field, normalise in (("email", contact.email), ("phone", lambda raw: contact.phone(raw, region))):
-            raw = getattr(person, field)
-            value, problem = normalise(raw)
-            if problem:
-                invalid[field] += 1
-                faulty.add(person.id)
-            elif raw and value != raw:
-                unnormalised[field] += 1
-                faulty.add(person.id)
-    pairs = duplicates(people, min_score=min_score)
-    surplus = {pair.second for pair in pairs}
-    in_pairs = {pair.first for pair in pairs} | surplus
-    return Review(figures={
+    keyed = sa.and_(K.tenant_id == Customer.tenant_id, K.customer_id == Customer.id)
+    flags = db.session.execute(sa.select(*(
+        sa.func.coalesce(sa.func.sum(sa.case((getattr(K, f"{field}_flag") == flag, 1), else_=0)), 0)
+        for flag in (INVALID, UNNORMALISED) for field in ("email", "phone")))
+        .select_from(Customer).join(K, keyed).where(window.condition())).one()
+    pairs = _pairs(window, min_score).subquery("pairs")
+    counted = db.session.execute(sa.select(
+        sa.select(sa.func.count()).select_from(pairs).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(
+            sa.union(sa.select(pairs.c.first_id), sa.select(pairs.c.second_id)).subquery()).scalar_subquery(),
+    )).one()
+    to_fix = db.session.scalar(sa.select(sa.func.count()).select_from(Customer).outerjoin(K, keyed).where(
+        window.condition(), sa.or_(K.email_flag != CLEAN, K.phone_flag != CLEAN,
+                                   Customer.id.in_(sa.select(pairs.c.second_id)))))
+    last = scan.last_scan()
+    return {
         "customers": total,
         "completeness": {field: _share(filled or 0, total) for field, filled in zip(KEY_FIELDS, live[1:])},
-        "invalid": invalid,
-        "unnormalised": unnormalised,
-        "duplicate_pairs": len(pairs),
-        "duplicate_rate": _share(len(in_pairs), total),
-        "accuracy": _share(total - len(faulty | surplus), total),
+        "invalid": {"email": flags[0], "phone": flags[1]},
+        "unnormalised": {"email": flags[2], "phone": flags[3]},
+        "duplicate_pairs": counted[0],
+        "duplicate_rate": _share(counted[1], total),
+        "accuracy": _share(total - to_fix, total),
         "target": TARGET,
-        "computed_at": utcnow(),
-    }, people=people, pairs=pairs)
+        "computed_at": last.finished_at if last else None,
+    }
+
+
+def pairs_page(*, min_score: int = 90, cursor: str | None = None, limit: int = 100,
+               window: Window = Window()) -> pagination.Page:
+    """The stored pairs, best first (score, then newest), a page at a time; each item a dict with
+    both records' name, company, e-mail, phone and version (what a merge button sends back)."""
+    people = [getattr(side, field).label(f"{prefix}_{field}") for prefix, side in (("first", First), ("second", Second))
+              for field in ("name", "company", "email", "phone", "version")]
+    stmt = _pairs(window, min_score).add_columns(*people)
+    return pagination.paginate(stmt, db.session, [P.score, P.id], descending=True, cursor=cursor, limit=limit,
+                               as_dicts=True)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -200,11 +145,5 @@ def normalise_all() -> dict[str, int]:
                 changed[field] += 1
         if changes:
             customer_service.update(customer_service.get(person.id), changes)
+    scan.scan_after_commit(current_tenant_id())  # the flags the report counts, as they are now
     return changed
-
-
-def pairs_out(pairs: list[Pair], limit: int) -> list[dict]:
-    ids = set(itertools.chain.from_iterable((p.first, p.second) for p in pairs[:limit]))
-    names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all()) if ids else {}
-    return [{"customer_id": p.first, "customer_name": names.get(p.first), "duplicate_id": p.second,
-             "duplicate_name": names.get(p.second), "score": p.score, "reason": p.reason} for p in pairs[:limit]]
