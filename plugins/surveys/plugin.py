@@ -1,0 +1,65 @@
+"""The ``surveys`` module's hooks: what it adds, the profile panel, the owner's to-do list, and the
+hook it declares for other plugins' channels (``hookspecs``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from saas import __version__, hookimpl
+from saas.core.hooktypes import ModuleInfo, Panel, Permission, TodoItem
+from saas.core.module_settings import settings_of
+
+from plugins.surveys import hookspecs, loop, profile  # noqa: F401  hookspecs: read by the plugin host
+from plugins.surveys.api import bp
+from plugins.surveys.public import pages
+from plugins.surveys.settings import NAME, Settings
+
+
+@hookimpl
+def saas_module():
+    return ModuleInfo(
+        name=NAME, title=_l("Surveys"),
+        description=_l("NPS, CSAT and CES surveys by single-use links; every unhappy answer followed up"),
+        version=__version__, core="~=0.2", settings=Settings,
+        migrations=str(Path(__file__).parent / "migrations"),
+        translations=str(Path(__file__).parent / "translations"),
+    )
+
+
+@hookimpl
+def saas_blueprints():
+    return [bp, pages]
+
+
+@hookimpl
+def saas_permissions():
+    return [Permission("surveys.manage", _l("Create and change surveys"), ("owner", "admin", "manager")),
+            Permission("surveys.send", _l("Send surveys to customers"), ("owner", "admin", "manager"))]
+
+
+@hookimpl
+def saas_event_types():
+    return list(loop.EVENT_TYPES)
+
+
+@hookimpl
+def saas_customer_panels(tenant, customer):
+    """The customer's latest NPS and CSAT, each with when it was given."""
+    latest = profile.latest_scores(customer.id)
+    rows = tuple((label, _("%(score)s (%(when)s)", score=score, when=when.date().isoformat()) if score is not None
+                  else _("No answer yet"))
+                 for label, (score, when) in ((_("Latest NPS"), latest["nps"]), (_("Latest CSAT"), latest["csat"])))
+    return [Panel(NAME, _("Surveys"), rows)]
+
+
+@hookimpl
+def saas_todo_items(tenant, member):
+    """A low score of one of ``member``'s customers, for the workspace's ``follow_up_days``."""
+    days = settings_of(NAME, tenant)["follow_up_days"]
+    return [TodoItem(f"surveys.low_score:{customer_id}:{when.isoformat()}:{kind}",
+                     _("%(name)s gave %(kind)s %(score)s: follow up", name=name, kind=kind.upper(), score=score),
+                     when, f"/customers/{customer_id}", "surveys.low_score", customer_id)
+            for customer_id, name, kind, score, when in loop.to_follow_up(member.user_id, days)]
