@@ -130,3 +130,23 @@ def test_an_answer_posted_twice_at_once_is_recorded_once(app, tenant_a):
         assert sorted(pool.map(post, range(4))) == [200, 410, 410, 410]
     assert tenant_a.get(f"/api/v1/surveys/{survey['id']}/results").json["responses"] == 1
     assert len(events(app, tenant_a)) == 1
+
+
+def test_each_answer_is_in_the_customer_s_timeline_and_an_anonymous_one_is_not(tenant_a):
+    enable(tenant_a, throttle_days=0)
+    survey = make(tenant_a, [NPS, {"kind": "single_choice", "text": "Shop?", "choices": ["Hangzhou", {"en": "Shanghai",
+                                                                                                      "zh-CN": "上海"}]},
+                             {"kind": "text", "text": "Why?", "required": False}], state="active")
+    customer = tenant_a.customer()
+    [link] = links_for(tenant_a, survey, [customer])
+    nps_id, shop_id, why_id = question_ids(tenant_a, survey)
+    assert answer(tenant_a, link, action="finish", **{f"q-{nps_id}": "9", f"q-{shop_id}": "1",
+                                                     f"q-{why_id}": "好茶"}).status_code == 200
+    anonymous = make(tenant_a, anonymous=True, state="active")
+    [hidden] = links_for(tenant_a, anonymous, [customer])
+    assert answer(tenant_a, hidden, action="finish", **{f"q-{question_ids(tenant_a, anonymous)[0]}": "1"}).status_code == 200
+    entries = [e for e in tenant_a.get(f"/api/v1/customers/{customer['id']}/timeline").json["items"]
+               if e["type"] == "surveys.answer"]
+    assert [(e["entry"]["title"], e["entry"]["body"]) for e in entries] == [("Satisfaction: NPS 9", "Shanghai / 好茶")]
+    profile = tenant_a.signed_in().get(f"/customers/{customer['id']}").get_data(as_text=True)
+    assert "客户满意度调查: NPS 9" in profile and "上海 / 好茶" in profile

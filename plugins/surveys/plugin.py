@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -16,6 +17,7 @@ from plugins.surveys import hookspecs, loop, profile  # noqa: F401  hookspecs: r
 from plugins.surveys.api import bp
 from plugins.surveys.public import pages
 from plugins.surveys.settings import NAME, Settings
+from plugins.surveys.texts import language_of
 
 
 @hookimpl
@@ -53,6 +55,12 @@ def saas_customer_panels(tenant, customer):
                   else _("No answer yet"))
                  for label, (score, when) in ((_("Latest NPS"), latest["nps"]), (_("Latest CSAT"), latest["csat"])))
     return [Panel(NAME, _("Surveys"), rows)]
+
+
+@hookimpl
+def saas_timeline_items(tenant, customer_id, before, limit):
+    """Each answer the customer gave (an anonymous survey's keep no customer: none of them)."""
+    return profile.timeline(customer_id, before, limit, language_of(str(get_locale())))
 
 
 @hookimpl
