@@ -51,6 +51,28 @@ class QuestionSchema(Schema):
         return data
 
 
+class ScheduleSchema(Schema):
+    every_months = f.Integer(required=True, validate=v.Range(min=1, max=12),
+                             metadata={"description": "Sent again this many months after the last time (3: quarterly)"})
+    tier = f.String(validate=v.OneOf([t.value for t in Tier]))
+    segment_id = f.UUID()
+
+    @ma.validates_schema
+    def _one_target(self, data, **kwargs):
+        if ("tier" in data) == ("segment_id" in data):
+            raise ma.ValidationError("Exactly one of tier and segment_id.", "_schema")
+
+    @ma.post_load
+    def _as_json(self, data, **kwargs):
+        return {**data, "segment_id": str(data["segment_id"])} if "segment_id" in data else data
+
+
+class SendAfterSchema(Schema):
+    event = f.String(required=True, validate=v.Length(min=1, max=80),
+                     metadata={"description": "An event of a customer: purchase.recorded, interaction.logged..."})
+    delay_hours = f.Integer(load_default=0, validate=v.Range(min=0, max=24 * 60))
+
+
 class SurveySchema(Schema):
     id = f.UUID(dump_only=True)
     title = Text(required=True)
@@ -59,6 +81,12 @@ class SurveySchema(Schema):
     version = f.Integer(dump_only=True, metadata={"description": "Changing the questions of an answered survey makes "
                                                                  "a new version; answers keep theirs"})
     questions = f.List(f.Nested(QuestionSchema), required=True, validate=v.Length(max=50))
+    schedule = f.Nested(ScheduleSchema, allow_none=True, load_default=None,
+                        metadata={"description": "Sent by e-mail on a schedule while active; null: by hand only"})
+    last_scheduled_at = f.AwareDateTime(dump_only=True, allow_none=True)
+    send_after = f.List(f.Nested(SendAfterSchema), load_default=list, validate=v.Length(max=10),
+                        metadata={"description": "Sent by e-mail to the customer after each of these events, "
+                                                 "delay_hours later"})
     created_at = f.AwareDateTime(dump_only=True)
     updated_at = f.AwareDateTime(dump_only=True)
 
@@ -146,7 +174,9 @@ class ExportArgs(Schema):
 
 def _out(survey) -> dict:
     return {"id": survey.id, "title": survey.title, "anonymous": survey.anonymous, "state": survey.state,
-            "version": survey.version, "questions": surveys.questions(survey), "created_at": survey.created_at,
+            "version": survey.version, "questions": surveys.questions(survey), "schedule": survey.schedule,
+            "last_scheduled_at": survey.last_scheduled_at, "send_after": survey.send_after or [],
+            "created_at": survey.created_at,
             "updated_at": survey.updated_at}
 
 

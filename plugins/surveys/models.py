@@ -45,6 +45,11 @@ class Survey(TenantScoped, db.Model):
     state: Mapped[State] = mapped_column(sa.Enum(State, native_enum=False, length=10), default=State.draft)
     anonymous: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)  # the questions' current version
+    # sent again and again: {"every_months": 3, "tier": "important"} (or "segment_id"); None: by hand only
+    schedule: Mapped[dict | None] = mapped_column(sa.JSON)
+    last_scheduled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the schedule's latest sending
+    # sent after each of these events of a customer: [{"event": "purchase.recorded", "delay_hours": 24}]
+    send_after: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -75,6 +80,8 @@ class Invitation(TenantScoped, db.Model):
         tenant_fk(["customer_id"], "customers", ondelete="CASCADE"),
         sa.Index("ix_surveys_invitations_customer", "tenant_id", "customer_id", "sent_at"),
         sa.Index("ix_surveys_invitations_survey", "tenant_id", "survey_id"),
+        sa.Index("ix_surveys_invitations_due", "tenant_id", "due_at"),
+        sa.UniqueConstraint("tenant_id", "source"),  # one invitation per event and survey
     )
 
     survey_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
@@ -84,6 +91,10 @@ class Invitation(TenantScoped, db.Model):
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # handed to the mail server/channel
+    # after an event with a delay: delivered once due (the sweep queues it, then sets queued_at)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str | None] = mapped_column(sa.String(120))  # "event:<event id>:<survey id>"
     draft: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # question id -> a partial answer
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # an anonymous survey's: the day only
 

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas import __version__, hookimpl
-from saas.core.hooktypes import ModuleInfo, Panel, Permission, TodoItem
+from saas.core.hooktypes import ModuleInfo, Panel, Permission, Schedule, TodoItem
 from saas.core.module_settings import settings_of
+from saas.core.modules import for_each_workspace
 
-from plugins.surveys import hookspecs, loop, profile  # noqa: F401  hookspecs: read by the plugin host
+from plugins.surveys import hookspecs, loop, profile, sending, triggers  # noqa: F401  hookspecs: read by the plugin host
 from plugins.surveys.api import bp
 from plugins.surveys.public import pages
 from plugins.surveys.settings import NAME, Settings
@@ -45,6 +46,29 @@ def saas_permissions():
 @hookimpl
 def saas_event_types():
     return list(loop.EVENT_TYPES)
+
+
+def scheduled_sending() -> None:
+    """Daily: send each workspace's surveys whose schedule has come round."""
+    for_each_workspace(NAME, "surveys.scheduled", lambda tenant: triggers.run_schedules())
+
+
+def due_sending() -> None:
+    """Every ten minutes: queue the invitations that came due (sent after an event, with a delay)."""
+    for_each_workspace(NAME, "surveys.due", lambda tenant: sending.deliver_due())
+
+
+@hookimpl
+def saas_schedules():
+    return [Schedule("surveys.scheduled", "0 1 * * *", scheduled_sending),  # 09:00 in China
+            Schedule("surveys.due", "*/10 * * * *", due_sending)]
+
+
+@hookimpl
+def saas_handle_event(tenant, event):
+    """A customer's event that a survey is sent after (a purchase, a logged visit...): an invitation,
+    once per event and survey."""
+    triggers.after_event(event)
 
 
 @hookimpl

@@ -53,22 +53,35 @@ def send(survey: Survey, who: sa.Select, *, channel: str = channels.EMAIL, give_
     and why, and (``give_links``) each one's link instead of delivering it."""
     if survey.state is not State.active:
         raise Conflict(f"a {survey.state.value} survey is not sent: activate it first", {"state": ["Not active."]})
-    tenant = current_tenant()
-    plugin_channels = channels.of_plugins(tenant)
+    plugin_channels = channels.of_plugins(current_tenant())
     if give_links:
         channel = channels.LINKS
     elif channel != channels.EMAIL and channel not in plugin_channels:
         raise Invalid("unknown channel", {"channel": [f"One of: {', '.join([channels.EMAIL, *sorted(plugin_channels)])}."]})
-    rules = settings_of(NAME)
-    now = utcnow()
     ids = who.subquery()
     customers = db.session.scalars(sa.select(Customer).where(Customer.id.in_(sa.select(ids.c.id)))
                                    .order_by(Customer.id)).all()
-    opted_out = set(db.session.scalars(sa.select(OptOut.customer_id)))
+    invited, skipped = invite(survey, customers, channel, plugin_channels)
+    tenant_id = current_tenant_id()
+    given = [{"customer_id": i.customer_id, "url": links.answer_url(tenant_id, i.id), "expires_at": i.expires_at}
+             for i in invited] if give_links else None
+    return {"invited": len(invited), "skipped": skipped, "links": given}
+
+
+def invite(survey: Survey, customers: list[Customer], channel: str, plugin_channels: dict, *,
+           due_at: dt.datetime | None = None, source: str | None = None) -> tuple[list[Invitation], list[dict]]:
+    """An invitation for each of ``customers`` who may be asked now (not unsubscribed, not asked
+    within ``throttle_days``, reachable by ``channel``), and the others with why; delivered by a job
+    after commit, or, ``due_at`` later, by the sweep. Two queries, whatever the number of customers."""
+    rules = settings_of(NAME)
+    now = utcnow()
+    sent_at = due_at or now
+    wanted = [customer.id for customer in customers]
+    opted_out = set(db.session.scalars(sa.select(OptOut.customer_id).where(OptOut.customer_id.in_(wanted))))
     recent = set()
-    if rules["throttle_days"]:
+    if rules["throttle_days"]:  # a pending invitation (due later) counts as asked at its time
         recent = set(db.session.scalars(sa.select(Invitation.customer_id).where(
-            Invitation.sent_at > now - dt.timedelta(days=rules["throttle_days"]))))
+            Invitation.customer_id.in_(wanted), Invitation.sent_at > now - dt.timedelta(days=rules["throttle_days"]))))
     skipped, invited = [], []
     for customer in customers:
         reason = ("unsubscribed" if customer.id in opted_out else "throttled" if customer.id in recent
@@ -76,20 +89,31 @@ def send(survey: Survey, who: sa.Select, *, channel: str = channels.EMAIL, give_
         if reason:
             skipped.append({"customer_id": customer.id, "reason": reason})
             continue
-        invitation = Invitation(survey_id=survey.id, version=survey.version, customer_id=customer.id, channel=channel,
-                                sent_at=now, expires_at=now + dt.timedelta(days=rules["link_days"]), draft={})
-        db.session.add(invitation)
-        invited.append(invitation)
+        invited.append(Invitation(survey_id=survey.id, version=survey.version, customer_id=customer.id,
+                                  channel=channel, sent_at=sent_at, due_at=due_at, source=source,
+                                  queued_at=None if due_at or channel == channels.LINKS else now,
+                                  expires_at=sent_at + dt.timedelta(days=rules["link_days"]), draft={}))
+    db.session.add_all(invited)
     db.session.flush()
-    tenant_id = current_tenant_id()
-    given = []
+    tenant_id = str(current_tenant_id())
     for invitation in invited:
-        if give_links:
-            given.append({"customer_id": invitation.customer_id, "url": links.answer_url(tenant_id, invitation.id),
-                          "expires_at": invitation.expires_at})
-        else:
-            enqueue_after_commit(deliver, str(tenant_id), str(invitation.id))
-    return {"invited": len(invited), "skipped": skipped, "links": given if give_links else None}
+        if invitation.queued_at is not None:
+            enqueue_after_commit(deliver, tenant_id, str(invitation.id))
+    return invited, skipped
+
+
+def deliver_due(now: dt.datetime | None = None) -> int:
+    """Queue the delivery of the bound workspace's invitations that have come due (sent after an
+    event, with a delay); each is queued once, rq retrying it. Returns how many."""
+    now = now or utcnow()
+    due = db.session.scalars(sa.select(Invitation).where(
+        Invitation.due_at <= now, Invitation.queued_at.is_(None), Invitation.finished_at.is_(None))
+        .with_for_update(skip_locked=True)).all()
+    tenant_id = str(current_tenant_id())
+    for invitation in due:
+        invitation.queued_at = now
+        enqueue_after_commit(deliver, tenant_id, str(invitation.id))
+    return len(due)
 
 
 def _reaches(channel: str, plugin_channels: dict, customer: Customer) -> bool:

@@ -12,6 +12,7 @@ from saas.core.errors import Conflict, Invalid
 from saas.core.pagination import Page, paginate
 from saas.core.tenancy import get_owned
 
+from plugins.surveys import triggers
 from plugins.surveys.models import Question, Response, State, Survey
 
 MOVES = {State.draft: {State.active}, State.active: {State.closed}, State.closed: {State.active}}
@@ -35,7 +36,9 @@ def questions(survey: Survey, version: int | None = None) -> list[Question]:
 
 
 def create(data: dict) -> Survey:
-    survey = Survey(title=data["title"], anonymous=data.get("anonymous", False), state=State.draft, version=1)
+    triggers.check(data)
+    survey = Survey(title=data["title"], anonymous=data.get("anonymous", False), state=State.draft, version=1,
+                    schedule=data.get("schedule"), send_after=data.get("send_after") or [])
     db.session.add(survey)
     db.session.flush()
     _write_questions(survey, data["questions"])
@@ -47,7 +50,11 @@ def create(data: dict) -> Survey:
 def update(survey: Survey, data: dict) -> Survey:
     """Change what ``data`` names; new questions on a survey with answers in its current version
     make the next version (the answered questions stay as they were)."""
+    triggers.check(data)
     answered = has_answers(survey)
+    for key in ("schedule", "send_after"):
+        if key in data:
+            setattr(survey, key, data[key] if key == "schedule" else data[key] or [])
     if "anonymous" in data and data["anonymous"] != survey.anonymous:
         if db.session.scalar(sa.select(Response.id).where(Response.survey_id == survey.id).limit(1)):
             raise Conflict("a survey with answers cannot change whether it is anonymous",
