@@ -150,3 +150,23 @@ def test_each_answer_is_in_the_customer_s_timeline_and_an_anonymous_one_is_not(t
     assert [(e["entry"]["title"], e["entry"]["body"]) for e in entries] == [("Satisfaction: NPS 9", "Shanghai / 好茶")]
     profile = tenant_a.signed_in().get(f"/customers/{customer['id']}").get_data(as_text=True)
     assert "客户满意度调查: NPS 9" in profile and "上海 / 好茶" in profile
+
+
+def test_a_merged_customer_s_answers_and_opt_out_go_to_the_survivor(tenant_a):
+    enable(tenant_a, throttle_days=0)
+    survey = make(tenant_a, state="active")
+    survivor, merged = tenant_a.customer(), tenant_a.customer()
+    answered_by = answered(tenant_a, survey, [{"nps": 4}])[0]
+    assert tenant_a.post(f"/api/v1/customers/{survivor['id']}/merge", json={"merged_id": answered_by["id"]}).status_code == 200
+    panel = {p["key"]: p for p in tenant_a.get(f"/api/v1/customers/{survivor['id']}/panels").json["items"]}["surveys"]
+    assert panel["rows"][0][1].startswith("4 ")
+    assert [e["type"] for e in tenant_a.get(f"/api/v1/customers/{survivor['id']}/timeline").json["items"]] == ["surveys.answer"]
+    [link] = links_for(tenant_a, survey, [merged])
+    browser = tenant_a.client.application.test_client()
+    page = browser.get(link).get_data(as_text=True)
+    unsubscribe = re.sub(r"^https?://[^/]+", "", re.search(r'href="([^"]*/s/unsubscribe/[^"]+)"', page).group(1))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(unsubscribe).get_data(as_text=True)).group(1)
+    assert browser.post(unsubscribe, data={"csrf_token": token}).status_code == 200
+    assert tenant_a.post(f"/api/v1/customers/{survivor['id']}/merge", json={"merged_id": merged["id"]}).status_code == 200
+    sent = tenant_a.post(f"/api/v1/surveys/{survey['id']}/send", json={"customer_ids": [survivor["id"]]}).json
+    assert sent["skipped"] == [{"customer_id": survivor["id"], "reason": "unsubscribed"}]

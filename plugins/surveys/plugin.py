@@ -14,7 +14,7 @@ from saas.core.hooktypes import ModuleInfo, Panel, Permission, Schedule, TodoIte
 from saas.core.module_settings import settings_of
 from saas.core.modules import for_each_workspace
 
-from plugins.surveys import hookspecs, loop, profile, sending, triggers  # noqa: F401  hookspecs: read by the plugin host
+from plugins.surveys import hookspecs, loop, merging, profile, sending, triggers  # noqa: F401  hookspecs: read by the plugin host
 from plugins.surveys.api import bp
 from plugins.surveys.public import pages
 from plugins.surveys.settings import NAME, Settings
@@ -69,6 +69,11 @@ def saas_handle_event(tenant, event):
     """A customer's event that a survey is sent after (a purchase, a logged visit...): an invitation,
     once per event and survey."""
     triggers.after_event(event)
+
+
+@hookimpl
+def saas_merge_customers(tenant, survivor_id, merged_id):
+    merging.merge(survivor_id, merged_id)
 
 
 @hookimpl
