@@ -142,3 +142,23 @@ def test_another_workspace_and_a_workspace_without_the_module_see_nothing(tenant
     assert sent.status_code == 422  # A's customer is no customer of B's
     assert tenant_b.get("/api/v1/surveys").json["items"][0]["id"] == theirs["id"]
     assert tenant_a.get(f"/api/v1/surveys/{survey['id']}").json["title"] == survey["title"]
+
+
+def test_the_list_and_the_results_run_as_many_queries_for_many_surveys_and_answers_as_for_few(tenant_a, count_queries):
+    enable(tenant_a, throttle_days=0)
+    made = [make(tenant_a, [NPS, CSAT], state="active") for _ in range(2)]
+    with count_queries() as few:
+        assert len(tenant_a.get("/api/v1/surveys").json["items"]) == 2
+    with count_queries() as few_results:
+        tenant_a.get(f"/api/v1/surveys/{made[0]['id']}/results")
+    made += [make(tenant_a, [NPS], state="active") for _ in range(4)]
+    links = links_for(tenant_a, made[0], [tenant_a.customer() for _ in range(3)])
+    nps_id, csat_id = question_ids(tenant_a, made[0])
+    for link in links:
+        assert answer(tenant_a, link, action="finish", **{f"q-{nps_id}": "9", f"q-{csat_id}": "4"}).status_code == 200
+    assert tenant_a.get(f"/api/v1/surveys/{made[0]['id']}/results").json["responses"] == 3
+    with count_queries() as many:
+        assert len(tenant_a.get("/api/v1/surveys").json["items"]) == 6
+    with count_queries() as many_results:
+        tenant_a.get(f"/api/v1/surveys/{made[0]['id']}/results")
+    assert many() == few() and many_results() == few_results()

@@ -172,9 +172,10 @@ class ExportArgs(Schema):
     format = f.String(load_default="csv", validate=v.OneOf(["csv", "xlsx"]))
 
 
-def _out(survey) -> dict:
+def _out(survey, questions=None) -> dict:
     return {"id": survey.id, "title": survey.title, "anonymous": survey.anonymous, "state": survey.state,
-            "version": survey.version, "questions": surveys.questions(survey), "schedule": survey.schedule,
+            "version": survey.version, "schedule": survey.schedule,
+            "questions": surveys.questions(survey) if questions is None else questions,
             "last_scheduled_at": survey.last_scheduled_at, "send_after": survey.send_after or [],
             "created_at": survey.created_at,
             "updated_at": survey.updated_at}
@@ -186,7 +187,8 @@ def _out(survey) -> dict:
 def list_surveys(cursor, limit, state):
     """The surveys, newest first (``state`` to keep one state)."""
     page = surveys.listed(cursor=cursor, limit=limit, state=state)
-    return {"items": [_out(s) for s in page.items], "next_cursor": page.next_cursor}
+    questions = surveys.current_questions(page.items)
+    return {"items": [_out(s, questions[s.id]) for s in page.items], "next_cursor": page.next_cursor}
 
 
 @bp.route("", methods=["POST"])
