@@ -170,3 +170,13 @@ def test_a_merged_customer_s_answers_and_opt_out_go_to_the_survivor(tenant_a):
     assert tenant_a.post(f"/api/v1/customers/{survivor['id']}/merge", json={"merged_id": merged["id"]}).status_code == 200
     sent = tenant_a.post(f"/api/v1/surveys/{survey['id']}/send", json={"customer_ids": [survivor["id"]]}).json
     assert sent["skipped"] == [{"customer_id": survivor["id"], "reason": "unsubscribed"}]
+
+
+def test_a_low_score_goes_to_a_webhook_subscribed_to_it(tenant_a):
+    enable(tenant_a)
+    endpoint = tenant_a.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "event_types": ["surveys.low_score"]})
+    assert endpoint.status_code == 201, endpoint.json
+    survey = make(tenant_a, state="active")
+    answered(tenant_a, survey, [{"nps": 2}])
+    deliveries = tenant_a.get(f"/api/v1/webhooks/{endpoint.json['id']}/deliveries").json["items"]
+    assert [d["event_type"] for d in deliveries] == ["surveys.low_score"]
