@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from saas.core.db import db
 from saas.core.tenancy import tenant_context
+from tests.test_rate_limits import limited_app  # noqa: F401  a fixture
 from tests.test_surveys import CSAT, NPS, answer, enable, links_for, make, question_ids
 
 
@@ -187,13 +188,9 @@ def test_a_survey_goes_to_a_segment_or_a_tier_and_bad_targets_are_refused(tenant
 
 
 @pytest.mark.backend_independent
-def test_the_answer_page_is_rate_limited(database, app, tenant_a):
-    from tests.conftest import make_app
-
-    enable(tenant_a)
-    limited = make_app(database, RATELIMIT_ENABLED=True, SURVEYS_ANSWER_RATE_LIMIT="3 per minute")
+def test_the_answer_page_is_rate_limited(request):
+    apps = request.getfixturevalue("limited_app")  # test_rate_limits' fixture: the shared limiter restored after
+    limited = apps("memory://", SURVEYS_ANSWER_RATE_LIMIT="3 per minute")
     browser = limited.test_client()
     answers = [browser.get("/s/not-a-token").status_code for _ in range(4)]
     assert answers == [404, 404, 404, 429]
-    with limited.app_context():
-        db.engine.dispose()
