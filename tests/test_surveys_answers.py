@@ -188,7 +188,7 @@ def test_a_survey_goes_to_a_segment_or_a_tier_and_bad_targets_are_refused(tenant
 
 
 @pytest.mark.backend_independent
-def test_the_answer_page_is_rate_limited(request):
+def test_the_answer_page_is_rate_limited(database, request):
     apps = request.getfixturevalue("limited_app")  # test_rate_limits' fixture: the shared limiter restored after
     limited = apps("memory://", SURVEYS_ANSWER_RATE_LIMIT="3 per minute")
     browser = limited.test_client()
