@@ -20,12 +20,13 @@ import sqlalchemy as sa
 from flask import current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.exceptions import Forbidden, NotFound, Unauthorized
 
 from saas.core.accounts import ApiKey, Membership, Role, Scope, Tenant, User
 from saas.core import notifications
 from saas.core.audit import Actor, reset_actor, set_actor
 from saas.core.db import db
+from saas.core.modules import enabled_modules
 from saas.core.password_reset import fingerprint
 from saas.core.plugins import installed
 from saas.core.tenancy import bind_tenant, global_lookup, tenant_context, unbind_tenant
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 INBOUND_WEBHOOK = Actor("webhook", "inbound")
+VISITOR = Actor("visitor")  # someone on a module's public page, proven by its link
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,19 @@ def bind_sender(tenant: Tenant) -> None:
     in ``tenant``, recorded as the inbound webhook. The caller must verify before it writes."""
     g.tenant_token = bind_tenant(tenant.id)
     g.actor_token = set_actor(INBOUND_WEBHOOK)
+
+
+def bind_visitor(tenant: Tenant | None, module: str) -> None:
+    """For a module's public page (one marked :func:`public`: an answer link, an unsubscribe link):
+    work in ``tenant``, the workspace the page's own proof named (a signed token), recorded as a
+    visitor; :class:`NotFound` where there is no such workspace, it is not active, or it has not
+    enabled ``module``, as the module's other routes answer there."""
+    if tenant is None or tenant.status != "active":
+        raise NotFound("There is no such page.")
+    g.tenant_token = bind_tenant(tenant.id)
+    g.actor_token = set_actor(VISITOR)
+    if module not in enabled_modules(tenant):
+        raise NotFound(f"There is no '{module}' module in this workspace.")
 
 
 def _bind(principal: Principal) -> None:

@@ -4,7 +4,7 @@ errors plugins raised, in-process jobs)."""
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask.cli import AppGroup, with_appcontext
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
@@ -55,11 +55,19 @@ def guard_module_routes():
     """``before_request`` (after API authentication): a module's pages need a signed-in user (the
     API's routes are authenticated already), and all its routes, those of blueprints nested in
     its blueprints too, are 404 where it is off; a page's POST (PUT, PATCH, DELETE) without the
-    session's CSRF token is refused (400), as the core's pages refuse it."""
+    session's CSRF token is refused (400), as the core's pages refuse it. A page marked
+    :func:`saas.auth.public` needs no sign-in: it proves its workspace itself (a signed link) and
+    binds it with :func:`saas.auth.bind_visitor`, which is 404 where the module is off."""
     module = installed().module_of_blueprint(request.blueprints[-1] if request.blueprints else None)
     if module is None:
         return None
     page = not request.path.startswith("/api/")
+    if page and getattr(current_app.view_functions.get(request.endpoint), "_public", False):
+        # a public page (auth.public): no sign-in; the view binds the workspace its link names with
+        # auth.bind_visitor, which answers 404 where the module is off; its forms carry the CSRF token
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+        return None
     if "principal" not in g and page:
         sign_in = auth.authenticate_page()
         if sign_in is not None:

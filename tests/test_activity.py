@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+
+from saas import hookimpl
+from saas.core.db import db
+from saas.core.hooktypes import ModuleInfo, TimelineItem
 
 
 def purchase(tenant, customer_id, **fields):
@@ -112,3 +118,61 @@ def test_the_timeline_entries_carry_the_full_item(tenant_a):
     assert entry["type"] == "purchase" and entry["interaction"] is None
     assert entry["purchase"]["external_ref"] == "T-1"
     assert entry["summary"] == "西湖龙井 明前特级: 1280.00 CNY"
+
+
+class Diary:
+    """A module whose timeline entries are notes kept in memory: ``notes[customer_id]``, (at, id, text)."""
+
+    def __init__(self):
+        self.notes = {}
+        self.asked = []
+
+    @hookimpl
+    def saas_module(self):
+        return ModuleInfo(name="diary", title="Diary")
+
+    @hookimpl
+    def saas_timeline_items(self, tenant, customer_id, before, limit):
+        self.asked.append((before, limit))
+        notes = sorted(self.notes.get(customer_id, []), reverse=True)
+        if before is not None:
+            notes = [note for note in notes if (note[0], note[1]) < tuple(before)]
+        return [TimelineItem(note_id, at, "diary.note", text, "body", "/diary") for at, note_id, text in notes[:limit]]
+
+
+def test_a_module_s_timeline_items_are_merged_newest_first_across_pages(app, database):
+    import datetime as dt
+
+    from saas.testing import sign_up
+    from tests.conftest import make_app
+
+    diary = Diary()
+    diary_app = make_app(database, plugins=[("diary", diary)])
+    tenant = sign_up(diary_app.test_client())
+    customer = tenant.customer()
+    expected = []
+    for day in range(1, 8):
+        at = f"2026-04-{day:02d}T10:00:00+00:00"
+        if day % 2:
+            expected.append(("purchase", purchase(tenant, customer["id"], purchased_at=at).json["id"]))
+        else:
+            note_id = uuid.uuid4()
+            diary.notes.setdefault(uuid.UUID(customer["id"]), []).append((dt.datetime.fromisoformat(at), note_id, f"n{day}"))
+            expected.append(("diary.note", str(note_id)))
+    path = f"/api/v1/customers/{customer['id']}/timeline?limit=3"
+    assert tenant.get(path).json["items"][0]["type"] == "purchase"  # the module is off: no notes
+    tenant.enable("diary")
+    seen, cursor = [], None
+    while True:
+        page = tenant.get(path + (f"&cursor={cursor}" if cursor else "")).json
+        seen += [(e["type"], e["id"]) for e in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == list(reversed(expected))
+    assert all(limit == 4 for _, limit in diary.asked)  # one more than the page, to know of a next one
+    note = next(e for e in tenant.get(path).json["items"] if e["type"] == "diary.note")
+    assert note["summary"] == "n6: body" and note["entry"] == {"title": "n6", "body": "body", "link": "/diary"}
+    assert note["purchase"] is None and note["interaction"] is None
+    with diary_app.app_context():
+        db.engine.dispose()

@@ -31,7 +31,7 @@ PARAMETER_KINDS = {
     "name": "modules",
     "endpoint_id": "webhooks", "delivery_id": "deliveries", "segment_id": "segments",
     "import_id": "imports", "reward_id": "rewards", "notification_id": "notifications",
-    "deletion_id": "deletions", "export_id": "exports",
+    "deletion_id": "deletions", "export_id": "exports", "survey_id": "surveys",
 }
 # Kinds that are no workspace's: a deletion outlives its workspace (whose keys stop when it starts),
 # is public and found by its random id alone; the tests at the end cover its routes.
@@ -56,6 +56,9 @@ BODIES = {
     ("patch", "/api/v1/segments/{segment_id}"): {"name": "taken over"},
     ("post", "/api/v1/loyalty/customers/{customer_id}/adjustments"): {"points": 5, "reason": "taken over"},
     ("patch", "/api/v1/loyalty/rewards/{reward_id}"): {"stock": 2},
+    ("patch", "/api/v1/surveys/{survey_id}"): {"title": "taken over"},
+    # the attacker sends the victim's survey to a customer of its own
+    ("post", "/api/v1/surveys/{survey_id}/send"): lambda attacker, own: {"customer_ids": own["customers"][:1], "links": True},
     # the attacker writes its own settings under the module's name: they must not land in the victim's
     ("put", "/api/v1/modules/{name}"): lambda attacker, own: {"enabled": True, "settings": own["settings"]},
     # the attacker spends the victim's customer's points on a reward of its own
@@ -145,6 +148,11 @@ def seed(tenant, objects, n: int) -> None:
                                 "segment", "import", "reward")):
         act(tenant, objects, action, 1000 + k)  # numbers the random steps do not use
     mine["bait"] = tenant.post("/api/v1/loyalty/rewards", json={"name": "bait", "points_cost": 1}).json["id"]
+    assert tenant.put("/api/v1/modules/surveys", json={"enabled": True}).status_code == 200
+    survey = tenant.post("/api/v1/surveys", json={"title": "NPS", "state": "active",
+                                                  "questions": [{"kind": "nps", "text": "Recommend us?"}]})
+    assert survey.status_code == 201, survey.json
+    mine["surveys"].append(survey.json["id"])
     mine["spare"] = tenant.customer()["id"]
     for twin in ("Twin", "Twin (2)"):  # a likely duplicate pair, which the scan after each request stores
         mine["customers"].append(tenant.customer(name=f"{twin} {n}", phone=f"+86138{n:08d}")["id"])
@@ -220,14 +228,15 @@ def not_found_by_tenancy(response, router_404: str) -> bool:
     return response.status_code == 404 and response.json["error"]["message"] != router_404
 
 
-def snapshot(tenant, customer_ids=(), endpoint_ids=()) -> dict:
+def snapshot(tenant, customer_ids=(), endpoint_ids=(), survey_ids=()) -> dict:
     """Everything a tenant can list about itself (what an attacker must not be able to change)."""
     paths = [*(f"/api/v1/loyalty/customers/{i}/entries" for i in customer_ids),
              *(f"/api/v1/webhooks/{i}/deliveries" for i in endpoint_ids),
              "/api/v1/customers?deleted=false", "/api/v1/customers?deleted=true", "/api/v1/purchases",
              "/api/v1/interactions", "/api/v1/tags", "/api/v1/custom-fields", "/api/v1/members",
              "/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/segments", "/api/v1/imports", "/api/v1/classification/rules",
-             "/api/v1/loyalty/rewards", "/api/v1/notifications"]
+             "/api/v1/loyalty/rewards", "/api/v1/notifications", "/api/v1/surveys",
+             *(f"/api/v1/surveys/{i}/results" for i in survey_ids)]
     state = {}
     for path in paths:
         body = tenant.get(path + ("&" if "?" in path else "?") + "limit=200").json
@@ -266,10 +275,10 @@ def test_no_tenant_reaches_another_tenants_objects_through_any_route(client, sig
     for victim in tenants:  # attacked by each of the others, then its snapshot compared
         theirs = objects[victim.tenant["slug"]]
         victim_customers, victim_endpoints = theirs["customers"][:3], theirs["webhooks"][:2]
-        before = snapshot(victim, victim_customers, victim_endpoints)
+        before = snapshot(victim, victim_customers, victim_endpoints, theirs["surveys"])
         for attacker in (t for t in tenants if t is not victim):
             attack(attacker, objects[attacker.tenant["slug"]], victim, theirs, operations, router_404)
-        assert snapshot(victim, victim_customers, victim_endpoints) == before
+        assert snapshot(victim, victim_customers, victim_endpoints, theirs["surveys"]) == before
 
 
 def attack(attacker, own: dict, victim, theirs: dict, operations: list, router_404: str) -> None:

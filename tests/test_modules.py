@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify
 
 from saas import hookimpl
 from saas.api.base import ApiBlueprint
-from saas.auth import may, requires_permission
+from saas.auth import bind_visitor, may, public, requires_permission
 from saas.core.hooktypes import ExportField, ModuleInfo, NavItem, Panel, Permission, ReportCard
 from tests.conftest import make_app
 
@@ -489,3 +489,57 @@ def test_periodic_work_runs_for_each_workspace_with_the_module_and_one_failure_s
     [error] = failing.get("/api/v1/modules/errors").json["items"]
     assert (error["module"], error["hook"]) == ("stamps", "stamps.sweep") and "on fire" in error["error"]
     assert fine.get("/api/v1/modules/errors").json["items"] == []
+
+
+class Kiosk:
+    """A module with a public page (``/kiosk/<slug>``, which names its workspace) and a members' one."""
+
+    def __init__(self):
+        self.pages = Blueprint("kiosk_pages", __name__)
+
+        @self.pages.route("/kiosk/<slug>", methods=["GET", "POST"])
+        @public
+        def welcome(slug):
+            from flask import request
+
+            from saas.core.accounts import Tenant
+            from saas.core.db import db
+            from saas.core.tenancy import current_tenant_id
+
+            bind_visitor(db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug)), "kiosk")
+            return f"{request.method} {current_tenant_id()}"
+
+        @self.pages.route("/kiosk-staff")
+        def staff():
+            return "staff"
+
+    @hookimpl
+    def saas_module(self):
+        return ModuleInfo(name="kiosk", title="Kiosk")
+
+    @hookimpl
+    def saas_blueprints(self):
+        return [self.pages]
+
+
+def test_a_module_s_public_page_needs_no_sign_in_and_is_404_where_the_module_is_off(app, database):
+    import re
+
+    from saas.testing import sign_up
+
+    kiosk_app = make_app(database, plugins=[("kiosk", Kiosk())])
+    on, off = sign_up(kiosk_app.test_client()), sign_up(kiosk_app.test_client())
+    on.enable("kiosk")
+    visitor = kiosk_app.test_client()
+    page = visitor.get(f"/kiosk/{on.tenant['slug']}")
+    assert page.status_code == 200 and page.get_data(as_text=True) == f"GET {on.tenant['id']}"
+    assert visitor.get(f"/kiosk/{off.tenant['slug']}").status_code == 404
+    assert visitor.get("/kiosk/no-such-workspace").status_code == 404
+    assert visitor.get("/kiosk-staff").status_code == 302  # its other pages still need a member
+    assert visitor.post(f"/kiosk/{on.tenant['slug']}").status_code == 400  # no CSRF token
+    token = re.search(r'name="csrf_token" value="([^"]+)"', visitor.get("/login").get_data(as_text=True)).group(1)
+    assert visitor.post(f"/kiosk/{on.tenant['slug']}", data={"csrf_token": token}).status_code == 200
+    with kiosk_app.app_context():
+        from saas.core.db import db
+
+        db.engine.dispose()

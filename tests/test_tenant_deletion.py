@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import os
 import subprocess
 import sys
@@ -83,10 +84,30 @@ def fill(app, workspace) -> None:
         "webhook-id": "msg_1", "webhook-timestamp": str(int(at.timestamp())), "webhook-signature": signature,
         "content-type": "application/json"})
     assert pushed.status_code in (200, 201, 202), pushed.json
+    fill_surveys(workspace, first)
     assert workspace.post("/api/v1/tenant/export").status_code == 202  # an archive waiting for its download
     with app.app_context(), tenant_context(workspace.id):  # no route makes one: a module's error, kept
         db.session.add(PluginError(module="birthdays", hook="saas_handle_event", error="RuntimeError: boom"))
         db.session.commit()
+
+
+def fill_surveys(workspace, customer) -> None:
+    """A survey answered through its link by ``customer``, and a customer who unsubscribed."""
+    workspace.enable("surveys")
+    survey = workspace.post("/api/v1/surveys", json={"title": "NPS", "state": "active",
+                                                     "questions": [{"kind": "nps", "text": "Recommend us?"}]}).json
+    quitter = workspace.customer()
+    sent = workspace.post(f"/api/v1/surveys/{survey['id']}/send", json={"customer_ids": [customer["id"], quitter["id"]],
+                                                                        "links": True}).json
+    browser = workspace.client.application.test_client()
+    for link, done in zip((re.sub(r"^https?://[^/]+", "", link["url"]) for link in sent["links"]), ("answer", "unsubscribe")):
+        if done == "unsubscribe":
+            page = browser.get(link).get_data(as_text=True)
+            link = re.search(r'href="[^"]*(/s/unsubscribe/[^"]+)"', page).group(1)
+        page = browser.get(link).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        fields = {f"q-{survey['questions'][0]['id']}": "3", "action": "finish"} if done == "answer" else {}
+        assert browser.post(link, data={"csrf_token": token, **fields}).status_code == 200
 
 
 @pytest.fixture

@@ -68,19 +68,31 @@ class ActivityListArgs(PageArgs):
     customer_id = f.UUID()
 
 
+class ModuleEntrySchema(Schema):
+    title = f.String()
+    body = f.String()
+    link = f.String(allow_none=True)
+
+
 class TimelineEntrySchema(Schema):
-    type = f.String(metadata={"enum": ["purchase", "interaction"]})
+    type = f.String(metadata={"description": "purchase, interaction, or a module's kind (surveys.answer)"})
     at = f.AwareDateTime()
     id = f.Function(lambda entry: str(entry.item.id))
     summary = f.Method("dump_summary")
     purchase = f.Method("dump_purchase", allow_none=True)
     interaction = f.Method("dump_interaction", allow_none=True)
+    entry = f.Method("dump_entry", allow_none=True, metadata={"description": "A module's entry"})
 
     def dump_summary(self, entry):
         item = entry.item
         if entry.type == "purchase":
             return f"{item.product}: {item.amount} {item.currency}"
-        return f"{item.channel.value}: {item.subject}"
+        if entry.type == "interaction":
+            return f"{item.channel.value}: {item.subject}"
+        return f"{item.title}: {item.body}" if item.body else item.title
+
+    def dump_entry(self, entry):
+        return None if entry.type in ("purchase", "interaction") else ModuleEntrySchema().dump(entry.item)
 
     def dump_purchase(self, entry):
         return PurchaseSchema().dump(entry.item) if entry.type == "purchase" else None
@@ -170,6 +182,7 @@ def get_interaction(interaction_id):
 @bp.response(200, TimelinePage)
 @bp.errors(400, 404)
 def customer_timeline(customer_id, cursor, limit):
-    """A customer's purchases and interactions merged, newest first."""
+    """A customer's purchases, interactions and the enabled modules' entries (a survey's answer...)
+    merged, newest first."""
     page = service.timeline(customer_id, cursor=cursor, limit=limit)
     return page

@@ -26,7 +26,7 @@ import pluggy
 from flask import Blueprint
 
 from saas.core.hooktypes import (EventType, ExportField, ModuleInfo, NavItem, Panel, Permission, ReportCard,
-                                 Schedule, TodoItem)
+                                 Schedule, TimelineItem, TodoItem)
 
 PROJECT = "saas"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -225,6 +225,18 @@ def saas_todo_items(tenant, member):
 
     Called for the person's ``/today`` page, which sorts every module's items by ``due_at``.
     Answer with a fixed number of queries, whatever the number of items.
+    """
+
+
+@tenant_hook(returns=list_of(TimelineItem))
+def saas_timeline_items(tenant, customer_id, before, limit):
+    """Return the module's entries of customer ``customer_id``'s timeline (a list of
+    :class:`~saas.core.hooktypes.TimelineItem`): at most ``limit`` of them, the newest first, and
+    only those older than ``before`` (a ``(datetime, uuid)`` pair: the page's position in the
+    timeline's (``at``, ``id``) order) unless it is None.
+
+    Called for ``GET /api/v1/customers/{id}/timeline`` and the profile's timeline, which merge
+    every module's entries with the purchases and interactions. Answer with a fixed number of queries.
     """
 
 

@@ -116,3 +116,17 @@ class TodoItem:
     link: str
     kind: str
     customer_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """An entry of a module's in a customer's timeline, beside their purchases and interactions:
+    ``id`` (unique among the module's entries, the timeline's tie-break), ``at`` (an aware datetime),
+    ``kind`` (``surveys.answer``), a ``title``, an optional ``body`` and ``link`` (a path on this site)."""
+
+    id: uuid.UUID
+    at: dt.datetime
+    kind: str
+    title: str
+    body: str = ""
+    link: str | None = None

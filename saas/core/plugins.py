@@ -90,6 +90,7 @@ class Plugins:
     def add(self, plugin: object, name: str) -> Module | None:
         """Register ``plugin`` and describe it; None (logged) when it cannot be used."""
         try:
+            self._add_hookspecs(plugin, name)
             self.pm.register(plugin, name=name)
             self.pm.check_pending()
             module = self._describe(plugin, name)
@@ -101,6 +102,34 @@ class Plugins:
         self.modules[module.name] = module
         self._catalogue = None
         return module
+
+    def _add_hookspecs(self, plugin: object, name: str) -> None:
+        """The hooks a module declares for other plugins (its ``hookspecs``, a module or class of
+        specs marked with :data:`saas.core.hookspecs.hookspec`), each named ``<module>_...``."""
+        specs = getattr(plugin, "hookspecs", None)
+        if specs is None:
+            return
+        declared = [attr for attr in dir(specs) if hasattr(getattr(specs, attr), f"{hookspecs.PROJECT}_spec")]
+        foreign = [hook for hook in declared if not hook.startswith(f"{name}_") or hook in DECLARATIONS]
+        if foreign:
+            raise PluginRefused(f"hooks a module declares are named '{name}_...': {', '.join(foreign)}")
+        self.pm.add_hookspecs(specs)
+
+    def module_hook(self, tenant, hook: str) -> list[tuple[str, Any]]:
+        """Call ``hook``, one a module declared (:meth:`_add_hookspecs`), for the modules ``tenant``
+        has enabled, one implementation at a time: ``[(module name, result), ...]``. A failing
+        implementation is logged, queued for the tenant's admins and left out."""
+        enabled = enabled_modules(tenant)
+        caller = getattr(self.pm.hook, hook, None)
+        results = []
+        for impl in reversed(caller.get_hookimpls() if caller is not None else []):
+            if impl.plugin_name not in enabled:
+                continue
+            try:
+                results.append((impl.plugin_name, impl.function()))
+            except Exception as error:
+                self.record_error(tenant.id, impl.plugin_name, hook, error)
+        return results
 
     def check_requirements(self) -> None:
         """Leave out modules that require a module which is not installed (repeatedly: chains)."""

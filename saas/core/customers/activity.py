@@ -17,7 +17,9 @@ from saas.core.db import db
 from saas.core.errors import Conflict, Invalid
 from saas.core.events import emit
 from saas.core.event_types import INTERACTION_LOGGED, PURCHASE_RECORDED, PURCHASE_REFUNDED
+from saas.core.hooktypes import TimelineItem
 from saas.core.pagination import Page, after, decode_cursor, encode_cursor, paginate
+from saas.core.plugins import installed, results
 from saas.core.tenancy import get_owned
 from saas.core.types import utcnow
 
@@ -115,18 +117,19 @@ def _newest_first(model, time_col, customer_id, cursor, limit) -> Page:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    type: str  # "purchase" or "interaction"
+    type: str  # "purchase", "interaction", or a module's kind ("surveys.answer")
     at: dt.datetime
-    item: Purchase | Interaction
+    item: Purchase | Interaction | TimelineItem
 
 
 TIMELINE_CURSOR = (("at", dt.datetime), ("id", uuid.UUID))
 
 
 def timeline(customer_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
-    """Purchases and interactions of one customer, newest first, in one keyset-paged stream.
+    """Purchases, interactions and the enabled modules' entries (``saas_timeline_items``) of one
+    customer, newest first, in one keyset-paged stream.
 
-    Two bounded queries (one per source), merged; the cursor is the (time, id) of the last entry.
+    A bounded query per source, merged; the cursor is the (time, id) of the last entry.
     """
     customers.get(customer_id, include_deleted=True)
     position = decode_cursor(cursor, TIMELINE_CURSOR) if cursor else None
@@ -138,6 +141,9 @@ def timeline(customer_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
             stmt = stmt.where(after([time_col, model.id], position, descending=True))
         rows = db.session.scalars(stmt.order_by(time_col.desc(), model.id.desc()).limit(limit + 1)).all()
         streams.append([TimelineEntry(kind, getattr(r, time_col.key), r) for r in rows])
+    for item in results(installed().call_current("saas_timeline_items", customer_id=customer_id, before=position,
+                                                  limit=limit + 1)):
+        streams.append([TimelineEntry(item.kind, item.at, item)])
     merged = list(heapq.merge(*streams, key=lambda e: (e.at, e.item.id), reverse=True))
     items = merged[:limit]
     next_cursor = encode_cursor(TIMELINE_CURSOR, (items[-1].at, items[-1].item.id)) if len(merged) > limit else None

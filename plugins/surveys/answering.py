@@ -1,0 +1,143 @@
+"""An answer through a link: the invitation a token opens (or why not), reading the form, a partial
+answer kept for later, and a finished one, which uses the link up and raises ``surveys.low_score``
+for each unhappy score."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from saas.core.classification import CustomerFigures
+from saas.core.customers import Customer
+from saas.core.db import db
+from saas.core.tenancy import current_tenant_id
+from saas.core.types import utcnow
+
+from plugins.surveys import loop
+from plugins.surveys.links import Refusal
+from plugins.surveys.models import SCALES, Answer, Invitation, OptOut, Question, QuestionKind, Response, State, Survey
+
+MAX_TEXT = 2000
+
+
+@dataclass
+class Opened:
+    invitation: Invitation
+    survey: Survey
+    questions: list[Question]
+
+
+def open_invitation(invitation_id: uuid.UUID, *, lock: bool = False) -> Opened | Refusal:
+    """The bound workspace's invitation ``invitation_id`` with its survey, if it may be answered."""
+    invitation = db.session.get(Invitation, (current_tenant_id(), invitation_id), with_for_update=lock or None)
+    if invitation is None:
+        return Refusal.unknown
+    if invitation.finished_at is not None:
+        return Refusal.used
+    if invitation.expires_at <= utcnow():
+        return Refusal.expired
+    survey = db.session.get(Survey, (invitation.tenant_id, invitation.survey_id))
+    if survey.state is not State.active:
+        return Refusal.closed
+    questions = list(db.session.scalars(sa.select(Question).where(
+        Question.survey_id == survey.id, Question.version == invitation.version).order_by(Question.position)))
+    return Opened(invitation, survey, questions)
+
+
+def read_form(questions: list[Question], form) -> tuple[dict, dict]:
+    """The answers a posted form gives (question id -> value: a score, a list of choice indexes, a
+    text) and the errors of those it gives wrongly (question id -> message key)."""
+    given, errors = {}, {}
+    for question in questions:
+        key = f"q-{question.id}"
+        if question.kind is QuestionKind.multiple_choice:
+            raw = form.getlist(key)
+            if not raw:
+                continue
+            picked = _indexes(raw, len(question.choices))
+            if picked is None:
+                errors[str(question.id)] = "choice"
+            else:
+                given[str(question.id)] = picked
+            continue
+        raw = (form.get(key) or "").strip()
+        if not raw:
+            continue
+        if question.kind is QuestionKind.text:
+            if len(raw) > MAX_TEXT:
+                errors[str(question.id)] = "long"
+            else:
+                given[str(question.id)] = raw
+        elif question.kind is QuestionKind.single_choice:
+            picked = _indexes([raw], len(question.choices))
+            if picked is None:
+                errors[str(question.id)] = "choice"
+            else:
+                given[str(question.id)] = picked
+        else:
+            low, high = SCALES[question.kind]
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                errors[str(question.id)] = "scale"
+            else:
+                given[str(question.id)] = int(raw)
+    return given, errors
+
+
+def _indexes(raw: list[str], count: int) -> list[int] | None:
+    if not all(item.isdigit() and int(item) < count for item in raw):
+        return None
+    return sorted({int(item) for item in raw})
+
+
+def missing(questions: list[Question], given: dict) -> list[str]:
+    """The required questions ``given`` leaves unanswered."""
+    return [str(q.id) for q in questions if q.required and str(q.id) not in given]
+
+
+def save_draft(opened: Opened, given: dict) -> None:
+    opened.invitation.draft = given
+
+
+def finish(opened: Opened, given: dict, language: str) -> Response:
+    """Record the finished answer and use the link up; an anonymous survey's answer keeps no customer
+    (nor invitation, owner or tier) and only its day."""
+    invitation, survey = opened.invitation, opened.survey
+    now = utcnow()
+    if survey.anonymous:
+        now = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        response = Response(survey_id=survey.id, version=invitation.version, language=language, submitted_at=now)
+    else:
+        customer = db.session.get(Customer, (invitation.tenant_id, invitation.customer_id))
+        tier = db.session.scalar(sa.select(CustomerFigures.tier).where(CustomerFigures.customer_id == customer.id))
+        response = Response(survey_id=survey.id, version=invitation.version, customer_id=customer.id,
+                            invitation_id=invitation.id, tier=tier, owner_id=customer.owner_id, language=language,
+                            submitted_at=now)
+    db.session.add(response)
+    db.session.flush()
+    answers = []
+    for question in opened.questions:
+        value = given.get(str(question.id))
+        if value is None:
+            continue
+        answers.append(Answer(
+            response_id=response.id, question_id=question.id, kind=question.kind,
+            score=value if question.kind in SCALES else None,
+            choices=value if question.kind in (QuestionKind.single_choice, QuestionKind.multiple_choice) else [],
+            text=value if question.kind is QuestionKind.text else None))
+    db.session.add_all(answers)
+    invitation.finished_at, invitation.draft = now, {}
+    db.session.flush()
+    loop.close(survey, response, answers, invitation.customer_id)
+    return response
+
+
+def unsubscribe(invitation_id: uuid.UUID) -> bool:
+    """The invitation's customer is asked no more (twice is once); False for an unknown invitation."""
+    invitation = db.session.get(Invitation, (current_tenant_id(), invitation_id))
+    if invitation is None:
+        return False
+    if db.session.scalar(sa.select(OptOut.id).where(OptOut.customer_id == invitation.customer_id)) is None:
+        db.session.add(OptOut(customer_id=invitation.customer_id, created_at=utcnow()))
+    return True

@@ -1,0 +1,114 @@
+"""The answer page ``/s/<token>`` and the unsubscribe page, for customers: no sign-in (the signed
+link names the workspace and the invitation), in the customer's language, plain HTML forms that
+work on a phone without JavaScript. A forged or unknown link is a 404 page, an expired or used one
+or a closed survey's a 410 page; the module off in that workspace, a 404."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import force_locale
+from werkzeug.exceptions import NotFound
+
+from saas.auth import bind_visitor, public
+from saas.core.accounts import Tenant
+from saas.core.customers import Customer
+from saas.core.db import db
+from saas.core.tenancy import current_tenant_id
+from saas.extensions import limiter
+
+from plugins.surveys import answering, links, sending
+from plugins.surveys.links import Refusal
+from plugins.surveys.models import SCALES, Invitation
+from plugins.surveys.settings import NAME
+from plugins.surveys.texts import babel_locale, shown
+
+pages = Blueprint("surveys_public", __name__, template_folder="templates")
+
+DEFAULT_LIMIT = "30 per minute;300 per hour"  # per address; SURVEYS_ANSWER_RATE_LIMIT overrides it
+
+
+def _limit() -> str:
+    return current_app.config.get("SURVEYS_ANSWER_RATE_LIMIT", DEFAULT_LIMIT)
+
+
+def _refused(refusal: Refusal, language: str | None = None):
+    language = language or request.accept_languages.best_match(["en", "zh-CN", "zh"], default="en")
+    with force_locale(babel_locale("zh-CN" if language.startswith("zh") else "en")):
+        return render_template("surveys/refused.html", refusal=refusal.value,
+                               lang="zh-CN" if language.startswith("zh") else "en"), refusal.status
+
+
+def _language(invitation: Invitation) -> str:
+    """The language of the invitation's customer ("en" or "zh-CN")."""
+    tenant = db.session.get(Tenant, invitation.tenant_id)
+    return sending.language(db.session.get(Customer, (tenant.id, invitation.customer_id)), tenant)
+
+
+def _workspace(token: str, salt: str):
+    """The invitation id a good token names, with its workspace bound; else a refusal."""
+    named = links.read(token, salt)
+    if named is None:
+        return Refusal.unknown
+    tenant_id, invitation_id = named
+    try:
+        bind_visitor(db.session.get(Tenant, tenant_id), NAME)
+    except NotFound:
+        return Refusal.unknown
+    return invitation_id
+
+
+@pages.route("/s/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_limit)
+def answer(token):
+    """The survey: GET shows it (with a partial answer kept before); POST ``save`` keeps a partial
+    answer, ``finish`` records the answer and uses the link up."""
+    invitation_id = _workspace(token, links.ANSWER)
+    if isinstance(invitation_id, Refusal):
+        return _refused(invitation_id)
+    opened = answering.open_invitation(invitation_id, lock=request.method == "POST")
+    if isinstance(opened, Refusal):
+        invitation = db.session.get(Invitation, (current_tenant_id(), invitation_id))
+        return _refused(opened, _language(invitation) if invitation is not None else None)
+    tenant = db.session.get(Tenant, opened.invitation.tenant_id)
+    language = _language(opened.invitation)
+    given, errors, status, done = dict(opened.invitation.draft or {}), {}, 200, None
+    if request.method == "POST":
+        given, errors = answering.read_form(opened.questions, request.form)
+        finishing = request.form.get("action") != "save"
+        if finishing and not errors:
+            errors = {question_id: "required" for question_id in answering.missing(opened.questions, given)}
+        if errors:
+            status = 422
+        elif finishing:
+            answering.finish(opened, given, language)
+            done = "finished"
+        else:
+            answering.save_draft(opened, given)
+            done = "saved"
+    with force_locale(babel_locale(language)):
+        return render_template(
+            "surveys/answer.html", lang=language, title=shown(opened.survey.title, language),
+            questions=[{"id": str(q.id), "kind": q.kind.value, "text": shown(q.text, language),
+                        "choices": [shown(c, language) for c in q.choices], "required": q.required,
+                        "scale": list(range(SCALES[q.kind][0], SCALES[q.kind][1] + 1)) if q.kind in SCALES else []}
+                       for q in opened.questions],
+            given=given, errors=errors, done=done, token=token,
+            unsubscribe=links.unsubscribe_url(tenant.id, opened.invitation.id)), status
+
+
+@pages.route("/s/unsubscribe/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_limit)
+def unsubscribe(token):
+    """GET asks to confirm (a mail scanner following links must not unsubscribe anyone); POST does it."""
+    invitation_id = _workspace(token, links.UNSUBSCRIBE)
+    if isinstance(invitation_id, Refusal):
+        return _refused(invitation_id)
+    invitation = db.session.get(Invitation, (current_tenant_id(), invitation_id))
+    if invitation is None:
+        return _refused(Refusal.unknown)
+    language = _language(invitation)
+    done = request.method == "POST" and answering.unsubscribe(invitation_id)
+    with force_locale(babel_locale(language)):
+        return render_template("surveys/unsubscribe.html", lang=language, done=done, token=token)
