@@ -373,8 +373,8 @@ def test_saas_schedules_run_once_each_from_the_cli(plugin_app, tenant_a):
     TICKS.clear()
     result = plugin_app.test_cli_runner().invoke(args=["jobs", "run-schedules"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["ran classification.recompute", "ran events.sweep",
-                                          "ran exports.remove_old", "ran imports.remove_old_files",
+    assert result.output.splitlines() == ["ran classification.recompute", "ran data_quality.duplicates",
+                                          "ran events.sweep", "ran exports.remove_old", "ran imports.remove_old_files",
                                           "ran imports.requeue", "ran ledger.tick",
                                           "ran notifications.digest", "ran webhooks.sweep"]
     assert TICKS == ["tick"]
@@ -390,7 +390,7 @@ def test_saas_schedules_run_once_per_period_even_with_two_schedulers(rq_app):
         schedulers = [schedules.cron_scheduler(queue), schedules.cron_scheduler(queue)]
         for scheduler in schedulers:
             names = sorted(j.name for j in scheduler.get_jobs())
-            assert names == ["classification.recompute", "events.sweep", "exports.remove_old",
+            assert names == ["classification.recompute", "data_quality.duplicates", "events.sweep", "exports.remove_old",
                              "imports.remove_old_files", "imports.requeue", "ledger.tick", "notifications.digest",
                              "webhooks.sweep"]
             for cron_job in scheduler.get_jobs():
