@@ -137,12 +137,20 @@ def bgnbd_log_likelihood(r, alpha, a, b, x, t_x, T) -> np.ndarray:
     return head + np.where(x > 0, np.logaddexp(stays, drops), stays)
 
 
+LOG_BOUNDS = (-30.0, 30.0)  # the search stays where exp() and the likelihood are finite
+
+
 def _fit(negative_ll, start, names):
-    result = minimize(negative_ll, np.log(start), method="L-BFGS-B")
+    def bounded(log_params):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value = negative_ll(log_params)
+        return value if np.isfinite(value) else 1e300
+
+    result = minimize(bounded, np.log(start), method="L-BFGS-B", bounds=[LOG_BOUNDS] * len(start))
     if not result.success or not np.isfinite(result.fun):
         raise FitError(f"the fit did not converge: {result.message}")
     values = np.exp(result.x)
-    if np.any(values > 1e6) or np.any(values < 1e-6):
+    if np.any(values > 1e8) or np.any(values < 1e-8):
         raise FitError(f"the data do not identify the parameters ({dict(zip(names, values.round(6)))})")
     return values, -result.fun
 
