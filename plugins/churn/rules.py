@@ -104,21 +104,32 @@ def _drop(recent: np.ndarray, before: np.ndarray, count_before: np.ndarray) -> n
     return drop * count_before / (count_before + DROP_DOUBT)
 
 
+def strength(signal: str, figures: Figures, padding_days: float = OVERDUE_PADDING_DAYS) -> np.ndarray:
+    """One signal's strength, 0 to 1, per customer (the module's docstring)."""
+    if signal == "overdue":
+        with np.errstate(invalid="ignore"):
+            overdue = -np.expm1(-figures.days_since_last_purchase / (figures.typical_interval_days + padding_days))
+        return np.nan_to_num(overdue, nan=0.0)
+    if signal == "fewer_purchases":
+        return _drop(figures.purchases_recent, figures.purchases_before, figures.purchases_before)
+    if signal == "less_spend":
+        return _drop(figures.spend_recent, figures.spend_before, figures.purchases_before)
+    if signal == "fewer_interactions":
+        return _drop(figures.interactions_recent, figures.interactions_before, figures.interactions_before)
+    if signal == "low_survey":
+        return np.minimum(figures.low_survey_scores, 1.0)
+    if signal == "complaint_breach":
+        return np.minimum(figures.breached_complaints, 1.0)
+    if signal == "missed_visits":
+        return np.minimum(figures.missed_visits / MISSED_VISITS_FULL, 1.0)
+    if signal == "model_p_alive":
+        return np.nan_to_num(1 - figures.p_alive, nan=0.0)
+    raise ValueError(f"unknown signal: {signal}")
+
+
 def strengths(figures: Figures, padding_days: float = OVERDUE_PADDING_DAYS) -> dict[str, np.ndarray]:
-    """Each signal's strength, 0 to 1, per customer (the module's docstring)."""
-    days, interval = figures.days_since_last_purchase, figures.typical_interval_days
-    with np.errstate(invalid="ignore"):
-        overdue = -np.expm1(-days / (interval + padding_days))
-    return {
-        "overdue": np.nan_to_num(overdue, nan=0.0),
-        "fewer_purchases": _drop(figures.purchases_recent, figures.purchases_before, figures.purchases_before),
-        "less_spend": _drop(figures.spend_recent, figures.spend_before, figures.purchases_before),
-        "fewer_interactions": _drop(figures.interactions_recent, figures.interactions_before, figures.interactions_before),
-        "low_survey": np.minimum(figures.low_survey_scores, 1.0),
-        "complaint_breach": np.minimum(figures.breached_complaints, 1.0),
-        "missed_visits": np.minimum(figures.missed_visits / MISSED_VISITS_FULL, 1.0),
-        "model_p_alive": np.nan_to_num(1 - figures.p_alive, nan=0.0),
-    }
+    """Every signal's strength (``score`` computes them one at a time, to keep memory down)."""
+    return {signal: strength(signal, figures, padding_days) for signal in SIGNALS}
 
 
 def check_weights(weights: dict | None) -> dict[str, float]:
@@ -186,11 +197,9 @@ def score(figures: Figures, weights: dict | None = None, padding_days: float = O
     """Every customer's score, 0 to 100, and each signal's share of it."""
     weights = check_weights(weights)
     on = tuple(signal for signal in SIGNALS if weights[signal] > 0)
-    strength = strengths(figures, padding_days)
-    n = len(figures)
-    logs = np.empty((n, len(on)))
+    logs = np.empty((len(figures), len(on)))
     for j, signal in enumerate(on):
-        logs[:, j] = -np.log1p(-np.minimum(weights[signal] * strength[signal], MAX_RISK))
+        logs[:, j] = -np.log1p(-np.minimum(weights[signal] * strength(signal, figures, padding_days), MAX_RISK))
     total = logs.sum(axis=1)
     points = np.rint(100 * -np.expm1(-total)).astype(int)
     contributed = total > 0
