@@ -57,3 +57,100 @@ def generated() -> Case:
 
 def cases() -> tuple[Case, Case]:
     return cdnow_repeat_buyers(), generated()
+
+
+def _subsamples(sizes=(100, 200, 400), draws=40, seed=0) -> list[str]:
+    """How a fit on a random subsample of CDNOW ranks P(alive) against the fit on all customers."""
+    from scipy.stats import spearmanr
+
+    s = cdnow.summary()
+    full = lifetime.fit_bgnbd(s.frequency, s.recency, s.T).p_alive(s.frequency, s.recency, s.T)
+    repeat = s.frequency > 0
+    rng = np.random.default_rng(seed)
+    lines = []
+    for size in sizes:
+        rho, error = [], []
+        for _ in range(draws):
+            picked = rng.choice(s.T.size, size, replace=False)
+            fit = lifetime.fit_bgnbd(s.frequency[picked], s.recency[picked], s.T[picked])
+            p_alive = fit.p_alive(s.frequency, s.recency, s.T)[repeat]
+            rho.append(spearmanr(p_alive, full[repeat]).statistic)
+            error.append(np.mean(np.abs(p_alive - full[repeat])))
+        lines.append(f"{size} customers: Spearman with the full fit's P(alive) p10 {np.percentile(rho, 10):.3f}, "
+                     f"median {np.median(rho):.3f}; mean |error| median {np.median(error):.3f}, p90 {np.percentile(error, 90):.3f}")
+    return lines
+
+
+def _spans(weeks=(13, 26, 39)) -> list[str]:
+    """BG/NBD fitted on CDNOW's first weeks of history only: how soon the parameters settle."""
+    tr = cdnow.transactions()
+    lines = []
+    for span in weeks:
+        frequency, recency, T = summary(tr.customer, tr.day, 2357, span * 7)
+        bought = np.bincount(tr.customer[tr.day <= span * 7], minlength=2357) > 0
+        fit = lifetime.fit_bgnbd(frequency[bought], recency[bought], T[bought])
+        lines.append(f"{span} weeks: {bought.sum()} customers, {np.count_nonzero(frequency[bought])} repeat buyers; "
+                     + ", ".join(f"{name} {value:.3f}" for name, value in fit.params.items()))
+    return lines
+
+
+def _million(n=1_000_000, seed=0) -> str:
+    """Scoring a million customers' random figures: the time of rules.score, top(3) and level, and
+    the memory numpy allocates at its peak while they run (the figures, 96 MB, not counted)."""
+    import time
+    import tracemalloc
+
+    from plugins.churn import rules
+
+    rng = np.random.default_rng(seed)
+    counts = [rng.integers(0, k, n).astype(float) for k in (5, 5, 4, 4, 2, 2, 3)]
+    figures = Figures(rng.uniform(0, 400, n), rng.uniform(5, 90, n), counts[0], counts[1], rng.uniform(0, 500, n),
+                      rng.uniform(0, 500, n), *counts[2:], p_alive=rng.uniform(0, 1, n))
+    tracemalloc.start()
+    started = time.perf_counter()
+    scores = rules.score(figures)
+    scored = time.perf_counter()
+    scores.top(3)
+    rules.level(scores.score)
+    done = time.perf_counter()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return f"{n} customers: score {scored - started:.2f} s, top 3 and levels {done - scored:.2f} s, peak {peak:.0f} MiB allocated"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m tests.churn_data [--enough] [--million]``: the calibration's result from two starts
+    and each data set's backtest with the defaults (with --enough, the studies behind
+    plugins.churn.lifetime's thresholds; with --million, the time to score a million customers)."""
+    import argparse
+
+    from plugins.churn import backtest, calibration, rules
+
+    args = argparse.ArgumentParser(prog="python -m tests.churn_data", description=main.__doc__.splitlines()[0])
+    args.add_argument("--enough", action="store_true", help="also the subsample study of enough_data's thresholds")
+    args.add_argument("--million", action="store_true", help="also time the scoring of a million customers")
+    options = args.parse_args(argv)
+    picked = [(case.name, case.figures, case.churned) for case in cases()]
+    for start, padding in ((None, rules.OVERDUE_PADDING_DAYS), ({signal: 0.5 for signal in rules.SIGNALS}, 30)):
+        result = calibration.search(picked, start, padding)
+        print(f"search from {start or 'the defaults'}, padding {padding}: {result.scorings} scorings ->")
+        print(f"  weights {result.weights}, padding {result.padding_days} days, mean AUC {result.mean_auc:.4f}")
+        print(f"  chosen = defaults: {result.weights == rules.DEFAULT_WEIGHTS and result.padding_days == rules.OVERDUE_PADDING_DAYS}")
+    for case in cases():
+        for label, figures in (("with the model", case.figures), ("rules alone", case.without_model())):
+            report = backtest.report(rules.score(figures).score, case.churned, figures.days_since_last_purchase)
+            print(f"{case.name}, {label}: {report.customers} customers, base rate {report.base_rate:.3f}; "
+                  f"score AUC {report.score.auc:.3f}, top 10% {report.score.precision_top10:.3f}, "
+                  f"top 20% {report.score.precision_top20:.3f}; recency AUC {report.recency.auc:.3f}, "
+                  f"top 10% {report.recency.precision_top10:.3f}, top 20% {report.recency.precision_top20:.3f}")
+        model = backtest.ranking(1 - case.figures.p_alive, case.churned)
+        print(f"{case.name}, 1 - P(alive): AUC {model.auc:.3f}, top 10% {model.precision_top10:.3f}, "
+              f"top 20% {model.precision_top20:.3f}")
+    if options.enough:
+        print("\n".join(_subsamples() + _spans()))
+    if options.million:
+        print(_million())
+
+
+if __name__ == "__main__":
+    main()

@@ -40,10 +40,14 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
-# enough_data's thresholds, argued in docs/churn-model.md: below them the fit's dropout
-# parameters (a, b) move with a handful of customers and P(alive) ranks no better than recency.
+# enough_data's thresholds, measured on CDNOW subsamples (docs/churn-model.md, `python -m
+# tests.churn_data --enough`, 40 draws a size): a fit on 200 customers (about 80 repeat buyers)
+# ranks P(alive) as the fit on all 2,357 does (Spearman >= 0.93 in 9 draws of 10, median 0.99;
+# mean error 0.06, 0.11 in the worst tenth), one on 100 has the worst tenth's error at 0.16, one on
+# 400 at 0.06; 200 is the compromise that lets a small workspace have the model. The parameters
+# settle by about 26 weeks of history (on CDNOW at 13 weeks b is 1.0, at 26 2.6, at 39 2.5).
 MIN_CUSTOMERS = 200  # customers with at least one purchase before the cut-off
-MIN_REPEAT_BUYERS = 50  # of which bought again (frequency > 0): only they inform a and b
+MIN_REPEAT_BUYERS = 80  # of which bought again (frequency > 0): only they inform the dropout (a, b)
 MIN_SPAN_WEEKS = 26  # from the first purchase in the data to the cut-off: half a year of history
 
 
