@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from plugins.churn import lifetime
-from tests import cdnow
+from tests import cdnow, churn_figures
 
 
 def significant(value: float, digits: int = 3) -> float:
@@ -28,18 +28,11 @@ def bgnbd(summary):
 
 def test_the_transactions_give_the_published_summary(summary):
     tr = cdnow.transactions()
-    cutoff = (cdnow.CUTOFF - cdnow.START).days
     n = len(summary.T)
     assert len(tr.day) == 6919 and n == 2357 and tr.customer.max() == n - 1
-    first = np.full(n, cutoff)
-    np.minimum.at(first, tr.customer, tr.day)
-    calibration = tr.day <= cutoff
-    days = np.unique(np.stack([tr.customer[calibration], tr.day[calibration]]), axis=1)  # purchase days
-    last = np.zeros(n, dtype=int)
-    np.maximum.at(last, days[0], days[1])
-    assert np.array_equal(np.bincount(days[0], minlength=n) - 1, summary.frequency)
-    assert np.allclose((last - first) / 7, summary.recency, atol=0.005)
-    assert np.allclose((cutoff - first) / 7, summary.T, atol=0.005)
+    frequency, recency, T = churn_figures.summary(tr.customer, tr.day, n, (cdnow.CUTOFF - cdnow.START).days)
+    assert np.array_equal(frequency, summary.frequency)
+    assert np.allclose(recency, summary.recency, atol=0.005) and np.allclose(T, summary.T, atol=0.005)
 
 
 def test_bgnbd_fits_cdnow_as_published(bgnbd):

@@ -40,10 +40,14 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
-# enough_data's thresholds, argued in docs/churn-model.md: below them the fit's dropout
-# parameters (a, b) move with a handful of customers and P(alive) ranks no better than recency.
+# enough_data's thresholds, measured on CDNOW subsamples (docs/churn-model.md, `python -m
+# tests.churn_data --enough`, 40 draws a size): a fit on 200 customers (about 80 repeat buyers)
+# ranks P(alive) as the fit on all 2,357 does (Spearman >= 0.93 in 9 draws of 10, median 0.99;
+# mean error 0.06, 0.11 in the worst tenth), one on 100 has the worst tenth's error at 0.16, one on
+# 400 at 0.06; 200 is the compromise that lets a small workspace have the model. The parameters
+# settle by about 26 weeks of history (on CDNOW at 13 weeks b is 1.0, at 26 2.6, at 39 2.5).
 MIN_CUSTOMERS = 200  # customers with at least one purchase before the cut-off
-MIN_REPEAT_BUYERS = 50  # of which bought again (frequency > 0): only they inform a and b
+MIN_REPEAT_BUYERS = 80  # of which bought again (frequency > 0): only they inform the dropout (a, b)
 MIN_SPAN_WEEKS = 26  # from the first purchase in the data to the cut-off: half a year of history
 
 
@@ -137,12 +141,20 @@ def bgnbd_log_likelihood(r, alpha, a, b, x, t_x, T) -> np.ndarray:
     return head + np.where(x > 0, np.logaddexp(stays, drops), stays)
 
 
+LOG_BOUNDS = (-30.0, 30.0)  # the search stays where exp() and the likelihood are finite
+
+
 def _fit(negative_ll, start, names):
-    result = minimize(negative_ll, np.log(start), method="L-BFGS-B")
+    def bounded(log_params):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value = negative_ll(log_params)
+        return value if np.isfinite(value) else 1e300
+
+    result = minimize(bounded, np.log(start), method="L-BFGS-B", bounds=[LOG_BOUNDS] * len(start))
     if not result.success or not np.isfinite(result.fun):
         raise FitError(f"the fit did not converge: {result.message}")
     values = np.exp(result.x)
-    if np.any(values > 1e6) or np.any(values < 1e-6):
+    if np.any(values > 1e8) or np.any(values < 1e-8):
         raise FitError(f"the data do not identify the parameters ({dict(zip(names, values.round(6)))})")
     return values, -result.fun
 
