@@ -71,9 +71,10 @@ def _at(moment: dt.datetime):
     return sa.literal(moment, UTCDateTime())
 
 
-def _history(moment: dt.datetime | None) -> sa.Subquery:
-    """customer_id, first, last, orders, revenue (cents): the core's figures now, or as of ``moment``."""
-    if moment is None:
+def _history(moment: dt.datetime | None, customer_ids: Sequence[uuid.UUID] | None = None) -> sa.Subquery:
+    """customer_id, first, last, orders, revenue (cents): the core's figures now, or as of ``moment``
+    (and for named customers, whose figures a purchase just changed, from their purchases)."""
+    if moment is None and customer_ids is None:
         return scoped(sa.select(
             CustomerFigures.customer_id, CustomerFigures.first_purchase_at.label("first_at"),
             CustomerFigures.last_purchase_at.label("last_at"), CustomerFigures.orders_total.label("orders"),
@@ -83,7 +84,9 @@ def _history(moment: dt.datetime | None) -> sa.Subquery:
         Purchase.customer_id, sa.func.min(Purchase.purchased_at).label("first_at"),
         sa.func.max(Purchase.purchased_at).label("last_at"), sa.func.count().label("orders"),
         sa.func.sum(sa.type_coerce(Purchase.amount - Purchase.refunded_amount, sa.BigInteger)).label("revenue"),
-    ).where(counted(), Purchase.purchased_at < _at(moment)).group_by(Purchase.customer_id)).subquery("history")
+    ).where(counted(), Purchase.purchased_at < _at(moment or utcnow()),
+            *([Purchase.customer_id.in_(list(customer_ids))] if customer_ids is not None else []))
+        .group_by(Purchase.customer_id)).subquery("history")
 
 
 def _windows(column, moment: dt.datetime, *extra) -> tuple[sa.ColumnElement, sa.ColumnElement]:
@@ -149,7 +152,8 @@ def tier_intervals(moment: dt.datetime | None) -> dict[str | None, float]:
 def chunks(moment: dt.datetime | None = None, *, customer_ids: Sequence[uuid.UUID] | None = None,
            size: int = CHUNK) -> Iterator[Chunk]:
     """The live customers' figures as of ``moment`` (None: now, from the core's kept figures), in
-    chunks of ``size`` by id; only ``customer_ids`` when given (a purchase rescoring one)."""
+    chunks of ``size`` by id; only ``customer_ids`` when given (a purchase rescoring one: their
+    history from their purchases, which the core's figures may not have caught up with yet)."""
     as_of = moment or utcnow()
     intervals = tier_intervals(moment)
     ids_query = scoped(sa.select(Customer.id).where(_live()).order_by(Customer.id))
@@ -169,7 +173,7 @@ def chunks(moment: dt.datetime | None = None, *, customer_ids: Sequence[uuid.UUI
 
 def _chunk(as_of: dt.datetime, moment, page: list[uuid.UUID], after, intervals, *, named: bool) -> Chunk:
     upto = page[-1]
-    history, bought, touched, signalled = (_history(moment), _purchases(as_of, after, upto),
+    history, bought, touched, signalled = (_history(moment, page if named else None), _purchases(as_of, after, upto),
                                            _interactions(as_of, after, upto), _signals(as_of, after, upto))
     zero = sa.literal(0)
     stmt = scoped(

@@ -36,6 +36,7 @@ class Score(TenantScoped, db.Model):
     level: Mapped[Level] = mapped_column(sa.Enum(Level, native_enum=False, length=6))
     # [{"code": "overdue", "share": 0.62, "figures": {...}}, ...], largest share first
     reasons: Mapped[list] = mapped_column(sa.JSON, default=list)
+    reason: Mapped[str | None] = mapped_column(sa.String(20))  # the main reason's code (the largest share)
     model_used: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # the workspace had enough data
     p_alive: Mapped[float | None] = mapped_column(sa.Float)
     expected_purchases: Mapped[float | None] = mapped_column(sa.Float)  # in the next 90 days

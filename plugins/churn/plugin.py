@@ -1,16 +1,29 @@
 """The ``churn`` module's hooks: what it adds, and how it follows purchases, interactions and the
-events of other modules (by event type name only; it never imports them)."""
+events of other modules (by event type name only; it never imports them).
+
+Events it follows: ``purchase.recorded`` (rescore the customer; a purchase after an open task
+opened wins it back), ``interaction.logged`` (rescore), and ``surveys.low_score``,
+``complaints.breached``, ``visits.overdue`` (a signal kept once per event id, then rescore).
+Events it emits: ``churn.risk_raised``, ``churn.task_closed`` (:mod:`plugins.churn.event_types`).
+Nightly (``churn.nightly``, 02:30): the purchase model refitted, then every customer rescored.
+"""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas import __version__, hookimpl
-from saas.core.hooktypes import ModuleInfo
+from saas.core.event_types import INTERACTION_LOGGED, PURCHASE_RECORDED
+from saas.core.hooktypes import ModuleInfo, Permission, Schedule
+from saas.core.modules import for_each_workspace
 
-from plugins.churn import models  # noqa: F401  (the tables join the metadata)
+from plugins.churn import jobs, scoring, signals, tasks, todo
+from plugins.churn.api import bp
+from plugins.churn.event_types import EVENT_TYPES, SIGNAL_EVENTS
 from plugins.churn.settings import NAME, Settings
 
 
@@ -24,3 +37,49 @@ def saas_module():
         migrations=str(Path(__file__).parent / "migrations"),
         translations=str(Path(__file__).parent / "translations"),
     )
+
+
+@hookimpl
+def saas_blueprints():
+    return [bp]
+
+
+@hookimpl
+def saas_permissions():
+    return [Permission("churn.tasks", _l("Work the win-back tasks of others"), ("owner", "admin", "manager")),
+            Permission("churn.run", _l("Rescore the workspace and run backtests"), ("owner", "admin", "manager"))]
+
+
+@hookimpl
+def saas_event_types():
+    return list(EVENT_TYPES)
+
+
+def nightly() -> None:
+    """Every workspace with the module on: refit the purchase model (when its settings use it),
+    then rescore every customer (a transaction each)."""
+    for_each_workspace(NAME, "churn.nightly", lambda tenant: jobs.refit_and_rescore())
+
+
+@hookimpl
+def saas_schedules():
+    return [Schedule("churn.nightly", "30 2 * * *", nightly)]
+
+
+@hookimpl
+def saas_handle_event(tenant, event):
+    if event.type == PURCHASE_RECORDED.name:
+        tasks.won_back_by(uuid.UUID(event.data["purchase_id"]))
+        scoring.rescore([uuid.UUID(event.data["customer_id"])])
+    elif event.type == INTERACTION_LOGGED.name:
+        scoring.rescore([uuid.UUID(event.data["customer_id"])])
+    elif event.type in SIGNAL_EVENTS:
+        customer_id = signals.record(event)
+        if customer_id is not None:
+            scoring.rescore([customer_id])
+
+
+@hookimpl
+def saas_todo_items(tenant, member):
+    """The member's open win-back tasks, by due date."""
+    return todo.items_of(member.user_id, _)

@@ -14,11 +14,10 @@ from saas.core.classification import Tier
 from saas.core.messages import N_
 from saas.web.labels import TIER_LABELS
 
+from plugins.churn.rules import DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS, SIGNALS
+
 NAME = "churn"
 
-# The signals the rule score weighs, in the order pages list them (plugins/churn/rules.py scores them).
-SIGNALS = ("overdue", "fewer_purchases", "less_spend", "fewer_interactions", "low_survey", "complaint_breach",
-           "missed_visits", "model_p_alive")
 SIGNAL_LABELS = {
     "overdue": _l("Overdue against the typical interval"),
     "fewer_purchases": _l("Fewer purchases"),
@@ -33,12 +32,7 @@ SIGNAL_LABELS = {
 
 def default_weights() -> dict[str, float]:
     """The calibrated weights of the rule score (``rules.DEFAULT_WEIGHTS``), one per signal."""
-    try:
-        from plugins.churn.rules import DEFAULT_WEIGHTS
-    except ImportError:  # before the model's module lands
-        return {"overdue": 0.35, "fewer_purchases": 0.15, "less_spend": 0.15, "fewer_interactions": 0.1,
-                "low_survey": 0.08, "complaint_breach": 0.1, "missed_visits": 0.07, "model_p_alive": 0.0}
-    return {code: float(DEFAULT_WEIGHTS.get(code, 0)) for code in SIGNALS}
+    return dict(DEFAULT_WEIGHTS)
 
 
 DEFAULT_DUE_DAYS = {Tier.core.value: 2, Tier.important.value: 3, Tier.basic.value: 7, Tier.general.value: 14,
@@ -48,21 +42,23 @@ DEFAULT_DUE_DAYS = {Tier.core.value: 2, Tier.important.value: 3, Tier.basic.valu
 class Thresholds(Schema):
     """A score at or above ``medium`` is medium risk, at or above ``high`` high risk."""
 
-    medium = f.Integer(load_default=40, validate=v.Range(min=1, max=100), metadata={"title": _l("Medium from")})
-    high = f.Integer(load_default=70, validate=v.Range(min=1, max=100), metadata={"title": _l("High from")})
+    medium = f.Integer(load_default=DEFAULT_THRESHOLDS["medium"], validate=v.Range(min=1, max=100),
+                       metadata={"title": _l("Medium from")})
+    high = f.Integer(load_default=DEFAULT_THRESHOLDS["high"], validate=v.Range(min=1, max=100),
+                     metadata={"title": _l("High from")})
 
     @ma.validates_schema
     def _in_order(self, data, **kwargs):
-        if data.get("high", 70) <= data.get("medium", 40):
-            raise ma.ValidationError(N_("The high threshold is above the medium one."), "high")
+        if data.get("high", DEFAULT_THRESHOLDS["high"]) < data.get("medium", DEFAULT_THRESHOLDS["medium"]):
+            raise ma.ValidationError(N_("The high threshold is at or above the medium one."), "high")
 
 
 class Settings(Schema):
     weights = f.Dict(
-        keys=f.String(validate=v.OneOf(SIGNALS)), values=f.Float(validate=v.Range(min=0, max=10)),
+        keys=f.String(validate=v.OneOf(SIGNALS)), values=f.Float(validate=v.Range(min=0, max=1)),
         load_default=default_weights,
         metadata={"title": _l("Signal weights"),
-                  "description": _l("How much each signal counts in the score; 0 switches it off"),
+                  "description": _l("The score a signal gives alone at full strength, from 0 to 1; 0 switches it off"),
                   "labels": SIGNAL_LABELS})
     thresholds = f.Nested(Thresholds, load_default=lambda: Thresholds().load({}),
                           metadata={"title": _l("Level thresholds")})

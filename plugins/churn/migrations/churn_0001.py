@@ -38,6 +38,7 @@ def upgrade():
         sa.Column("score", sa.SmallInteger(), nullable=False),
         sa.Column("level", sa.String(length=6), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("reason", sa.String(length=20), nullable=True),
         sa.Column("model_used", sa.Boolean(), nullable=False),
         sa.Column("p_alive", sa.Float(), nullable=True),
         sa.Column("expected_purchases", sa.Float(), nullable=True),
