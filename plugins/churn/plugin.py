@@ -18,12 +18,13 @@ from flask_babel import lazy_gettext as _l
 
 from saas import __version__, hookimpl
 from saas.core.event_types import INTERACTION_LOGGED, PURCHASE_RECORDED
-from saas.core.hooktypes import ModuleInfo, Permission, Schedule
+from saas.core.hooktypes import ModuleInfo, NavItem, Permission, Schedule
 from saas.core.modules import for_each_workspace
 
 from plugins.churn import jobs, scoring, signals, tasks, todo
 from plugins.churn.api import bp
 from plugins.churn.event_types import EVENT_TYPES, SIGNAL_EVENTS
+from plugins.churn.pages import cards, pages, panel
 from plugins.churn.settings import NAME, Settings
 
 
@@ -41,7 +42,7 @@ def saas_module():
 
 @hookimpl
 def saas_blueprints():
-    return [bp]
+    return [bp, pages]
 
 
 @hookimpl
@@ -83,3 +84,24 @@ def saas_handle_event(tenant, event):
 def saas_todo_items(tenant, member):
     """The member's open win-back tasks, by due date."""
     return todo.items_of(member.user_id, _)
+
+
+# -- what people see (plugins/churn/pages/) ---------------------------------------------------------
+
+
+@hookimpl
+def saas_navigation(tenant, role):
+    """Every member may open the module's pages (each checks what a role may change)."""
+    return [NavItem(NAME, _("Churn warnings"), "/churn/", order=40)]
+
+
+@hookimpl
+def saas_customer_panels(tenant, customer):
+    """The score, its level and main reasons, and the win-back task, linking to the task."""
+    return [panel.panel(customer)]
+
+
+@hookimpl
+def saas_report_cards(tenant):
+    """The customers at high and medium risk now, and the win-back rate."""
+    return cards.cards()
