@@ -154,8 +154,9 @@ def test_the_list_filters_by_level_tier_owner_and_main_reason_and_pushes_the_url
     assert listed(text(owner.get("/churn/?reason=overdue&level=high"))) == ["Agent's customer"]
     assert listed(text(owner.get("/churn/?tier=core"))) == []  # no one is classified core
     assert listed(text(owner.get("/churn/?level=&tier=&owner_id=&reason="))) == ["Agent's customer", "Nobody's customer"]
-    fragment = owner.get("/churn/?level=medium", headers={"HX-Request": "true"})
+    fragment = owner.get("/churn/?level=medium&tier=&reason=", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "HX-Request" in fragment.headers["Vary"]
+    assert fragment.headers["HX-Push-Url"] == "/churn/?level=medium"  # the URL without the empty fields
     assert "<html" not in text(fragment) and '<section class="card" id="churn-results"' in text(fragment)
     form = text(owner.get("/churn/?level=medium"))
     assert 'hx-push-url="true"' in form and '<option value="medium" selected>' in form
@@ -296,6 +297,9 @@ def test_a_task_is_worked_from_its_page_reason_note_and_offer_kept(app, shop):
     path = f"/churn/tasks/{task_id}"
     page = text(browser.get(path))
     assert sentence(app, shop, OVERDUE) in page and sentence(app, shop, FEWER) in page  # why the warning
+    assert "<dt>Owner</dt><dd>—</dd>" in page
+    owned = text(browser.get(f"/churn/tasks/{task(app, shop, shop.customer(), owner_id=shop.user['id'])}"))
+    assert f"<dt>Owner</dt><dd>{shop.user['email']}</dd>" in owned  # a person without a name: their e-mail
     done = post(browser, path, {"status": "offer_made", "reason": "price_competition",
                                 "reason_note": "A competitor offered 8% less", "offer": "9% off the next order"},
                 token_from=path)

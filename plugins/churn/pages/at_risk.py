@@ -37,5 +37,7 @@ def at_risk():
     context = dict(page=page, shown=shown, errors=errors, levels=levels, tiers=tiers, signals=signals,
                    filter_labels=labels, owners={user_id: name for user_id, name, _team in members()},
                    query=lambda **changed: query(url_for("churn_pages.at_risk"), shown, **changed))
-    template = "churn/at_risk_results.html" if request.headers.get("HX-Request") else "churn/at_risk.html"
-    return render_template(template, **context), 400 if errors else 200, {"Vary": "HX-Request"}
+    if request.headers.get("HX-Request"):  # the results alone, and the URL to push without the empty fields
+        return render_template("churn/at_risk_results.html", **context), 400 if errors else 200, {
+            "Vary": "HX-Request", "HX-Push-Url": context["query"]()}
+    return render_template("churn/at_risk.html", **context), 400 if errors else 200, {"Vary": "HX-Request"}

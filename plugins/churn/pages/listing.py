@@ -27,10 +27,10 @@ def tasks(*, owners=None, status=(), cursor: str | None = None, limit: int = 50)
 
 def members() -> list[tuple[uuid.UUID, str, str | None]]:
     """The workspace's active members as ``(user id, name, team)``, by name."""
+    name = sa.func.coalesce(sa.func.nullif(User.name, ""), User.email)  # a person without a name: their e-mail
     rows = db.session.execute(
-        sa.select(Membership.user_id, sa.func.coalesce(User.name, User.email), Membership.team)
-        .join(User, User.id == Membership.user_id).where(Membership.status == "active")
-        .order_by(sa.func.coalesce(User.name, User.email)))
+        sa.select(Membership.user_id, name, Membership.team)
+        .join(User, User.id == Membership.user_id).where(Membership.status == "active").order_by(name))
     return [tuple(row) for row in rows]
 
 

@@ -57,8 +57,10 @@ def tasks():
                    names=customer_names(task.customer_id for task in page.items) if page else {},
                    open_statuses={status.value for status in OPEN_STATUSES}, today=_today(),
                    query=lambda **changed: query(url_for("churn_pages.tasks"), {**shown, "whose": whose}, **changed))
-    template = "churn/tasks_results.html" if request.headers.get("HX-Request") else "churn/tasks.html"
-    return render_template(template, **context), 400 if errors else 200, {"Vary": "HX-Request"}
+    if request.headers.get("HX-Request"):  # the results alone, and the URL to push without the empty fields
+        return render_template("churn/tasks_results.html", **context), 400 if errors else 200, {
+            "Vary": "HX-Request", "HX-Push-Url": context["query"]()}
+    return render_template("churn/tasks.html", **context), 400 if errors else 200, {"Vary": "HX-Request"}
 
 
 def _owners(whose: str, principal, team) -> list | None:
