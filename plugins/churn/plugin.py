@@ -21,7 +21,7 @@ from saas.core.event_types import INTERACTION_LOGGED, PURCHASE_RECORDED
 from saas.core.hooktypes import ModuleInfo, NavItem, Permission, Schedule
 from saas.core.modules import for_each_workspace
 
-from plugins.churn import jobs, scoring, signals, tasks, todo
+from plugins.churn import demo, jobs, scoring, signals, tasks, todo
 from plugins.churn.api import bp
 from plugins.churn.event_types import EVENT_TYPES, SIGNAL_EVENTS
 from plugins.churn.pages import cards, pages, panel
@@ -105,3 +105,8 @@ def saas_customer_panels(tenant, customer):
 def saas_report_cards(tenant):
     """The customers at high and medium risk now, and the win-back rate."""
     return cards.cards()
+
+
+@hookimpl
+def saas_demo_data(tenant, now):
+    demo.fill(now)
