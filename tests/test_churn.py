@@ -22,11 +22,11 @@ from plugins.churn import scoring
 from plugins.churn.models import Signal, Task
 
 
-def drifting(tenant, **fields) -> dict:
+def drifting(tenant, amount: str = "200.00", **fields) -> dict:
     """A customer who bought every 30 days for a year, then stopped 300 days ago: high risk."""
     customer = tenant.customer(**fields)
     for days in range(660, 299, -30):
-        buy(tenant, customer["id"], "200.00", days)
+        buy(tenant, customer["id"], amount, days)
     return customer
 
 
@@ -290,3 +290,44 @@ def test_the_nightly_scoring_is_scheduled_and_set_based(tenant_a, count_queries)
         counted.append((outcome.customers, queries()))
     assert [customers for customers, _ in counted] == [5, 11]
     assert counted[0][1] == counted[1][1]  # as many statements for twice the customers
+
+
+def test_report_cards_and_the_at_risk_core_segment(tenant_a):
+    from plugins.churn import segments
+    big, small = drifting(tenant_a, "90000.00"), drifting(tenant_a, "1.00")
+    enable(tenant_a)
+    rescore(tenant_a)
+    cards = {card["key"]: card for card in tenant_a.get("/api/v1/reports/cards").json["items"]
+             if card["module"] == "churn"}
+    assert cards["at_risk"]["value"] == 2 and cards["open_tasks"]["value"] == 2
+    assert cards["revenue_won_back"]["value"] == 0 and cards["win_back_rate"]["value"] == "–"
+    with inside(tenant_a):
+        from saas.core.classification import CustomerFigures
+        tiers = {str(c): t.value for c, t in db.session.execute(sa.select(CustomerFigures.customer_id,
+                                                                          CustomerFigures.tier))}
+        everyone = {str(i) for i in db.session.scalars(segments.named("at_risk"))}
+        core = {str(i) for i in db.session.scalars(segments.named("at_risk_core"))}
+        small_tier = {str(i) for i in db.session.scalars(segments.at_risk(segments.SegmentFilter(
+            tiers=(tiers[small["id"]],))))}
+    assert tiers[big["id"]] == "core" and tiers[small["id"]] != "core"
+    assert everyone == {big["id"], small["id"]} and core == {big["id"]} and small_tier == {small["id"]}
+
+
+def test_a_backtest_judges_the_score_against_who_then_bought_nothing(tenant_a):
+    for _ in range(3):
+        steady(tenant_a)
+    for _ in range(2):
+        drifting(tenant_a)
+    tenant_a.customer()  # never bought: not judged
+    enable(tenant_a)
+    cutoff = (NOW - dt.timedelta(days=120)).date()
+    made = tenant_a.post("/api/v1/churn/backtests", json={"cutoff": cutoff.isoformat(), "horizon_days": 90})
+    assert made.status_code == 202, made.json
+    done = tenant_a.get(f"/api/v1/churn/backtests/{made.json['id']}").json
+    assert done["status"] == "done", done
+    results = done["results"]
+    assert (results["customers"], results["churners"], results["base_rate"]) == (5, 2, 0.4)
+    assert results["rules"]["auc"] == 1.0 and results["recency"]["auc"] == 1.0
+    assert results["rules"]["precision_top20"] == 1.0  # the top customer (of five) is a leaver
+    assert results["model"] is None and results["model_used"] is False  # five customers: too few for the model
+    assert [b["id"] for b in tenant_a.get("/api/v1/churn/backtests").json["items"]] == [made.json["id"]]

@@ -21,7 +21,7 @@ from saas.core.event_types import INTERACTION_LOGGED, PURCHASE_RECORDED
 from saas.core.hooktypes import ModuleInfo, Permission, Schedule
 from saas.core.modules import for_each_workspace
 
-from plugins.churn import jobs, scoring, signals, tasks, todo
+from plugins.churn import cards, jobs, scoring, signals, tasks, todo
 from plugins.churn.api import bp
 from plugins.churn.event_types import EVENT_TYPES, SIGNAL_EVENTS
 from plugins.churn.settings import NAME, Settings
@@ -83,3 +83,8 @@ def saas_handle_event(tenant, event):
 def saas_todo_items(tenant, member):
     """The member's open win-back tasks, by due date."""
     return todo.items_of(member.user_id, _)
+
+
+@hookimpl
+def saas_report_cards(tenant):
+    return cards.cards()
