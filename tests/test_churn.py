@@ -107,11 +107,12 @@ def test_crossing_into_high_raises_once_and_opens_one_task_for_the_owner(tenant_
     assert (task["customer_id"], task["owner_id"], task["status"]) == (gone["id"], owner, "open")
     assert task["id"] == raised[0]["task_id"] and task["reason"] is None
     assert dt.date.fromisoformat(task["due_on"]) > NOW.date() - dt.timedelta(days=1)
-    today = tenant_a.get("/api/v1/today")
-    if today.status_code == 200:
-        assert any(item["kind"] == "churn.winback" for item in today.json["items"])
-    notes = tenant_a.get("/api/v1/notifications").json["items"]
-    assert [n["link"] for n in notes if "churn" in n["title"].lower() or n["link"] == f"/customers/{gone['id']}"]
+    [todo] = [item for item in tenant_a.get("/api/v1/todo").json["items"] if item["kind"] == "churn.winback"]
+    assert (todo["customer_id"], todo["link"]) == (gone["id"], f"/customers/{gone['id']}")
+    assert todo["key"] == f"churn.winback:{task['id']}" and gone["name"] in todo["title"]
+    [note] = [n for n in tenant_a.get("/api/v1/notifications").json["items"] if n["kind"] == "churn.risk_raised"]
+    assert note["link"] == f"/customers/{gone['id']}" and gone["name"] in note["title"]
+    assert task["due_on"] in note["body"]
 
 
 def test_a_task_never_opens_twice_for_one_customer(tenant_a):
@@ -154,7 +155,7 @@ def test_a_purchase_after_the_task_opened_wins_it_back_once(tenant_a):
     [task] = open_tasks(tenant_a)
     buy(tenant_a, gone["id"], "388.00", days_ago=400)  # made before the task opened: no win-back
     assert open_tasks(tenant_a)[0]["id"] == task["id"]
-    bought = buy(tenant_a, gone["id"], "388.00", days_ago=-0.001)
+    bought = buy(tenant_a, gone["id"], "388.00", at=dt.datetime.now(dt.timezone.utc))
     won = tenant_a.get(f"/api/v1/churn/tasks/{task['id']}").json
     assert (won["status"], won["won_back_amount"], won["won_back_purchase_id"]) == ("won_back", "388.00", bought["id"])
     redeliver(tenant_a, "churn", "purchase.recorded")  # the same event again: nothing more
