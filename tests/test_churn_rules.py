@@ -150,3 +150,17 @@ def test_every_reason_has_a_sentence_in_english_and_chinese(babel_app):
     assert chinese["overdue"] == "已 75 天未购买；通常每 30 天购买一次"
     assert chinese["missed_visits"] == "近 90 天错过 3 次回访"
     assert all(not any(letter.isascii() and letter.isalpha() for letter in text) for text in chinese.values()), chinese
+
+
+def test_the_scenario_s_customer_is_medium_until_169_days_of_silence():
+    # SCENARIOS.md: orders every 30 days, none for 75; one order in the last 90 days against three
+    # before (docs/churn-model.md gives these figures)
+    def customer(days, recent):
+        return figures(days_since_last_purchase=[days], purchases_recent=[recent], purchases_before=[3],
+                       spend_recent=[100 * recent], spend_before=[300])
+
+    at_75 = rules.score(customer(75, 1))
+    assert at_75.score.tolist() == [42] and rules.level(at_75.score[0]) == "medium"
+    assert [reason.code for reason in at_75.reasons(0)] == ["overdue", "less_spend"]
+    assert rules.level(rules.score(customer(168, 0)).score[0]) == "medium"
+    assert rules.level(rules.score(customer(169, 0)).score[0]) == "high"
