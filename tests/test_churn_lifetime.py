@@ -59,6 +59,10 @@ def test_p_alive_and_expected_purchases_behave(bgnbd, summary):
     assert expected[0] == 0 and np.all(np.diff(expected) > 0)
     with pytest.raises(ValueError):
         bgnbd.expected_purchases(-1, 3, 30, 38)
+    # a = 1 is a removable singularity of the formula: on it, the value beside it
+    on, beside = (lifetime.BGNBD(bgnbd.r, bgnbd.alpha, a, bgnbd.b, 0).expected_purchases(39, 3, 30, 38)
+                  for a in (1.0, 1.0001))
+    assert np.isfinite(on) and on == pytest.approx(beside, rel=1e-3)
 
 
 def test_gamma_gamma_fits_cdnow_repeat_buyers_as_published(summary):

@@ -80,6 +80,9 @@ def test_a_signal_switched_off_is_gone_from_the_score_and_the_reasons():
     off = rules.score(f, {"complaint_breach": 0})
     assert "complaint_breach" not in off.signals and [r.code for r in off.reasons(0)] == ["overdue"]
     assert off.reasons(0)[0].share == 1 and off.score[0] < on.score[0]
+    modelled = figures(2, p_alive=[0.4, np.nan])
+    assert rules.score(modelled).model_used.tolist() == [True, False]
+    assert rules.score(modelled, {"model_p_alive": 0}).model_used.tolist() == [False, False]
     assert rules.score(f, {"complaint_breach": Decimal("0")}).signals == off.signals  # as the settings give them
 
 

@@ -79,6 +79,8 @@ class BGNBD:
         if np.any(~np.isfinite(t)) or np.any(t < 0):
             raise ValueError("t must be finite and non-negative")
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        if abs(a - 1) < 1e-6:  # the formula's (a - 1) is a removable singularity: step beside it
+            a = 1 + 1e-6
         z = t / (alpha + T + t)
         head = (a + b + x - 1) / (a - 1)
         tail = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
