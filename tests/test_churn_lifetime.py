@@ -4,6 +4,9 @@ and the CDNOW loader (tests/cdnow.py) against the data it reads. Pure numpy: no 
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +27,13 @@ def summary():
 @pytest.fixture(scope="module")
 def bgnbd(summary):
     return lifetime.fit_bgnbd(summary.frequency, summary.recency, summary.T)
+
+
+def test_the_data_is_read_without_importing_lifetimes(summary):
+    code = "import sys; from tests import cdnow; cdnow.summary(); cdnow.transactions(); print('lifetimes' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert run.stdout.split() == ["False"]
 
 
 def test_the_transactions_give_the_published_summary(summary):
