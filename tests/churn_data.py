@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None) -> None:
         for label, figures in (("with the model", case.figures), ("rules alone", case.without_model())):
             report = backtest.report(rules.score(figures).score, case.churned, figures.days_since_last_purchase)
             print(f"{case.name}, {label}: {report.customers} customers, base rate {report.base_rate:.3f}; "
-                  f"score AUC {report.rules.auc:.3f}, top 10% {report.rules.precision_top10:.3f}, "
-                  f"top 20% {report.rules.precision_top20:.3f}; recency AUC {report.recency.auc:.3f}, "
+                  f"score AUC {report.score.auc:.3f}, top 10% {report.score.precision_top10:.3f}, "
+                  f"top 20% {report.score.precision_top20:.3f}; recency AUC {report.recency.auc:.3f}, "
                   f"top 10% {report.recency.precision_top10:.3f}, top 20% {report.recency.precision_top20:.3f}")
         model = backtest.ranking(1 - case.figures.p_alive, case.churned)
         print(f"{case.name}, 1 - P(alive): AUC {model.auc:.3f}, top 10% {model.precision_top10:.3f}, "

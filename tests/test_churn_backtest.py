@@ -27,7 +27,7 @@ def test_auc_counts_the_pairs_a_churner_wins_ties_half():
     assert backtest.auc(np.ones(10), CHURNED) == 0.5
     assert np.isnan(backtest.auc(SCORES, np.zeros(10, dtype=bool)))
     nobody = backtest.report(SCORES, np.zeros(10, dtype=bool), SCORES).as_dict()
-    assert nobody["rules"] == {"auc": None, "precision_top10": 0.0, "precision_top20": 0.0}  # JSON has no NaN
+    assert nobody["score"] == {"auc": None, "precision_top10": 0.0, "precision_top20": 0.0}  # JSON has no NaN
     assert json.loads(json.dumps(nobody, allow_nan=False)) == nobody
 
 
@@ -44,7 +44,7 @@ def test_a_report_sets_the_score_beside_recency():
     days = np.array([100, 5, 60, 50, np.nan, 40, 30, 20, 10, 0])  # the one who never bought: most overdue
     report = backtest.report(SCORES, CHURNED, days)
     assert (report.customers, report.churners, report.base_rate) == (10, 4, 0.4)
-    assert report.rules == backtest.Ranking(0.75, 1.0, 0.5)
+    assert report.score == backtest.Ranking(0.75, 1.0, 0.5)
     # recency: churners at 100, 60, 50 beat the stayers at 40, 20, 10, 5, 0 (not nan, the top); 30 beats 4
     assert report.recency.auc == pytest.approx((5 + 5 + 5 + 4) / 24)
     assert report.recency.precision_top20 == 0.5 and report.as_dict()["recency"]["precision_top10"] == 0.0
@@ -105,9 +105,9 @@ def test_on_the_generated_workspace_the_rules_find_the_known_churners(generated)
     # measured 0.938 (docs/churn-model.md); plain recency gets 0.891 and 1 - P(alive) 0.903: below
     # 0.93 the drift signals (less spend, fewer interactions, the other modules') no longer add
     # what they should to the wait since the last purchase
-    assert report.rules.auc > 0.93
+    assert report.score.auc > 0.93
     assert report.recency.auc < 0.90 and backtest.auc(1 - figures.p_alive, churned) < 0.91
-    assert report.rules.precision_top10 > 0.9 and report.rules.precision_top20 > 0.8  # base rate 0.25
+    assert report.score.precision_top10 > 0.9 and report.score.precision_top20 > 0.8  # base rate 0.25
     assert report.base_rate == pytest.approx(0.247, abs=5e-4)
 
 

@@ -35,7 +35,7 @@ class Report:
     customers: int
     churners: int
     base_rate: float  # churners / customers: the precision of picking at random
-    rules: Ranking  # the score given (the rules, with the model where it was used)
+    score: Ranking  # the score given (the rules, with the model where it was used)
     recency: Ranking  # days since the last purchase as the score
 
     def as_dict(self) -> dict:
@@ -104,4 +104,4 @@ def report(scores, churned, days_since_last_purchase) -> Report:
     churners = int(churned.sum())
     return Report(customers=int(scores.size), churners=churners,
                   base_rate=churners / scores.size if scores.size else float("nan"),
-                  rules=ranking(scores, churned), recency=ranking(recency, churned))
+                  score=ranking(scores, churned), recency=ranking(recency, churned))
