@@ -84,6 +84,9 @@ def test_gamma_gamma_fits_cdnow_repeat_buyers_as_published(summary):
     population = fit.p * fit.v / (fit.q - 1)
     # the estimate shrinks a customer's own mean towards the population's, less the more it bought
     assert population < spend[0] < spend[1] < spend[2] < 100 and spend[3] == pytest.approx(population)
+    heavy_tailed = lifetime.GammaGamma(p=2.0, q=0.8, v=10.0)  # q <= 1: the population's mean is infinite
+    newcomer, repeat = heavy_tailed.expected_spend(np.array([0, 1]), np.array([0, 50.0]))
+    assert newcomer == np.inf and repeat == pytest.approx(2 * (10 + 50) / (2 + 0.8 - 1))
 
 
 def test_a_fit_on_distinct_summaries_with_their_counts_is_the_same_fit(summary, bgnbd):

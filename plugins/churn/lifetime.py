@@ -109,7 +109,9 @@ class GammaGamma:
         m = np.asarray(monetary, dtype=float)
         if x.shape != m.shape or np.any(~np.isfinite(x)) or np.any(x < 0) or np.any(~np.isfinite(m)) or np.any(m < 0):
             raise ValueError("frequency and monetary must be arrays of one shape, finite and non-negative")
-        return self.p * (self.v + m * x) / (self.p * x + self.q - 1)
+        denominator = self.p * x + self.q - 1
+        with np.errstate(divide="ignore"):
+            return np.where(denominator > 0, self.p * (self.v + m * x) / np.where(denominator > 0, denominator, 1), np.inf)
 
 
 def _summary(frequency, recency, T):
