@@ -332,3 +332,19 @@ def test_a_backtest_judges_the_score_against_who_then_bought_nothing(tenant_a):
     assert results["rules"]["precision_top20"] == 1.0  # the top customer (of five) is a leaver
     assert results["model"] is None and results["model_used"] is False  # five customers: too few for the model
     assert [b["id"] for b in tenant_a.get("/api/v1/churn/backtests").json["items"]] == [made.json["id"]]
+
+
+def test_a_merge_leaves_the_survivor_with_one_open_task_and_the_signals(tenant_a):
+    survivor, merged = drifting(tenant_a), drifting(tenant_a)
+    enable(tenant_a)
+    rescore(tenant_a)
+    assert len(open_tasks(tenant_a)) == 2
+    handle(tenant_a, signal_event(tenant_a, "surveys.low_score", merged["id"]))
+    response = tenant_a.post(f"/api/v1/customers/{survivor['id']}/merge", json={"merged_id": merged["id"]})
+    assert response.status_code == 200, response.json
+    [task] = open_tasks(tenant_a)
+    assert task["customer_id"] == survivor["id"]
+    assert "low_survey" in [r["code"] for r in score(tenant_a, survivor)["reasons"]]
+    assert tenant_a.get(f"/api/v1/churn/customers/{merged['id']}").status_code == 404
+    with inside(tenant_a):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Signal)) == 1

@@ -21,7 +21,7 @@ from saas.core.event_types import INTERACTION_LOGGED, PURCHASE_RECORDED
 from saas.core.hooktypes import ModuleInfo, Permission, Schedule
 from saas.core.modules import for_each_workspace
 
-from plugins.churn import cards, jobs, scoring, signals, tasks, todo
+from plugins.churn import cards, jobs, merges, scoring, signals, tasks, todo
 from plugins.churn.api import bp
 from plugins.churn.event_types import EVENT_TYPES, SIGNAL_EVENTS
 from plugins.churn.settings import NAME, Settings
@@ -88,3 +88,10 @@ def saas_todo_items(tenant, member):
 @hookimpl
 def saas_report_cards(tenant):
     return cards.cards()
+
+
+@hookimpl
+def saas_merge_customers(tenant, survivor_id, merged_id):
+    """The survivor takes the merged customer's signals and tasks, and is rescored."""
+    merges.merge(survivor_id, merged_id)
+    scoring.rescore([survivor_id])
