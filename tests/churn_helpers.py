@@ -16,10 +16,11 @@ def enable(tenant, **settings) -> None:
     assert response.status_code == 200, response.json
 
 
-def buy(tenant, customer_id: str, amount: str = "100.00", days_ago: float = 1) -> dict:
+def buy(tenant, customer_id: str, amount: str = "100.00", days_ago: float = 1, at: dt.datetime | None = None) -> dict:
+    """A purchase ``days_ago`` days before the tests' start (or ``at``)."""
     response = tenant.post("/api/v1/purchases", json={
         "customer_id": customer_id, "product": "龙井", "amount": amount,
-        "purchased_at": (NOW - dt.timedelta(days=days_ago)).isoformat()})
+        "purchased_at": (at or NOW - dt.timedelta(days=days_ago)).isoformat()})
     assert response.status_code == 201, response.json
     return response.json
 

@@ -44,6 +44,7 @@ BENCHMARKS = {
     "bench.webhooks": Benchmark("retain/plain per round", postgres=True, tools=("redis-server",)),
     "bench.classification": Benchmark("nightly:", postgres=True),
     "bench.imports": Benchmark("same file again:", postgres=True),
+    "bench.churn": Benchmark("nightly scoring:", postgres=True),
 }
 
 

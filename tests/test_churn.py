@@ -22,11 +22,11 @@ from plugins.churn import scoring
 from plugins.churn.models import Signal, Task
 
 
-def drifting(tenant, **fields) -> dict:
+def drifting(tenant, amount: str = "200.00", **fields) -> dict:
     """A customer who bought every 30 days for a year, then stopped 300 days ago: high risk."""
     customer = tenant.customer(**fields)
     for days in range(660, 299, -30):
-        buy(tenant, customer["id"], "200.00", days)
+        buy(tenant, customer["id"], amount, days)
     return customer
 
 
@@ -107,11 +107,12 @@ def test_crossing_into_high_raises_once_and_opens_one_task_for_the_owner(tenant_
     assert (task["customer_id"], task["owner_id"], task["status"]) == (gone["id"], owner, "open")
     assert task["id"] == raised[0]["task_id"] and task["reason"] is None
     assert dt.date.fromisoformat(task["due_on"]) > NOW.date() - dt.timedelta(days=1)
-    today = tenant_a.get("/api/v1/today")
-    if today.status_code == 200:
-        assert any(item["kind"] == "churn.winback" for item in today.json["items"])
-    notes = tenant_a.get("/api/v1/notifications").json["items"]
-    assert [n["link"] for n in notes if "churn" in n["title"].lower() or n["link"] == f"/customers/{gone['id']}"]
+    [todo] = [item for item in tenant_a.get("/api/v1/todo").json["items"] if item["kind"] == "churn.winback"]
+    assert (todo["customer_id"], todo["link"]) == (gone["id"], f"/customers/{gone['id']}")
+    assert todo["key"] == f"churn.winback:{task['id']}" and gone["name"] in todo["title"]
+    [note] = [n for n in tenant_a.get("/api/v1/notifications").json["items"] if n["kind"] == "churn.risk_raised"]
+    assert note["link"] == f"/customers/{gone['id']}" and gone["name"] in note["title"]
+    assert task["due_on"] in note["body"]
 
 
 def test_a_task_never_opens_twice_for_one_customer(tenant_a):
@@ -154,7 +155,7 @@ def test_a_purchase_after_the_task_opened_wins_it_back_once(tenant_a):
     [task] = open_tasks(tenant_a)
     buy(tenant_a, gone["id"], "388.00", days_ago=400)  # made before the task opened: no win-back
     assert open_tasks(tenant_a)[0]["id"] == task["id"]
-    bought = buy(tenant_a, gone["id"], "388.00", days_ago=-0.001)
+    bought = buy(tenant_a, gone["id"], "388.00", at=dt.datetime.now(dt.timezone.utc))
     won = tenant_a.get(f"/api/v1/churn/tasks/{task['id']}").json
     assert (won["status"], won["won_back_amount"], won["won_back_purchase_id"]) == ("won_back", "388.00", bought["id"])
     redeliver(tenant_a, "churn", "purchase.recorded")  # the same event again: nothing more
@@ -290,3 +291,60 @@ def test_the_nightly_scoring_is_scheduled_and_set_based(tenant_a, count_queries)
         counted.append((outcome.customers, queries()))
     assert [customers for customers, _ in counted] == [5, 11]
     assert counted[0][1] == counted[1][1]  # as many statements for twice the customers
+
+
+def test_report_cards_and_the_at_risk_core_segment(tenant_a):
+    from plugins.churn import segments
+    big, small = drifting(tenant_a, "90000.00"), drifting(tenant_a, "1.00")
+    enable(tenant_a)
+    rescore(tenant_a)
+    cards = {card["key"]: card for card in tenant_a.get("/api/v1/reports/cards").json["items"]
+             if card["module"] == "churn"}
+    assert cards["at_risk"]["value"] == 2 and cards["open_tasks"]["value"] == 2
+    assert cards["revenue_won_back"]["value"] == 0 and cards["win_back_rate"]["value"] == "–"
+    with inside(tenant_a):
+        from saas.core.classification import CustomerFigures
+        tiers = {str(c): t.value for c, t in db.session.execute(sa.select(CustomerFigures.customer_id,
+                                                                          CustomerFigures.tier))}
+        everyone = {str(i) for i in db.session.scalars(segments.named("at_risk"))}
+        core = {str(i) for i in db.session.scalars(segments.named("at_risk_core"))}
+        small_tier = {str(i) for i in db.session.scalars(segments.at_risk(segments.SegmentFilter(
+            tiers=(tiers[small["id"]],))))}
+    assert tiers[big["id"]] == "core" and tiers[small["id"]] != "core"
+    assert everyone == {big["id"], small["id"]} and core == {big["id"]} and small_tier == {small["id"]}
+
+
+def test_a_backtest_judges_the_score_against_who_then_bought_nothing(tenant_a):
+    for _ in range(3):
+        steady(tenant_a)
+    for _ in range(2):
+        drifting(tenant_a)
+    tenant_a.customer()  # never bought: not judged
+    enable(tenant_a)
+    cutoff = (NOW - dt.timedelta(days=120)).date()
+    made = tenant_a.post("/api/v1/churn/backtests", json={"cutoff": cutoff.isoformat(), "horizon_days": 90})
+    assert made.status_code == 202, made.json
+    done = tenant_a.get(f"/api/v1/churn/backtests/{made.json['id']}").json
+    assert done["status"] == "done", done
+    results = done["results"]
+    assert (results["customers"], results["churners"], results["base_rate"]) == (5, 2, 0.4)
+    assert results["rules"]["auc"] == 1.0 and results["recency"]["auc"] == 1.0
+    assert results["rules"]["precision_top20"] == 1.0  # the top customer (of five) is a leaver
+    assert results["model"] is None and results["model_used"] is False  # five customers: too few for the model
+    assert [b["id"] for b in tenant_a.get("/api/v1/churn/backtests").json["items"]] == [made.json["id"]]
+
+
+def test_a_merge_leaves_the_survivor_with_one_open_task_and_the_signals(tenant_a):
+    survivor, merged = drifting(tenant_a), drifting(tenant_a)
+    enable(tenant_a)
+    rescore(tenant_a)
+    assert len(open_tasks(tenant_a)) == 2
+    handle(tenant_a, signal_event(tenant_a, "surveys.low_score", merged["id"]))
+    response = tenant_a.post(f"/api/v1/customers/{survivor['id']}/merge", json={"merged_id": merged["id"]})
+    assert response.status_code == 200, response.json
+    [task] = open_tasks(tenant_a)
+    assert task["customer_id"] == survivor["id"]
+    assert "low_survey" in [r["code"] for r in score(tenant_a, survivor)["reasons"]]
+    assert tenant_a.get(f"/api/v1/churn/customers/{merged['id']}").status_code == 404
+    with inside(tenant_a):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Signal)) == 1

@@ -5,8 +5,13 @@ are known (tests/churn_data.py), where they are also the calibration's choice
 
 from __future__ import annotations
 
+import itertools
+import json
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plugins.churn import backtest, calibration, rules
 from tests import churn_data, churn_synthetic
@@ -21,6 +26,9 @@ def test_auc_counts_the_pairs_a_churner_wins_ties_half():
     assert backtest.auc(-SCORES, CHURNED) == pytest.approx(1 - 18 / 24)
     assert backtest.auc(np.ones(10), CHURNED) == 0.5
     assert np.isnan(backtest.auc(SCORES, np.zeros(10, dtype=bool)))
+    nobody = backtest.report(SCORES, np.zeros(10, dtype=bool), SCORES).as_dict()
+    assert nobody["score"] == {"auc": None, "precision_top10": 0.0, "precision_top20": 0.0}  # JSON has no NaN
+    assert json.loads(json.dumps(nobody, allow_nan=False)) == nobody
 
 
 def test_precision_in_the_top_shares_out_the_ties_at_the_boundary():
@@ -40,6 +48,17 @@ def test_a_report_sets_the_score_beside_recency():
     # recency: churners at 100, 60, 50 beat the stayers at 40, 20, 10, 5, 0 (not nan, the top); 30 beats 4
     assert report.recency.auc == pytest.approx((5 + 5 + 5 + 4) / 24)
     assert report.recency.precision_top20 == 0.5 and report.as_dict()["recency"]["precision_top10"] == 0.0
+
+
+@given(st.lists(st.tuples(st.integers(0, 4), st.booleans()), min_size=1, max_size=6))
+def test_auc_and_precision_agree_with_counting_every_pair_and_every_tie_break(rows):
+    scores = np.array([score for score, _ in rows], dtype=float)
+    churned = np.array([churn for _, churn in rows])
+    pairs = [(a > b) + 0.5 * (a == b) for a, b in itertools.product(scores[churned], scores[~churned])]
+    assert backtest.auc(scores, churned) == (pytest.approx(np.mean(pairs)) if pairs else pytest.approx(np.nan, nan_ok=True))
+    k = int(np.ceil(0.2 * len(rows)))
+    orders = [sorted(order, key=lambda i: -scores[i])[:k] for order in itertools.permutations(range(len(rows)))]
+    assert backtest.precision_at(scores, churned, 0.2) == pytest.approx(np.mean([churned[o].mean() for o in orders]))
 
 
 @pytest.mark.parametrize("scores, churned", [

@@ -4,6 +4,9 @@ and the CDNOW loader (tests/cdnow.py) against the data it reads. Pure numpy: no 
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +27,13 @@ def summary():
 @pytest.fixture(scope="module")
 def bgnbd(summary):
     return lifetime.fit_bgnbd(summary.frequency, summary.recency, summary.T)
+
+
+def test_the_data_is_read_without_importing_lifetimes(summary):
+    code = "import sys; from tests import cdnow; cdnow.summary(); cdnow.transactions(); print('lifetimes' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert run.stdout.split() == ["False"]
 
 
 def test_the_transactions_give_the_published_summary(summary):
@@ -59,6 +69,10 @@ def test_p_alive_and_expected_purchases_behave(bgnbd, summary):
     assert expected[0] == 0 and np.all(np.diff(expected) > 0)
     with pytest.raises(ValueError):
         bgnbd.expected_purchases(-1, 3, 30, 38)
+    # a = 1 is a removable singularity of the formula: on it, the value beside it
+    on, beside = (lifetime.BGNBD(bgnbd.r, bgnbd.alpha, a, bgnbd.b, 0).expected_purchases(39, 3, 30, 38)
+                  for a in (1.0, 1.0001))
+    assert np.isfinite(on) and on == pytest.approx(beside, rel=1e-3)
 
 
 def test_gamma_gamma_fits_cdnow_repeat_buyers_as_published(summary):
@@ -70,6 +84,9 @@ def test_gamma_gamma_fits_cdnow_repeat_buyers_as_published(summary):
     population = fit.p * fit.v / (fit.q - 1)
     # the estimate shrinks a customer's own mean towards the population's, less the more it bought
     assert population < spend[0] < spend[1] < spend[2] < 100 and spend[3] == pytest.approx(population)
+    heavy_tailed = lifetime.GammaGamma(p=2.0, q=0.8, v=10.0)  # q <= 1: the population's mean is infinite
+    newcomer, repeat = heavy_tailed.expected_spend(np.array([0, 1]), np.array([0, 50.0]))
+    assert newcomer == np.inf and repeat == pytest.approx(2 * (10 + 50) / (2 + 0.8 - 1))
 
 
 def test_a_fit_on_distinct_summaries_with_their_counts_is_the_same_fit(summary, bgnbd):

@@ -80,6 +80,9 @@ def test_a_signal_switched_off_is_gone_from_the_score_and_the_reasons():
     off = rules.score(f, {"complaint_breach": 0})
     assert "complaint_breach" not in off.signals and [r.code for r in off.reasons(0)] == ["overdue"]
     assert off.reasons(0)[0].share == 1 and off.score[0] < on.score[0]
+    modelled = figures(2, p_alive=[0.4, np.nan])
+    assert rules.score(modelled).model_used.tolist() == [True, False]
+    assert rules.score(modelled, {"model_p_alive": 0}).model_used.tolist() == [False, False]
     assert rules.score(f, {"complaint_breach": Decimal("0")}).signals == off.signals  # as the settings give them
 
 
@@ -150,3 +153,17 @@ def test_every_reason_has_a_sentence_in_english_and_chinese(babel_app):
     assert chinese["overdue"] == "已 75 天未购买；通常每 30 天购买一次"
     assert chinese["missed_visits"] == "近 90 天错过 3 次回访"
     assert all(not any(letter.isascii() and letter.isalpha() for letter in text) for text in chinese.values()), chinese
+
+
+def test_the_scenario_s_customer_is_medium_until_169_days_of_silence():
+    # SCENARIOS.md: orders every 30 days, none for 75; one order in the last 90 days against three
+    # before (docs/churn-model.md gives these figures)
+    def customer(days, recent):
+        return figures(days_since_last_purchase=[days], purchases_recent=[recent], purchases_before=[3],
+                       spend_recent=[100 * recent], spend_before=[300])
+
+    at_75 = rules.score(customer(75, 1))
+    assert at_75.score.tolist() == [42] and rules.level(at_75.score[0]) == "medium"
+    assert [reason.code for reason in at_75.reasons(0)] == ["overdue", "less_spend"]
+    assert rules.level(rules.score(customer(168, 0)).score[0]) == "medium"
+    assert rules.level(rules.score(customer(169, 0)).score[0]) == "high"

@@ -367,17 +367,17 @@ def test_the_profile_s_panel_gives_the_score_level_reasons_and_the_task_with_its
 
 
 @one_database
-def test_the_dashboard_counts_the_customers_at_risk_and_the_win_back_rate(app, shop):
+def test_the_dashboard_shows_the_customers_at_high_risk_and_this_month_s_win_back_rate(app, shop):
     from tests.test_web_dashboard import cards
 
     for n, level in enumerate(("high", "high", "medium", "low")):
         scored(app, shop, shop.customer(), 90 - 20 * n, level)
-    closed = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=5)
+    closed = dt.datetime.now(dt.timezone.utc)
     for status in ("won_back", "lost", "lost", "won_back"):
-        task(app, shop, shop.customer(), status=status, closed_at=closed)
-    task(app, shop, shop.customer(), status="won_back", closed_at=closed - dt.timedelta(days=100))  # too long ago
+        task(app, shop, shop.customer(), status=status, closed_at=closed, won_back_amount=100)
+    task(app, shop, shop.customer())
     shown = cards(text(shop.signed_in().get("/")))
-    assert (shown["churn.high"], shown["churn.medium"], shown["churn.win_back_rate"]) == ("2", "1", "50.0%")
+    assert (shown["churn.at_risk"], shown["churn.open_tasks"], shown["churn.win_back_rate"]) == ("2", "1", "50 %")
 
 
 # -- the backtest ----------------------------------------------------------------------------------

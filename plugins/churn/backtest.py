@@ -35,11 +35,17 @@ class Report:
     customers: int
     churners: int
     base_rate: float  # churners / customers: the precision of picking at random
-    score: Ranking
+    score: Ranking  # the score given (the rules, with the model where it was used)
     recency: Ranking  # days since the last purchase as the score
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The report for a JSON column: NaN (no churner, or no one stayed) as None, which JSON has."""
+        def plain(value):
+            if isinstance(value, dict):
+                return {key: plain(item) for key, item in value.items()}
+            return None if isinstance(value, float) and math.isnan(value) else value
+
+        return plain(asdict(self))
 
 
 def _checked(scores, churned) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,9 @@ and its result, are in docs/churn-model.md.
 A coordinate search: from ``start``, each parameter in turn takes the grid value that maximises the
 mean AUC with the others held (the current value kept on a tie), round after round until a round
 changes nothing. It finds a local optimum of a ragged function in a few hundred scorings where the
-full grid (11^8 x 7) would take days; two runs from different starts agreeing is the check.
+full grid (11^8 x 7) would take days; runs from different starts agreeing is the check. AUC
+hardly depends on the weights' common scale, so a start with small weights can end on a scaled-down
+copy of the defaults, as good a ranking but with scores too low for the levels to mean anything.
 """
 
 from __future__ import annotations

@@ -79,6 +79,8 @@ class BGNBD:
         if np.any(~np.isfinite(t)) or np.any(t < 0):
             raise ValueError("t must be finite and non-negative")
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        if abs(a - 1) < 1e-6:  # the formula's (a - 1) is a removable singularity: step beside it
+            a = 1 + 1e-6
         z = t / (alpha + T + t)
         head = (a + b + x - 1) / (a - 1)
         tail = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
@@ -107,7 +109,9 @@ class GammaGamma:
         m = np.asarray(monetary, dtype=float)
         if x.shape != m.shape or np.any(~np.isfinite(x)) or np.any(x < 0) or np.any(~np.isfinite(m)) or np.any(m < 0):
             raise ValueError("frequency and monetary must be arrays of one shape, finite and non-negative")
-        return self.p * (self.v + m * x) / (self.p * x + self.q - 1)
+        denominator = self.p * x + self.q - 1
+        with np.errstate(divide="ignore"):
+            return np.where(denominator > 0, self.p * (self.v + m * x) / np.where(denominator > 0, denominator, 1), np.inf)
 
 
 def _summary(frequency, recency, T):

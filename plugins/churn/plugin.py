@@ -21,10 +21,10 @@ from saas.core.event_types import INTERACTION_LOGGED, PURCHASE_RECORDED
 from saas.core.hooktypes import ModuleInfo, NavItem, Permission, Schedule
 from saas.core.modules import for_each_workspace
 
-from plugins.churn import demo, jobs, scoring, signals, tasks, todo
+from plugins.churn import cards, demo, jobs, merges, scoring, signals, tasks, todo
 from plugins.churn.api import bp
 from plugins.churn.event_types import EVENT_TYPES, SIGNAL_EVENTS
-from plugins.churn.pages import cards, pages, panel
+from plugins.churn.pages import pages, panel
 from plugins.churn.settings import NAME, Settings
 
 
@@ -86,6 +86,18 @@ def saas_todo_items(tenant, member):
     return todo.items_of(member.user_id, _)
 
 
+@hookimpl
+def saas_report_cards(tenant):
+    return cards.cards()
+
+
+@hookimpl
+def saas_merge_customers(tenant, survivor_id, merged_id):
+    """The survivor takes the merged customer's signals and tasks, and is rescored."""
+    merges.merge(survivor_id, merged_id)
+    scoring.rescore([survivor_id])
+
+
 # -- what people see (plugins/churn/pages/) ---------------------------------------------------------
 
 
@@ -99,12 +111,6 @@ def saas_navigation(tenant, role):
 def saas_customer_panels(tenant, customer):
     """The score, its level and main reasons, and the win-back task, linking to the task."""
     return [panel.panel(customer)]
-
-
-@hookimpl
-def saas_report_cards(tenant):
-    """The customers at high and medium risk now, and the win-back rate."""
-    return cards.cards()
 
 
 @hookimpl

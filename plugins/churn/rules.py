@@ -178,6 +178,14 @@ class Scores:
     shares: np.ndarray  # (customers, signals): each row sums to 1, or is all 0 where nothing contributed
     figures: Figures
 
+    @property
+    def model_used(self) -> np.ndarray:
+        """Per customer, whether BG/NBD's signal was part of the score (its p_alive given and its
+        weight above 0): what the score says of itself."""
+        if "model_p_alive" not in self.signals:
+            return np.zeros(len(self.figures), dtype=bool)
+        return ~np.isnan(self.figures.p_alive)
+
     def reasons(self, i: int) -> list[Reason]:
         """Customer ``i``'s reasons, largest share first; only the signals that contributed."""
         row = self.shares[i]

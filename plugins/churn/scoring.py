@@ -35,7 +35,7 @@ class Scored:
     chunk: figures.Chunk
     scores: rules.Scores
     levels: np.ndarray  # "low", "medium", "high"
-    model_used: bool
+    model_used: np.ndarray  # per customer: the model's signal was in the score (see rules.Scores.model_used)
     p_alive: np.ndarray  # NaN where the model is not used
     expected_purchases: np.ndarray
     expected_value: np.ndarray
@@ -46,7 +46,7 @@ class Outcome:
     customers: int  # scored
     raised: int  # crossed into high risk
     tasks_opened: int
-    model_used: bool
+    model_used: bool  # the workspace's fit had enough data and the settings use it
 
 
 def scored(moment: dt.datetime | None = None, *, customer_ids: Sequence[uuid.UUID] | None = None,
@@ -61,7 +61,7 @@ def scored(moment: dt.datetime | None = None, *, customer_ids: Sequence[uuid.UUI
         p_alive, expected, value = purchase_model.predict(chunk.arrays) if purchase_model else (nan, nan, nan)
         values = rules.Figures(**{name: chunk.arrays[name] for name in figures.RULE_FIELDS}, p_alive=p_alive)
         scores = rules.score(values, weights)
-        yield Scored(chunk, scores, rules.level(scores.score, settings["thresholds"]), purchase_model is not None,
+        yield Scored(chunk, scores, rules.level(scores.score, settings["thresholds"]), scores.model_used,
                      p_alive, expected, value)
 
 
@@ -100,12 +100,13 @@ def _rows(part: Scored, previous: dict[uuid.UUID, str]) -> tuple[list[dict], lis
     now, tenant_id, chunk = utcnow(), current_tenant_id(), part.chunk
     points = part.scores.score.tolist()
     levels = part.levels.tolist()
+    used = part.model_used.tolist()
     rows, crossed = [], []
     for i, customer_id in enumerate(chunk.customer_ids):
         reasons = [reason.as_dict() for reason in part.scores.reasons(i)]
         rows.append({"tenant_id": tenant_id, "id": new_id(), "customer_id": customer_id, "score": points[i],
                      "level": levels[i], "reasons": reasons,
-                     "reason": reasons[0]["code"] if reasons else None, "model_used": part.model_used,
+                     "reason": reasons[0]["code"] if reasons else None, "model_used": used[i],
                      "p_alive": _number(part.p_alive[i]), "expected_purchases": _number(part.expected_purchases[i]),
                      "expected_value": _number(part.expected_value[i], 2), "scored_at": now, "level_since": now})
         if levels[i] == Level.high.value and previous.get(customer_id) != Level.high.value:
