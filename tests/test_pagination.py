@@ -25,6 +25,14 @@ def test_a_cursor_on_a_whole_number_column_comes_back_as_the_number():
     assert decode_cursor(encode_cursor(SPEC, values), SPEC) == values
 
 
+def test_a_cursor_on_a_date_column_comes_back_as_the_date():
+    spec = [("due_on", dt.date), ("id", uuid.UUID)]
+    values = [dt.date(2026, 12, 18), uuid.uuid4()]
+    assert decode_cursor(encode_cursor(spec, values), spec) == values
+    with pytest.raises(BadCursor):
+        decode_cursor(encode_cursor([("due_on", str), ("id", str)], ["someday", str(values[1])]), spec)
+
+
 @pytest.mark.parametrize("score", ["82", True, 8.5, None])
 def test_a_cursor_whose_number_is_not_a_whole_number_is_refused(score):
     with pytest.raises(BadCursor):
