@@ -284,6 +284,9 @@ def test_the_task_list_shows_open_work_soonest_due_first_and_closed_work_when_as
     assert re.search(rf'<tr data-task="{late}">.*?Overdue', page, re.S)
     closed = text(browser.get("/churn/tasks?status=won_back&status=lost"))
     assert tasks_listed(closed) == ["Back", "Gone"] and "Price or competition" in closed
+    first = text(browser.get("/churn/tasks?limit=1"))  # keyset paged by due day
+    following = html.unescape(re.search(r'<a href="([^"]+)"[^>]* rel="next">Next page</a>', first).group(1))
+    assert tasks_listed(first) == ["Late"] and tasks_listed(text(browser.get(following))) == ["Soon"]
     fragment = browser.get("/churn/tasks?status=lost", headers={"HX-Request": "true"})
     assert tasks_listed(text(fragment)) == ["Gone"] and "<html" not in text(fragment)
 
@@ -297,9 +300,9 @@ def test_a_task_is_worked_from_its_page_reason_note_and_offer_kept(app, shop):
     path = f"/churn/tasks/{task_id}"
     page = text(browser.get(path))
     assert sentence(app, shop, OVERDUE) in page and sentence(app, shop, FEWER) in page  # why the warning
-    assert "<dt>Owner</dt><dd>—</dd>" in page
+    assert "<dt>Assigned to</dt><dd>—</dd>" in page
     owned = text(browser.get(f"/churn/tasks/{task(app, shop, shop.customer(), owner_id=shop.user['id'])}"))
-    assert f"<dt>Owner</dt><dd>{shop.user['email']}</dd>" in owned  # a person without a name: their e-mail
+    assert f"<dt>Assigned to</dt><dd>{shop.user['email']}</dd>" in owned  # a person without a name: their e-mail
     done = post(browser, path, {"status": "offer_made", "reason": "price_competition",
                                 "reason_note": "A competitor offered 8% less", "offer": "9% off the next order"},
                 token_from=path)
@@ -453,7 +456,7 @@ def test_a_chinese_workspace_sees_the_pages_in_chinese(app, sign_up):
     path = f"/churn/tasks/{task_id}"
     refused = post(browser, path, {"status": "vanished"}, token_from=path)
     assert field_error(text(refused), "status") == ["请选择列出的状态之一。"]
-    assert "价格或竞争" in text(browser.get(path))
+    assert "价格或竞争" in text(browser.get(path)) and "<dt>负责人</dt>" in text(browser.get(path))
 
 
 @one_database
