@@ -348,3 +348,18 @@ def test_a_merge_leaves_the_survivor_with_one_open_task_and_the_signals(tenant_a
     assert tenant_a.get(f"/api/v1/churn/customers/{merged['id']}").status_code == 404
     with inside(tenant_a):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Signal)) == 1
+
+
+def test_the_churn_rate_counts_who_became_churned_this_month_among_earlier_buyers(tenant_a):
+    enable(tenant_a)
+    gone = tenant_a.customer()
+    buy(tenant_a, gone["id"], "50.00", days_ago=400)  # the classification makes it churned now
+    kept = tenant_a.customer()
+    buy(tenant_a, kept["id"], "50.00", days_ago=100)  # dormant, not churned
+    tenant_a.customer()  # never bought: not among the customers who could churn
+    rows = tenant_a.get("/api/v1/churn/kpis?months=2").json["items"]
+    [this_month] = [r for r in rows if r["tier"] == "all" and r["month"] == NOW.strftime("%Y-%m")]
+    assert (this_month["churned"], this_month["customers"], this_month["churn_rate"]) == (1, 2, 0.5)
+    assert this_month["win_back_rate"] is None and this_month["days_to_win_back"] is None
+    assert {r["month"] for r in rows} == {this_month["month"], rows[0]["month"]} and len({r["month"] for r in rows}) == 2
+    assert tenant_a.get("/api/v1/churn/kpis?tier=core").json["items"][-1]["customers"] == 0
