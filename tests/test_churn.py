@@ -174,7 +174,8 @@ def test_working_a_task_and_bad_input_written_nowhere(tenant_a):
     path = f"/api/v1/churn/tasks/{task['id']}"
     for body, field in (({"status": "won_back"}, "status"), ({"status": "lost"}, "reason"),
                         ({"reason": "other"}, "reason_note"), ({"reason": "cheaper"}, "reason"),
-                        ({"owner_id": str(uuid.uuid4())}, "owner_id"), ({"offer": "x" * 501}, "offer")):
+                        ({"owner_id": str(uuid.uuid4())}, "owner_id"), ({"offer": "x" * 501}, "offer"),
+                        ({"due_on": "0001-01-01"}, "due_on")):
         bad = tenant_a.patch(path, json=body)
         assert bad.status_code == 422, (body, bad.json)
         assert field in bad.json["error"]["fields"], (body, bad.json)
@@ -191,7 +192,7 @@ def test_working_a_task_and_bad_input_written_nowhere(tenant_a):
     assert tenant_a.get("/api/v1/churn/kpis?months=0").status_code == 400
     before = len(tenant_a.get("/api/v1/churn/backtests").json["items"])
     for body in ({}, {"cutoff": "yesterday"}, {"cutoff": NOW.date().isoformat()},
-                 {"cutoff": "2026-01-01", "horizon_days": 3}):
+                 {"cutoff": "2026-01-01", "horizon_days": 3}, {"cutoff": "9999-12-31"}, {"cutoff": "0001-01-01"}):
         assert tenant_a.post("/api/v1/churn/backtests", json=body).status_code == 422, body
     assert len(tenant_a.get("/api/v1/churn/backtests").json["items"]) == before
     bad_settings = tenant_a.put("/api/v1/modules/churn", json={"settings": {
