@@ -55,6 +55,8 @@ def decode_cursor(token: str, spec: Spec) -> list[Any]:
 
 
 def _typed(value: Any, kind: type) -> Any:
+    if kind is int and type(value) is int:  # a count or a score, kept as a JSON number
+        return value
     if not isinstance(value, str):
         raise TypeError
     if kind is dt.datetime:
