@@ -364,3 +364,16 @@ def test_the_churn_rate_counts_who_became_churned_this_month_among_earlier_buyer
     assert this_month["win_back_rate"] is None and this_month["days_to_win_back"] is None
     assert {r["month"] for r in rows} == {this_month["month"], rows[0]["month"]} and len({r["month"] for r in rows}) == 2
     assert tenant_a.get("/api/v1/churn/kpis?tier=core").json["items"][-1]["customers"] == 0
+
+
+def test_the_at_risk_list_pages_by_score(tenant_a):
+    drifting(tenant_a)
+    drifting(tenant_a, "5.00")
+    enable(tenant_a)
+    rescore(tenant_a)
+    first = tenant_a.get("/api/v1/churn/at-risk?limit=1").json
+    second = tenant_a.get(f"/api/v1/churn/at-risk?limit=1&cursor={first['next_cursor']}")
+    assert second.status_code == 200, second.json
+    both = [*first["items"], *second.json["items"]]
+    assert len({item["customer_id"] for item in both}) == 2 and second.json["next_cursor"] is None
+    assert both[0]["score"] >= both[1]["score"]
