@@ -174,7 +174,8 @@ def test_working_a_task_and_bad_input_written_nowhere(tenant_a):
     path = f"/api/v1/churn/tasks/{task['id']}"
     for body, field in (({"status": "won_back"}, "status"), ({"status": "lost"}, "reason"),
                         ({"reason": "other"}, "reason_note"), ({"reason": "cheaper"}, "reason"),
-                        ({"owner_id": str(uuid.uuid4())}, "owner_id"), ({"offer": "x" * 501}, "offer")):
+                        ({"owner_id": str(uuid.uuid4())}, "owner_id"), ({"offer": "x" * 501}, "offer"),
+                        ({"due_on": "0001-01-01"}, "due_on")):
         bad = tenant_a.patch(path, json=body)
         assert bad.status_code == 422, (body, bad.json)
         assert field in bad.json["error"]["fields"], (body, bad.json)
@@ -191,7 +192,7 @@ def test_working_a_task_and_bad_input_written_nowhere(tenant_a):
     assert tenant_a.get("/api/v1/churn/kpis?months=0").status_code == 400
     before = len(tenant_a.get("/api/v1/churn/backtests").json["items"])
     for body in ({}, {"cutoff": "yesterday"}, {"cutoff": NOW.date().isoformat()},
-                 {"cutoff": "2026-01-01", "horizon_days": 3}):
+                 {"cutoff": "2026-01-01", "horizon_days": 3}, {"cutoff": "9999-12-31"}, {"cutoff": "0001-01-01"}):
         assert tenant_a.post("/api/v1/churn/backtests", json=body).status_code == 422, body
     assert len(tenant_a.get("/api/v1/churn/backtests").json["items"]) == before
     bad_settings = tenant_a.put("/api/v1/modules/churn", json={"settings": {
@@ -348,3 +349,31 @@ def test_a_merge_leaves_the_survivor_with_one_open_task_and_the_signals(tenant_a
     assert tenant_a.get(f"/api/v1/churn/customers/{merged['id']}").status_code == 404
     with inside(tenant_a):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Signal)) == 1
+
+
+def test_the_churn_rate_counts_who_became_churned_this_month_among_earlier_buyers(tenant_a):
+    enable(tenant_a)
+    gone = tenant_a.customer()
+    buy(tenant_a, gone["id"], "50.00", days_ago=400)  # the classification makes it churned now
+    kept = tenant_a.customer()
+    buy(tenant_a, kept["id"], "50.00", days_ago=100)  # dormant, not churned
+    tenant_a.customer()  # never bought: not among the customers who could churn
+    rows = tenant_a.get("/api/v1/churn/kpis?months=2").json["items"]
+    [this_month] = [r for r in rows if r["tier"] == "all" and r["month"] == NOW.strftime("%Y-%m")]
+    assert (this_month["churned"], this_month["customers"], this_month["churn_rate"]) == (1, 2, 0.5)
+    assert this_month["win_back_rate"] is None and this_month["days_to_win_back"] is None
+    assert {r["month"] for r in rows} == {this_month["month"], rows[0]["month"]} and len({r["month"] for r in rows}) == 2
+    assert tenant_a.get("/api/v1/churn/kpis?tier=core").json["items"][-1]["customers"] == 0
+
+
+def test_the_at_risk_list_pages_by_score(tenant_a):
+    drifting(tenant_a)
+    drifting(tenant_a, "5.00")
+    enable(tenant_a)
+    rescore(tenant_a)
+    first = tenant_a.get("/api/v1/churn/at-risk?limit=1").json
+    second = tenant_a.get(f"/api/v1/churn/at-risk?limit=1&cursor={first['next_cursor']}")
+    assert second.status_code == 200, second.json
+    both = [*first["items"], *second.json["items"]]
+    assert len({item["customer_id"] for item in both}) == 2 and second.json["next_cursor"] is None
+    assert both[0]["score"] >= both[1]["score"]

@@ -20,7 +20,7 @@ from saas.core.tenancy import insert_many
 from saas.core.types import new_id, utcnow
 from tests.churn_helpers import NOW, enable, inside
 
-from plugins.churn import lifetime, model, scoring
+from plugins.churn import backtests, lifetime, model, scoring
 from plugins.churn.models import Fit, Score
 
 
@@ -86,3 +86,15 @@ def test_without_enough_data_the_fit_says_so(tenant_a):
         outcome = scoring.rescore()
         db.session.commit()
     assert facts == (False, 40, {}) and not outcome.model_used
+
+
+def test_a_backtest_with_enough_data_before_the_cutoff_ranks_the_model_too(tenant_a):
+    enable(tenant_a)
+    with inside(tenant_a):
+        fill(customers=400)
+        db.session.commit()
+        results = backtests.results((NOW - dt.timedelta(days=100)).date(), 90)
+    assert results["model_used"] is True and results["fit"]["customers"] > 200
+    for ranking in ("rules", "recency", "model"):
+        assert 0.5 < results[ranking]["auc"] <= 1, (ranking, results[ranking])
+    assert results["churners"] > 0 and results["customers"] > results["churners"]

@@ -20,6 +20,8 @@ KPIs and backtests (404 where the module is off).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import marshmallow as ma
 from marshmallow import fields as f
 from marshmallow import validate as v
@@ -141,7 +143,7 @@ class TaskPatchSchema(PartialSchema):
     reason_note = f.String(allow_none=True, validate=v.Length(max=1000))
     offer = f.String(allow_none=True, validate=v.Length(max=500))
     owner_id = f.UUID(allow_none=True)
-    due_on = f.Date()
+    due_on = f.Date(validate=v.Range(min=dt.date(2000, 1, 1), max=dt.date(2100, 12, 31)))
 
 
 class KpiArgs(Schema):
@@ -167,10 +169,18 @@ class KpisSchema(Schema):
     items = f.List(f.Nested(KpiRowSchema))
 
 
+EARLIEST_CUTOFF = dt.date(2000, 1, 1)
+
+
 class BacktestRequestSchema(Schema):
-    cutoff = f.Date(required=True)
+    cutoff = f.Date(required=True, metadata={"description": "From 2000-01-01; its horizon must have passed"})
     horizon_days = f.Integer(load_default=None, validate=v.Range(min=7, max=730),
                              metadata={"description": "Default: the settings' backtest horizon"})
+
+    @ma.validates("cutoff")
+    def _a_real_past(self, value, **kwargs):
+        if not EARLIEST_CUTOFF <= value <= dt.date.today():
+            raise ma.ValidationError("The cut-off is a day from 2000-01-01 to today.")
 
 
 class BacktestSchema(Schema):

@@ -20,6 +20,11 @@ workspace's, for a tier without any; NaN for a customer who never bought). The t
 (a backtest uses it too: tier history is not replayed). The BG/NBD inputs are in weeks:
 ``frequency`` = orders - 1 (repeat purchases), ``recency`` = last - first, ``T`` = moment - first;
 ``monetary`` is the mean order value (the Gamma-Gamma input), in the currency's units.
+
+Purchases are counted as orders, as the core's figures count them, where docs/churn-model.md (and
+the calibration on CDNOW) counts purchase days: two orders on one day are two here, one there. The
+two agree for customers who buy at most once a day; counting days would need the whole history
+aggregated again instead of the core's kept figures.
 """
 
 from __future__ import annotations

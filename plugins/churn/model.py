@@ -64,7 +64,10 @@ def fit(moment: dt.datetime | None = None) -> tuple[Model | None, dict]:
     if not lifetime.enough_data(customers, repeat, span):
         return None, facts
     try:
-        bgnbd = lifetime.fit_bgnbd(data["frequency"], data["recency"], data["T"])
+        # each distinct (frequency, recency, T) once, with its count: whole days make few of them
+        distinct, counts = np.unique(np.column_stack([data["frequency"], data["recency"], data["T"]]), axis=0,
+                                     return_counts=True)
+        bgnbd = lifetime.fit_bgnbd(distinct[:, 0], distinct[:, 1], distinct[:, 2], weights=counts)
         repeaters = data["frequency"] > 0
         spend = lifetime.fit_gamma_gamma(data["frequency"][repeaters], data["monetary"][repeaters])
     except (lifetime.FitError, ValueError, FloatingPointError) as error:
