@@ -422,6 +422,21 @@ def test_a_backtest_s_result_is_read_in_words_with_a_chart_and_its_figures(app, 
     assert figures == [("rules", f"{results['rules']['auc']:.2f}"), ("recency", f"{results['recency']['auc']:.2f}")]
 
 
+@one_database
+def test_a_running_backtest_asks_for_its_result_until_it_is_done(app, shop):
+    from plugins.churn.models import Backtest
+
+    run = in_tenant(app, shop, lambda session: _added(session, Backtest(
+        cutoff=dt.date(2026, 6, 1), horizon_days=90, status="running")))
+    browser = shop.signed_in()
+    page = text(browser.get(f"/churn/backtest?id={run}"))
+    assert f'hx-get="/churn/backtest?id={run}" hx-trigger="every 2s"' in page
+    assert "its result shows here when it is done" in page
+    in_tenant(app, shop, lambda session: session.execute(sa.update(Backtest).values(status="done", results={})))
+    page = text(browser.get(f"/churn/backtest?id={run}"))
+    assert "hx-trigger" not in page and 'id="verdict"' in page
+
+
 def _added(session, row) -> str:
     session.add(row)
     session.flush()
