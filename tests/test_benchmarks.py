@@ -45,6 +45,7 @@ BENCHMARKS = {
     "bench.classification": Benchmark("nightly:", postgres=True),
     "bench.imports": Benchmark("same file again:", postgres=True),
     "bench.duplicates": Benchmark("incremental scan after", postgres=True),
+    "bench.churn": Benchmark("nightly scoring:", postgres=True),
 }
 
 

@@ -73,10 +73,13 @@ def test_trailing_twelve_month_spend_falls_into_the_planned_bands(demo_workspace
     app, _ = demo_workspace
 
     def bands():
+        from plugins.churn.models import Task
+
         since = utcnow() - dt.timedelta(days=365)
         recent, ever = Counter(), set()
-        for customer_id, amount, when in db.session.execute(
-                sa.select(Purchase.customer_id, Purchase.amount, Purchase.purchased_at)):
+        won_back = sa.select(Task.won_back_purchase_id).where(Task.won_back_purchase_id.is_not(None))
+        for customer_id, amount, when in db.session.execute(  # the seed's own (the churn demo's win-backs are its)
+                sa.select(Purchase.customer_id, Purchase.amount, Purchase.purchased_at).where(Purchase.id.not_in(won_back))):
             ever.add(customer_id)
             if when >= since:
                 recent[customer_id] += amount
@@ -170,3 +173,30 @@ def test_the_demo_enables_loyalty_and_fills_the_loyalty_pages(demo_workspace):
     kinds = Counter(_in_tenant(app, lambda: db.session.scalars(sa.select(Entry.kind)).all()))
     assert kinds[EntryKind.earn] > 100 and kinds[EntryKind.redeem] == loyalty_demo.REDEMPTIONS
     assert _in_tenant(app, lambda: db.session.scalar(sa.select(sa.func.count()).select_from(Reward))) == 4
+
+
+def test_the_demo_enables_churn_with_every_customer_scored_and_tasks_worked_in_each_state(demo_workspace):
+    from plugins.churn.models import Level, Score, Task, TaskStatus
+    from saas.core.customers import Customer
+    from saas.core.modules import enabled_modules
+
+    app, credentials = demo_workspace
+    with app.app_context():
+        tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == demo.SLUG))
+        assert "churn" in enabled_modules(tenant)
+    customers = _in_tenant(app, lambda: db.session.scalar(sa.select(sa.func.count()).select_from(Customer)
+                                                          .where(Customer.deleted_at.is_(None))))
+    scores = _in_tenant(app, lambda: db.session.execute(sa.select(Score.level, Score.reasons)).all())
+    assert len(scores) == customers  # the real scoring, for everyone
+    levels = Counter(level for level, _ in scores)
+    assert levels[Level.high] >= 5 and levels[Level.medium] >= 5 and levels[Level.low] >= 50, levels
+    assert all(reasons for level, reasons in scores if level is not Level.low)  # a warning says why
+    tasks = _in_tenant(app, lambda: db.session.scalars(sa.select(Task)).all())
+    states = Counter(task.status for task in tasks)
+    assert all(states[status] >= 1 for status in TaskStatus), states
+    assert all(task.reason is not None for task in tasks if task.status is TaskStatus.lost)
+    assert all(task.offer for task in tasks if task.status is TaskStatus.offer_made)
+    won = [task for task in tasks if task.status is TaskStatus.won_back]
+    assert all(task.won_back_amount > 0 and task.won_back_purchase_id and task.closed_at > task.opened_at for task in won)
+    assert len({task.opened_at.date().replace(day=1) for task in tasks}) >= 4  # months of history for the KPIs
+    assert all(task.owner_id is not None for task in tasks)

@@ -31,7 +31,8 @@ PARAMETER_KINDS = {
     "name": "modules",
     "endpoint_id": "webhooks", "delivery_id": "deliveries", "segment_id": "segments",
     "import_id": "imports", "reward_id": "rewards", "notification_id": "notifications",
-    "deletion_id": "deletions", "export_id": "exports", "survey_id": "surveys",
+    "deletion_id": "deletions", "export_id": "exports", "survey_id": "surveys", "task_id": "churn_tasks",
+    "backtest_id": "churn_backtests",
 }
 # Kinds that are no workspace's: a deletion outlives its workspace (whose keys stop when it starts),
 # is public and found by its random id alone; the tests at the end cover its routes.
@@ -59,6 +60,7 @@ BODIES = {
     ("patch", "/api/v1/surveys/{survey_id}"): {"title": "taken over"},
     # the attacker sends the victim's survey to a customer of its own
     ("post", "/api/v1/surveys/{survey_id}/send"): lambda attacker, own: {"customer_ids": own["customers"][:1], "links": True},
+    ("patch", "/api/v1/churn/tasks/{task_id}"): {"offer": "taken over"},
     # the attacker writes its own settings under the module's name: they must not land in the victim's
     ("put", "/api/v1/modules/{name}"): lambda attacker, own: {"enabled": True, "settings": own["settings"]},
     # the attacker spends the victim's customer's points on a reward of its own
@@ -144,6 +146,7 @@ def seed(tenant, objects, n: int) -> None:
     mine["settings"] = {"first_purchase_bonus": n}
     assert tenant.put("/api/v1/modules/loyalty", json={"enabled": True, "settings": mine["settings"]}).status_code == 200
     mine["modules"].append("loyalty")
+    churn(tenant, mine)
     for k, action in enumerate(("customer", "webhook", "purchase", "interaction", "custom_field", "member", "api_key",
                                 "segment", "import", "reward")):
         act(tenant, objects, action, 1000 + k)  # numbers the random steps do not use
@@ -161,6 +164,19 @@ def seed(tenant, objects, n: int) -> None:
     assert made.status_code == 202, made.json
     mine["exports"].append(made.json["id"])
     find_the_rest(tenant, mine)
+
+
+def churn(tenant, mine) -> None:
+    """The churn module on, a customer who stopped buying a year ago (a win-back task opens) and a backtest."""
+    assert tenant.put("/api/v1/modules/churn", json={"enabled": True}).status_code == 200
+    gone = tenant.customer(owner_id=tenant.user["id"])["id"]
+    for month in range(1, 4):
+        assert tenant.post("/api/v1/purchases", json={"customer_id": gone, "product": "Tea", "amount": "99.00",
+                                                      "purchased_at": f"2025-{month:02}-01T00:00:00Z"}).status_code == 201
+    mine["churn_tasks"].extend(task["id"] for task in tenant.get("/api/v1/churn/tasks").json["items"])
+    made = tenant.post("/api/v1/churn/backtests", json={"cutoff": "2025-06-01", "horizon_days": 90})
+    assert made.status_code == 202, made.json
+    mine["churn_backtests"].append(made.json["id"])
 
 
 def find_the_rest(tenant, mine) -> None:
@@ -236,7 +252,8 @@ def snapshot(tenant, customer_ids=(), endpoint_ids=(), survey_ids=()) -> dict:
              "/api/v1/interactions", "/api/v1/tags", "/api/v1/custom-fields", "/api/v1/members",
              "/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/segments", "/api/v1/imports", "/api/v1/classification/rules",
              "/api/v1/loyalty/rewards", "/api/v1/notifications", "/api/v1/surveys",
-             *(f"/api/v1/surveys/{i}/results" for i in survey_ids)]
+             *(f"/api/v1/surveys/{i}/results" for i in survey_ids), "/api/v1/churn/tasks", "/api/v1/churn/backtests",
+             "/api/v1/churn/at-risk"]
     state = {}
     for path in paths:
         body = tenant.get(path + ("&" if "?" in path else "?") + "limit=200").json

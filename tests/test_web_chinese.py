@@ -26,6 +26,7 @@ DATA_WORDS = {
     "ERP", "RFM", "R", "F", "M", "A", "B", "C", "Z", "CSV", "XLSX", "Ctrl", "Webhooks", "Webhook", "HTTP", "http", "s",
     "sales", "service", "weekdays", "mornings", "evenings", "g", "green", "white", "oolong", "dark", "black", "LJ-",
     "Created", "at", "sign-up", "de", "c", "admin", "read", "write", "ID", "T", "NUL", "UTF-", "GB",
+    "BG", "NBD", "Gamma-Gamma",  # the purchase models' names (the churn module's settings)
 }
 
 
@@ -81,7 +82,8 @@ def _a_core_customer(demo_app) -> str:
 PAGES = ["/", "/today", "/customers", "/customers/new", "/imports", "/data-quality", "/segments", "/segments/new",
          "/settings/", "/settings/workspace", "/settings/members", "/settings/modules", "/settings/modules/loyalty",
          "/settings/modules/birthdays", "/settings/classification", "/settings/module-errors", "/notifications",
-         "/settings/modules/surveys", "/birthdays/"]
+         "/settings/modules/surveys", "/birthdays/", "/settings/modules/churn", "/churn/", "/churn/tasks",
+         "/churn/tasks?status=won_back,lost", "/churn/backtest", "/churn/kpis"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -124,7 +126,8 @@ def test_the_api_answers_in_english_whatever_the_workspace_s_locale(demo_app):
     app, api = demo_app
     client = app.test_client()
     titles = {m["name"]: m["title"] for m in client.get("/api/v1/modules", headers=api).json["items"]}
-    assert titles == {"loyalty": "Loyalty points", "birthdays": "Birthday greetings", "surveys": "Surveys"}
+    assert titles == {"loyalty": "Loyalty points", "churn": "Churn warnings", "birthdays": "Birthday greetings",
+                      "surveys": "Surveys"}
     refused = client.put("/api/v1/modules/loyalty", json={"settings": {"expiry_months": 500}},
                          headers={**api, "Accept-Language": "zh-CN"})
     assert refused.status_code == 422

@@ -242,6 +242,12 @@ def test_the_loyalty_form_is_generated_from_its_schema_with_labels_defaults_and_
     assert "Default: 24." in page
 
 
+def test_a_checkbox_s_default_is_said_in_words_not_as_the_form_s_value(admin_page):
+    page = admin_page.get("/settings/modules/churn").get_data(as_text=True)  # its purchase model: on by default
+    assert re.search(r'<input type="checkbox" id="setting-model" name="model" value="true"', page)
+    assert "Default: On." in page and "Default: true." not in page
+
+
 def test_loyalty_settings_saved_through_the_form_are_what_the_api_answers(owner, admin_page):
     response = post(admin_page, "/settings/modules/loyalty", {
         "points_per_unit": "0.1", "tier_multipliers.core": "3", "tier_multipliers.important": "",

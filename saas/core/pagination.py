@@ -37,8 +37,8 @@ def spec_of(columns: Sequence[sa.ColumnElement]) -> list[tuple[str, type]]:
 
 
 def encode_cursor(spec: Spec, values: Sequence[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, dt.datetime) else str(v) if isinstance(v, uuid.UUID) else v
-             for v in values]
+    plain = [v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, uuid.UUID) else v
+             for v in values]  # a datetime is a date too
     raw = json.dumps({"k": [name for name, _ in spec], "v": plain}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -55,7 +55,7 @@ def decode_cursor(token: str, spec: Spec) -> list[Any]:
 
 
 def _typed(value: Any, kind: type) -> Any:
-    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+    if kind is int and type(value) is int:  # a count or a score, kept as a JSON number
         return value
     if not isinstance(value, str):
         raise TypeError
@@ -64,6 +64,8 @@ def _typed(value: Any, kind: type) -> Any:
         if parsed.tzinfo is None:
             raise ValueError("naive datetime in cursor")
         return parsed.astimezone(dt.timezone.utc)
+    if kind is dt.date:  # a due day
+        return dt.date.fromisoformat(value)
     if kind is uuid.UUID:
         return uuid.UUID(value)
     if kind is str and "\x00" not in value:

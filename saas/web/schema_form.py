@@ -14,6 +14,7 @@ import decimal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from marshmallow import Schema, fields as f, validate as v
 from marshmallow.utils import missing
 
@@ -103,6 +104,8 @@ def _choice_labels(spec: f.Field) -> dict[str, str]:
 
 def _default(spec: f.Field):
     default = spec.load_default
+    if isinstance(default, bool):  # a checkbox's default in words ("Default: On."), not the form's "true"
+        return _("On") if default else _("Off")
     return None if default is missing or callable(default) else _text(default)
 
 

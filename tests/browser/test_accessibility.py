@@ -95,8 +95,10 @@ def demo_shop(app, client):
     assert webhook.status_code == 201, webhook.json
     send(app, shop, [Role.owner], "导入完成：42 位客户", body="3 行被拒绝。", link="/today")
     customers = shop.get("/api/v1/customers?sort=-created_at&limit=1").json["items"]
+    tasks = shop.get("/api/v1/churn/tasks?limit=1").json["items"]  # the churn demo's win-back work
+    assert tasks, "the demo's warnings opened win-back tasks"
     return {"shop": shop, "modules": modules, "customer": customers[0]["id"], "segment": segment.json["id"],
-            "webhook": webhook.json["id"]}
+            "webhook": webhook.json["id"], "task": tasks[0]["id"]}
 
 
 def choose_language(page, locale: str) -> None:
@@ -127,7 +129,8 @@ def scan_the_member_pages(scan: Scan, data: dict) -> None:
                  "/settings/audit", "/settings/module-errors", "/notifications", "/profile", "/customers/tags",
                  "/purchases", "/interactions", "/settings/custom-fields", "/settings/inbound",
                  f"/settings/webhooks/{webhook}/delete", "/settings/delete-workspace", "/settings/export", "/loyalty/rewards", "/loyalty/rewards/new",
-                 f"/loyalty/customers/{customer}", "/loyalty/admin", "/loyalty/admin/rebuild"):
+                 f"/loyalty/customers/{customer}", "/loyalty/admin", "/loyalty/admin/rebuild", "/churn/tasks",
+                 f"/churn/tasks/{data['task']}", "/churn/backtest", "/churn/kpis"):
         scan.visit(path)
     for path in page.locator("nav.side ul.modules a").evaluate_all("links => links.map(a => a.pathname)"):
         scan.visit(path)  # the modules' own pages
