@@ -76,7 +76,10 @@ def test_forged_expired_closed_and_module_off_links_get_a_clear_page_never_a_500
     survey = make(tenant_a, state="active")
     first, second, third = (tenant_a.customer() for _ in range(3))
     expiring, closing, switched = links_for(tenant_a, survey, [first, second, third])
-    for forged in ("/s/x", "/s/" + expiring[3:-2], expiring[:-1] + ("A" if expiring[-1] != "A" else "B"),
+    head, _, signature = expiring.rpartition(".")
+    tampered = f"{head}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"  # not the last character: its
+    # low bits may be base64 padding, so changing it could leave the signature's bytes as they were
+    for forged in ("/s/x", "/s/" + expiring[3:-2], tampered,
                    "/s/" + "a" * 3000, "/s/%00", "/s/unsubscribe/" + expiring[3:]):
         refused = page(tenant_a, forged)
         assert refused.status_code == 404, (forged, refused.status_code)

@@ -50,7 +50,7 @@ def rows_of(app, tenant_id: uuid.UUID) -> dict[str, int]:
 
 
 def fill(app, workspace) -> None:
-    """Data in every tenant table: the core's features, loyalty and the birthdays example."""
+    """Data in every tenant table: the core's features, every module's and the birthdays example's."""
     workspace.enable("loyalty", {"first_purchase_bonus": 5})
     workspace.enable("birthdays")
     today = dt.date.today()
@@ -84,11 +84,23 @@ def fill(app, workspace) -> None:
         "webhook-id": "msg_1", "webhook-timestamp": str(int(at.timestamp())), "webhook-signature": signature,
         "content-type": "application/json"})
     assert pushed.status_code in (200, 201, 202), pushed.json
-    fill_surveys(workspace, first)
+    fill_churn(workspace)
+    fill_surveys(workspace, first)  # its low score is a churn signal
     assert workspace.post("/api/v1/tenant/export").status_code == 202  # an archive waiting for its download
     with app.app_context(), tenant_context(workspace.id):  # no route makes one: a module's error, kept
         db.session.add(PluginError(module="birthdays", hook="saas_handle_event", error="RuntimeError: boom"))
         db.session.commit()
+
+
+def fill_churn(workspace) -> None:
+    """Scores, a model fit and a win-back task (a customer who stopped buying a year ago), a backtest."""
+    workspace.enable("churn")
+    gone = workspace.customer(owner_id=workspace.user["id"])["id"]
+    for month in range(1, 4):
+        assert workspace.post("/api/v1/purchases", json={"customer_id": gone, "product": "Tea", "amount": "99.00",
+                                                         "purchased_at": f"2025-{month:02}-01T00:00:00Z"}).status_code == 201
+    assert workspace.post("/api/v1/churn/score").status_code in (200, 202)  # the job refits the model
+    assert workspace.post("/api/v1/churn/backtests", json={"cutoff": "2025-06-01", "horizon_days": 90}).status_code == 202
 
 
 def fill_surveys(workspace, customer) -> None:
