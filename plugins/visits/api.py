@@ -1,0 +1,196 @@
+"""``/api/v1/visits``: planned and logged visits, planning now, outcomes, customers' own cadences
+(404 where the module is off)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields as f
+from marshmallow import validate as v
+from webargs.fields import DelimitedList
+
+from saas.api.base import ApiBlueprint, PageArgs, page_schema
+from saas.api.schema import Schema
+from saas.auth import current_principal, requires_permission
+from saas.core.customers import records as customers
+from saas.core.db import db
+from saas.core.errors import NotFound
+from saas.core.pagination import paginate
+
+from plugins.visits import cadences, clock, outcomes, planner
+from plugins.visits.models import OwnCadence, Status, Visit
+
+bp = ApiBlueprint("visits", __name__, url_prefix="/api/v1/visits",
+                  description="Return visits planned from the value tier: the plan, outcomes, cadences (404 "
+                              "unless the workspace enabled the visits module)")
+
+OUTCOMES = [s.value for s in Status if s is not Status.planned]
+
+
+class VisitSchema(Schema):
+    id = f.UUID()
+    customer_id = f.UUID()
+    owner_id = f.UUID(allow_none=True, metadata={"description": "The account manager it is planned for"})
+    rule_key = f.String(metadata={"description": "The cadence that planned it: <tier>.<key>, own, moved:<visit id>"})
+    planned_on = f.Date(metadata={"description": "The day its rule fell on"})
+    due_on = f.Date(metadata={"description": "The working day it is planned for (the workspace's local date)"})
+    due_at = f.Method("dump_due_at", allow_none=True, metadata={
+        "type": "string", "format": "date-time", "description": "Its day at the customer's contact time, in UTC"})
+    channel = f.String(metadata={"enum": list(cadences.CHANNELS)})
+    purpose = f.String(metadata={"enum": list(cadences.PURPOSES)})
+    automated = f.Boolean(metadata={"description": "An automated message: no staff time"})
+    status = f.Enum(Status, by_value=True)
+    notes = f.String(allow_none=True)
+    next_step = f.String(allow_none=True)
+    reason = f.String(allow_none=True)
+    logged_at = f.AwareDateTime(allow_none=True)
+    interaction_id = f.UUID(allow_none=True, metadata={"description": "The interaction its outcome wrote"})
+    moved_from_id = f.UUID(allow_none=True)
+
+    def dump_due_at(self, visit):
+        when = clock.due_at(visit.due_on, visit.due_minute, clock.zone())
+        return when.isoformat() if when is not None else None
+
+
+VisitPage = page_schema(VisitSchema, "VisitPage")
+
+
+class VisitListArgs(PageArgs):
+    customer_id = f.UUID()
+    owner_id = f.UUID()
+    status = DelimitedList(f.Enum(Status, by_value=True), metadata={"description": "One or more: planned,done"})
+    start = f.Date(data_key="from", metadata={"description": "Due on or after this day"})
+    end = f.Date(data_key="to", metadata={"description": "Due on or before this day"})
+
+    @ma.validates_schema
+    def _in_order(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ma.ValidationError("'to' is on or after 'from'.", "to")
+
+
+class PlanSchema(Schema):
+    replace = f.Boolean(load_default=False, metadata={
+        "description": "Plan the future again from today's cadences (after changing them): planned visits "
+                       "not moved by hand are replaced"})
+
+
+class PlannedSchema(Schema):
+    planned = f.Integer(metadata={"description": "Visits added"})
+    moved = f.Integer(metadata={"description": "Moves to a next working day to keep within the daily cap"})
+
+
+class OutcomeSchema(Schema):
+    outcome = f.String(required=True, validate=v.OneOf(OUTCOMES))
+    notes = f.String(load_default=None, allow_none=True, validate=v.Length(max=10_000))
+    next_step = f.String(load_default=None, allow_none=True, validate=v.Length(max=500))
+    reason = f.String(load_default=None, allow_none=True, validate=v.Length(max=500),
+                      metadata={"description": "Why it is moved (rescheduled) or skipped (cancelled): required then"})
+    due_on = f.Date(load_default=None, allow_none=True,
+                    metadata={"description": "The new day of a rescheduled visit: required then"})
+
+
+class OwnCadenceSchema(Schema):
+    customer_id = f.UUID(dump_only=True)
+    rule = f.String(required=True, validate=lambda text: cadences._valid_rule(text),
+                    metadata={"description": "An RFC 5545 RRULE, counted from the workspace's cadence_start"})
+    channel = f.String(required=True, validate=v.OneOf(cadences.CHANNELS))
+    purpose = f.String(load_default="visit", validate=v.OneOf(cadences.PURPOSES))
+
+
+@bp.route("", methods=["GET"])
+@bp.arguments(VisitListArgs, location="query", as_kwargs=True)
+@bp.response(200, VisitPage)
+def list_visits(cursor, limit, customer_id=None, owner_id=None, status=None, start=None, end=None):
+    """Planned and logged visits, by due day: of a customer, an owner, with a status, in a range."""
+    stmt = db.select(Visit)
+    if customer_id is not None:
+        customers.get(customer_id)
+        stmt = stmt.where(Visit.customer_id == customer_id)
+    if owner_id is not None:
+        stmt = stmt.where(Visit.owner_id == owner_id)
+    if status:
+        stmt = stmt.where(Visit.status.in_(status))
+    if start is not None:
+        stmt = stmt.where(Visit.due_on >= start)
+    if end is not None:
+        stmt = stmt.where(Visit.due_on <= end)
+    return paginate(stmt, db.session, [Visit.due_on, Visit.id], descending=False, cursor=cursor, limit=limit)
+
+
+@bp.route("/<uuid:visit_id>", methods=["GET"])
+@bp.response(200, VisitSchema)
+def get_visit(visit_id):
+    """One visit."""
+    return outcomes.get(visit_id)
+
+
+@bp.route("/plan", methods=["POST"])
+@requires_permission("visits.plan")
+@bp.arguments(PlanSchema)
+@bp.response(200, PlannedSchema)
+@bp.errors(403)
+def plan_now(data):
+    """Plan the workspace's visits now, from today to the horizon, as the daily job does; running it
+    again plans nothing twice."""
+    today = clock.today()
+    done = planner.replan(today, None) if data["replace"] else planner.plan(today)
+    return {"planned": done.planned, "moved": done.moved}
+
+
+@bp.route("/<uuid:visit_id>/outcome", methods=["POST"])
+@bp.arguments(OutcomeSchema)
+@bp.response(200, VisitSchema)
+@bp.errors(409, 422)
+def log_outcome(data, visit_id):
+    """Log a visit: done, no_answer, rescheduled (with the new ``due_on`` and a reason) or cancelled
+    (skipped, with a reason); writes the interaction on the customer's timeline. 409 for a visit
+    already logged."""
+    principal = current_principal()
+    visit = outcomes.get(visit_id, for_update=True)
+    return outcomes.log(visit, data["outcome"], notes=data["notes"], next_step=data["next_step"],
+                        reason=data["reason"], due_on=data["due_on"],
+                        staff_id=principal.user.id if principal.user else None)
+
+
+def _own(customer_id):
+    return db.session.scalar(db.select(OwnCadence).where(OwnCadence.customer_id == customer_id))
+
+
+@bp.route("/customers/<uuid:customer_id>/cadence", methods=["GET"])
+@bp.response(200, OwnCadenceSchema)
+def get_cadence(customer_id):
+    """A customer's own cadence; 404 if it follows its tier's."""
+    customers.get(customer_id)
+    own = _own(customer_id)
+    if own is None:
+        raise NotFound("this customer follows its tier's cadences")
+    return own
+
+
+@bp.route("/customers/<uuid:customer_id>/cadence", methods=["PUT"])
+@requires_permission("visits.plan")
+@bp.arguments(OwnCadenceSchema)
+@bp.response(200, OwnCadenceSchema)
+@bp.errors(403, 422)
+def put_cadence(data, customer_id):
+    """Give a customer a cadence of its own, in place of its tier's; its future visits are planned again."""
+    customers.get(customer_id)
+    own = _own(customer_id) or OwnCadence(customer_id=customer_id)
+    own.rule, own.channel, own.purpose = data["rule"], data["channel"], data["purpose"]
+    db.session.add(own)
+    db.session.flush()
+    planner.replan(clock.today(), [customer_id])
+    return own
+
+
+@bp.route("/customers/<uuid:customer_id>/cadence", methods=["DELETE"])
+@requires_permission("visits.plan")
+@bp.response(204)
+@bp.errors(403)
+def delete_cadence(customer_id):
+    """The customer follows its tier's cadences again; its future visits are planned again."""
+    customers.get(customer_id)
+    own = _own(customer_id)
+    if own is not None:
+        db.session.delete(own)
+        db.session.flush()
+    planner.replan(clock.today(), [customer_id])

@@ -1,0 +1,181 @@
+"""Planning, set-based: the dates each cadence falls on are counted in Python once per rule and
+window, then one ``INSERT ... SELECT`` per kind of cadence (the tiers', the customers' own) joins
+the customers to them, keyed on customer, rule and date (``ON CONFLICT DO NOTHING``: planning
+again plans nothing twice). A day past a person's cap sends its last visits to the next working
+day, by a window function, until no day of anyone is over.
+
+No ORM object is made per customer: a quarter for a million customers is a few statements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from saas.core.classification.models import CustomerFigures
+from saas.core.customers import Customer
+from saas.core.db import db
+from saas.core.module_settings import settings_of
+from saas.core.sql import generated_id
+from saas.core.tenancy import current_tenant_id, scoped
+from saas.core.types import UTCDateTime, utcnow
+
+from plugins.visits import cadences
+from plugins.visits.models import OwnCadence, Status, Visit
+from plugins.visits.workdays import Workdays
+
+NAME = "visits"
+OWN = "own"  # the rule key of a customer's own cadence
+KEY = ["tenant_id", "customer_id", "rule_key", "planned_on"]
+_SLACK = dt.timedelta(days=60)  # the calendar reaches past the horizon, for moves past its end
+
+
+@dataclass(frozen=True)
+class Planned:
+    planned: int  # visits added
+    moved: int  # moves to a next working day for the daily cap
+
+
+def settings() -> dict:
+    return settings_of(NAME)
+
+
+def plan(today: dt.date, customer_ids: list[uuid.UUID] | None = None) -> Planned:
+    """Plan the bound workspace's visits from ``today`` (its local date) to the horizon, for every
+    live customer or those of ``customer_ids``; then keep each person within the daily cap."""
+    rules = settings()
+    last = today + dt.timedelta(weeks=rules["horizon_weeks"])
+    days = Workdays(rules["calendar"], today, last + _SLACK)
+    minute = _contact_minutes(customer_ids)
+    default_minute = rules["contact_time"].hour * 60 + rules["contact_time"].minute
+    tier_rows = [(tier, f"{tier}.{c['key']}", *_dates(c, day, days), *_how(c))
+                 for tier, items in rules["cadences"].items() for c in items
+                 for day in cadences.occurrences(c["rule"], rules["cadence_start"], today, last)]
+    planned = 0
+    if tier_rows:
+        occ = _values("occ", [("tier", sa.String)], tier_rows)
+        joined = (sa.select(Customer, occ).select_from(Customer)
+                  .join(CustomerFigures, sa.and_(CustomerFigures.tenant_id == Customer.tenant_id,
+                                                 CustomerFigures.customer_id == Customer.id))
+                  .join(occ, occ.c.tier == CustomerFigures.tier)
+                  .where(~sa.exists().where(OwnCadence.tenant_id == Customer.tenant_id,
+                                            OwnCadence.customer_id == Customer.id)))
+        planned += _insert(joined, occ, minute, default_minute, customer_ids)
+    own_rows = []
+    for own in db.session.scalars(_only(sa.select(OwnCadence), OwnCadence.customer_id, customer_ids)):
+        how = {"channel": own.channel, "channels": [own.channel], "purpose": own.purpose}
+        own_rows += [(own.customer_id, OWN, *_dates(how, day, days), *_how(how))
+                     for day in cadences.occurrences(own.rule, rules["cadence_start"], today, last)]
+    if own_rows:
+        occ = _values("own_occ", [("customer_id", sa.Uuid)], own_rows)
+        joined = sa.select(Customer, occ).select_from(Customer).join(occ, occ.c.customer_id == Customer.id)
+        planned += _insert(joined, occ, minute, default_minute, customer_ids)
+    return Planned(planned, keep_within_cap(today, days, rules["daily_cap"]))
+
+
+def replan(today: dt.date, customer_ids: list[uuid.UUID] | None) -> Planned:
+    """A customer's tier, owner, preferences or cadence changed (None: the workspace's cadences):
+    their future planned visits (not those moved by hand, nor any with an outcome) are planned again."""
+    db.session.execute(_only(sa.delete(Visit).where(
+        Visit.status == Status.planned, Visit.due_on >= today, Visit.moved_from_id.is_(None)),
+        Visit.customer_id, customer_ids).execution_options(synchronize_session=False))
+    return plan(today, customer_ids)
+
+
+def _dates(cadence: dict, day: dt.date, days: Workdays) -> tuple[dt.date, dt.date]:
+    return day, days.on_or_after(day)
+
+
+def _how(cadence: dict) -> tuple[str, str, str, bool]:
+    """A cadence's channel, the channels a customer may prefer (",a,b,"), purpose, automated."""
+    allowed = {cadence["channel"], *cadence.get("channels", ())}
+    return cadence["channel"], "," + ",".join(sorted(allowed)) + ",", cadence["purpose"], \
+        cadences.automated(cadence["channel"])
+
+
+def _values(name: str, first: list[tuple[str, type]], rows: list[tuple]) -> sa.CTE:
+    columns = [sa.column(n, t()) for n, t in first] + [
+        sa.column("rule_key", sa.String()), sa.column("planned_on", sa.Date()), sa.column("due_on", sa.Date()),
+        sa.column("channel", sa.String()), sa.column("allowed", sa.String()), sa.column("purpose", sa.String()),
+        sa.column("automated", sa.Boolean())]
+    return sa.values(*columns, name=name).data(rows).cte(name)
+
+
+def _contact_minutes(customer_ids) -> sa.CTE | None:
+    """The minute each distinct contact time among the customers starts at, as a table to join
+    (the texts are few, however many the customers): None if none names a time."""
+    text = _contact_text()
+    found = [(value, cadences.contact_minute(value)) for value in db.session.scalars(
+        _only(sa.select(text).where(text.is_not(None)).distinct(), Customer.id, customer_ids))]
+    rows = [(value, minute) for value, minute in found if minute is not None]
+    if not rows:
+        return None
+    return sa.values(sa.column("text", sa.String()), sa.column("minute", sa.Integer()),
+                     name="contact").data(rows).cte("contact")
+
+
+def _contact_text() -> sa.ColumnElement:
+    return Customer.preferences["contact_time"].as_string()
+
+
+def _only(stmt, column, ids):
+    return stmt.where(column.in_(ids)) if ids is not None else stmt
+
+
+def _insert(joined: sa.Select, occ: sa.CTE, minute: sa.CTE | None, default_minute: int,
+            customer_ids) -> int:
+    """``INSERT INTO visits_visits SELECT`` ``joined`` (customers x occurrences), live customers
+    only, ``ON CONFLICT DO NOTHING`` on the idempotence key; returns how many rows it added."""
+    preferred = Customer.preferences["preferred_channel"].as_string()
+    mapped = sa.case(*((preferred == theirs, ours) for theirs, ours in cadences.PREFERRED.items()), else_=None)
+    channel = sa.case((occ.c.allowed.like(sa.literal("%,").concat(mapped).concat(",%")), mapped),
+                      else_=occ.c.channel)
+    due_minute = sa.literal(default_minute, sa.Integer())
+    if minute is not None:
+        joined = joined.outerjoin(minute, minute.c.text == _contact_text())
+        due_minute = sa.func.coalesce(minute.c.minute, due_minute)
+    now = sa.literal(utcnow(), UTCDateTime())
+    rows = _only(joined.where(Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None)),
+                 Customer.id, customer_ids).with_only_columns(
+        Customer.id.label("customer_id"), Customer.owner_id.label("owner_id"), occ.c.rule_key, occ.c.planned_on,
+        occ.c.due_on, due_minute.label("due_minute"), channel.label("channel"), occ.c.purpose, occ.c.automated,
+        sa.literal(Status.planned.value).label("status"), sa.literal(0).label("escalation"),
+        now.label("created_at"), now.label("updated_at"), maintain_column_froms=True)
+    source = scoped(rows).subquery()
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    stmt = (postgresql if on_postgresql else sqlite).insert(Visit.__table__).from_select(
+        ["tenant_id", "id", *source.c.keys()],
+        sa.select(sa.literal(current_tenant_id(), sa.Uuid()), generated_id(), *source.c).where(sa.true()),
+    ).on_conflict_do_nothing(index_elements=KEY)
+    result = db.session.execute(stmt.execution_options(preserve_rowcount=True))
+    # Python's sqlite3 counts no rows for a statement that starts with WITH: ask SQLite
+    return result.rowcount if on_postgresql else db.session.scalar(sa.text("SELECT changes()"))
+
+
+def _staff_planned(today: dt.date):
+    return (Visit.status == Status.planned, Visit.automated.is_(False), Visit.owner_id.is_not(None),
+            Visit.due_on >= today)
+
+
+def keep_within_cap(today: dt.date, days: Workdays, cap: int) -> int:
+    """Move each person's visits past ``cap`` on a day (the latest-planned of that day first) to
+    their next working day, the earliest day over first, until no day is over; automated messages
+    take no one's time. Returns how many moves it made."""
+    moves = 0
+    for _ in range(1000):
+        day = db.session.scalar(sa.select(Visit.due_on).where(*_staff_planned(today))
+                                .group_by(Visit.owner_id, Visit.due_on).having(sa.func.count() > cap)
+                                .order_by(Visit.due_on).limit(1))
+        if day is None:
+            break
+        rank = sa.func.row_number().over(partition_by=Visit.owner_id, order_by=(Visit.planned_on, Visit.id))
+        ranked = scoped(sa.select(Visit.id, rank.label("rank")).where(*_staff_planned(today), Visit.due_on == day))
+        ranked = ranked.subquery()
+        over = sa.select(ranked.c.id).where(ranked.c.rank > cap)
+        moves += db.session.execute(sa.update(Visit).where(Visit.id.in_(over)).values(due_on=days.next_after(day))
+                                    .execution_options(synchronize_session=False)).rowcount
+    return moves
