@@ -4,7 +4,7 @@ errors plugins raised, in-process jobs)."""
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask.cli import AppGroup, with_appcontext
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
@@ -55,10 +55,14 @@ def guard_module_routes():
     """``before_request`` (after API authentication): a module's pages need a signed-in user (the
     API's routes are authenticated already), and all its routes, those of blueprints nested in
     its blueprints too, are 404 where it is off; a page's POST (PUT, PATCH, DELETE) without the
-    session's CSRF token is refused (400), as the core's pages refuse it."""
+    session's CSRF token is refused (400), as the core's pages refuse it. A view marked
+    :func:`saas.auth.public` is let through as it is."""
     module = installed().module_of_blueprint(request.blueprints[-1] if request.blueprints else None)
     if module is None:
         return None
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "_public", False):  # saas.auth.public: found by a secret of its own (a calendar
+        return None  # feed), the view binds its workspace and answers 404 where the module is off
     page = not request.path.startswith("/api/")
     if "principal" not in g and page:
         sign_in = auth.authenticate_page()

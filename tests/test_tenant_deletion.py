@@ -72,6 +72,7 @@ def fill(app, workspace) -> None:
                          json={"tier": "core", "reason": "fill"}).status_code == 200
     assert workspace.put(f"/api/v1/visits/customers/{second['id']}/cadence",
                          json={"rule": "FREQ=WEEKLY", "channel": "phone"}).status_code == 200
+    assert workspace.post("/api/v1/visits/feed", json={"user_id": workspace.user["id"]}).status_code == 201
     assert workspace.post("/api/v1/members", json={"email": f"agent@{workspace.tenant['slug']}.example",
                                                    "password": "a long enough password", "role": "agent"}).status_code == 201
     assert workspace.post("/api/v1/api-keys", json={"name": "ci", "scopes": ["read"]}).status_code == 201

@@ -10,13 +10,13 @@ from webargs.fields import DelimitedList
 
 from saas.api.base import ApiBlueprint, PageArgs, page_schema
 from saas.api.schema import Schema
-from saas.auth import current_principal, requires_permission
+from saas.auth import current_principal, may, requires_permission
 from saas.core.customers import records as customers
 from saas.core.db import db
-from saas.core.errors import NotFound
+from saas.core.errors import Forbidden, Invalid, NotFound
 from saas.core.pagination import paginate
 
-from plugins.visits import cadences, clock, outcomes, planner
+from plugins.visits import agenda, cadences, clock, feed, outcomes, planner
 from plugins.visits.models import OwnCadence, Status, Visit
 
 bp = ApiBlueprint("visits", __name__, url_prefix="/api/v1/visits",
@@ -194,3 +194,81 @@ def delete_cadence(customer_id):
         db.session.delete(own)
         db.session.flush()
     planner.replan(clock.today(), [customer_id])
+
+
+class AgendaArgs(Schema):
+    view = f.String(load_default="today", validate=v.OneOf(agenda.VIEWS))
+    owner_id = f.UUID(metadata={"description": "Whose agenda (a member's user id); yours by default"})
+    team = f.String(validate=v.Length(min=1, max=100), metadata={"description": "A team's agenda: its members'"})
+
+
+class AgendaItemSchema(VisitSchema):
+    customer_name = f.String()
+
+
+class AgendaSchema(Schema):
+    view = f.String()
+    start = f.Date(allow_none=True, data_key="from")
+    end = f.Date(data_key="to")
+    items = f.List(f.Nested(AgendaItemSchema))
+
+
+def _people(owner_id, team) -> list:
+    """Whose visits a request asks for: a team's, someone's, or the caller's own; another
+    person's or a team's need the ``visits.team`` permission."""
+    user = current_principal().user
+    if team is not None or (owner_id is not None and (user is None or owner_id != user.id)):
+        if not may("visits.team"):
+            raise Forbidden("This needs the 'visits.team' permission.")
+        return agenda.team_members(team) if team is not None else [owner_id]
+    if owner_id is None and user is None:
+        raise Invalid("An API key is no one's: name the person (owner_id) or the team.", {"owner_id": ["Required."]})
+    return [owner_id or user.id]
+
+
+@bp.route("/agenda", methods=["GET"])
+@bp.arguments(AgendaArgs, location="query", as_kwargs=True)
+@bp.response(200, AgendaSchema)
+@bp.errors(403, 422)
+def get_agenda(view, owner_id=None, team=None):
+    """Planned visits due today, this week (Monday to Sunday) or overdue: yours, a person's, or a team's."""
+    today = clock.today()
+    start, end = agenda.window(view, today)
+    items = []
+    for visit, name in agenda.due(_people(owner_id, team), view, today):
+        visit.customer_name = name  # read by AgendaItemSchema; not a column
+        items.append(visit)
+    return {"view": view, "start": start, "end": end, "items": items}
+
+
+class FeedArgs(Schema):
+    user_id = f.UUID(load_default=None, allow_none=True,
+                     metadata={"description": "Whose feed (a member's user id); yours by default"})
+
+
+class FeedSchema(Schema):
+    url = f.String(metadata={"description": "The secret path of the feed, under /visits/feed/"})
+
+
+@bp.route("/feed", methods=["POST"])
+@bp.arguments(FeedArgs)
+@bp.response(201, FeedSchema)
+@bp.errors(403, 422)
+def issue_feed(data):
+    """A new secret URL for a person's calendar feed (theirs by default; another's needs
+    ``visits.team``); the URL it replaces stops working."""
+    principal = current_principal()
+    [user_id] = _people(data["user_id"], None)
+    if not agenda.member(user_id):
+        raise Invalid("Not a member of this workspace.", {"user_id": ["Not a member."]})
+    return {"url": feed.issue(user_id, principal.tenant.id)}
+
+
+@bp.route("/feed", methods=["DELETE"])
+@bp.arguments(FeedArgs, location="query")
+@bp.response(204)
+@bp.errors(403, 422)
+def revoke_feed(data):
+    """Revoke a person's feed URL (theirs by default)."""
+    [user_id] = _people(data["user_id"], None)
+    feed.revoke(user_id)

@@ -1,4 +1,5 @@
-"""The visits tables: each planned contact with its outcome, and a customer's own cadence."""
+"""The visits tables: each planned contact with its outcome, a customer's own cadence, and each
+person's calendar feed."""
 
 from __future__ import annotations
 
@@ -75,3 +76,18 @@ class OwnCadence(TenantScoped, db.Model):
     purpose: Mapped[str] = mapped_column(sa.String(20))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+
+
+class Feed(TenantScoped, db.Model):
+    """A person's calendar feed: the hash of its secret URL's token; revoked by deleting the row."""
+
+    __tablename__ = "visits_feeds"
+    __table_args__ = (
+        tenant_fk(["user_id"], "memberships.user_id", ondelete="CASCADE"),
+        sa.UniqueConstraint("tenant_id", "user_id"),
+        sa.UniqueConstraint("tenant_id", "token_hash"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    token_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -52,9 +52,9 @@ def plan(today: dt.date, customer_ids: list[uuid.UUID] | None = None) -> Planned
     days = Workdays(rules["calendar"], today, last + _SLACK)
     minute = _contact_minutes(customer_ids)
     default_minute = rules["contact_time"].hour * 60 + rules["contact_time"].minute
-    tier_rows = [(tier, f"{tier}.{c['key']}", *_dates(c, day, days), *_how(c))
+    tier_rows = [(tier, f"{tier}.{c['key']}", *dates, *_how(c))
                  for tier, items in rules["cadences"].items() for c in items
-                 for day in cadences.occurrences(c["rule"], rules["cadence_start"], today, last)]
+                 for dates in _dates(c["rule"], rules["cadence_start"], today, last, days)]
     planned = 0
     if tier_rows:
         occ = _values("occ", [("tier", sa.String)], tier_rows)
@@ -68,8 +68,8 @@ def plan(today: dt.date, customer_ids: list[uuid.UUID] | None = None) -> Planned
     own_rows = []
     for own in db.session.scalars(_only(sa.select(OwnCadence), OwnCadence.customer_id, customer_ids)):
         how = {"channel": own.channel, "channels": [own.channel], "purpose": own.purpose}
-        own_rows += [(own.customer_id, OWN, *_dates(how, day, days), *_how(how))
-                     for day in cadences.occurrences(own.rule, rules["cadence_start"], today, last)]
+        own_rows += [(own.customer_id, OWN, *dates, *_how(how))
+                     for dates in _dates(own.rule, rules["cadence_start"], today, last, days)]
     if own_rows:
         occ = _values("own_occ", [("customer_id", sa.Uuid)], own_rows)
         joined = sa.select(Customer, occ).select_from(Customer).join(occ, occ.c.customer_id == Customer.id)
@@ -86,8 +86,14 @@ def replan(today: dt.date, customer_ids: list[uuid.UUID] | None) -> Planned:
     return plan(today, customer_ids)
 
 
-def _dates(cadence: dict, day: dt.date, days: Workdays) -> tuple[dt.date, dt.date]:
-    return day, days.on_or_after(day)
+def _dates(rule: str, start: dt.date, first: dt.date, last: dt.date, days: Workdays) -> list[tuple[dt.date, dt.date]]:
+    """``(planned_on, due_on)`` for each day ``rule`` falls on from ``first`` to ``last``, due on
+    the working day on or after it; of the days that fall due on one working day (a daily rule's
+    weekend), the first only."""
+    due = {}
+    for day in cadences.occurrences(rule, start, first, last):
+        due.setdefault(days.on_or_after(day), day)
+    return [(day, due_on) for due_on, day in due.items()]
 
 
 def _how(cadence: dict) -> tuple[str, str, str, bool]:

@@ -15,6 +15,7 @@ from saas.core.modules import for_each_workspace
 
 from plugins.visits import clock, planner
 from plugins.visits.api import bp
+from plugins.visits.pages import feed_pages
 from plugins.visits.cadences import Settings
 
 NAME = planner.NAME
@@ -34,12 +35,14 @@ def saas_module():
 
 @hookimpl
 def saas_blueprints():
-    return [bp]
+    return [bp, feed_pages]
 
 
 @hookimpl
 def saas_permissions():
     return [Permission("visits.plan", _l("Plan visits now and change a customer's cadence"),
+                       ("owner", "admin", "manager")),
+            Permission("visits.team", _l("See another person's or a team's visits and feed"),
                        ("owner", "admin", "manager"))]
 
 
