@@ -14,13 +14,15 @@ from saas.core.db import db
 
 from plugins.visits.models import Status, Visit
 
-VIEWS = ("today", "week", "overdue")
+VIEWS = ("today", "week", "overdue")  # and "up_to_today" (overdue and today: the /today page)
 
 
 def window(view: str, today: dt.date) -> tuple[dt.date | None, dt.date]:
     """The due days ``view`` covers: today; Monday to Sunday of today's week; before today."""
     if view == "today":
         return today, today
+    if view == "up_to_today":
+        return None, today
     if view == "week":
         monday = today - dt.timedelta(days=today.weekday())
         return monday, monday + dt.timedelta(days=6)

@@ -16,7 +16,7 @@ from saas.core.db import db
 from saas.core.errors import Forbidden, Invalid, NotFound
 from saas.core.pagination import paginate
 
-from plugins.visits import agenda, cadences, clock, feed, outcomes, planner
+from plugins.visits import agenda, cadences, clock, feed, kpis, outcomes, planner
 from plugins.visits.models import OwnCadence, Status, Visit
 
 bp = ApiBlueprint("visits", __name__, url_prefix="/api/v1/visits",
@@ -272,3 +272,53 @@ def revoke_feed(data):
     """Revoke a person's feed URL (theirs by default)."""
     [user_id] = _people(data["user_id"], None)
     feed.revoke(user_id)
+
+
+class KpiArgs(Schema):
+    month = f.String(validate=v.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month: YYYY-MM."),
+                     metadata={"description": "The month of the visits' due days (this month by default)",
+                               "example": "2026-10"})
+
+
+class RatesSchema(Schema):
+    planned = f.Integer(metadata={"description": "Visits due (a moved one counted once, on its new day)"})
+    done = f.Integer()
+    completion = f.Float(allow_none=True, metadata={"description": "done / planned"})
+    on_time_rate = f.Float(allow_none=True, metadata={"description": "Done on or before their day / done"})
+    average_delay_days = f.Float(allow_none=True, metadata={"description": "Days late, on average over those done"})
+
+
+class TierRatesSchema(RatesSchema):
+    tier = f.String(allow_none=True, metadata={"description": "The customer's tier when the visit was planned"})
+
+
+class PersonRatesSchema(RatesSchema):
+    owner_id = f.UUID()
+    workload = f.Integer(metadata={"description": "Visits needing the person's time (automated messages left out)"})
+
+
+class LiftSchema(Schema):
+    tier = f.String(allow_none=True)
+    visits = f.Integer(metadata={"description": "Visits done in the month"})
+    spend_before = f.Decimal(as_string=True, metadata={"description": "Net spend in the 30 days before each visit"})
+    spend_after = f.Decimal(as_string=True, metadata={"description": "Net spend in the 30 days from each visit"})
+    lift = f.Float(allow_none=True, metadata={"description": "(after - before) / before; null without spend before"})
+
+
+class KpiSchema(Schema):
+    start = f.Date(data_key="from")
+    end = f.Date(data_key="to")
+    total = f.Nested(RatesSchema)
+    by_tier = f.List(f.Nested(TierRatesSchema))
+    by_person = f.List(f.Nested(PersonRatesSchema))
+    lift = f.List(f.Nested(LiftSchema))
+
+
+@bp.route("/kpis", methods=["GET"])
+@bp.arguments(KpiArgs, location="query", as_kwargs=True)
+@bp.response(200, KpiSchema)
+def get_kpis(month=None):
+    """A month's compliance (回访 completion against plan by tier and person, on-time rate, average
+    delay, workload) and the purchase lift of the visits done, by tier."""
+    first, last = kpis.month_of(month, clock.today())
+    return {"start": first, "end": last, **kpis.compliance(first, last), "lift": kpis.lift(first, last)}

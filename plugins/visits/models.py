@@ -41,6 +41,7 @@ class Visit(TenantScoped, db.Model):
     customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)  # the customer's account manager then
     rule_key: Mapped[str] = mapped_column(sa.String(80))  # "core.visit", "own", "moved:<visit id>"
+    tier: Mapped[str | None] = mapped_column(sa.String(20))  # the customer's value tier when planned
     planned_on: Mapped[dt.date] = mapped_column(sa.Date)
     due_on: Mapped[dt.date] = mapped_column(sa.Date)
     due_minute: Mapped[int | None] = mapped_column(sa.Integer)

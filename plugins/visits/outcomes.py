@@ -43,8 +43,8 @@ def log(visit: Visit, outcome: str, *, notes: str | None, next_step: str | None,
         if due_on is None or due_on < today:
             raise Invalid("A moved visit needs its new day, today or later.", {"due_on": ["Today or later."]})
         moved = Visit(customer_id=visit.customer_id, owner_id=visit.owner_id, rule_key=f"moved:{visit.id}",
-                      planned_on=due_on, due_on=due_on, due_minute=visit.due_minute, channel=visit.channel,
-                      purpose=visit.purpose, automated=visit.automated, status=Status.planned,
+                      tier=visit.tier, planned_on=due_on, due_on=due_on, due_minute=visit.due_minute,
+                      channel=visit.channel, purpose=visit.purpose, automated=visit.automated, status=Status.planned,
                       moved_from_id=visit.id, escalation=0)
         db.session.add(moved)
     words = [part for part in (notes, f"Reason: {reason}" if reason else None,

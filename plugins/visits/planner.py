@@ -72,7 +72,9 @@ def plan(today: dt.date, customer_ids: list[uuid.UUID] | None = None) -> Planned
                      for dates in _dates(own.rule, rules["cadence_start"], today, last, days)]
     if own_rows:
         occ = _values("own_occ", [("customer_id", sa.Uuid)], own_rows)
-        joined = sa.select(Customer, occ).select_from(Customer).join(occ, occ.c.customer_id == Customer.id)
+        joined = (sa.select(Customer, occ).select_from(Customer).join(occ, occ.c.customer_id == Customer.id)
+                  .outerjoin(CustomerFigures, sa.and_(CustomerFigures.tenant_id == Customer.tenant_id,
+                                                      CustomerFigures.customer_id == Customer.id)))
         planned += _insert(joined, occ, minute, default_minute, customer_ids)
     return Planned(planned, keep_within_cap(today, days, rules["daily_cap"]))
 
@@ -147,7 +149,8 @@ def _insert(joined: sa.Select, occ: sa.CTE, minute: sa.CTE | None, default_minut
     now = sa.literal(utcnow(), UTCDateTime())
     rows = _only(joined.where(Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None)),
                  Customer.id, customer_ids).with_only_columns(
-        Customer.id.label("customer_id"), Customer.owner_id.label("owner_id"), occ.c.rule_key, occ.c.planned_on,
+        Customer.id.label("customer_id"), Customer.owner_id.label("owner_id"), occ.c.rule_key,
+        CustomerFigures.tier.label("tier"), occ.c.planned_on,
         occ.c.due_on, due_minute.label("due_minute"), channel.label("channel"), occ.c.purpose, occ.c.automated,
         sa.literal(Status.planned.value).label("status"), sa.literal(0).label("escalation"),
         now.label("created_at"), now.label("updated_at"), maintain_column_froms=True)

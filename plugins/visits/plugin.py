@@ -3,17 +3,20 @@ whose tier, owner or preferences changed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas import __version__, hookimpl
 from saas.core.event_types import CUSTOMER_TIER_CHANGED, CUSTOMER_UPDATED
-from saas.core.hooktypes import ModuleInfo, Permission, Schedule
+from saas.core.hooktypes import ModuleInfo, Permission, ReportCard, Schedule, TodoItem
+from saas.core.messages import N_
 from saas.core.modules import for_each_workspace
 
-from plugins.visits import clock, planner
+from plugins.visits import agenda, clock, escalation, kpis, planner
 from plugins.visits.api import bp
 from plugins.visits.pages import feed_pages
 from plugins.visits.cadences import Settings
@@ -51,9 +54,37 @@ def plan_daily() -> None:
     for_each_workspace(NAME, "visits.plan", lambda tenant: planner.plan(clock.today(tenant)))
 
 
+def escalate_daily() -> None:
+    """Daily: tell the owners, then the managers, of overdue visits."""
+    for_each_workspace(NAME, "visits.escalate", lambda tenant: escalation.escalate(clock.today(tenant)))
+
+
 @hookimpl
 def saas_schedules():
-    return [Schedule("visits.plan", "15 2 * * *", plan_daily)]
+    return [Schedule("visits.plan", "15 2 * * *", plan_daily),
+            Schedule("visits.escalate", "0 8 * * *", escalate_daily)]
+
+
+@hookimpl
+def saas_event_types():
+    return list(escalation.EVENT_TYPES)
+
+
+@hookimpl
+def saas_todo_items(tenant, member):
+    """``member``'s visits due today or overdue (automated messages need no one), in one query."""
+    today = clock.today(tenant)
+    tz = clock.zone(tenant)
+    return [TodoItem(f"visits.visit:{visit.id}",
+                     _("%(purpose)s with %(name)s (%(channel)s)", purpose=_(PURPOSE_WORDS[visit.purpose]),
+                       name=name, channel=visit.channel),
+                     clock.due_at(visit.due_on, visit.due_minute or 0, tz), f"/customers/{visit.customer_id}",
+                     "visits.due", visit.customer_id)
+            for visit, name in agenda.due([member.user_id], "up_to_today", today, staff_only=True)]
+
+
+PURPOSE_WORDS = {"visit": N_("Visit"), "call": N_("Call"), "survey": N_("Needs survey"), "message": N_("Message"),
+                 "follow_up": N_("Follow-up")}
 
 
 @hookimpl
@@ -68,3 +99,15 @@ def saas_handle_event(tenant, event):
     if event.type == CUSTOMER_TIER_CHANGED.name or (
             event.type == CUSTOMER_UPDATED.name and REPLANNED_BY & set(event.data.get("fields", ()))):
         planner.replan(clock.today(tenant), [uuid.UUID(event.data["customer_id"])])
+
+
+@hookimpl
+def saas_report_cards(tenant):
+    """This month's visit completion against plan, compared with last month's."""
+    today = clock.today(tenant)
+    first, last = kpis.month_of(None, today)
+    before = kpis.month_of(f"{first - dt.timedelta(days=1):%Y-%m}", today)
+    now, then = kpis.compliance(first, last)["total"], kpis.compliance(*before)["total"]
+    percent = lambda rate: round(rate * 100, 1) if rate is not None else None  # noqa: E731
+    return [ReportCard("visits.completion", _("Visits done against plan"), percent(now["completion"]) or 0, "%",
+                       percent(then["completion"]))]

@@ -33,6 +33,7 @@ def upgrade():
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column("owner_id", sa.Uuid(), nullable=True),
         sa.Column("rule_key", sa.String(length=80), nullable=False),
+        sa.Column("tier", sa.String(length=20), nullable=True),
         sa.Column("planned_on", sa.Date(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("due_minute", sa.Integer(), nullable=True),
