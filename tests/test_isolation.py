@@ -28,7 +28,7 @@ PARAMETER_KINDS = {
     "name": "modules",
     "endpoint_id": "webhooks", "delivery_id": "deliveries", "segment_id": "segments",
     "import_id": "imports", "reward_id": "rewards", "notification_id": "notifications",
-    "deletion_id": "deletions", "export_id": "exports",
+    "deletion_id": "deletions", "export_id": "exports", "visit_id": "visits",
 }
 # Kinds that are no workspace's: a deletion outlives its workspace (whose keys stop when it starts),
 # is public and found by its random id alone; the tests at the end cover its routes.
@@ -59,6 +59,9 @@ BODIES = {
     ("post", "/api/v1/loyalty/customers/{customer_id}/redemptions"): lambda attacker, own: {"reward_id": own["bait"]},
     # the attacker tries to merge a customer of its own into the victim's
     ("post", "/api/v1/customers/{customer_id}/merge"): lambda attacker, own: {"merged_id": own["spare"]},
+    ("post", "/api/v1/visits/{visit_id}/outcome"): {"outcome": "done", "notes": "taken over"},
+    # the seed's own cadence, so that the caller's own visits keep their ids for the outcome's turn
+    ("put", "/api/v1/visits/customers/{customer_id}/cadence"): {"rule": "FREQ=DAILY", "channel": "phone"},
 }
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -132,8 +135,8 @@ def new_objects() -> dict:
 def seed(tenant, objects, n: int) -> None:
     """Give ``tenant`` one object of every kind a route takes, before anything random happens: the
     loyalty module with settings of its own (a first-purchase bonus of ``n``), a webhook endpoint
-    made before the purchase, whose events give it deliveries, a reward of one point to spend and a
-    customer to merge. The first member is not the owner (whom an owner cannot remove)."""
+    made before the purchase, whose events give it deliveries, a reward of one point to spend, a
+    customer to merge, and the visits module with a customer's planned visits. The first member is not the owner (whom an owner cannot remove)."""
     mine = objects[tenant.tenant["slug"]]
     mine["settings"] = {"first_purchase_bonus": n}
     assert tenant.put("/api/v1/modules/loyalty", json={"enabled": True, "settings": mine["settings"]}).status_code == 200
@@ -143,6 +146,13 @@ def seed(tenant, objects, n: int) -> None:
         act(tenant, objects, action, 1000 + k)  # numbers the random steps do not use
     mine["bait"] = tenant.post("/api/v1/loyalty/rewards", json={"name": "bait", "points_cost": 1}).json["id"]
     mine["spare"] = tenant.customer()["id"]
+    # the visits module (not among "modules": its settings are not loyalty's), a customer with a
+    # cadence of its own, so visits are planned
+    assert tenant.put("/api/v1/modules/visits", json={"enabled": True}).status_code == 200
+    first = mine["customers"][0]
+    assert tenant.put(f"/api/v1/visits/customers/{first}/cadence",
+                      json={"rule": "FREQ=DAILY", "channel": "phone"}).status_code == 200
+    mine["visits"] = [v["id"] for v in tenant.get(f"/api/v1/visits?customer_id={first}").json["items"]]
     made = tenant.post("/api/v1/tenant/export")
     assert made.status_code == 202, made.json
     mine["exports"].append(made.json["id"])
@@ -221,7 +231,7 @@ def snapshot(tenant, customer_ids=(), endpoint_ids=()) -> dict:
              "/api/v1/customers?deleted=false", "/api/v1/customers?deleted=true", "/api/v1/purchases",
              "/api/v1/interactions", "/api/v1/tags", "/api/v1/custom-fields", "/api/v1/members",
              "/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/segments", "/api/v1/imports", "/api/v1/classification/rules",
-             "/api/v1/loyalty/rewards", "/api/v1/notifications"]
+             "/api/v1/loyalty/rewards", "/api/v1/notifications", "/api/v1/visits"]
     state = {}
     for path in paths:
         body = tenant.get(path + ("&" if "?" in path else "?") + "limit=200").json

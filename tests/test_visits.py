@@ -244,3 +244,54 @@ def test_the_list_filters_and_refuses_bad_arguments(app, tenant_a, tenant_b):
     with app.app_context(), tenant_context(tenant_a.id):
         from plugins.visits.models import Visit
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == len(visits(tenant_a, customer, to=None))
+
+
+def test_a_new_owner_takes_the_customer_s_visits_which_keep_their_ids(app, tenant_a):
+    enable(tenant_a)
+    rep = tenant_a.post("/api/v1/members", json={"email": "rep@owner.example", "password": "a long enough password",
+                                                 "role": "agent"}).json
+    customer = in_tier(tenant_a, "core")
+    before = visits(tenant_a, customer, to=None)
+    fresh = tenant_a.get(f"/api/v1/customers/{customer['id']}").json
+    changed = tenant_a.patch(f"/api/v1/customers/{customer['id']}", json={"owner_id": rep["user_id"],
+                                                                         "version": fresh["version"]})
+    assert changed.status_code == 200, changed.json
+    after = visits(tenant_a, customer, to=None)
+    assert [v["id"] for v in after] == [v["id"] for v in before] and before
+    assert {v["owner_id"] for v in after} == {rep["user_id"]}
+
+
+def test_planning_again_after_new_cadences_replaces_the_future_visits(app, tenant_a):
+    enable(tenant_a)
+    customer = in_tier(tenant_a, "core")
+    assert {v["rule_key"] for v in visits(tenant_a, customer, to=None)} == {"core.visit"}
+    changed = tenant_a.put("/api/v1/modules/visits", json={"settings": {"cadences": {"core": [
+        {"key": "call", "rule": "FREQ=WEEKLY", "channel": "phone"}]}}})
+    assert changed.status_code == 200, changed.json
+    kept = tenant_a.post("/api/v1/visits/plan", json={})  # adds the new rule's visits, keeps the old
+    assert kept.status_code == 200 and kept.json["planned"] > 0
+    assert {v["rule_key"] for v in visits(tenant_a, customer, to=None)} == {"core.visit", "core.call"}
+    replaced = tenant_a.post("/api/v1/visits/plan", json={"replace": True})
+    assert replaced.status_code == 200, replaced.json
+    assert {v["rule_key"] for v in visits(tenant_a, customer, to=None)} == {"core.call"}
+    assert tenant_a.post("/api/v1/visits/plan", json={"replace": "yes please"}).status_code == 422
+
+
+def test_a_deleted_customer_s_plan_goes_and_a_merged_one_s_logged_visits_move_to_the_survivor(app, tenant_a):
+    enable(tenant_a)
+    gone, survivor, merged = in_tier(tenant_a, "core"), in_tier(tenant_a, "core"), in_tier(tenant_a, "core")
+    assert tenant_a.delete(f"/api/v1/customers/{gone['id']}").status_code == 204
+    with app.app_context(), tenant_context(tenant_a.id):
+        from plugins.visits.models import Visit
+        assert db.session.scalar(sa.select(sa.func.count()).where(Visit.customer_id == uuid.UUID(gone["id"]))) == 0
+    assert tenant_a.post(f"/api/v1/customers/{gone['id']}/restore").status_code == 200
+    assert {v["rule_key"] for v in visits(tenant_a, gone, to=None)} == {"core.visit"}
+    first = visits(tenant_a, merged, to=None)[0]
+    assert tenant_a.post(f"/api/v1/visits/{first['id']}/outcome", json={"outcome": "done"}).status_code == 200
+    own = [v["id"] for v in visits(tenant_a, survivor, to=None)]
+    response = tenant_a.post(f"/api/v1/customers/{survivor['id']}/merge", json={"merged_id": merged["id"]})
+    assert response.status_code == 200, response.json
+    after = visits(tenant_a, survivor, to=None)
+    assert {v["id"] for v in after} == {*own, first["id"]}
+    [moved] = [v for v in after if v["id"] == first["id"]]
+    assert (moved["status"], moved["rule_key"]) == ("done", f"merged:{first['id']}")

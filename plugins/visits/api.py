@@ -99,8 +99,10 @@ class OwnCadenceSchema(Schema):
 @bp.route("", methods=["GET"])
 @bp.arguments(VisitListArgs, location="query", as_kwargs=True)
 @bp.response(200, VisitPage)
+@bp.errors(404)
 def list_visits(cursor, limit, customer_id=None, owner_id=None, status=None, start=None, end=None):
-    """Planned and logged visits, by due day: of a customer, an owner, with a status, in a range."""
+    """Planned and logged visits, by due day: of a customer (404 if there is none such), an owner,
+    with a status, in a range."""
     stmt = db.select(Visit)
     if customer_id is not None:
         customers.get(customer_id)
@@ -214,16 +216,18 @@ class AgendaSchema(Schema):
 
 
 def _people(owner_id, team) -> list:
-    """Whose visits a request asks for: a team's, someone's, or the caller's own; another
-    person's or a team's need the ``visits.team`` permission."""
-    user = current_principal().user
-    if team is not None or (owner_id is not None and (user is None or owner_id != user.id)):
+    """Whose visits a request asks for: a team's, someone's, or the caller's own (an API key's:
+    the person who issued it); another person's or a team's need the ``visits.team`` permission."""
+    principal = current_principal()
+    me = principal.user.id if principal.user is not None else getattr(principal.api_key, "created_by", None)
+    if team is not None or (owner_id is not None and owner_id != me):
         if not may("visits.team"):
             raise Forbidden("This needs the 'visits.team' permission.")
         return agenda.team_members(team) if team is not None else [owner_id]
-    if owner_id is None and user is None:
-        raise Invalid("An API key is no one's: name the person (owner_id) or the team.", {"owner_id": ["Required."]})
-    return [owner_id or user.id]
+    if me is None:
+        raise Invalid("This API key acts for no one: name the person (owner_id) or the team.",
+                      {"owner_id": ["Required."]})
+    return [me]
 
 
 @bp.route("/agenda", methods=["GET"])

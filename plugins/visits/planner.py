@@ -20,7 +20,7 @@ from saas.core.classification.models import CustomerFigures
 from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.module_settings import settings_of
-from saas.core.sql import generated_id
+from saas.core.sql import generated_id, uuid_text
 from saas.core.tenancy import current_tenant_id, scoped
 from saas.core.types import UTCDateTime, utcnow
 
@@ -44,9 +44,12 @@ def settings() -> dict:
     return settings_of(NAME)
 
 
-def plan(today: dt.date, customer_ids: list[uuid.UUID] | None = None) -> Planned:
+def plan(today: dt.date, customer_ids: list[uuid.UUID] | None = None, *,
+         refresh_at: dt.datetime | None = None) -> Planned:
     """Plan the bound workspace's visits from ``today`` (its local date) to the horizon, for every
-    live customer or those of ``customer_ids``; then keep each person within the daily cap."""
+    live customer or those of ``customer_ids``; then keep each person within the daily cap. With
+    ``refresh_at``, a visit already planned (and not logged) for a rule and day is brought up to
+    date (owner, day, channel, time) and stamped ``updated_at = refresh_at``, keeping its id."""
     rules = settings()
     last = today + dt.timedelta(weeks=rules["horizon_weeks"])
     days = Workdays(rules["calendar"], today, last + _SLACK)
@@ -64,7 +67,7 @@ def plan(today: dt.date, customer_ids: list[uuid.UUID] | None = None) -> Planned
                   .join(occ, occ.c.tier == CustomerFigures.tier)
                   .where(~sa.exists().where(OwnCadence.tenant_id == Customer.tenant_id,
                                             OwnCadence.customer_id == Customer.id)))
-        planned += _insert(joined, occ, minute, default_minute, customer_ids)
+        planned += _insert(joined, occ, minute, default_minute, customer_ids, refresh_at)
     own_rows = []
     for own in db.session.scalars(_only(sa.select(OwnCadence), OwnCadence.customer_id, customer_ids)):
         how = {"channel": own.channel, "channels": [own.channel], "purpose": own.purpose}
@@ -75,17 +78,33 @@ def plan(today: dt.date, customer_ids: list[uuid.UUID] | None = None) -> Planned
         joined = (sa.select(Customer, occ).select_from(Customer).join(occ, occ.c.customer_id == Customer.id)
                   .outerjoin(CustomerFigures, sa.and_(CustomerFigures.tenant_id == Customer.tenant_id,
                                                       CustomerFigures.customer_id == Customer.id)))
-        planned += _insert(joined, occ, minute, default_minute, customer_ids)
-    return Planned(planned, keep_within_cap(today, days, rules["daily_cap"]))
+        planned += _insert(joined, occ, minute, default_minute, customer_ids, refresh_at)
+    owners = None if customer_ids is None else list(db.session.scalars(  # a re-plan: their people's days only
+        sa.select(Visit.owner_id).where(Visit.customer_id.in_(customer_ids), Visit.owner_id.is_not(None)).distinct()))
+    return Planned(planned, keep_within_cap(today, days, rules["daily_cap"], owners))
 
 
 def replan(today: dt.date, customer_ids: list[uuid.UUID] | None) -> Planned:
     """A customer's tier, owner, preferences or cadence changed (None: the workspace's cadences):
-    their future planned visits (not those moved by hand, nor any with an outcome) are planned again."""
+    their future planned visits are planned again. Those the new plan has too keep their ids (a
+    calendar keeps its events) and take its owner, channel and time; the others go, except those
+    moved by hand or logged."""
+    now = utcnow()
+    done = plan(today, customer_ids, refresh_at=now)
     db.session.execute(_only(sa.delete(Visit).where(
-        Visit.status == Status.planned, Visit.due_on >= today, Visit.moved_from_id.is_(None)),
+        Visit.status == Status.planned, Visit.due_on >= today, Visit.moved_from_id.is_(None), Visit.updated_at < now),
         Visit.customer_id, customer_ids).execution_options(synchronize_session=False))
-    return plan(today, customer_ids)
+    return done
+
+
+def merge(survivor_id: uuid.UUID, merged_id: uuid.UUID) -> None:
+    """``merged_id``'s planned visits go; its logged ones move to ``survivor_id``, under a rule key
+    of their own (``merged:<visit id>``) so that none takes a survivor's visit's key."""
+    db.session.execute(sa.delete(Visit).where(Visit.customer_id == merged_id, Visit.status == Status.planned)
+                       .execution_options(synchronize_session=False))
+    key = sa.literal("merged:").concat(uuid_text(Visit.id))
+    db.session.execute(sa.update(Visit).where(Visit.customer_id == merged_id)
+                       .values(customer_id=survivor_id, rule_key=key).execution_options(synchronize_session=False))
 
 
 def _dates(rule: str, start: dt.date, first: dt.date, last: dt.date, days: Workdays) -> list[tuple[dt.date, dt.date]]:
@@ -135,9 +154,10 @@ def _only(stmt, column, ids):
 
 
 def _insert(joined: sa.Select, occ: sa.CTE, minute: sa.CTE | None, default_minute: int,
-            customer_ids) -> int:
+            customer_ids, refresh_at: dt.datetime | None) -> int:
     """``INSERT INTO visits_visits SELECT`` ``joined`` (customers x occurrences), live customers
-    only, ``ON CONFLICT DO NOTHING`` on the idempotence key; returns how many rows it added."""
+    only, ``ON CONFLICT DO NOTHING`` on the idempotence key (``DO UPDATE`` of a planned visit with
+    ``refresh_at``); returns how many rows it added (or refreshed)."""
     preferred = Customer.preferences["preferred_channel"].as_string()
     mapped = sa.case(*((preferred == theirs, ours) for theirs, ours in cadences.PREFERRED.items()), else_=None)
     channel = sa.case((occ.c.allowed.like(sa.literal("%,").concat(mapped).concat(",%")), mapped),
@@ -146,7 +166,7 @@ def _insert(joined: sa.Select, occ: sa.CTE, minute: sa.CTE | None, default_minut
     if minute is not None:
         joined = joined.outerjoin(minute, minute.c.text == _contact_text())
         due_minute = sa.func.coalesce(minute.c.minute, due_minute)
-    now = sa.literal(utcnow(), UTCDateTime())
+    now = sa.literal(refresh_at or utcnow(), UTCDateTime())
     rows = _only(joined.where(Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None)),
                  Customer.id, customer_ids).with_only_columns(
         Customer.id.label("customer_id"), Customer.owner_id.label("owner_id"), occ.c.rule_key,
@@ -159,30 +179,39 @@ def _insert(joined: sa.Select, occ: sa.CTE, minute: sa.CTE | None, default_minut
     stmt = (postgresql if on_postgresql else sqlite).insert(Visit.__table__).from_select(
         ["tenant_id", "id", *source.c.keys()],
         sa.select(sa.literal(current_tenant_id(), sa.Uuid()), generated_id(), *source.c).where(sa.true()),
-    ).on_conflict_do_nothing(index_elements=KEY)
+    )
+    if refresh_at is None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=KEY)
+    else:
+        fresh = ("owner_id", "tier", "due_on", "due_minute", "channel", "purpose", "automated", "updated_at")
+        stmt = stmt.on_conflict_do_update(index_elements=KEY, set_={name: stmt.excluded[name] for name in fresh},
+                                          where=Visit.__table__.c.status == Status.planned.value)
     result = db.session.execute(stmt.execution_options(preserve_rowcount=True))
     # Python's sqlite3 counts no rows for a statement that starts with WITH: ask SQLite
     return result.rowcount if on_postgresql else db.session.scalar(sa.text("SELECT changes()"))
 
 
-def _staff_planned(today: dt.date):
+def _staff_planned(today: dt.date, owners: list[uuid.UUID] | None):
     return (Visit.status == Status.planned, Visit.automated.is_(False), Visit.owner_id.is_not(None),
-            Visit.due_on >= today)
+            Visit.due_on >= today, *(() if owners is None else (Visit.owner_id.in_(owners),)))
 
 
-def keep_within_cap(today: dt.date, days: Workdays, cap: int) -> int:
-    """Move each person's visits past ``cap`` on a day (the latest-planned of that day first) to
-    their next working day, the earliest day over first, until no day is over; automated messages
-    take no one's time. Returns how many moves it made."""
+def keep_within_cap(today: dt.date, days: Workdays, cap: int, owners: list[uuid.UUID] | None = None) -> int:
+    """Move each person's (or each of ``owners``') visits past ``cap`` on a day (the latest-planned
+    of that day first) to their next working day, the earliest day over first, until no day is
+    over; automated messages take no one's time. Returns how many moves it made."""
+    if owners == []:
+        return 0
     moves = 0
     for _ in range(1000):
-        day = db.session.scalar(sa.select(Visit.due_on).where(*_staff_planned(today))
+        day = db.session.scalar(sa.select(Visit.due_on).where(*_staff_planned(today, owners))
                                 .group_by(Visit.owner_id, Visit.due_on).having(sa.func.count() > cap)
                                 .order_by(Visit.due_on).limit(1))
         if day is None:
             break
         rank = sa.func.row_number().over(partition_by=Visit.owner_id, order_by=(Visit.planned_on, Visit.id))
-        ranked = scoped(sa.select(Visit.id, rank.label("rank")).where(*_staff_planned(today), Visit.due_on == day))
+        ranked = scoped(sa.select(Visit.id, rank.label("rank")).where(*_staff_planned(today, owners),
+                                                                       Visit.due_on == day))
         ranked = ranked.subquery()
         over = sa.select(ranked.c.id).where(ranked.c.rank > cap)
         moves += db.session.execute(sa.update(Visit).where(Visit.id.in_(over)).values(due_on=days.next_after(day))

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas import __version__, hookimpl
-from saas.core.event_types import CUSTOMER_TIER_CHANGED, CUSTOMER_UPDATED
+from saas.core.event_types import CUSTOMER_DELETED, CUSTOMER_RESTORED, CUSTOMER_TIER_CHANGED, CUSTOMER_UPDATED
 from saas.core.hooktypes import ModuleInfo, Permission, ReportCard, Schedule, TodoItem
 from saas.core.messages import N_
 from saas.core.modules import for_each_workspace
@@ -94,11 +94,18 @@ def saas_module_enabled(tenant, settings):
 
 @hookimpl
 def saas_handle_event(tenant, event):
-    """A customer's new tier, owner or preferences: its future visits are planned again (the core
-    runs a handler once per event id; planning again is idempotent as well)."""
-    if event.type == CUSTOMER_TIER_CHANGED.name or (
+    """A customer's new tier, owner or preferences, its deletion or restoring: its future visits
+    are planned again (the core runs a handler once per event id; planning again is idempotent)."""
+    if event.type in (CUSTOMER_TIER_CHANGED.name, CUSTOMER_DELETED.name, CUSTOMER_RESTORED.name) or (
             event.type == CUSTOMER_UPDATED.name and REPLANNED_BY & set(event.data.get("fields", ()))):
-        planner.replan(clock.today(tenant), [uuid.UUID(event.data["customer_id"])])
+        planner.replan(clock.today(tenant), [uuid.UUID(event.data["customer_id"])])  # a deleted one: none
+
+
+@hookimpl
+def saas_merge_customers(tenant, survivor_id, merged_id):
+    """The merged customer's logged visits go to the survivor; its planned ones go (the survivor's
+    plan stands, and is planned again when its tier changes)."""
+    planner.merge(survivor_id, merged_id)
 
 
 @hookimpl
