@@ -75,7 +75,7 @@ class PlanSchema(Schema):
 
 class PlannedSchema(Schema):
     planned = f.Integer(metadata={"description": "Visits added"})
-    moved = f.Integer(metadata={"description": "Moves to a next working day to keep within the daily cap"})
+    moved = f.Integer(metadata={"description": "Visits moved on to a later working day to keep within the daily cap"})
 
 
 class OutcomeSchema(Schema):

@@ -37,7 +37,7 @@ _SLACK = dt.timedelta(days=60)  # the calendar reaches past the horizon, for mov
 @dataclass(frozen=True)
 class Planned:
     planned: int  # visits added
-    moved: int  # moves to a next working day for the daily cap
+    moved: int  # visits moved on to a later working day by the daily cap
 
 
 def settings() -> dict:
@@ -197,23 +197,39 @@ def _staff_planned(today: dt.date, owners: list[uuid.UUID] | None):
 
 
 def keep_within_cap(today: dt.date, days: Workdays, cap: int, owners: list[uuid.UUID] | None = None) -> int:
-    """Move each person's (or each of ``owners``') visits past ``cap`` on a day (the latest-planned
-    of that day first) to their next working day, the earliest day over first, until no day is
-    over; automated messages take no one's time. Returns how many moves it made."""
+    """Keep each person's (or each of ``owners``') planned visits within ``cap`` a working day,
+    the earliest-wanted first, the rest moved on to the next working days; automated messages
+    take no one's time. Returns how many visits changed day.
+
+    In one statement, by window functions: number each person's working days (``w``) and their
+    visits in the order wanted (``r``, from 0); filling days in that order puts visit ``r`` on day
+    ``r // cap + max(w_j - j // cap)`` over the visits ``j <= r`` with ``j % cap == r % cap``
+    (no day before its wanted one, none holding more than ``cap``)."""
     if owners == []:
         return 0
-    moves = 0
-    for _ in range(1000):
-        day = db.session.scalar(sa.select(Visit.due_on).where(*_staff_planned(today, owners))
-                                .group_by(Visit.owner_id, Visit.due_on).having(sa.func.count() > cap)
-                                .order_by(Visit.due_on).limit(1))
-        if day is None:
-            break
-        rank = sa.func.row_number().over(partition_by=Visit.owner_id, order_by=(Visit.planned_on, Visit.id))
-        ranked = scoped(sa.select(Visit.id, rank.label("rank")).where(*_staff_planned(today, owners),
-                                                                       Visit.due_on == day))
-        ranked = ranked.subquery()
-        over = sa.select(ranked.c.id).where(ranked.c.rank > cap)
-        moves += db.session.execute(sa.update(Visit).where(Visit.id.in_(over)).values(due_on=days.next_after(day))
-                                    .execution_options(synchronize_session=False)).rowcount
-    return moves
+    busiest = db.session.scalar(sa.select(sa.func.count()).where(*_staff_planned(today, owners))
+                                .group_by(Visit.owner_id).order_by(sa.func.count().desc()).limit(1))
+    if not busiest:
+        return 0
+    last = db.session.scalar(sa.select(sa.func.max(Visit.due_on)).where(*_staff_planned(today, owners)))
+    calendar = [today + dt.timedelta(days=n) for n in range((last - today).days + 1)]
+    calendar = [day for day in calendar if days.is_working(day)]
+    for _ in range(busiest // cap + 1):  # room after ``last`` for the busiest person's overflow
+        calendar.append(days.next_after(calendar[-1] if calendar else last))
+    cal = sa.values(sa.column("day", sa.Date()), sa.column("w", sa.Integer()), name="visits_days").data(
+        [(day, index) for index, day in enumerate(calendar)]).cte("visits_days")
+    rank = (sa.func.row_number().over(partition_by=Visit.owner_id,
+                                      order_by=(Visit.due_on, Visit.planned_on, Visit.id)) - 1)
+    ranked = scoped(sa.select(Visit.id, Visit.owner_id, rank.label("r"), cal.c.w)
+                    .select_from(Visit).join(cal, cal.c.day == Visit.due_on)
+                    .where(*_staff_planned(today, owners))).subquery("ranked")
+    best = sa.func.max(ranked.c.w - ranked.c.r / cap).over(
+        partition_by=(ranked.c.owner_id, ranked.c.r % cap), order_by=ranked.c.r)
+    placed = sa.select(ranked.c.id, (ranked.c.r / cap + best).label("w")).subquery("placed")
+    moved = (sa.select(placed.c.id, cal.c.day).select_from(placed).join(cal, cal.c.w == placed.c.w)).subquery("moved")
+    result = db.session.execute(
+        sa.update(Visit).where(Visit.id == moved.c.id, Visit.due_on != moved.c.day).values(due_on=moved.c.day)
+        .execution_options(synchronize_session=False, preserve_rowcount=True))
+    if db.session.get_bind().dialect.name == "postgresql":
+        return result.rowcount
+    return db.session.scalar(sa.text("SELECT changes()"))  # Python's sqlite3 counts none after a WITH
