@@ -63,8 +63,9 @@ def guard_module_routes():
         return None
     page = not request.path.startswith("/api/")
     if page and getattr(current_app.view_functions.get(request.endpoint), "_public", False):
-        # a public page (auth.public): no sign-in; the view binds the workspace its link names with
-        # auth.bind_visitor, which answers 404 where the module is off; its forms carry the CSRF token
+        # a public page (auth.public: a survey's link, a calendar feed): no sign-in; the view binds the
+        # workspace its secret names (auth.bind_visitor answers 404 where the module is off); its
+        # forms carry the CSRF token
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
         return None

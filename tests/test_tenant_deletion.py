@@ -52,6 +52,7 @@ def rows_of(app, tenant_id: uuid.UUID) -> dict[str, int]:
 def fill(app, workspace) -> None:
     """Data in every tenant table: the core's features, every module's and the birthdays example's."""
     workspace.enable("loyalty", {"first_purchase_bonus": 5})
+    workspace.enable("visits")
     workspace.enable("birthdays")
     today = dt.date.today()
     born = today.replace(year=1990) if not (today.month == 2 and today.day == 29) else dt.date(1992, 2, 29)
@@ -68,6 +69,11 @@ def fill(app, workspace) -> None:
         "occurred_at": "2026-01-01T00:00:00Z"}).status_code == 201
     assert workspace.post("/api/v1/segments", json={"name": "vip", "filter": {"tags": ["VIP"]}}).status_code == 201
     assert workspace.post("/api/v1/loyalty/rewards", json={"name": "cup", "points_cost": 1}).status_code == 201
+    assert workspace.put(f"/api/v1/customers/{first['id']}/tier-override",  # its visits are planned
+                         json={"tier": "core", "reason": "fill"}).status_code == 200
+    assert workspace.put(f"/api/v1/visits/customers/{second['id']}/cadence",
+                         json={"rule": "FREQ=WEEKLY", "channel": "phone"}).status_code == 200
+    assert workspace.post("/api/v1/visits/feed", json={"user_id": workspace.user["id"]}).status_code == 201
     assert workspace.post("/api/v1/members", json={"email": f"agent@{workspace.tenant['slug']}.example",
                                                    "password": "a long enough password", "role": "agent"}).status_code == 201
     assert workspace.post("/api/v1/api-keys", json={"name": "ci", "scopes": ["read"]}).status_code == 201
