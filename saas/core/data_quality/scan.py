@@ -48,6 +48,7 @@ from typing import Iterable, Iterator
 import numpy as np
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process
+from sqlalchemy.dialects import postgresql, sqlite
 
 from saas.core.accounts import Tenant
 from saas.core.customers import Customer, contact
@@ -230,8 +231,11 @@ def find_pairs() -> int:
         found.setdefault((first, second), (score, SIMILAR_NAME))
     now, written = utcnow(), 0
     for chunk in _chunks(list(found.items()), BATCH):
+        # a pair of two unchanged records can be found again (a changed record shares the name of
+        # the oldest of a pair): it stays as it was
         _insert(P, [{"tenant_id": tenant_id, "id": new_id(), "first_id": first, "second_id": second, "score": score,
-                     "reason": reason, "found_at": now} for (first, second), (score, reason) in chunk])
+                     "reason": reason, "found_at": now} for (first, second), (score, reason) in chunk],
+                keep_existing=True)
         db.session.commit()
         written += len(chunk)
     db.session.execute(sa.update(K).where(K.tenant_id == tenant_id, K.dirty).values(dirty=False))
@@ -295,10 +299,15 @@ def similar_names(dirty: set[uuid.UUID] | None, *, window: int = WINDOW, floor: 
                 yield a[1], b[1], int(round(float(scores[hit])))
 
 
-def _insert(model, rows: list[dict]) -> None:
+def _insert(model, rows: list[dict], *, keep_existing: bool = False) -> None:
     """Core's executemany (psycopg pipelines it): the ORM's bulk insert went one statement per row
-    here, and a multi-row VALUES costs more to compile than it saves. (COPY is refused under RLS.)"""
-    db.session.execute(model.__table__.insert(), rows)
+    here, and a multi-row VALUES costs more to compile than it saves. (COPY is refused under RLS.)
+    ``keep_existing``: a row that breaks a unique constraint is skipped (ON CONFLICT DO NOTHING)."""
+    insert = model.__table__.insert()
+    if keep_existing:
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(model.__table__).on_conflict_do_nothing()
+    db.session.execute(insert, rows)
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
