@@ -377,3 +377,17 @@ def test_the_at_risk_list_pages_by_score(tenant_a):
     both = [*first["items"], *second.json["items"]]
     assert len({item["customer_id"] for item in both}) == 2 and second.json["next_cursor"] is None
     assert both[0]["score"] >= both[1]["score"]
+
+
+def test_a_purchase_dated_in_the_future_counts_as_today_s_and_the_workspace_is_still_scored(tenant_a):
+    """The nightly figures come from the core's, which keep a purchase dated ahead (a shop's clock,
+    a typo): days since it would be negative, and the rules refuse the chunk (the whole workspace)."""
+    enable(tenant_a)
+    ahead = tenant_a.customer()
+    buy(tenant_a, ahead["id"], "100.00", days_ago=-400)
+    gone = drifting(tenant_a)
+    before = score(tenant_a, gone)["scored_at"]
+    rescore(tenant_a)
+    assert score(tenant_a, gone)["scored_at"] > before  # the whole workspace's run went through
+    assert score(tenant_a, ahead)["level"] == "low"
+    assert score(tenant_a, gone)["level"] == "high"

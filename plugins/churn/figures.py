@@ -209,6 +209,8 @@ def _chunk(as_of: dt.datetime, moment, page: list[uuid.UUID], after, intervals, 
     owners = [row[2] for row in rows]
     numbers = np.array([row[3:] for row in rows], dtype=float).reshape(len(rows), 14)  # None -> nan
     orders, revenue, since_last, since_first, span = (numbers[:, i] for i in range(5))
+    # a purchase dated after the moment (a shop's clock ahead, a typo for next year) counts as today's
+    since_last, since_first = np.maximum(since_last, 0), np.maximum(since_first, 0)
     own = np.where(orders >= OWN_INTERVAL_FROM, span / np.maximum(orders - 1, 1), np.nan)
     fallback = np.array([intervals.get(tier, intervals.get(None, np.nan)) for tier in tiers], dtype=float)
     bought_ever = orders > 0
