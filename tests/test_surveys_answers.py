@@ -55,12 +55,14 @@ def test_each_recipient_gets_a_link_that_a_partial_answer_resumes_and_a_finished
 def test_a_bad_answer_is_refused_and_writes_nothing(tenant_a):
     enable(tenant_a)
     survey = make(tenant_a, [NPS, {"kind": "single_choice", "text": "Shop?", "choices": ["A", "B"]},
-                             {"kind": "multiple_choice", "text": "Bought?", "choices": ["Tea", "Cups"]}], state="active")
+                             {"kind": "multiple_choice", "text": "Bought?", "choices": ["Tea", "Cups"]},
+                             {"kind": "text", "text": "Anything else?", "required": False}], state="active")
     [link] = links_for(tenant_a, survey, [tenant_a.customer()])
-    nps_id, one_id, many_id = question_ids(tenant_a, survey)
+    nps_id, one_id, many_id, text_id = question_ids(tenant_a, survey)
     good = {f"q-{nps_id}": "10", f"q-{one_id}": "1", f"q-{many_id}": ["0", "1"]}
     for field, bad in ((nps_id, "11"), (nps_id, "-1"), (nps_id, "ten"), (one_id, "2"), (many_id, ["0", "7"]),
-                       (nps_id, "9" * 400)):
+                       (nps_id, "9" * 400), (nps_id, "²"), (one_id, "١"), (many_id, ["0", "²"]), (nps_id, "9" * 5000),
+                       (text_id, "a\x00b")):
         for action in ("save", "finish"):
             refused = answer(tenant_a, link, action=action, **{**good, f"q-{field}": bad})
             assert refused.status_code == 422, (field, bad, action)

@@ -68,6 +68,8 @@ def read_form(questions: list[Question], form) -> tuple[dict, dict]:
         if question.kind is QuestionKind.text:
             if len(raw) > MAX_TEXT:
                 errors[str(question.id)] = "long"
+            elif "\x00" in raw:  # no database keeps it (PostgreSQL refuses it in text)
+                errors[str(question.id)] = "nul"
             else:
                 given[str(question.id)] = raw
         elif question.kind is QuestionKind.single_choice:
@@ -78,17 +80,24 @@ def read_form(questions: list[Question], form) -> tuple[dict, dict]:
                 given[str(question.id)] = picked
         else:
             low, high = SCALES[question.kind]
-            if not raw.isdigit() or not low <= int(raw) <= high:
+            value = _whole(raw)
+            if value is None or not low <= value <= high:
                 errors[str(question.id)] = "scale"
             else:
-                given[str(question.id)] = int(raw)
+                given[str(question.id)] = value
     return given, errors
 
 
+def _whole(raw: str) -> int | None:
+    """A small whole number written in ASCII digits ("²" is a digit to ``str.isdigit``, not to ``int``)."""
+    return int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 4 else None
+
+
 def _indexes(raw: list[str], count: int) -> list[int] | None:
-    if not all(item.isdigit() and int(item) < count for item in raw):
+    picked = [_whole(item) for item in raw]
+    if any(index is None or index >= count for index in picked):
         return None
-    return sorted({int(item) for item in raw})
+    return sorted(set(picked))
 
 
 def missing(questions: list[Question], given: dict) -> list[str]:
