@@ -29,11 +29,26 @@ class Page:
     next_cursor: str | None
 
 
-Spec = Sequence[tuple[str, type]]  # (name, Python type) of each sort value, in order
+@dataclass(frozen=True)
+class WholeNumber:
+    """An integer sort column's values: from ``-limit`` up to ``limit``, excluded (its SQL type's
+    range: a cursor's number outside it would fail the query, not the cursor)."""
+
+    limit: int
 
 
-def spec_of(columns: Sequence[sa.ColumnElement]) -> list[tuple[str, type]]:
-    return [(c.key, c.type.python_type) for c in columns]
+Spec = Sequence[tuple[str, Any]]  # (name, Python type or WholeNumber) of each sort value, in order
+
+
+def spec_of(columns: Sequence[sa.ColumnElement]) -> list[tuple[str, Any]]:
+    return [(c.key, _kind(c.type)) for c in columns]
+
+
+def _kind(type_: sa.types.TypeEngine) -> Any:
+    if type_.python_type is not int:
+        return type_.python_type
+    bits = 16 if isinstance(type_, sa.SmallInteger) else 64 if isinstance(type_, sa.BigInteger) else 32
+    return WholeNumber(2 ** (bits - 1))
 
 
 def encode_cursor(spec: Spec, values: Sequence[Any]) -> str:
@@ -55,8 +70,10 @@ def decode_cursor(token: str, spec: Spec) -> list[Any]:
 
 
 def _typed(value: Any, kind: type) -> Any:
-    if kind is int and type(value) is int:  # a count or a score, kept as a JSON number
-        return value
+    if isinstance(kind, WholeNumber):  # a count or a score, kept as a JSON number
+        if type(value) is int and -kind.limit <= value < kind.limit:
+            return value
+        raise ValueError("a number out of the column's range")
     if not isinstance(value, str):
         raise TypeError
     if kind is dt.datetime:
