@@ -162,3 +162,13 @@ def test_the_list_and_the_results_run_as_many_queries_for_many_surveys_and_answe
     with count_queries() as many_results:
         tenant_a.get(f"/api/v1/surveys/{made[0]['id']}/results")
     assert many() == few() and many_results() == few_results()
+
+
+def test_an_active_survey_cannot_be_left_without_questions(tenant_a):
+    enable(tenant_a)
+    survey = make(tenant_a, state="active")
+    emptied = tenant_a.patch(f"/api/v1/surveys/{survey['id']}", json={"questions": []})
+    assert emptied.status_code == 422 and "questions" in emptied.json["error"]["fields"], emptied.json
+    assert len(tenant_a.get(f"/api/v1/surveys/{survey['id']}").json["questions"]) == 1
+    draft = make(tenant_a)
+    assert tenant_a.patch(f"/api/v1/surveys/{draft['id']}", json={"questions": []}).status_code == 200

@@ -199,3 +199,20 @@ def test_the_answer_page_is_rate_limited(database, request):
     browser = limited.test_client()
     answers = [browser.get("/s/not-a-token").status_code for _ in range(4)]
     assert answers == [404, 404, 404, 429]
+
+
+def test_a_send_to_more_customers_than_a_request_reaches_is_refused_and_invites_no_one(tenant_a, monkeypatch):
+    from plugins.surveys import sending
+
+    enable(tenant_a)
+    survey = make(tenant_a, state="active")
+    for _ in range(3):
+        tenant_a.customer(tags=["vip"])
+    segment = tenant_a.post("/api/v1/segments", json={"name": "VIP", "filter": {"tags": ["vip"]}}).json
+    monkeypatch.setattr(sending, "MAX_RECIPIENTS", 2)
+    refused = tenant_a.post(f"/api/v1/surveys/{survey['id']}/send", json={"segment_id": segment["id"], "links": True})
+    assert refused.status_code == 422 and "schedule" in refused.json["error"]["message"], refused.json
+    assert tenant_a.get(f"/api/v1/surveys/{survey['id']}/results").json["sent"] == 0
+    monkeypatch.setattr(sending, "MAX_RECIPIENTS", 3)
+    sent = tenant_a.post(f"/api/v1/surveys/{survey['id']}/send", json={"segment_id": segment["id"], "links": True})
+    assert sent.status_code == 200 and sent.json["invited"] == 3, sent.json

@@ -31,6 +31,7 @@ from plugins.surveys.settings import NAME
 from plugins.surveys.texts import babel_locale, language_of, shown
 
 MAX_IDS = 1000  # customer ids in one request
+MAX_RECIPIENTS = 5000  # customers one send reaches at once, in the request; more: a schedule (a job)
 
 
 def recipients(*, customer_ids=None, segment_id=None, tier=None) -> sa.Select:
@@ -59,6 +60,11 @@ def send(survey: Survey, who: sa.Select, *, channel: str = channels.EMAIL, give_
     elif channel != channels.EMAIL and channel not in plugin_channels:
         raise Invalid("unknown channel", {"channel": [f"One of: {', '.join([channels.EMAIL, *sorted(plugin_channels)])}."]})
     ids = who.subquery()
+    reached = db.session.scalar(sa.select(sa.func.count()).select_from(ids))
+    if reached > MAX_RECIPIENTS:
+        raise Invalid(f"{reached} customers are more than one send reaches ({MAX_RECIPIENTS}): give the survey "
+                      "a schedule for this segment or tier instead, which sends from a job",
+                      {"segment_id": [f"At most {MAX_RECIPIENTS} customers at once."]})
     customers = db.session.scalars(sa.select(Customer).where(Customer.id.in_(sa.select(ids.c.id)))
                                    .order_by(Customer.id)).all()
     invited, skipped = invite(survey, customers, channel, plugin_channels)

@@ -73,6 +73,9 @@ def update(survey: Survey, data: dict) -> Survey:
     if "title" in data:
         survey.title = data["title"]
     if "questions" in data:
+        staying_active = data.get("state", survey.state) is State.active
+        if not data["questions"] and staying_active:
+            raise Invalid("an active survey needs a question", {"questions": ["At least one question."]})
         if answered:
             survey.version += 1
         else:
