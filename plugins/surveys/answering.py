@@ -116,7 +116,9 @@ def finish(opened: Opened, given: dict, language: str) -> Response:
     now = utcnow()
     if survey.anonymous:
         now = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        response = Response(survey_id=survey.id, version=invitation.version, language=language, submitted_at=now)
+        # random ids: a UUIDv7 would carry the exact time the day above leaves out
+        response = Response(id=uuid.uuid4(), survey_id=survey.id, version=invitation.version, language=language,
+                            submitted_at=now)
     else:
         customer = db.session.get(Customer, (invitation.tenant_id, invitation.customer_id))
         tier = db.session.scalar(sa.select(CustomerFigures.tier).where(CustomerFigures.customer_id == customer.id))
@@ -131,7 +133,7 @@ def finish(opened: Opened, given: dict, language: str) -> Response:
         if value is None:
             continue
         answers.append(Answer(
-            response_id=response.id, question_id=question.id, kind=question.kind,
+            **({"id": uuid.uuid4()} if survey.anonymous else {}), response_id=response.id, question_id=question.id, kind=question.kind,
             score=value if question.kind in SCALES else None,
             choices=value if question.kind in (QuestionKind.single_choice, QuestionKind.multiple_choice) else [],
             text=value if question.kind is QuestionKind.text else None))

@@ -75,7 +75,8 @@ def answer(token):
     given, errors, status, done = dict(opened.invitation.draft or {}), {}, 200, None
     if request.method == "POST":
         given, errors = answering.read_form(opened.questions, request.form)
-        finishing = request.form.get("action") != "save"
+        # an anonymous survey keeps no partial answer: it would sit beside the customer's invitation
+        finishing = request.form.get("action") != "save" or opened.survey.anonymous
         if finishing and not errors:
             errors = {question_id: "required" for question_id in answering.missing(opened.questions, given)}
         if errors:
@@ -93,7 +94,7 @@ def answer(token):
                         "choices": [shown(c, language) for c in q.choices], "required": q.required,
                         "scale": list(range(SCALES[q.kind][0], SCALES[q.kind][1] + 1)) if q.kind in SCALES else []}
                        for q in opened.questions],
-            given=given, errors=errors, done=done, token=token,
+            given=given, errors=errors, done=done, token=token, keeps_drafts=not opened.survey.anonymous,
             unsubscribe=links.unsubscribe_url(tenant.id, opened.invitation.id)), status
 
 
