@@ -391,3 +391,21 @@ def test_a_purchase_dated_in_the_future_counts_as_today_s_and_the_workspace_is_s
     assert score(tenant_a, gone)["scored_at"] > before  # the whole workspace's run went through
     assert score(tenant_a, ahead)["level"] == "low"
     assert score(tenant_a, gone)["level"] == "high"
+
+
+def test_a_deleted_customer_s_open_task_leaves_the_lists_and_the_card_until_it_is_restored(tenant_a):
+    enable(tenant_a)
+    gone = drifting(tenant_a)
+    [task] = open_tasks(tenant_a)
+    assert task["customer_id"] == gone["id"]
+
+    def open_card() -> int:
+        return {card["key"]: card["value"] for card in tenant_a.get("/api/v1/reports/cards").json["items"]
+                if card["module"] == "churn"}["open_tasks"]
+
+    assert open_card() == 1
+    assert tenant_a.delete(f"/api/v1/customers/{gone['id']}").status_code == 204
+    assert open_tasks(tenant_a) == [] and tenant_a.get("/api/v1/churn/tasks").json["items"] == []
+    assert open_card() == 0
+    assert tenant_a.post(f"/api/v1/customers/{gone['id']}/restore").status_code == 200
+    assert [t["id"] for t in open_tasks(tenant_a)] == [task["id"]] and open_card() == 1

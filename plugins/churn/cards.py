@@ -16,10 +16,11 @@ from plugins.churn.models import OPEN_STATUSES, Level, Score, Task
 
 
 def cards() -> list[ReportCard]:
+    live = sa.and_(Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))
     high = db.session.scalar(sa.select(sa.func.count()).select_from(Score).join(Customer, Customer.id == Score.customer_id)
-                             .where(Score.level == Level.high, Customer.deleted_at.is_(None),
-                                    Customer.merged_into_id.is_(None)))
-    open_tasks = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.status.in_(OPEN_STATUSES)))
+                             .where(Score.level == Level.high, live))
+    open_tasks = db.session.scalar(sa.select(sa.func.count()).select_from(Task).join(Customer, Customer.id == Task.customer_id)
+                                   .where(Task.status.in_(OPEN_STATUSES), live))
     last, this = [row for row in kpis.by_month(2) if row["tier"] == kpis.ALL]
     rate = (lambda row: round(100 * row["win_back_rate"], 1) if row["win_back_rate"] is not None else None)
     return [

@@ -18,6 +18,10 @@ from plugins.churn.models import Level, Score, Task, TaskStatus
 AT_RISK = (Level.medium, Level.high)  # the levels listed when no level is asked for
 
 
+def _live() -> sa.ColumnElement:
+    return sa.and_(Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))
+
+
 def score_of(customer_id: uuid.UUID) -> Score:
     """The customer's latest score; 404 when the customer is not this workspace's or not scored yet."""
     score = db.session.scalar(sa.select(Score).join(Customer, Customer.id == Score.customer_id).where(
@@ -35,8 +39,7 @@ def at_risk(*, tier: str | None = None, owner_id: uuid.UUID | None = None, level
                       Score.level, Score.reason, Score.reasons, Score.model_used, Score.scored_at, Score.level_since)
             .join(Customer, Customer.id == Score.customer_id)
             .outerjoin(CustomerFigures, CustomerFigures.customer_id == Score.customer_id)
-            .where(Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None),
-                   Score.level == Level(level) if level else Score.level.in_(AT_RISK)))
+            .where(_live(), Score.level == Level(level) if level else Score.level.in_(AT_RISK)))
     if tier:
         stmt = stmt.where(CustomerFigures.tier == tier)
     if owner_id:
@@ -50,7 +53,8 @@ def at_risk(*, tier: str | None = None, owner_id: uuid.UUID | None = None, level
 def tasks(*, status: str | None = None, owner_id: uuid.UUID | None = None, customer_id: uuid.UUID | None = None,
           open_only: bool = False, cursor: str | None, limit: int) -> Page:
     """Win-back tasks, soonest due first."""
-    stmt = sa.select(Task)
+    stmt = sa.select(Task).join(Customer, Customer.id == Task.customer_id).where(_live())  # a deleted customer's
+    # tasks wait for its restoration: its page, where they are worked, is gone meanwhile
     if status:
         stmt = stmt.where(Task.status == TaskStatus(status))
     if open_only:
