@@ -358,6 +358,9 @@ def test_the_churn_rate_counts_who_became_churned_this_month_among_earlier_buyer
     kept = tenant_a.customer()
     buy(tenant_a, kept["id"], "50.00", days_ago=100)  # dormant, not churned
     tenant_a.customer()  # never bought: not among the customers who could churn
+    deleted = tenant_a.customer()
+    buy(tenant_a, deleted["id"], "50.00", days_ago=400)  # churned too, then deleted: counted nowhere
+    assert tenant_a.delete(f"/api/v1/customers/{deleted['id']}").status_code == 204
     rows = tenant_a.get("/api/v1/churn/kpis?months=2").json["items"]
     [this_month] = [r for r in rows if r["tier"] == "all" and r["month"] == NOW.strftime("%Y-%m")]
     assert (this_month["churned"], this_month["customers"], this_month["churn_rate"]) == (1, 2, 0.5)

@@ -55,7 +55,10 @@ def _month(start: dt.datetime, tier: str | None) -> dict[str | None, dict]:
                          .group_by(CustomerFigures.tier))
     churned = _grouped(sa.select(CustomerFigures.tier, sa.func.count(sa.distinct(ClassificationChange.customer_id)))
                        .join(CustomerFigures, CustomerFigures.customer_id == ClassificationChange.customer_id)
-                       .where(ClassificationChange.kind == "stage", ClassificationChange.new == "churned",
+                       .join(Customer, Customer.id == ClassificationChange.customer_id)
+                       # among the customers counted above: live ones who had bought before the month
+                       .where(live, CustomerFigures.first_purchase_at < start,
+                              ClassificationChange.kind == "stage", ClassificationChange.new == "churned",
                               ClassificationChange.changed_at >= start, ClassificationChange.changed_at < end,
                               *tier_filter)
                        .group_by(CustomerFigures.tier))
