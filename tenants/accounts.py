@@ -25,6 +25,8 @@ from saas.core.accounts import (
 from saas.core.customers import Customer
 from saas.core.db import db, insert_unique
 from saas.core.errors import Conflict, Forbidden, Invalid, NotFound
+from saas.core.event_types import MEMBER_REMOVED
+from saas.core.events import emit
 from saas.core.messages import N_
 from saas.core.notifications import notify
 from saas.core.pagination import Page, paginate
@@ -256,8 +258,11 @@ def remove_member(member: Membership, *, actor_role: Role) -> None:
     _may_grant(actor_role, member.role)
     if member.role is Role.owner:
         _keep_an_owner(member)
+    managed = 0
     for customer in db.session.scalars(sa.select(Customer).where(Customer.owner_id == member.user_id)):
         customer.owner_id = None  # through the ORM: a new version and an audit entry for each
+        managed += 1
+    emit(MEMBER_REMOVED, user_id=member.user_id, team=member.team, customers=managed)
     db.session.delete(member)
     db.session.flush()
 

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 
 from saas.core.accounts import Tenant, User
 from saas.core.db import db
+from saas.core.outbox import OutboxEvent
+from saas.core.tenancy import tenant_context
 from tests.conftest import Caller
 
 PASSWORD = "a long enough password"
@@ -491,6 +493,9 @@ def test_removing_a_member_clears_them_as_account_manager_of_their_customers(app
     assert tenant_a.get(f"/api/v1/customers/{theirs['id']}").json["owner_id"] is None
     assert tenant_a.get(f"/api/v1/customers/{others['id']}").json["owner_id"] == tenant_a.user["id"]
     assert agent["email"] not in members_by_email(tenant_a)
+    with app.app_context(), tenant_context(tenant_a.id):  # for the modules to hand their work on
+        [removed] = db.session.scalars(sa.select(OutboxEvent.data).where(OutboxEvent.type == "member.removed")).all()
+    assert removed == {"user_id": agent["user_id"], "team": None, "customers": 1}
 
 
 def test_a_removed_member_s_session_no_longer_reaches_the_workspace(app, tenant_a):

@@ -140,6 +140,25 @@ def test_a_customer_without_an_owner_goes_to_its_team_s_manager(tenant_a):
     assert task["owner_id"] == manager
 
 
+def test_a_person_who_leaves_hands_their_open_tasks_on_once(tenant_a):
+    from saas.core.notifications import Notification
+    manager, agent = invite(tenant_a, "manager", team="华东"), invite(tenant_a, "agent", team="华东")
+    drifting(tenant_a, team="华东", owner_id=agent)
+    enable(tenant_a)
+    rescore(tenant_a)
+    [task] = open_tasks(tenant_a)
+    assert task["owner_id"] == agent
+    [member] = [m for m in tenant_a.get("/api/v1/members").json["items"] if m["user_id"] == agent]
+    assert tenant_a.delete(f"/api/v1/members/{member['id']}").status_code == 204
+    assert [t["owner_id"] for t in open_tasks(tenant_a)] == [manager]  # the team's manager has it now
+    redeliver(tenant_a, "churn", "member.removed")
+    assert [t["owner_id"] for t in open_tasks(tenant_a)] == [manager]
+    with inside(tenant_a):
+        told = db.session.scalars(sa.select(Notification).where(
+            Notification.user_id == uuid.UUID(manager), Notification.kind == "churn.tasks_handed")).all()
+    assert len(told) == 1 and told[0].params == {"count": 1}
+
+
 def invite(tenant, role: str, team: str | None = None) -> str:
     response = tenant.post("/api/v1/members", json={
         "email": f"{role}-{uuid.uuid4().hex[:6]}@{tenant.tenant['slug']}.example", "password": "a long enough password",
@@ -164,6 +183,21 @@ def test_a_purchase_after_the_task_opened_wins_it_back_once(tenant_a):
     [row] = [r for r in tenant_a.get("/api/v1/churn/kpis?months=1").json["items"] if r["tier"] == "all"]
     assert (row["opened"], row["won_back"], row["win_back_rate"], row["revenue_won_back"]) == (1, 1, 1.0, "388.00")
     assert row["days_to_win_back"] == 0
+
+
+def test_days_to_win_back_count_to_the_winning_purchase_not_to_when_it_was_recorded(tenant_a):
+    enable(tenant_a)
+    gone = drifting(tenant_a)
+    rescore(tenant_a)
+    [task] = open_tasks(tenant_a)
+    with inside(tenant_a):  # the task opened ten days ago
+        row = db.session.scalar(sa.select(Task).where(Task.id == uuid.UUID(task["id"])))
+        row.opened_at -= dt.timedelta(days=10)
+        db.session.commit()
+    buy(tenant_a, gone["id"], "388.00", at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3))  # recorded today
+    assert tenant_a.get(f"/api/v1/churn/tasks/{task['id']}").json["status"] == "won_back"
+    [row] = [r for r in tenant_a.get("/api/v1/churn/kpis?months=1").json["items"] if r["tier"] == "all"]
+    assert row["won_back"] == 1 and row["days_to_win_back"] == 7
 
 
 def test_working_a_task_and_bad_input_written_nowhere(tenant_a):
@@ -294,25 +328,29 @@ def test_the_nightly_scoring_is_scheduled_and_set_based(tenant_a, count_queries)
     assert counted[0][1] == counted[1][1]  # as many statements for twice the customers
 
 
-def test_report_cards_and_the_at_risk_core_segment(tenant_a):
-    from plugins.churn import segments
-    big, small = drifting(tenant_a, "90000.00"), drifting(tenant_a, "1.00")
+def test_report_cards(tenant_a):
+    drifting(tenant_a, "90000.00"), drifting(tenant_a, "1.00")
     enable(tenant_a)
     rescore(tenant_a)
     cards = {card["key"]: card for card in tenant_a.get("/api/v1/reports/cards").json["items"]
              if card["module"] == "churn"}
     assert cards["at_risk"]["value"] == 2 and cards["open_tasks"]["value"] == 2
     assert cards["revenue_won_back"]["value"] == 0 and cards["win_back_rate"]["value"] == "–"
+
+
+def test_a_backtest_whose_job_was_lost_reads_as_failed_once_past_its_time_limit(tenant_a):
+    from plugins.churn import backtests
+    from plugins.churn.models import Backtest
+    enable(tenant_a)
     with inside(tenant_a):
-        from saas.core.classification import CustomerFigures
-        tiers = {str(c): t.value for c, t in db.session.execute(sa.select(CustomerFigures.customer_id,
-                                                                          CustomerFigures.tier))}
-        everyone = {str(i) for i in db.session.scalars(segments.named("at_risk"))}
-        core = {str(i) for i in db.session.scalars(segments.named("at_risk_core"))}
-        small_tier = {str(i) for i in db.session.scalars(segments.at_risk(segments.SegmentFilter(
-            tiers=(tiers[small["id"]],))))}
-    assert tiers[big["id"]] == "core" and tiers[small["id"]] != "core"
-    assert everyone == {big["id"], small["id"]} and core == {big["id"]} and small_tier == {small["id"]}
+        for hours in (2, 0):  # its job lost two hours ago; one asked for just now
+            db.session.add(Backtest(cutoff=(NOW - dt.timedelta(days=200)).date(), horizon_days=90, status="running",
+                                    created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hours)))
+        db.session.commit()
+    assert backtests.STALLED_AFTER < dt.timedelta(hours=2)
+    listed = tenant_a.get("/api/v1/churn/backtests").json["items"]
+    assert [b["status"] for b in listed] == ["running", "failed"]
+    assert tenant_a.get(f"/api/v1/churn/backtests/{listed[1]['id']}").json["status"] == "failed"
 
 
 def test_a_backtest_judges_the_score_against_who_then_bought_nothing(tenant_a):

@@ -331,6 +331,33 @@ def test_a_bad_task_form_shows_its_field_errors_and_writes_nothing(app, shop):
     assert (row["status"], row["reason"], row["offer"], row["reason_note"]) == ("open", None, None, None)
 
 
+def test_a_manager_hands_a_task_on_and_moves_its_due_date_from_its_page_and_the_new_assignee_is_told(app, shop):
+    from saas.core.notifications import Notification
+
+    agent, agent_id = member(app, shop, "agent")
+    task_id = task(app, shop, shop.customer(name="Ms Li"), owner_id=shop.user["id"])
+    browser, path = shop.signed_in(), f"/churn/tasks/{task_id}"
+    page = text(browser.get(path))
+    assert f'<option value="{agent_id}">' in page and 'id="due_on"' in page
+    later = TODAY + dt.timedelta(days=10)
+    done = post(browser, path, {"status": "open", "owner_id": agent_id, "due_on": later.isoformat()}, token_from=path)
+    assert done.status_code == 303, text(done)
+    row = task_row(app, shop, task_id)
+    assert (str(row["owner_id"]), row["due_on"]) == (agent_id, later)
+    told = in_tenant(app, shop, lambda session: session.scalars(sa.select(Notification.link).where(
+        Notification.user_id == uuid.UUID(agent_id), Notification.kind == "churn.tasks_handed")).all())
+    assert told == [path]
+    refused = post(browser, path, {"status": "open", "owner_id": str(uuid.uuid4()), "due_on": "2026-02-30"},
+                   token_from=path)
+    assert refused.status_code == 422 and field_error(text(refused), "due_on")
+    assert (str(task_row(app, shop, task_id)["owner_id"]), task_row(app, shop, task_id)["due_on"]) == (agent_id, later)
+    # the agent works it now, and may move its date, not hand it on
+    mine = text(agent.get(path))
+    assert 'id="due_on"' in mine and 'id="owner_id"' not in mine
+    assert post(agent, path, {"status": "contacted", "owner_id": shop.user["id"]}, token_from=path).status_code == 303
+    assert str(task_row(app, shop, task_id)["owner_id"]) == agent_id
+
+
 def test_another_workspace_s_task_is_a_404_page_and_stays_as_it_was(app, shop, sign_up):
     other = sign_up(settings={"locale": "en"})
     other.enable("churn")
@@ -380,7 +407,8 @@ def test_the_dashboard_shows_the_customers_at_high_risk_and_this_month_s_win_bac
         task(app, shop, shop.customer(), status=status, closed_at=closed, won_back_amount=100)
     task(app, shop, shop.customer())
     shown = cards(text(shop.signed_in().get("/")))
-    assert (shown["churn.at_risk"], shown["churn.open_tasks"], shown["churn.win_back_rate"]) == ("2", "1", "50 %")
+    assert (shown["churn.at_risk"], shown["churn.open_tasks"], shown["churn.win_back_rate"]) == ("2", "1", "50.0%")
+    assert shown["churn.revenue_won_back"] == "CN¥200"  # the workspace's currency, as the core's money cards
 
 
 # -- the backtest ----------------------------------------------------------------------------------

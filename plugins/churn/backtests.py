@@ -32,6 +32,16 @@ from plugins.churn.models import Backtest
 from plugins.churn.settings import NAME
 
 TIMEOUT = 3600
+STALLED_AFTER = dt.timedelta(seconds=TIMEOUT + 600)  # past its job's time limit and then some
+
+
+def _mark_stalled() -> None:
+    """Record as failed the backtests still running past their job's time limit: the job was
+    lost (a worker died, Redis went away) or cut off by the limit, and the row would otherwise
+    read as running for ever. One UPDATE that usually changes nothing."""
+    db.session.execute(sa.update(Backtest).where(Backtest.status == "running",
+                                                 Backtest.created_at < utcnow() - STALLED_AFTER)
+                       .values(status="failed").execution_options(synchronize_session=False))
 
 
 def request(cutoff: dt.date, horizon_days: int | None = None) -> Backtest:
@@ -48,6 +58,7 @@ def request(cutoff: dt.date, horizon_days: int | None = None) -> Backtest:
 
 
 def get(backtest_id: uuid.UUID) -> Backtest:
+    _mark_stalled()
     row = db.session.scalar(sa.select(Backtest).where(Backtest.id == backtest_id))
     if row is None:
         raise NotFound("backtest not found")
@@ -55,6 +66,7 @@ def get(backtest_id: uuid.UUID) -> Backtest:
 
 
 def listed(*, cursor: str | None, limit: int) -> Page:
+    _mark_stalled()
     return paginate(sa.select(Backtest), db.session, [Backtest.created_at, Backtest.id], descending=True,
                     cursor=cursor, limit=limit)
 

@@ -22,12 +22,11 @@ def cards() -> list[ReportCard]:
     open_tasks = db.session.scalar(sa.select(sa.func.count()).select_from(Task).join(Customer, Customer.id == Task.customer_id)
                                    .where(Task.status.in_(OPEN_STATUSES), live))
     last, this = [row for row in kpis.by_month(2) if row["tier"] == kpis.ALL]
-    rate = (lambda row: round(100 * row["win_back_rate"], 1) if row["win_back_rate"] is not None else None)
     return [
         ReportCard("at_risk", _l("Customers at high churn risk"), int(high or 0)),
         ReportCard("open_tasks", _l("Open win-back tasks"), int(open_tasks or 0)),
-        ReportCard("win_back_rate", _l("Win-back rate this month"), rate(this) if rate(this) is not None else "–",
-                   "%", rate(last)),
-        ReportCard("revenue_won_back", _l("Revenue won back this month"), float(this["revenue_won_back"]), "",
+        ReportCard("win_back_rate", _l("Win-back rate this month"),
+                   this["win_back_rate"] if this["win_back_rate"] is not None else "–", "percent", last["win_back_rate"]),
+        ReportCard("revenue_won_back", _l("Revenue won back this month"), float(this["revenue_won_back"]), "money",
                    float(last["revenue_won_back"])),
     ]

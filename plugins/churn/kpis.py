@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from saas.core.classification import CustomerFigures, Tier, months_before
 from saas.core.classification.models import ClassificationChange
-from saas.core.customers import Customer
+from saas.core.customers import Customer, Purchase
 from saas.core.db import db
 from saas.core.sql import whole_days
 from saas.core.types import utcnow
@@ -70,9 +70,11 @@ def _month(start: dt.datetime, tier: str | None) -> dict[str | None, dict]:
         sa.func.sum(sa.case((Task.status == TaskStatus.won_back, 1), else_=0)),
         sa.func.sum(sa.case((Task.status == TaskStatus.lost, 1), else_=0)),
         sa.func.sum(sa.case((Task.status == TaskStatus.won_back, Task.won_back_amount), else_=0)),
-        sa.func.sum(sa.case((Task.status == TaskStatus.won_back, whole_days(Task.closed_at, Task.opened_at)),
+        # to the winning purchase, not to when it was recorded (an import may bring it days later)
+        sa.func.sum(sa.case((Task.status == TaskStatus.won_back, whole_days(Purchase.purchased_at, Task.opened_at)),
                             else_=0)),
-    ).where(Task.closed_at >= start, Task.closed_at < end, *task_tier).group_by(Task.tier))
+    ).outerjoin(Purchase, sa.and_(Purchase.tenant_id == Task.tenant_id, Purchase.id == Task.won_back_purchase_id))
+        .where(Task.closed_at >= start, Task.closed_at < end, *task_tier).group_by(Task.tier))
     tiers = set(customers) | set(churned) | set(opened) | set(closed)
     found = {}
     for key in tiers:

@@ -2,8 +2,9 @@
 events of other modules (by event type name only; it never imports them).
 
 Events it follows: ``purchase.recorded`` (rescore the customer; a purchase after an open task
-opened wins it back), ``interaction.logged`` (rescore), and ``surveys.low_score``,
-``complaints.breached``, ``visits.overdue`` (a signal kept once per event id, then rescore).
+opened wins it back), ``interaction.logged`` (rescore), ``member.removed`` (the person's open
+tasks handed on), and ``surveys.low_score``, ``complaints.breached``, ``visits.overdue`` (a
+signal kept once per event id, then rescore).
 Events it emits: ``churn.risk_raised``, ``churn.task_closed`` (:mod:`plugins.churn.event_types`).
 Nightly (``churn.nightly``, 02:30): the purchase model refitted, then every customer rescored.
 """
@@ -17,11 +18,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas import __version__, hookimpl
-from saas.core.event_types import INTERACTION_LOGGED, PURCHASE_RECORDED
+from saas.core.event_types import INTERACTION_LOGGED, MEMBER_REMOVED, PURCHASE_RECORDED
 from saas.core.hooktypes import ModuleInfo, NavItem, Permission, Schedule
 from saas.core.modules import for_each_workspace
 
-from plugins.churn import cards, demo, jobs, merges, scoring, signals, tasks, todo
+from plugins.churn import cards, demo, jobs, merges, scoring, segments, signals, tasks, todo
 from plugins.churn.api import bp
 from plugins.churn.event_types import EVENT_TYPES, SIGNAL_EVENTS
 from plugins.churn.pages import pages, panel
@@ -63,6 +64,17 @@ def nightly() -> None:
 
 
 @hookimpl
+def saas_module_enabled(tenant, settings):
+    """Save the segments of customers at risk ("At risk: core customers")."""
+    segments.save_starting(tenant)
+
+
+@hookimpl
+def saas_segment_conditions(tenant):
+    return [segments.condition()]
+
+
+@hookimpl
 def saas_schedules():
     return [Schedule("churn.nightly", "30 2 * * *", nightly)]
 
@@ -74,6 +86,8 @@ def saas_handle_event(tenant, event):
         scoring.rescore([uuid.UUID(event.data["customer_id"])])
     elif event.type == INTERACTION_LOGGED.name:
         scoring.rescore([uuid.UUID(event.data["customer_id"])])
+    elif event.type == MEMBER_REMOVED.name:
+        tasks.reassign_from(uuid.UUID(event.data["user_id"]))
     elif event.type in SIGNAL_EVENTS:
         customer_id = signals.record(event)
         if customer_id is not None:

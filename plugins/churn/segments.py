@@ -1,37 +1,57 @@
-"""Customers at risk as a segment ("at risk, core"): the core's segments take no condition from a
-module (``SegmentFilter`` has no hook for it), so the churn module offers its own selection, which a
-page, an export or another module's targeting combines with any core filter:
+"""Customers at risk as segments. The module adds the condition ``churn.level`` to the core's
+segment filters, beside tiers and tags, so "at risk, core" is a segment like any other, which the
+customer list, exports and a survey's sending use::
 
-    ids = db.session.scalars(at_risk(SegmentFilter(tiers=("core",), regions=("浙江",))))
+    {"tiers": ["core"], "modules": {"churn.level": ["high"]}}
 
-The same customers are listed by ``GET /api/v1/churn/at-risk?tier=core&level=high``.
+When a workspace turns the module on, it saves those it will want (:data:`STARTING`), unless it
+has a segment of that name already.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from saas.core.segments import SegmentFilter, matching
+from saas.core.customers import Customer
+from saas.core.db import db
+from saas.core.hooktypes import SegmentCondition
+from saas.core.segments import Segment, SegmentFilter
 
 from plugins.churn.models import Level, Score
+from plugins.churn.pages.wording import LEVELS
 
-NAMED = {  # the segments offered by name: (the core filter, the levels)
-    "at_risk": (SegmentFilter(), (Level.high,)),
-    "at_risk_core": (SegmentFilter(tiers=("core",)), (Level.high,)),
-    "at_risk_important": (SegmentFilter(tiers=("important",)), (Level.high,)),
-    "drifting": (SegmentFilter(), (Level.medium,)),
-}
+LEVEL = "churn.level"
 
 
-def at_risk(within: SegmentFilter | None = None, levels: Sequence[Level] = (Level.high,)) -> sa.Select:
-    """A SELECT of the ids of the live customers at ``levels`` that ``within`` (a core filter) holds."""
-    return sa.select(Score.customer_id).where(Score.level.in_(list(levels)),
-                                              Score.customer_id.in_(matching(within or SegmentFilter())))
+def condition() -> SegmentCondition:
+    return SegmentCondition(LEVEL, _l("Churn risk"), {level.value: LEVELS[level.value] for level in Level},
+                            where=_at_levels)
 
 
-def named(name: str) -> sa.Select:
-    """One of :data:`NAMED` (KeyError for another name)."""
-    within, levels = NAMED[name]
-    return at_risk(within, levels)
+def _at_levels(values: tuple[str, ...]) -> sa.ColumnElement:
+    return Customer.id.in_(sa.select(Score.customer_id).where(Score.level.in_([Level(v) for v in values])))
+
+
+def at_risk(tiers: tuple[str, ...] = ()) -> SegmentFilter:
+    return SegmentFilter(tiers=tiers, modules={LEVEL: (Level.high.value,)})
+
+
+STARTING = (  # (name, description, filter), named in the workspace's language
+    (lambda: _("At risk"), lambda: _("Customers at high churn risk"), at_risk()),
+    (lambda: _("At risk: core customers"), lambda: _("Core customers at high churn risk"), at_risk(("core",))),
+    (lambda: _("At risk: important customers"), lambda: _("Important customers at high churn risk"),
+     at_risk(("important",))),
+)
+
+
+def save_starting(tenant) -> None:
+    """Save :data:`STARTING`'s segments the workspace has no segment of that name for."""
+    taken = set(db.session.scalars(sa.select(Segment.name)))
+    with force_locale(tenant.settings.get("locale") or "en"):
+        for name, description, given in STARTING:
+            if name() not in taken:
+                db.session.add(Segment(name=name(), description=description(), filter=given.as_json()))
+    db.session.flush()

@@ -20,7 +20,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from saas.core.accounts import Membership, Role
+from saas.core.accounts import Membership, Role, acting_person
 from saas.core.customers import Customer, Purchase
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid, NotFound
@@ -67,7 +67,7 @@ def _raise(raised: list[Raised]) -> int:
     if not raised:
         return 0
     settings, today, now = settings_of(NAME), local_today(), utcnow()
-    assignees = assignees_of(raised)
+    assignees = assignees_of({r.customer_id: r.owner_id for r in raised})
     rows = [{"tenant_id": current_tenant_id(), "id": new_id(), "customer_id": r.customer_id,
              "status": TaskStatus.open.value, "owner_id": assignees.get(r.customer_id),
              "due_on": today + dt.timedelta(days=due_days_of(settings, r.tier)), "score": r.score,
@@ -82,10 +82,11 @@ def _raise(raised: list[Raised]) -> int:
     return len(opened)
 
 
-def assignees_of(raised: list[Raised]) -> dict[uuid.UUID, uuid.UUID | None]:
-    """Each customer's owner, else a manager of its team, else the workspace's first owner."""
-    without = [r.customer_id for r in raised if r.owner_id is None]
-    found = {r.customer_id: r.owner_id for r in raised if r.owner_id is not None}
+def assignees_of(owners: dict[uuid.UUID, uuid.UUID | None]) -> dict[uuid.UUID, uuid.UUID | None]:
+    """Each customer's (of ``{customer_id: owner_id}``) owner, else a manager of its team, else the
+    workspace's first owner."""
+    without = [customer_id for customer_id, owner_id in owners.items() if owner_id is None]
+    found = {customer_id: owner_id for customer_id, owner_id in owners.items() if owner_id is not None}
     if not without:
         return found
     teams = dict(db.session.execute(sa.select(Customer.id, Customer.team).where(Customer.id.in_(without))).all())
@@ -101,6 +102,31 @@ def assignees_of(raised: list[Raised]) -> dict[uuid.UUID, uuid.UUID | None]:
     for customer_id in without:
         found[customer_id] = managers.get(teams.get(customer_id) or "", first_owner)
     return found
+
+
+def reassign_from(user_id: uuid.UUID) -> int:
+    """Hand a person who left the workspace's open tasks on, as if their customers crossed now (the
+    customer's owner, else a manager of its team, else the first owner), and tell each new assignee.
+    Idempotent: a second delivery finds no open task of theirs."""
+    held = dict(db.session.execute(
+        sa.select(Task.id, Task.customer_id).where(Task.owner_id == user_id, Task.status.in_(OPEN_STATUSES))).all())
+    if not held:
+        return 0
+    owners = dict(db.session.execute(sa.select(Customer.id, Customer.owner_id)
+                                     .where(Customer.id.in_(list(held.values())))).all())
+    assignees = assignees_of({customer_id: None if owner == user_id else owner
+                              for customer_id, owner in owners.items()})
+    handed: dict[uuid.UUID, int] = {}
+    for task_id, customer_id in held.items():
+        assignee = assignees.get(customer_id)
+        db.session.execute(sa.update(Task).where(Task.id == task_id).values(owner_id=assignee, updated_at=utcnow()))
+        if assignee is not None:
+            handed[assignee] = handed.get(assignee, 0) + 1
+    for person, count in handed.items():
+        notify([person], N_("%(count)s win-back tasks were handed to you"),
+               N_("Their assignee left the workspace."), params={"count": count}, link="/churn/tasks",
+               kind="churn.tasks_handed")
+    return len(held)
 
 
 def _notify(rows: list[dict]) -> None:
@@ -160,6 +186,7 @@ def update(task: Task, values: dict) -> Task:
             Membership.user_id == values["owner_id"], Membership.status == "active"))
         if member is None:
             raise Invalid("the assignee is not a member of the workspace", {"owner_id": ["Not a member here."]})
+    handed_to = values.get("owner_id") if values.get("owner_id") not in (None, task.owner_id) else None
     typed = {"status": TaskStatus, "reason": ChurnReason}
     for key, value in values.items():
         setattr(task, key, typed[key](value) if key in typed and value is not None else value)
@@ -167,6 +194,9 @@ def update(task: Task, values: dict) -> Task:
         task.closed_at = utcnow()
         db.session.flush()
         _closed(task)
+    elif handed_to is not None and handed_to != acting_person():
+        notify([handed_to], N_("A win-back task was handed to you"), N_("Due on %(due)s."),
+               params={"due": task.due_on.isoformat()}, link=f"/churn/tasks/{task.id}", kind="churn.tasks_handed")
     db.session.flush()
     return task
 

@@ -17,6 +17,7 @@ from saas.core.customers import CustomerKind
 from saas.core.db import db
 from saas.core.pagination import paginate
 from saas.core.segments import SCORES, Segment, count, counts, exports, search
+from saas.core.segments import module_conditions
 from saas.core.segments import saved as service
 from saas.core.spreadsheets import as_csv, as_xlsx
 
@@ -51,6 +52,12 @@ class FilterSchema(Schema):
     custom_fields = f.Dict(keys=f.String(validate=v.Length(min=1, max=50)), values=f.Raw(),
                            load_default=dict, metadata={"description": "Custom field values: text, or true/false "
                                                                         "for yes/no fields"})
+    modules = f.Dict(keys=f.String(validate=v.Length(min=1, max=100)),
+                     values=f.List(f.String(validate=v.Length(min=1, max=50)), validate=v.Length(max=20)),
+                     validate=v.Length(max=20), load_default=dict,
+                     metadata={"description": 'Conditions of enabled modules, e.g. {"churn.level": ["high"]} '
+                                              "(GET /api/v1/segments/conditions lists them); a module since "
+                                              "switched off matches no customer"})
 
     @validates("custom_fields")
     def _plain_values(self, value, **kwargs):
@@ -89,6 +96,22 @@ class CountSchema(Schema):
     count = f.Integer()
 
 
+class ChoiceSchema(Schema):
+    value = f.String()
+    label = f.String()
+
+
+class ConditionSchema(Schema):
+    key = f.String(metadata={"description": "The key in a filter's modules, e.g. churn.level"})
+    module = f.String()
+    label = f.String()
+    choices = f.List(f.Nested(ChoiceSchema))
+
+
+class ConditionList(Schema):
+    items = f.List(f.Nested(ConditionSchema))
+
+
 class ExportArgs(Schema):
     format = f.String(load_default="csv", validate=v.OneOf(["csv", "xlsx"]))
 
@@ -122,6 +145,15 @@ def create_segment(data):
     """Save a filter as a segment."""
     segment = service.create(data)
     return _out(segment)
+
+
+@bp.route("/conditions", methods=["GET"])
+@bp.response(200, ConditionList)
+def list_conditions():
+    """The conditions the workspace's enabled modules add to segment filters (``filter.modules``)."""
+    return {"items": [{"key": c.key, "module": c.key.split(".", 1)[0], "label": str(c.label),
+                       "choices": [{"value": value, "label": str(label)} for value, label in c.choices.items()]}
+                      for c in module_conditions.offered().values()]}
 
 
 @bp.route("/preview", methods=["POST"])

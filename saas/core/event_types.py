@@ -46,6 +46,10 @@ INTERACTION_LOGGED = EventType(
      "subject": "Asked about Mid-Autumn gift boxes"})
 MODULE_ENABLED = EventType("module.enabled", "A module was switched on for the workspace", {"module": "loyalty"})
 MODULE_DISABLED = EventType("module.disabled", "A module was switched off for the workspace", {"module": "loyalty"})
+MEMBER_REMOVED = EventType(
+    "member.removed", "A person left the workspace: the customers they managed have no account manager now, "
+    "and the modules hand on their open work",
+    {"user_id": "01a209c2-c2d3-7e4f-9051-627384950617", "team": "华东", "customers": 12})
 WEBHOOK_ENDPOINT_DISABLED = EventType(
     "webhook.endpoint_disabled", "Retain stopped sending to a webhook endpoint (it answered 410, or failed for days)",
     {"endpoint_id": "01a209c2-b1c2-7d3e-8f40-516273849506", "url": "https://shop.example.com/hooks/retain",
@@ -53,4 +57,4 @@ WEBHOOK_ENDPOINT_DISABLED = EventType(
 
 CORE_EVENT_TYPES = (CUSTOMER_CREATED, CUSTOMER_UPDATED, CUSTOMER_DELETED, CUSTOMER_RESTORED, CUSTOMER_MERGED,
                     CUSTOMER_TIER_CHANGED, CUSTOMER_STAGE_CHANGED, PURCHASE_RECORDED, PURCHASE_REFUNDED,
-                    INTERACTION_LOGGED, MODULE_ENABLED, MODULE_DISABLED, WEBHOOK_ENDPOINT_DISABLED)
+                    INTERACTION_LOGGED, MODULE_ENABLED, MODULE_DISABLED, MEMBER_REMOVED, WEBHOOK_ENDPOINT_DISABLED)

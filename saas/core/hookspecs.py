@@ -26,7 +26,7 @@ import pluggy
 from flask import Blueprint
 
 from saas.core.hooktypes import (EventType, ExportField, ModuleInfo, NavItem, Panel, Permission, ReportCard,
-                                 Schedule, TimelineItem, TodoItem)
+                                 Schedule, SegmentCondition, TimelineItem, TodoItem)
 
 PROJECT = "saas"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -257,6 +257,17 @@ def saas_export_fields(tenant):
     Called when a tenant exports customers (:func:`saas.core.customers.module_data.export_fields`): each
     field's ``values(customer_ids)`` returns ``{customer_id: value}`` for one batch of customers;
     customers it leaves out get an empty cell.
+    """
+
+
+@tenant_hook(returns=list_of(SegmentCondition))
+def saas_segment_conditions(tenant):
+    """Return conditions the module adds to segments (a list of
+    :class:`~saas.core.hooktypes.SegmentCondition`): "at high churn risk" beside the core's tiers and tags.
+
+    Called when a segment is saved (to check the keys and values it uses) and whenever a segment
+    that uses one is matched: its customer list, counts, exports, a survey sent to it. A segment
+    whose module is off matches no customer.
     """
 
 

@@ -106,6 +106,19 @@ class ExportField:
 
 
 @dataclass(frozen=True)
+class SegmentCondition:
+    """A condition a module adds to segments, named ``<module>.<what>`` (``churn.level``): a segment
+    that gives it some of ``choices``' keys (``{"churn.level": ["high"]}``) holds the customers that
+    ``where(values)`` selects. ``choices`` maps each value to its label; ``where`` returns a SQL
+    condition on ``saas.core.customers.Customer`` (``Customer.id.in_(select(...))``) for the bound tenant."""
+
+    key: str
+    label: str
+    choices: dict[str, Any]
+    where: Callable[[tuple[str, ...]], Any]
+
+
+@dataclass(frozen=True)
 class TodoItem:
     """Something a person has to do, for their day's list (``/today``): ``link`` is the page where
     it is done, ``due_at`` (an aware datetime) when; ``kind`` says what it is (``loyalty.expiring``)."""

@@ -26,6 +26,7 @@ from saas.core.db import db
 from saas.core.errors import Conflict, Invalid
 from saas.core.pagination import paginate
 from saas.core.segments import SCORES, Segment, count, counts, exports
+from saas.core.segments import module_conditions
 from saas.core.segments import saved as service
 from saas.core.spreadsheets import as_csv, as_xlsx
 from saas.web.blueprint import bp
@@ -43,6 +44,7 @@ NAMES = ("industries", "regions", "teams", "tags")  # typed as a comma-separated
 SCORE_LABELS = {"r_score": _l("Recency score (R)"), "f_score": _l("Frequency score (F)"),
                 "m_score": _l("Monetary score (M)")}
 CUSTOM = "custom-"  # the prefix of a custom field's control: custom-<key>
+MODULE = "module-"  # the prefix of an enabled module's condition's checkboxes: module-churn.level
 
 
 @bp.route("/segments")
@@ -135,6 +137,8 @@ def _body(form) -> dict:
                             if form.get(f"{name}_min") or form.get(f"{name}_max")}
     conditions["custom_fields"] = {key: value for key, value in (
         (key, form.get(CUSTOM + key, "").strip()) for key in custom_fields.definitions()) if value}
+    conditions["modules"] = {key: form.getlist(MODULE + key) for key in module_conditions.offered()
+                             if form.getlist(MODULE + key)}
     return {"name": form.get("name", "").strip(), "description": form.get("description", "").strip() or None,
             "filter": conditions}
 
@@ -165,6 +169,9 @@ def _form_page(segment, body: dict, errors: dict, status: int = 200):
     conditions = dict(body.get("filter") or {})
     conditions["custom_fields"] = {key: value for key, value in (conditions.get("custom_fields") or {}).items()
                                    if key in definitions}  # what saving from the page keeps
+    offered = module_conditions.offered()
+    conditions["modules"] = {key: values for key, values in (conditions.get("modules") or {}).items()
+                             if key in offered}
     filter_errors = {key: _flat(messages) for key, messages in errors["filter"].items()} \
         if isinstance(errors.get("filter"), dict) else {}
     try:
@@ -173,7 +180,9 @@ def _form_page(segment, body: dict, errors: dict, status: int = 200):
         held = None
     owners = [(str(m.user_id), m.user.name or m.user.email) for m in accounts.members().items]
     gone = sorted(set(segment.filter.get("custom_fields") or {}) - set(definitions)) if segment else []
+    gone_modules = sorted(set(segment.filter.get("modules") or {}) - set(offered)) if segment else []
     return render_template("data/segment_form.html", segment=segment, body=body, conditions=conditions,
                            errors=errors, filter_errors=filter_errors, choices=CHOICES, held=held, owners=owners,
                            scores=SCORE_LABELS, custom=CUSTOM, definitions=list(definitions.values()),
-                           field_types=FieldType, gone=gone), status
+                           field_types=FieldType, gone=gone, module_conditions=list(offered.values()),
+                           module_prefix=MODULE, gone_modules=gone_modules), status

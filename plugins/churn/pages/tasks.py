@@ -38,7 +38,7 @@ from plugins.churn.pages.wording import LEVELS, REASONS, STATUSES, TIERS, field_
 WHOSE = {"mine": _l("Mine"), "team": _l("My team's"), "all": _l("All")}
 FILTER_LABELS = {"whose": _l("Whose"), "status": _l("Status"), "cursor": _l("Page"), "limit": _l("Rows per page")}
 FIRST_VIEW = {Role.agent: "mine", Role.manager: "team"}  # the others start on all
-FIELDS = ("status", "reason", "reason_note", "offer")
+FIELDS = ("status", "reason", "reason_note", "offer", "owner_id", "due_on")
 
 
 @pages.route("/tasks")
@@ -102,9 +102,15 @@ def work_task(task_id):
 
 
 def _body(values: dict) -> dict:
-    """The form as the API's body: an empty reason, note or offer clears it."""
-    return {"status": values["status"], "reason": values["reason"] or None,
+    """The form as the API's body: an empty reason, note or offer clears it; the assignee and the
+    due date change only where the form has them (the assignee for those who may hand tasks on)."""
+    body = {"status": values["status"], "reason": values["reason"] or None,
             "reason_note": values["reason_note"] or None, "offer": values["offer"] or None}
+    if values["due_on"]:
+        body["due_on"] = values["due_on"]
+    if values["owner_id"] and may("churn.tasks"):
+        body["owner_id"] = values["owner_id"]
+    return body
 
 
 def _page(found, *, values=None, errors=None, status=200):
@@ -113,12 +119,14 @@ def _page(found, *, values=None, errors=None, status=200):
     owner = next((name for user_id, name, _team in members() if user_id == found.owner_id), None)
     statuses, reasons, levels, tiers = in_page_language(STATUSES, REASONS, LEVELS, TIERS)
     shown = values or {"status": found.status.value, "reason": found.reason.value if found.reason else "",
-                       "reason_note": found.reason_note or "", "offer": found.offer or ""}
+                       "reason_note": found.reason_note or "", "offer": found.offer or "",
+                       "owner_id": str(found.owner_id or ""), "due_on": found.due_on.isoformat()}
     return render_template(
         "churn/task.html", task=found, customer=customer, owner=owner, score=db.session.scalar(sa.select(Score).where(Score.customer_id == found.customer_id)),
         sentences=sentences(found.reasons), statuses=statuses, reasons=reasons, levels=levels, tiers=tiers,
         is_open=found.status in OPEN_STATUSES, settable={status.value for status in worklist.SET_BY_HAND}, today=_today(), values=shown, errors=errors or {},
-        may_change=_may_change(found), currency=principal.tenant.settings.get("currency", "CNY")), status
+        may_change=_may_change(found), may_hand_on=may("churn.tasks"),
+        people=[(str(user_id), name) for user_id, name, _team in members()], currency=principal.tenant.settings.get("currency", "CNY")), status
 
 
 def _may_change(found) -> bool:

@@ -9,6 +9,7 @@ from saas.core.classification import CustomerFigures
 from saas.core.customers import Customer, CustomerTag, Tag
 from saas.core.db import db
 from saas.core.segments.models import SegmentFilter
+from saas.core.segments.module_conditions import offered
 from saas.core.types import Money
 
 
@@ -37,6 +38,10 @@ def conditions(given: SegmentFilter) -> list[sa.ColumnElement]:
             found.append(Customer.custom_fields[key].as_boolean() == value)
         else:
             found.append(Customer.custom_fields[key].as_string() == value)
+    if given.modules:
+        known = offered()  # a condition of a module since switched off holds for nobody
+        found.extend(known[key].where(tuple(values)) if key in known else sa.false()
+                     for key, values in given.modules.items())
     return found
 
 

@@ -29,6 +29,7 @@ class SegmentFilter:
     spend_max: Decimal | None = None  # exclusive
     scores: dict[str, tuple[int, int]] = field(default_factory=dict)  # e.g. {"r_score": (4, 5)}, inclusive
     custom_fields: dict[str, str | bool] = field(default_factory=dict)  # key -> value (booleans as booleans)
+    modules: dict[str, tuple[str, ...]] = field(default_factory=dict)  # an enabled module's conditions: key -> any of values
 
     @classmethod
     def from_json(cls, data: dict) -> "SegmentFilter":
@@ -39,6 +40,7 @@ class SegmentFilter:
         for key in ("spend_min", "spend_max"):
             given[key] = None if given.get(key) is None else Decimal(str(given[key]))
         given["scores"] = {name: tuple(pair) for name, pair in (given.get("scores") or {}).items()}
+        given["modules"] = {key: tuple(values) for key, values in (given.get("modules") or {}).items()}
         return cls(**given)
 
     def as_json(self) -> dict:
@@ -47,6 +49,7 @@ class SegmentFilter:
         for key in ("spend_min", "spend_max"):
             plain[key] = None if plain[key] is None else str(plain[key])
         plain["scores"] = {name: list(pair) for name, pair in self.scores.items()}
+        plain["modules"] = {key: list(values) for key, values in self.modules.items()}
         return {key: list(value) if isinstance(value, tuple) else value for key, value in plain.items()}
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from saas.core.customers import CustomFieldDefinition, FieldType
 from saas.core.db import db, insert_unique
 from saas.core.errors import Conflict, Invalid
+from saas.core.segments import module_conditions
 from saas.core.segments.models import Segment, SegmentFilter
 from saas.core.tenancy import get_owned
 
@@ -24,8 +25,10 @@ def segment_filter(segment_id: uuid.UUID) -> SegmentFilter:
 
 
 def checked(loaded: dict) -> SegmentFilter:
-    """A filter from the API's loaded data; a custom field the workspace lacks is a 422."""
+    """A filter from the API's loaded data; a custom field the workspace lacks, or a module
+    condition no enabled module offers, is a 422."""
     given = SegmentFilter.from_json(loaded)
+    module_conditions.check(given.modules)
     known = {d.key: d for d in db.session.scalars(sa.select(CustomFieldDefinition))}
     unknown = sorted(set(given.custom_fields) - set(known))
     if unknown:
