@@ -143,7 +143,7 @@ def test_a_customer_without_an_owner_goes_to_its_team_s_manager(tenant_a):
 def test_a_person_who_leaves_hands_their_open_tasks_on_once(tenant_a):
     from saas.core.notifications import Notification
     manager, agent = invite(tenant_a, "manager", team="华东"), invite(tenant_a, "agent", team="华东")
-    drifting(tenant_a, team="华东", owner_id=agent)
+    drifting(tenant_a, owner_id=agent)  # a customer without a team: the agent's team's manager takes it
     enable(tenant_a)
     rescore(tenant_a)
     [task] = open_tasks(tenant_a)
@@ -157,6 +157,18 @@ def test_a_person_who_leaves_hands_their_open_tasks_on_once(tenant_a):
         told = db.session.scalars(sa.select(Notification).where(
             Notification.user_id == uuid.UUID(manager), Notification.kind == "churn.tasks_handed")).all()
     assert len(told) == 1 and told[0].params == {"count": 1}
+
+
+def test_tasks_of_people_who_left_while_the_module_was_off_are_handed_on_when_it_is_turned_on(tenant_a):
+    agent, manager = invite(tenant_a, "agent", team="华南"), invite(tenant_a, "manager", team="华南")
+    drifting(tenant_a, owner_id=agent, team="华南")
+    enable(tenant_a)
+    rescore(tenant_a)
+    assert tenant_a.put("/api/v1/modules/churn", json={"enabled": False}).status_code == 200
+    [member] = [m for m in tenant_a.get("/api/v1/members").json["items"] if m["user_id"] == agent]
+    assert tenant_a.delete(f"/api/v1/members/{member['id']}").status_code == 204
+    enable(tenant_a)
+    assert [t["owner_id"] for t in open_tasks(tenant_a)] == [manager]
 
 
 def invite(tenant, role: str, team: str | None = None) -> str:
@@ -335,22 +347,32 @@ def test_report_cards(tenant_a):
     cards = {card["key"]: card for card in tenant_a.get("/api/v1/reports/cards").json["items"]
              if card["module"] == "churn"}
     assert cards["at_risk"]["value"] == 2 and cards["open_tasks"]["value"] == 2
-    assert cards["revenue_won_back"]["value"] == 0 and cards["win_back_rate"]["value"] == "–"
+    assert cards["revenue_won_back"]["value"] == 0 and cards["win_back_rate"]["value"] is None
+    dashboard = tenant_a.signed_in().get("/")  # nothing closed this month: a dash, not a 500
+    assert dashboard.status_code == 200 and 'data-card="churn.win_back_rate"' in dashboard.get_data(as_text=True)
 
 
 def test_a_backtest_whose_job_was_lost_reads_as_failed_once_past_its_time_limit(tenant_a):
-    from plugins.churn import backtests
     from plugins.churn.models import Backtest
     enable(tenant_a)
+    now = dt.datetime.now(dt.timezone.utc)
+    ago = (lambda **delta: now - dt.timedelta(**delta))
+    runs = {  # (asked for, begun): its job lost after it began, or before; one queued, one computing
+        "begun long ago": (ago(hours=3), ago(hours=2)), "never begun": (ago(days=2), None),
+        "queued": (ago(hours=2), None), "computing": (ago(hours=2), ago(minutes=5))}
     with inside(tenant_a):
-        for hours in (2, 0):  # its job lost two hours ago; one asked for just now
-            db.session.add(Backtest(cutoff=(NOW - dt.timedelta(days=200)).date(), horizon_days=90, status="running",
-                                    created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hours)))
+        ids = {}
+        for name, (asked, begun) in runs.items():
+            row = Backtest(cutoff=(NOW - dt.timedelta(days=200)).date(), horizon_days=90, status="running",
+                           created_at=asked, started_at=begun)
+            db.session.add(row)
+            db.session.flush()
+            ids[str(row.id)] = name
         db.session.commit()
-    assert backtests.STALLED_AFTER < dt.timedelta(hours=2)
-    listed = tenant_a.get("/api/v1/churn/backtests").json["items"]
-    assert [b["status"] for b in listed] == ["running", "failed"]
-    assert tenant_a.get(f"/api/v1/churn/backtests/{listed[1]['id']}").json["status"] == "failed"
+    listed = {ids[b["id"]]: b["status"] for b in tenant_a.get("/api/v1/churn/backtests").json["items"]}
+    assert listed == {"begun long ago": "failed", "never begun": "failed", "queued": "running", "computing": "running"}
+    one = next(i for i, name in ids.items() if name == "computing")
+    assert tenant_a.get(f"/api/v1/churn/backtests/{one}").json["started_at"] is not None
 
 
 def test_a_backtest_judges_the_score_against_who_then_bought_nothing(tenant_a):
@@ -364,7 +386,7 @@ def test_a_backtest_judges_the_score_against_who_then_bought_nothing(tenant_a):
     made = tenant_a.post("/api/v1/churn/backtests", json={"cutoff": cutoff.isoformat(), "horizon_days": 90})
     assert made.status_code == 202, made.json
     done = tenant_a.get(f"/api/v1/churn/backtests/{made.json['id']}").json
-    assert done["status"] == "done", done
+    assert done["status"] == "done" and done["started_at"] is not None, done
     results = done["results"]
     assert (results["customers"], results["churners"], results["base_rate"]) == (5, 2, 0.4)
     assert results["rules"]["auc"] == 1.0 and results["recency"]["auc"] == 1.0

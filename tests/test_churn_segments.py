@@ -106,3 +106,30 @@ def test_the_segment_page_offers_the_condition_and_saving_from_it_keeps_it(tenan
         "csrf_token": CSRF.search(form).group(1), "name": segment["name"], "module-churn.level": "extreme"})
     assert refused.status_code == 422 and "extreme" in refused.get_data(as_text=True)
     assert tenant_a.get(f"/api/v1/segments/{segment['id']}").json["filter"] == again
+
+
+def test_saving_a_segment_from_its_page_while_the_module_is_off_keeps_its_condition(tenant_a):
+    drifting(tenant_a), steady(tenant_a)
+    enable(tenant_a)
+    rescore(tenant_a)
+    segment = starting(tenant_a)[""]
+    assert tenant_a.put("/api/v1/modules/churn", json={"enabled": False}).status_code == 200
+    page = tenant_a.signed_in()
+    form = page.get(f"/segments/{segment['id']}/edit").get_data(as_text=True)
+    assert '<input type="hidden" name="module-churn.level" value="high">' in form
+    token = CSRF.search(form).group(1)
+    counted = page.post("/segments/count", data={"csrf_token": token, "module-churn.level": "high"})
+    assert "<strong>0</strong>" in counted.get_data(as_text=True), counted.get_data(as_text=True)  # not everyone
+    saved = page.post(f"/segments/{segment['id']}/edit", data={
+        "csrf_token": token, "name": segment["name"], "description": "renamed while off", "module-churn.level": "high"})
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+    again = tenant_a.get(f"/api/v1/segments/{segment['id']}").json
+    assert again["filter"]["modules"] == {"churn.level": ["high"]} and again["count"] == 0
+    widened = page.post(f"/segments/{segment['id']}/edit", data={
+        "csrf_token": token, "name": segment["name"], "module-churn.level": ["high", "low"]})
+    assert widened.status_code == 422  # kept as it was, never changed while its module is off
+    patched = tenant_a.patch(f"/api/v1/segments/{segment['id']}", json={"filter": {"modules": {"churn.level": ["high"]},
+                                                                                   "tiers": ["core"]}})
+    assert patched.status_code == 200 and patched.json["count"] == 0
+    listed = tenant_a.get(f"/api/v1/customers?segment_id={segment['id']}").json["items"]
+    assert listed == []

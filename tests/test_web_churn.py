@@ -358,6 +358,20 @@ def test_a_manager_hands_a_task_on_and_moves_its_due_date_from_its_page_and_the_
     assert str(task_row(app, shop, task_id)["owner_id"]) == agent_id
 
 
+def test_saving_a_task_whose_assignee_left_hands_it_to_nobody_else_unless_chosen(app, shop):
+    from saas.core.accounts import Membership
+
+    _agent, agent_id = member(app, shop, "agent")
+    task_id = task(app, shop, shop.customer(), owner_id=agent_id)
+    in_tenant(app, shop, lambda session: session.execute(  # left, and no handler handed the task on
+        sa.delete(Membership).where(Membership.user_id == uuid.UUID(agent_id))))
+    browser, path = shop.signed_in(), f"/churn/tasks/{task_id}"
+    page = text(browser.get(path))
+    assert f'<option value="{agent_id}" selected>Someone who left the workspace</option>' in page
+    assert post(browser, path, {"status": "contacted", "owner_id": agent_id}, token_from=path).status_code == 303
+    assert (str(task_row(app, shop, task_id)["owner_id"]), task_row(app, shop, task_id)["status"]) == (agent_id, "contacted")
+
+
 def test_another_workspace_s_task_is_a_404_page_and_stays_as_it_was(app, shop, sign_up):
     other = sign_up(settings={"locale": "en"})
     other.enable("churn")

@@ -193,6 +193,7 @@ class BacktestSchema(Schema):
                        "{auc, precision_top10, precision_top20}"})
     requested_by = f.UUID(allow_none=True)
     created_at = f.AwareDateTime()
+    started_at = f.AwareDateTime(allow_none=True, metadata={"description": "When its job began; null while queued"})
 
 
 BacktestPage = page_schema(BacktestSchema, "ChurnBacktestPage")

@@ -32,16 +32,20 @@ from plugins.churn.models import Backtest
 from plugins.churn.settings import NAME
 
 TIMEOUT = 3600
-STALLED_AFTER = dt.timedelta(seconds=TIMEOUT + 600)  # past its job's time limit and then some
+STALLED_AFTER = dt.timedelta(seconds=TIMEOUT + 600)  # since its job began: past its time limit and then some
+QUEUED_AFTER = dt.timedelta(days=1)  # since it was asked for, its job never begun: lost before a worker took it
 
 
 def _mark_stalled() -> None:
-    """Record as failed the backtests still running past their job's time limit: the job was
-    lost (a worker died, Redis went away) or cut off by the limit, and the row would otherwise
-    read as running for ever. One UPDATE that usually changes nothing."""
-    db.session.execute(sa.update(Backtest).where(Backtest.status == "running",
-                                                 Backtest.created_at < utcnow() - STALLED_AFTER)
-                       .values(status="failed").execution_options(synchronize_session=False))
+    """Record as failed the backtests whose job was lost (a worker died, Redis went away) or cut
+    off by its time limit, which would otherwise read as running for ever: begun longer ago than
+    the limit, or never begun a day after being asked for. One UPDATE that usually changes nothing."""
+    now = utcnow()
+    db.session.execute(sa.update(Backtest).where(
+        Backtest.status == "running",
+        sa.or_(Backtest.started_at < now - STALLED_AFTER,
+               sa.and_(Backtest.started_at.is_(None), Backtest.created_at < now - QUEUED_AFTER)))
+        .values(status="failed").execution_options(synchronize_session=False))
 
 
 def request(cutoff: dt.date, horizon_days: int | None = None) -> Backtest:
@@ -116,6 +120,9 @@ def run_job(tenant_id: str, backtest_id: str) -> None:
         row = db.session.get(Backtest, (uuid.UUID(tenant_id), uuid.UUID(backtest_id)))
         if row is None or row.status != "running":
             return
+        row.started_at = utcnow()
+        db.session.commit()  # seen begun by the pages while it computes
+        row = db.session.get(Backtest, (uuid.UUID(tenant_id), uuid.UUID(backtest_id)))
         try:
             row.results, row.status = results(row.cutoff, row.horizon_days), "done"
         except Exception:

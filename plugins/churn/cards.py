@@ -26,7 +26,7 @@ def cards() -> list[ReportCard]:
         ReportCard("at_risk", _l("Customers at high churn risk"), int(high or 0)),
         ReportCard("open_tasks", _l("Open win-back tasks"), int(open_tasks or 0)),
         ReportCard("win_back_rate", _l("Win-back rate this month"),
-                   this["win_back_rate"] if this["win_back_rate"] is not None else "–", "percent", last["win_back_rate"]),
+                   this["win_back_rate"], "percent", last["win_back_rate"]),  # None: nothing closed yet
         ReportCard("revenue_won_back", _l("Revenue won back this month"), float(this["revenue_won_back"]), "money",
                    float(last["revenue_won_back"])),
     ]

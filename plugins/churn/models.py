@@ -143,3 +143,4 @@ class Backtest(TenantScoped, db.Model):
     results: Mapped[dict | None] = mapped_column(sa.JSON)  # {"rules": {"auc":..., ...}, "recency": {...}, ...}
     requested_by: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # when its job began: None while queued

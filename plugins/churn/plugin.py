@@ -65,8 +65,10 @@ def nightly() -> None:
 
 @hookimpl
 def saas_module_enabled(tenant, settings):
-    """Save the segments of customers at risk ("At risk: core customers")."""
+    """Save the segments of customers at risk ("At risk: core customers"); hand on the open tasks of
+    people who left while the module was off."""
     segments.save_starting(tenant)
+    tasks.reassign_departed()
 
 
 @hookimpl
@@ -87,7 +89,7 @@ def saas_handle_event(tenant, event):
     elif event.type == INTERACTION_LOGGED.name:
         scoring.rescore([uuid.UUID(event.data["customer_id"])])
     elif event.type == MEMBER_REMOVED.name:
-        tasks.reassign_from(uuid.UUID(event.data["user_id"]))
+        tasks.reassign_from(uuid.UUID(event.data["user_id"]), event.data.get("team"))
     elif event.type in SIGNAL_EVENTS:
         customer_id = signals.record(event)
         if customer_id is not None:

@@ -82,9 +82,10 @@ def _raise(raised: list[Raised]) -> int:
     return len(opened)
 
 
-def assignees_of(owners: dict[uuid.UUID, uuid.UUID | None]) -> dict[uuid.UUID, uuid.UUID | None]:
-    """Each customer's (of ``{customer_id: owner_id}``) owner, else a manager of its team, else the
-    workspace's first owner."""
+def assignees_of(owners: dict[uuid.UUID, uuid.UUID | None],
+                 fallback_team: str | None = None) -> dict[uuid.UUID, uuid.UUID | None]:
+    """Each customer's (of ``{customer_id: owner_id}``) owner, else a manager of its team (of
+    ``fallback_team`` for a customer without one), else the workspace's first owner."""
     without = [customer_id for customer_id, owner_id in owners.items() if owner_id is None]
     found = {customer_id: owner_id for customer_id, owner_id in owners.items() if owner_id is not None}
     if not without:
@@ -100,33 +101,41 @@ def assignees_of(owners: dict[uuid.UUID, uuid.UUID | None]) -> dict[uuid.UUID, u
             managers.setdefault(team, user_id)
     first_owner = next((user_id for user_id, role, _ in members if role is Role.owner), None)
     for customer_id in without:
-        found[customer_id] = managers.get(teams.get(customer_id) or "", first_owner)
+        found[customer_id] = managers.get(teams.get(customer_id) or fallback_team or "", first_owner)
     return found
 
 
-def reassign_from(user_id: uuid.UUID) -> int:
-    """Hand a person who left the workspace's open tasks on, as if their customers crossed now (the
-    customer's owner, else a manager of its team, else the first owner), and tell each new assignee.
-    Idempotent: a second delivery finds no open task of theirs."""
-    held = dict(db.session.execute(
-        sa.select(Task.id, Task.customer_id).where(Task.owner_id == user_id, Task.status.in_(OPEN_STATUSES))).all())
+def reassign_from(user_id: uuid.UUID, team: str | None = None) -> int:
+    """Hand the open tasks of a person who left the workspace on, as if their customers crossed now
+    (the customer's owner, else a manager of the customer's team, else of ``team``, the person's,
+    else the first owner), and tell each new assignee. A second delivery finds none of theirs."""
+    held = db.session.scalars(sa.select(Task).where(Task.owner_id == user_id, Task.status.in_(OPEN_STATUSES))).all()
     if not held:
         return 0
     owners = dict(db.session.execute(sa.select(Customer.id, Customer.owner_id)
-                                     .where(Customer.id.in_(list(held.values())))).all())
-    assignees = assignees_of({customer_id: None if owner == user_id else owner
-                              for customer_id, owner in owners.items()})
+                                     .where(Customer.id.in_([task.customer_id for task in held]))).all())
+    assignees = assignees_of({customer_id: None if owner == user_id else owner for customer_id, owner in owners.items()},
+                             fallback_team=team)
     handed: dict[uuid.UUID, int] = {}
-    for task_id, customer_id in held.items():
-        assignee = assignees.get(customer_id)
-        db.session.execute(sa.update(Task).where(Task.id == task_id).values(owner_id=assignee, updated_at=utcnow()))
-        if assignee is not None:
-            handed[assignee] = handed.get(assignee, 0) + 1
+    for task in held:  # through the ORM: an audit entry for each
+        task.owner_id = assignees.get(task.customer_id)
+        if task.owner_id is not None:
+            handed[task.owner_id] = handed.get(task.owner_id, 0) + 1
+    db.session.flush()
     for person, count in handed.items():
         notify([person], N_("%(count)s win-back tasks were handed to you"),
                N_("Their assignee left the workspace."), params={"count": count}, link="/churn/tasks",
                kind="churn.tasks_handed")
     return len(held)
+
+
+def reassign_departed() -> int:
+    """Hand on the open tasks of people no longer in the workspace (they left while the module was
+    off, and their ``member.removed`` reached no handler)."""
+    active = sa.select(Membership.user_id).where(Membership.status == "active")
+    departed = db.session.scalars(sa.select(Task.owner_id).distinct().where(
+        Task.status.in_(OPEN_STATUSES), Task.owner_id.is_not(None), Task.owner_id.not_in(active))).all()
+    return sum(reassign_from(user_id) for user_id in departed)
 
 
 def _notify(rows: list[dict]) -> None:

@@ -31,7 +31,7 @@ class ReportCardSchema(Schema):
     module = f.String()
     key = f.String()
     title = f.String()
-    value = f.Raw(metadata={"description": "A number or a short text"})
+    value = f.Raw(allow_none=True, metadata={"description": "A number or a short text; null: no figure yet"})
     unit = f.String()
     previous = f.Raw(allow_none=True, metadata={"description": "The figure it is compared with, if any"})
 

@@ -87,11 +87,12 @@ class NavItem:
 
 @dataclass(frozen=True)
 class ReportCard:
-    """A KPI tile: a figure with its unit and, optionally, the figure it is compared with."""
+    """A KPI tile: a figure with its unit and, optionally, the figure it is compared with;
+    ``value`` None when there is no figure yet (a rate of nothing: shown as a dash)."""
 
     key: str
     title: str
-    value: float | int | str
+    value: float | int | str | None
     unit: str = ""
     previous: float | int | None = None
 

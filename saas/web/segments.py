@@ -25,7 +25,7 @@ from saas.core.customers import CustomerKind, FieldType, custom_fields
 from saas.core.db import db
 from saas.core.errors import Conflict, Invalid
 from saas.core.pagination import paginate
-from saas.core.segments import SCORES, Segment, count, counts, exports
+from saas.core.segments import SCORES, Segment, SegmentFilter, count, counts, exports
 from saas.core.segments import module_conditions
 from saas.core.segments import saved as service
 from saas.core.spreadsheets import as_csv, as_xlsx
@@ -100,7 +100,8 @@ def segment_count():
     if nul_errors(request.form):
         return render_template("data/_segment_count.html", held=None, errors=_refused_text(request.form))
     try:
-        held, errors = count(service.checked(FilterSchema().load(body["filter"]))), {}
+        given = FilterSchema().load(body["filter"])  # a switched-off module's condition counts nobody here
+        held, errors = count(service.checked(given, before=SegmentFilter(modules=given.get("modules") or {}))), {}
     except ValidationError as error:
         held, errors = None, {"filter": error.messages}
     except Invalid as error:
@@ -137,8 +138,10 @@ def _body(form) -> dict:
                             if form.get(f"{name}_min") or form.get(f"{name}_max")}
     conditions["custom_fields"] = {key: value for key, value in (
         (key, form.get(CUSTOM + key, "").strip()) for key in custom_fields.definitions()) if value}
-    conditions["modules"] = {key: form.getlist(MODULE + key) for key in module_conditions.offered()
-                             if form.getlist(MODULE + key)}
+    # Every module-<key> the form sends: those of a module since switched off ride as hidden inputs,
+    # kept as they were (the core refuses to widen them), so saving from here never drops them.
+    conditions["modules"] = {name.removeprefix(MODULE): form.getlist(name) for name in form
+                             if name.startswith(MODULE) and form.getlist(name)}
     return {"name": form.get("name", "").strip(), "description": form.get("description", "").strip() or None,
             "filter": conditions}
 
@@ -170,17 +173,16 @@ def _form_page(segment, body: dict, errors: dict, status: int = 200):
     conditions["custom_fields"] = {key: value for key, value in (conditions.get("custom_fields") or {}).items()
                                    if key in definitions}  # what saving from the page keeps
     offered = module_conditions.offered()
-    conditions["modules"] = {key: values for key, values in (conditions.get("modules") or {}).items()
-                             if key in offered}
     filter_errors = {key: _flat(messages) for key, messages in errors["filter"].items()} \
         if isinstance(errors.get("filter"), dict) else {}
     try:
-        held = None if errors else count(service.checked(FilterSchema().load(conditions)))
+        held = None if errors else count(service.checked(FilterSchema().load(conditions),
+                                                         before=segment.conditions if segment else None))
     except (ValidationError, Invalid):
         held = None
     owners = [(str(m.user_id), m.user.name or m.user.email) for m in accounts.members().items]
     gone = sorted(set(segment.filter.get("custom_fields") or {}) - set(definitions)) if segment else []
-    gone_modules = sorted(set(segment.filter.get("modules") or {}) - set(offered)) if segment else []
+    gone_modules = {key: values for key, values in (conditions.get("modules") or {}).items() if key not in offered}
     return render_template("data/segment_form.html", segment=segment, body=body, conditions=conditions,
                            errors=errors, filter_errors=filter_errors, choices=CHOICES, held=held, owners=owners,
                            scores=SCORE_LABELS, custom=CUSTOM, definitions=list(definitions.values()),

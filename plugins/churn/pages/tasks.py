@@ -89,7 +89,7 @@ def work_task(task_id):
     try:
         if nul_errors(request.form):
             raise FormErrors(nul_errors(request.form))  # PostgreSQL refuses NUL in text
-        body = load(TaskPatchSchema(), _body(values))
+        body = load(TaskPatchSchema(), _body(values, found))
         with db.session.begin_nested():  # a refusal leaves the task as it was
             worklist.update(found, body)
     except FormErrors as error:
@@ -101,14 +101,15 @@ def work_task(task_id):
     return redirect(url_for("churn_pages.task", task_id=found.id), 303)
 
 
-def _body(values: dict) -> dict:
+def _body(values: dict, found) -> dict:
     """The form as the API's body: an empty reason, note or offer clears it; the assignee and the
-    due date change only where the form has them (the assignee for those who may hand tasks on)."""
+    due date change only where the form changes them (the assignee for those who may hand tasks on:
+    a save that leaves a departed assignee selected hands the task to nobody else)."""
     body = {"status": values["status"], "reason": values["reason"] or None,
             "reason_note": values["reason_note"] or None, "offer": values["offer"] or None}
-    if values["due_on"]:
+    if values["due_on"] and values["due_on"] != found.due_on.isoformat():
         body["due_on"] = values["due_on"]
-    if values["owner_id"] and may("churn.tasks"):
+    if values["owner_id"] and values["owner_id"] != str(found.owner_id or "") and may("churn.tasks"):
         body["owner_id"] = values["owner_id"]
     return body
 

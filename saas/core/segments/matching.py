@@ -13,8 +13,9 @@ from saas.core.segments.module_conditions import offered
 from saas.core.types import Money
 
 
-def conditions(given: SegmentFilter) -> list[sa.ColumnElement]:
-    """WHERE conditions over ``Customer`` joined with ``CustomerFigures`` (see :func:`with_figures`)."""
+def conditions(given: SegmentFilter, known: dict | None = None) -> list[sa.ColumnElement]:
+    """WHERE conditions over ``Customer`` joined with ``CustomerFigures`` (see :func:`with_figures`);
+    ``known``: the enabled modules' conditions, when the caller asked for them already."""
     found = []
     for values, column in ((given.tiers, CustomerFigures.tier), (given.stages, CustomerFigures.lifecycle_stage),
                            (given.kinds, Customer.kind), (given.industries, Customer.industry),
@@ -39,7 +40,7 @@ def conditions(given: SegmentFilter) -> list[sa.ColumnElement]:
         else:
             found.append(Customer.custom_fields[key].as_string() == value)
     if given.modules:
-        known = offered()  # a condition of a module since switched off holds for nobody
+        known = offered() if known is None else known  # a switched-off module's condition holds for nobody
         found.extend(known[key].where(tuple(values)) if key in known else sa.false()
                      for key, values in given.modules.items())
     return found
@@ -66,6 +67,7 @@ def counts(filters: list[SegmentFilter]) -> list[int]:
     segments is counted by one statement, not one each)."""
     if not filters:
         return []
-    tally = [sa.func.count().filter(sa.and_(sa.true(), *conditions(given))) for given in filters]
+    known = offered() if any(given.modules for given in filters) else {}  # asked once for the page
+    tally = [sa.func.count().filter(sa.and_(sa.true(), *conditions(given, known))) for given in filters]
     stmt = with_figures(sa.select(*tally).select_from(Customer)).where(Customer.deleted_at.is_(None))
     return list(db.session.execute(stmt).one())

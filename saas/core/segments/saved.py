@@ -24,11 +24,11 @@ def segment_filter(segment_id: uuid.UUID) -> SegmentFilter:
     return get(segment_id).conditions
 
 
-def checked(loaded: dict) -> SegmentFilter:
+def checked(loaded: dict, before: SegmentFilter | None = None) -> SegmentFilter:
     """A filter from the API's loaded data; a custom field the workspace lacks, or a module
-    condition no enabled module offers, is a 422."""
+    condition no enabled module offers (unless kept as it was ``before``), is a 422."""
     given = SegmentFilter.from_json(loaded)
-    module_conditions.check(given.modules)
+    module_conditions.check(given.modules, kept=before.modules if before else None)
     known = {d.key: d for d in db.session.scalars(sa.select(CustomFieldDefinition))}
     unknown = sorted(set(given.custom_fields) - set(known))
     if unknown:
@@ -64,7 +64,7 @@ def update(segment: Segment, data: dict) -> Segment:
     if "description" in data:
         segment.description = data["description"]
     if "filter" in data:
-        segment.filter = checked(data["filter"]).as_json()
+        segment.filter = checked(data["filter"], before=segment.conditions).as_json()
     try:
         db.session.flush()
     except sa.exc.IntegrityError:
