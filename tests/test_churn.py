@@ -340,6 +340,27 @@ def test_the_nightly_scoring_is_scheduled_and_set_based(tenant_a, count_queries)
     assert counted[0][1] == counted[1][1]  # as many statements for twice the customers
 
 
+def test_a_workspace_read_in_several_chunks_is_scored_once_and_warns_each_crossing_once(tenant_a, monkeypatch):
+    """One statement for the workspace, read a chunk at a time while each chunk's scores are
+    written on the same connection (a server-side cursor on PostgreSQL)."""
+    from plugins.churn import figures
+    monkeypatch.setattr(figures, "CHUNK", 2)
+    gone = {drifting(tenant_a)["id"] for _ in range(3)}
+    for _ in range(4):
+        steady(tenant_a)
+    enable(tenant_a)
+    with inside(tenant_a):
+        first = scoring.rescore()
+        again = scoring.rescore()
+        db.session.commit()
+    assert (first.customers, first.raised, first.tasks_opened) == (7, 3, 3)
+    assert (again.customers, again.raised, again.tasks_opened) == (7, 0, 0)
+    assert sorted(event["customer_id"] for event in events(tenant_a, "churn.risk_raised")) == sorted(gone)
+    assert {task["customer_id"] for task in open_tasks(tenant_a)} == gone
+    levels = {item["customer_id"]: item["level"] for item in tenant_a.get("/api/v1/churn/at-risk?level=low").json["items"]}
+    assert len(levels) == 4 and not gone & levels.keys()
+
+
 def test_report_cards(tenant_a):
     drifting(tenant_a, "90000.00"), drifting(tenant_a, "1.00")
     enable(tenant_a)

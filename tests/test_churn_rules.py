@@ -3,6 +3,7 @@ the reasons' sentences in English and Chinese (plugins/churn/reasons.py and its 
 
 from __future__ import annotations
 
+import json
 import math
 from decimal import Decimal
 from pathlib import Path
@@ -113,6 +114,25 @@ def test_the_reasons_carry_the_figures_their_sentences_need():
                      "less_spend": {"recent": 120.5, "before": 400.0}, "fewer_interactions": {"recent": 0, "before": 2},
                      "missed_visits": {"count": 2}, "model_p_alive": {"p_alive": 0.25}}
     assert rules.score(f).reasons(0)[0].as_dict().keys() == {"code", "share", "figures"}
+
+
+def test_the_reasons_as_json_text_are_the_reasons_of_each_customer():
+    """The scoring writes every customer's reasons from one vectorised pass (Scores.reasons_json):
+    the same codes, order, shares and figures as Scores.reasons, on figures of every kind."""
+    rng = np.random.default_rng(16)
+    n = 2_000
+    days = np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 900, n).astype(float))
+    counts = {name: rng.integers(0, 5, n) for name in ("purchases_recent", "purchases_before", "interactions_recent",
+                                                         "interactions_before", "missed_visits")}
+    given = Figures(days_since_last_purchase=days, typical_interval_days=np.where(np.isnan(days), np.nan, rng.random(n) * 200),
+                    spend_recent=rng.random(n) * 1000, spend_before=rng.random(n) * 1000,
+                    low_survey_scores=rng.integers(0, 2, n), breached_complaints=rng.integers(0, 2, n),
+                    p_alive=np.where(rng.random(n) < 0.2, np.nan, rng.random(n)), **counts)
+    for weights in (None, {"fewer_purchases": 0.5, "model_p_alive": 0.4, "overdue": 0}):
+        scores = rules.score(given, weights)
+        texts = scores.reasons_json()
+        assert [json.loads(text) for text in texts] == [[r.as_dict() for r in scores.reasons(i)] for i in range(n)]
+        assert texts.count("[]") < n and any(len(json.loads(text)) > 2 for text in texts)
 
 
 def test_levels_by_threshold():

@@ -1,8 +1,7 @@
 """Each customer's churn figures as of a moment, in SQL over sets, read into numpy arrays.
 
-One pass per workspace, in chunks of :data:`CHUNK` customers by id (memory stays bounded whatever
-the workspace's size): per chunk one SELECT joins the live customers to four aggregates restricted
-to the chunk's id range,
+One pass per workspace, read in chunks of :data:`CHUNK` customers (memory stays bounded whatever
+the workspace's size): one SELECT joins the live customers to four aggregates,
 
 - their history: first and last purchase, orders and spend (as of now, the core's
   ``customer_figures`` row, kept by the classification, is reused; as of an earlier moment, a
@@ -10,7 +9,11 @@ to the chunk's id range,
   know the present);
 - their purchases and spend in the 90 days before the moment and the 90 before those;
 - their interactions in the same two windows;
-- the signals other modules sent (``churn_signals``) in the last 90 days, by kind.
+- the signals other modules sent (``churn_signals``) in the last 90 days, by kind;
+
+and, beside them, the level of the customer's kept score (``churn_scores``), so that the scoring
+knows who crosses into high risk without a query of its own. The whole workspace is one
+statement, read a chunk at a time (:func:`chunks`).
 
 Purchases are counted as the classification counts them (:func:`recompute.counted`: not fully
 refunded, in the workspace's currency), net of refunds. ``typical_interval_days`` is the
@@ -45,7 +48,7 @@ from saas.core.sql import whole_days
 from saas.core.tenancy import scoped
 from saas.core.types import UTCDateTime, utcnow
 
-from plugins.churn.models import Signal, SignalKind
+from plugins.churn.models import Score, Signal, SignalKind
 
 CHUNK = 50_000
 WINDOW = dt.timedelta(days=90)
@@ -67,6 +70,7 @@ class Chunk:
     tiers: list[str | None]
     owner_ids: list[uuid.UUID | None]
     arrays: dict[str, np.ndarray]  # RULE_FIELDS, and frequency, recency, T (weeks), monetary
+    kept_levels: list[str | None]  # the level of the customer's kept score (None: never scored)
 
     def __len__(self) -> int:
         return len(self.customer_ids)
@@ -99,7 +103,7 @@ def _windows(column, moment: dt.datetime, *extra) -> tuple[sa.ColumnElement, sa.
     return recent, sa.and_(column >= _at(moment - 2 * WINDOW), column < _at(moment), *extra)
 
 
-def _purchases(moment: dt.datetime, after, upto) -> sa.Subquery:
+def _purchases(moment: dt.datetime, named) -> sa.Subquery:
     recent, in_both = _windows(Purchase.purchased_at, moment)
     net = sa.type_coerce(Purchase.amount - Purchase.refunded_amount, sa.BigInteger)
     return scoped(sa.select(
@@ -108,30 +112,30 @@ def _purchases(moment: dt.datetime, after, upto) -> sa.Subquery:
         sa.func.sum(sa.case((recent, 0), else_=1)).label("p_before"),
         sa.func.sum(sa.case((recent, net), else_=0)).label("s_recent"),
         sa.func.sum(sa.case((recent, 0), else_=net)).label("s_before"),
-    ).where(counted(), in_both, *_range(Purchase.customer_id, after, upto))
+    ).where(counted(), in_both, *_among(Purchase.customer_id, named))
         .group_by(Purchase.customer_id)).subquery("bought")
 
 
-def _interactions(moment: dt.datetime, after, upto) -> sa.Subquery:
+def _interactions(moment: dt.datetime, named) -> sa.Subquery:
     recent, in_both = _windows(Interaction.occurred_at, moment)
     return scoped(sa.select(
         Interaction.customer_id,
         sa.func.sum(sa.case((recent, 1), else_=0)).label("i_recent"),
         sa.func.sum(sa.case((recent, 0), else_=1)).label("i_before"),
-    ).where(in_both, *_range(Interaction.customer_id, after, upto))
+    ).where(in_both, *_among(Interaction.customer_id, named))
         .group_by(Interaction.customer_id)).subquery("touched")
 
 
-def _signals(moment: dt.datetime, after, upto) -> sa.Subquery:
+def _signals(moment: dt.datetime, named) -> sa.Subquery:
     kinds = [sa.func.sum(sa.case((Signal.kind == kind, 1), else_=0)).label(name)
              for kind, name in SIGNAL_FIELDS.items()]
     return scoped(sa.select(Signal.customer_id, *kinds).where(
         Signal.occurred_at >= _at(moment - WINDOW), Signal.occurred_at < _at(moment),
-        *_range(Signal.customer_id, after, upto)).group_by(Signal.customer_id)).subquery("signalled")
+        *_among(Signal.customer_id, named)).group_by(Signal.customer_id)).subquery("signalled")
 
 
-def _range(column, after: uuid.UUID | None, upto: uuid.UUID) -> list:
-    return [column <= upto] if after is None else [column > after, column <= upto]
+def _among(column, named: list[uuid.UUID] | None) -> list:
+    return [] if named is None else [column.in_(named)]
 
 
 def _live() -> sa.ColumnElement:
@@ -157,57 +161,65 @@ def tier_intervals(moment: dt.datetime | None) -> dict[str | None, float]:
 def chunks(moment: dt.datetime | None = None, *, customer_ids: Sequence[uuid.UUID] | None = None,
            size: int = CHUNK) -> Iterator[Chunk]:
     """The live customers' figures as of ``moment`` (None: now, from the core's kept figures), in
-    chunks of ``size`` by id; only ``customer_ids`` when given (a purchase rescoring one: their
-    history from their purchases, which the core's figures may not have caught up with yet)."""
-    as_of = moment or utcnow()
+    chunks of ``size``; only ``customer_ids`` when given (a purchase rescoring one: their history
+    from their purchases, which the core's figures may not have caught up with yet).
+
+    One statement for the whole workspace, read ``size`` rows at a time (a server-side cursor on
+    PostgreSQL, so memory stays bounded): each aggregate runs once, as the floor's SELECT runs it,
+    where a statement per chunk scanned the purchases once per chunk. The caller may write between
+    chunks on the same connection; the statement reads as of its start."""
     intervals = tier_intervals(moment)
-    ids_query = scoped(sa.select(Customer.id).where(_live()).order_by(Customer.id))
-    if customer_ids is not None:
-        ids_query = ids_query.where(Customer.id.in_(list(customer_ids)))
-    after = None
-    while True:
-        page = db.session.scalars(ids_query.where(*([Customer.id > after] if after else [])).limit(size)).all()
-        if not page:
-            return
-        yield _chunk(as_of, moment, page, None if customer_ids is not None else after, intervals,
-                     named=customer_ids is not None)
-        if len(page) < size:
-            return
-        after = page[-1]
+    named = sorted(set(customer_ids)) if customer_ids is not None else None
+    if named == []:
+        return
+    connection = db.session.connection()
+    streamed = connection.dialect.name == "postgresql"
+    result = connection.execute(_statement(moment or utcnow(), moment, named),
+                                execution_options={"stream_results": True, "max_row_buffer": size} if streamed else {})
+    # SQLite reads the whole answer first: the scoring writes to a table this statement reads
+    for rows in (result.partitions(size) if streamed else _parts(result.all(), size)):
+        yield _chunk(rows, intervals)
 
 
-def _chunk(as_of: dt.datetime, moment, page: list[uuid.UUID], after, intervals, *, named: bool) -> Chunk:
-    upto = page[-1]
-    history, bought, touched, signalled = (_history(moment, page if named else None), _purchases(as_of, after, upto),
-                                           _interactions(as_of, after, upto), _signals(as_of, after, upto))
+def _parts(rows: list, size: int) -> Iterator[list]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _statement(as_of: dt.datetime, moment, named: list[uuid.UUID] | None) -> sa.Select:
+    history, bought, touched, signalled = (_history(moment, named), _purchases(as_of, named),
+                                           _interactions(as_of, named), _signals(as_of, named))
     zero = sa.literal(0)
-    stmt = scoped(
+    # plain types, not the ORM's enums and decimals: a million rows' conversions cost more than the query
+    return scoped(
         sa.select(
-            Customer.id, CustomerFigures.tier, Customer.owner_id,
-            history.c.orders, history.c.revenue,
+            Customer.id, sa.type_coerce(CustomerFigures.tier, sa.String), Customer.owner_id,
+            sa.type_coerce(Score.level, sa.String),
+            history.c.orders, sa.cast(history.c.revenue, sa.Float),
             whole_days(_at(as_of), history.c.last_at).label("since_last"),
             whole_days(_at(as_of), history.c.first_at).label("since_first"),
             whole_days(history.c.last_at, history.c.first_at).label("span"),
-            *(sa.func.coalesce(c, zero) for c in (bought.c.p_recent, bought.c.p_before, bought.c.s_recent,
-                                                   bought.c.s_before, touched.c.i_recent, touched.c.i_before)),
-            *(sa.func.coalesce(signalled.c[name], zero) for name in SIGNAL_FIELDS.values()),
+            *(sa.cast(sa.func.coalesce(c, zero), sa.Float)
+              for c in (bought.c.p_recent, bought.c.p_before, bought.c.s_recent, bought.c.s_before, touched.c.i_recent,
+                        touched.c.i_before, *(signalled.c[name] for name in SIGNAL_FIELDS.values()))),
         )
         .select_from(Customer)
         .outerjoin(CustomerFigures, CustomerFigures.customer_id == Customer.id)
+        .outerjoin(Score, Score.customer_id == Customer.id)
         .outerjoin(history, history.c.customer_id == Customer.id)
         .outerjoin(bought, bought.c.customer_id == Customer.id)
         .outerjoin(touched, touched.c.customer_id == Customer.id)
         .outerjoin(signalled, signalled.c.customer_id == Customer.id)
-        .where(_live(), Customer.id.in_(page) if named else sa.and_(*_range(Customer.id, after, upto)))
-        .order_by(Customer.id)
+        .where(_live(), *_among(Customer.id, named))
     )
-    # Core rows, not the ORM's: the statement is scoped above, and the ORM's loading would cost
-    # more than the query (RLS still binds it on PostgreSQL)
-    rows = db.session.connection().execute(stmt).all()
+
+
+def _chunk(rows: list, intervals: dict) -> Chunk:
     ids = [row[0] for row in rows]
-    tiers = [row[1].value if row[1] is not None else None for row in rows]
+    tiers = [row[1] for row in rows]
     owners = [row[2] for row in rows]
-    numbers = np.array([row[3:] for row in rows], dtype=float).reshape(len(rows), 14)  # None -> nan
+    kept = [row[3] for row in rows]
+    numbers = np.array([row[4:] for row in rows], dtype=float).reshape(len(rows), 14)  # None -> nan
     orders, revenue, since_last, since_first, span = (numbers[:, i] for i in range(5))
     # a purchase dated after the moment (a shop's clock ahead, a typo for next year) counts as today's
     since_last, since_first = np.maximum(since_last, 0), np.maximum(since_first, 0)
@@ -225,4 +237,4 @@ def _chunk(as_of: dt.datetime, moment, page: list[uuid.UUID], after, intervals, 
         "recency": np.where(bought_ever, span / 7, 0.0), "T": np.where(bought_ever, since_first / 7, 0.0),
         "monetary": np.where(bought_ever, revenue / 100 / np.maximum(orders, 1), 0.0),
     }
-    return Chunk(ids, tiers, owners, arrays)
+    return Chunk(ids, tiers, owners, arrays, kept)

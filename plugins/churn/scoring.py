@@ -12,6 +12,7 @@ made where they are read (:mod:`plugins.churn.reasons`), in the reader's languag
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import uuid
 from collections.abc import Iterator, Sequence
@@ -23,8 +24,9 @@ from sqlalchemy.dialects import sqlite
 
 from saas.core.db import db
 from saas.core.module_settings import settings_of
+from saas.core.sql import generated_id
 from saas.core.tenancy import current_tenant_id
-from saas.core.types import new_id, utcnow
+from saas.core.types import utcnow
 
 from plugins.churn import figures, model, rules, tasks
 from plugins.churn.models import Level, Score
@@ -57,7 +59,7 @@ def scored(moment: dt.datetime | None = None, *, customer_ids: Sequence[uuid.UUI
     weights = weights_of(settings)
     if purchase_model is None:
         weights["model_p_alive"] = 0.0  # no model: the rules alone, and the shares say so
-    for chunk in figures.chunks(moment, customer_ids=customer_ids):
+    for chunk in figures.chunks(moment, customer_ids=customer_ids, size=figures.CHUNK):
         nan = np.full(len(chunk), np.nan)
         p_alive, expected, value = purchase_model.predict(chunk.arrays) if purchase_model else (nan, nan, nan)
         values = rules.Figures(**{name: chunk.arrays[name] for name in figures.RULE_FIELDS}, p_alive=p_alive)
@@ -73,10 +75,7 @@ def rescore(customer_ids: Sequence[uuid.UUID] | None = None) -> Outcome:
     purchase_model = model.current() if settings["model"] else None
     customers = raised = opened = 0
     for part in scored(customer_ids=customer_ids, settings=settings, purchase_model=purchase_model):
-        if not len(part.chunk):
-            continue
-        previous = _levels(part.chunk.customer_ids)
-        rows, crossed = _rows(part, previous)
+        rows, crossed = _rows(part)
         _upsert(rows)
         customers += len(rows)
         raised += len(crossed)
@@ -84,73 +83,85 @@ def rescore(customer_ids: Sequence[uuid.UUID] | None = None) -> Outcome:
     return Outcome(customers, raised, opened, purchase_model is not None)
 
 
-def _levels(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """The kept level of each customer of a chunk (its ids are sorted: one range, not a long IN)."""
-    rows = db.session.execute(sa.select(Score.customer_id, Score.level)
-                              .where(Score.customer_id >= ids[0], Score.customer_id <= ids[-1])).all()
-    return {customer_id: level.value for customer_id, level in rows}
+def _numbers(values: np.ndarray, places: int | None = None) -> list:
+    """The array as floats (rounded to ``places``), None where not finite."""
+    values = values if places is None else np.round(values, places)
+    return [None if value != value or value in (np.inf, -np.inf) else value for value in values.tolist()]
 
 
-def _number(value: float, places: int | None = None):
-    if not np.isfinite(value):
-        return None
-    return float(value) if places is None else round(float(value), places)
-
-
-def _rows(part: Scored, previous: dict[uuid.UUID, str]) -> tuple[list[dict], list[tasks.Raised]]:
+def _rows(part: Scored) -> tuple[list[tuple], list[tasks.Raised]]:
+    """The chunk's rows for ``churn_scores`` (in :data:`COLUMNS`' order, the reasons as JSON text;
+    a new row's id is made by the database), built from the arrays a column at a time, and the
+    customers who crossed into high risk: their kept score was not high (or there was none)."""
     now, tenant_id, chunk = utcnow(), current_tenant_id(), part.chunk
-    points = part.scores.score.tolist()
-    levels = part.levels.tolist()
-    used = part.model_used.tolist()
-    rows, crossed = [], []
-    for i, customer_id in enumerate(chunk.customer_ids):
-        reasons = [reason.as_dict() for reason in part.scores.reasons(i)]
-        rows.append({"tenant_id": tenant_id, "id": new_id(), "customer_id": customer_id, "score": points[i],
-                     "level": levels[i], "reasons": reasons,
-                     "reason": reasons[0]["code"] if reasons else None, "model_used": used[i],
-                     "p_alive": _number(part.p_alive[i]), "expected_purchases": _number(part.expected_purchases[i]),
-                     "expected_value": _number(part.expected_value[i], 2), "scored_at": now, "level_since": now})
-        if levels[i] == Level.high.value and previous.get(customer_id) != Level.high.value:
-            crossed.append(tasks.Raised(customer_id, points[i], levels[i], reasons, chunk.tiers[i],
-                                        chunk.owner_ids[i]))
+    reasons = part.scores.reasons_json()
+    order = np.argsort(-part.scores.shares, axis=1, kind="stable")[:, 0].tolist()
+    main = [part.scores.signals[j] if text != "[]" else None for j, text in zip(order, reasons)]
+    rows = list(zip(
+        itertools.repeat(tenant_id), chunk.customer_ids, part.scores.score.tolist(),
+        part.levels.tolist(), reasons, main, part.model_used.tolist(), _numbers(part.p_alive),
+        _numbers(part.expected_purchases), _numbers(part.expected_value, 2), itertools.repeat(now),
+        itertools.repeat(now)))
+    high = Level.high.value
+    crossed = [tasks.Raised(row[1], row[2], row[3], json.loads(row[4]), chunk.tiers[i], chunk.owner_ids[i])
+               for i, row in enumerate(rows) if row[3] == high and chunk.kept_levels[i] != high]
     return rows, crossed
 
 
-COLUMNS = ("tenant_id", "id", "customer_id", "score", "level", "reasons", "reason", "model_used", "p_alive",
+COLUMNS = ("tenant_id", "customer_id", "score", "level", "reasons", "reason", "model_used", "p_alive",
            "expected_purchases", "expected_value", "scored_at", "level_since")
-UPDATED = COLUMNS[3:-1]  # what a new score replaces; level_since only with the level
+UPDATED = COLUMNS[2:-1]  # what a new score replaces; level_since only with the level
 
 
-def _upsert(rows: list[dict]) -> None:
+def _upsert(rows: list[tuple]) -> None:
     """INSERT ... ON CONFLICT DO UPDATE of the rows; a level unchanged keeps its ``level_since``.
     On PostgreSQL the chunk is COPYed into a temporary table and upserted from it by one statement
     (an executemany sends a statement per row: the most of a nightly run's time); SQLite's
     executemany runs in process."""
+    if not rows:
+        return
     if db.session.get_bind().dialect.name == "postgresql":
         _copy_upsert(rows)
         return
     table = Score.__table__
-    stmt = sqlite.insert(table)
+    # the reasons are JSON text already: bound as text, not encoded again by the JSON type
+    stmt = sqlite.insert(table).values(id=generated_id(), reasons=sa.type_coerce(sa.bindparam("reasons"), sa.Text))
     new = stmt.excluded
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.tenant_id, table.c.customer_id],
         set_={**{name: new[name] for name in UPDATED},
               "level_since": sa.case((table.c.level == new.level, table.c.level_since), else_=new.level_since)})
-    db.session.execute(stmt, rows)
+    db.session.execute(stmt, [dict(zip(COLUMNS, row)) for row in rows])
 
 
-def _copy_upsert(rows: list[dict]) -> None:
-    columns = ", ".join(COLUMNS)
+NULL = "\\N"  # COPY's text format
+
+
+def _copied(values: list) -> list[str]:
+    return [NULL if value is None else str(value) for value in values]
+
+
+def _copy_upsert(rows: list[tuple]) -> None:
+    """The rows' varying columns COPYed in text format (no value holds a tab, newline or backslash:
+    ids, codes, numbers and the reasons' JSON of codes and numbers) and upserted by one statement;
+    the tenant and the moment are the statement's parameters."""
+    tenant_id, now = rows[0][0], rows[0][-1]
+    _, customer_ids, points, levels, reasons, main, used, p_alive, expected, value, _, _ = zip(*rows)
+    lines = zip([i.hex for i in customer_ids], map(str, points), levels, reasons, _copied(main),
+                ["t" if u else "f" for u in used], _copied(p_alive), _copied(expected), _copied(value))
+    given = COLUMNS[1:-2]
     cursor = db.session.connection().connection.driver_connection.cursor()
-    cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS churn_scores_given "
-                   "(LIKE churn_scores INCLUDING DEFAULTS) ON COMMIT DROP")
-    with cursor.copy(f"COPY churn_scores_given ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[name]) if name == "reasons" else row[name] for name in COLUMNS])
+    cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS churn_scores_given (customer_id uuid, score smallint,"
+                   " level text, reasons json, reason text, model_used boolean, p_alive float8,"
+                   " expected_purchases float8, expected_value numeric) ON COMMIT DROP")
+    with cursor.copy(f"COPY churn_scores_given ({', '.join(given)}) FROM STDIN") as copy:
+        copy.write("".join(["\t".join(line) + "\n" for line in lines]))
+    new_id = generated_id().compile(dialect=db.session.get_bind().dialect)
     cursor.execute(
-        f"INSERT INTO churn_scores ({columns}) SELECT {columns} FROM churn_scores_given "
-        "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET "
+        f"INSERT INTO churn_scores (id, {', '.join(COLUMNS)}) SELECT {new_id}, %(tenant)s, {', '.join(given)},"
+        " %(now)s, %(now)s"
+        " FROM churn_scores_given ON CONFLICT (tenant_id, customer_id) DO UPDATE SET "
         + ", ".join(f"{name} = EXCLUDED.{name}" for name in UPDATED)
         + ", level_since = CASE WHEN churn_scores.level = EXCLUDED.level THEN churn_scores.level_since"
-          " ELSE EXCLUDED.level_since END")
+          " ELSE EXCLUDED.level_since END", {"tenant": tenant_id, "now": now})
     cursor.execute("TRUNCATE churn_scores_given")
