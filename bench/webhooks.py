@@ -131,12 +131,13 @@ class Retain:
     def from_events(self, count: int) -> float:
         """``count`` events committed at once, then delivered by the worker; seconds for the worker."""
         from saas.core.db import db
+        from saas.core.event_types import CUSTOMER_CREATED
         from saas.core.events import emit
         from saas.core.tenancy import tenant_context
 
         with self.app.app_context(), tenant_context(self.tenant.id):
             for n in range(count):
-                emit("customer.created", customer_id=uuid.uuid4(), name=f"客户 {n}")
+                emit(CUSTOMER_CREATED, customer_id=uuid.uuid4(), name=f"客户 {n}")
             db.session.commit()  # after commit the events go to rq
         seconds = self.drain()
         self.check_sent(count)
