@@ -523,9 +523,10 @@ def test_a_statement_s_events_are_written_in_sql_and_handed_over_by_their_stamp(
 
 
 def test_a_statement_s_events_past_the_job_s_budget_go_on_in_its_one_sequel_in_id_order(plugin_app, tenant_a,
-                                                                                       monkeypatch):
+                                                                                       tenant_b, monkeypatch):
     """A million events of a recompute must not flood the queue: the job that delivers them queues
-    one sequel when its time is up, which goes on after the last event delivered."""
+    one sequel when its time is up, which goes on after the last event delivered. The same job
+    for another workspace finds none of them."""
     from saas.core.customers import Customer
     from saas.core.events import emit_selected
 
@@ -542,6 +543,9 @@ def test_a_statement_s_events_past_the_job_s_budget_go_on_in_its_one_sequel_in_i
     with plugin_app.app_context(), tenant_context(tenant_a.id):
         emit_selected(CUSTOMER_DELETED, sa.select(Customer.id.label("customer_id")), many=True)
         db.session.commit()
+    [(_, first)] = [(func, args) for func, args in enqueued if func is delivery.deliver_emitted]
+    with plugin_app.app_context():
+        assert delivery.deliver_emitted(str(tenant_b.id), *first[1:]) == 0
     delivered = []
     with plugin_app.app_context():
         while sequels := [args for func, args in enqueued if func is delivery.deliver_emitted]:
