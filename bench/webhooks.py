@@ -25,6 +25,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -80,9 +81,11 @@ class Retain:
     def __init__(self, admin_url: str, name: str, redis_url: str, receiver_url: str):
         from cryptography.fernet import Fernet
 
+        self.redis_url, self.receiver_url = redis_url, receiver_url
+
         from saas.app import create_app
 
-        db = database.recreate(admin_url, name)
+        db = self.database = database.recreate(admin_url, name)
         self.app = create_app({
             "SQLALCHEMY_DATABASE_URI": db.url(database.APP), "MIGRATION_DATABASE_URL": db.url(database.OWNER),
             "SECRET_KEY": "bench-secret-key-that-is-long-enough-to-pass", "REDIS_URL": redis_url,
@@ -131,16 +134,71 @@ class Retain:
     def from_events(self, count: int) -> float:
         """``count`` events committed at once, then delivered by the worker; seconds for the worker."""
         from saas.core.db import db
+        from saas.core.event_types import CUSTOMER_CREATED
         from saas.core.events import emit
         from saas.core.tenancy import tenant_context
 
         with self.app.app_context(), tenant_context(self.tenant.id):
             for n in range(count):
-                emit("customer.created", customer_id=uuid.uuid4(), name=f"客户 {n}")
+                emit(CUSTOMER_CREATED, customer_id=uuid.uuid4(), name=f"客户 {n}")
             db.session.commit()  # after commit the events go to rq
         seconds = self.drain()
         self.check_sent(count)
         return seconds
+
+    def recompute(self, customers: int) -> dict:
+        """A second workspace with ``customers`` customers and an endpoint for tier changes only;
+        one recompute changes every customer's tier and stage (``2 * customers`` events, emitted
+        by two statements), then the worker delivers them. Returns seconds and jobs counted."""
+        from bench import classification
+        from saas.core import queues
+        from saas.core.classification import recompute
+        from saas.core.db import db
+        from saas.core.tenancy import tenant_context
+        from saas.core.webhooks import WebhookDelivery
+        from saas.testing import sign_up
+
+        workspace = sign_up(self.app.test_client())
+        endpoint = workspace.post("/api/v1/webhooks", json={"url": self.receiver_url,
+                                                            "event_types": ["customer.tier_changed"]})
+        assert endpoint.status_code == 201, endpoint.get_json()
+        self.drain()
+        classification.load(self.database, str(workspace.id), customers, 1)
+        with self.app.app_context(), tenant_context(workspace.id):
+            started = time.perf_counter()
+            outcome = recompute.refresh()
+            db.session.commit()  # after commit, one job per statement's events goes to rq
+            computed = time.perf_counter() - started
+        waiting = []
+        sampling = threading.Event()
+
+        def sample() -> None:  # the jobs rq holds (waiting, scheduled), every 20 ms of the drain
+            queue = queues.RqQueue(self.redis_url)
+            while not sampling.wait(0.02):
+                depths = queue.depths()
+                waiting.append(sum(n for (_, state), n in depths.items() if state in ("queued", "scheduled")))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        seconds = self.drain()
+        sampling.set()
+        sampler.join()
+        with self.app.app_context(), tenant_context(workspace.id):
+            sent = db.session.scalar(db.select(db.func.count()).select_from(WebhookDelivery)
+                                     .where(WebhookDelivery.status == "succeeded"))
+            db.session.rollback()
+        if sent != outcome.tier_changes:
+            raise SystemExit(f"{sent} of {outcome.tier_changes} tier changes were sent")
+        return {"computed": computed, "seconds": seconds, "events": outcome.tier_changes + outcome.stage_changes,
+                "sent": sent, "most_waiting": max(waiting, default=0), "jobs": self.jobs_done()}
+
+    def jobs_done(self) -> int:
+        """Jobs that rq finished, by its registries (kept 500 s): the count the recompute caused."""
+        from saas.core import queues
+
+        with self.app.app_context():
+            queue = queues.current_queue()
+            return sum(queue.queue(name).finished_job_registry.count for name in queues.QUEUES)
 
     def check_sent(self, count: int) -> None:
         from saas.core.db import db
@@ -161,8 +219,10 @@ def main(argv=None) -> int:
     parser.add_argument("--deliveries", type=int, default=3000, help="per measurement")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=200, help="deliveries sent by each side before the rounds")
+    parser.add_argument("--recompute", type=int, default=20_000, metavar="CUSTOMERS",
+                        help="then a recompute changing this many customers' tiers, delivered to an endpoint (0: none)")
     parser.add_argument("--admin-url", default=database.ADMIN_URL)
-    args = smoke.parse(parser, argv, deliveries=20, rounds=1, warmup=5)
+    args = smoke.parse(parser, argv, deliveries=20, rounds=1, warmup=5, recompute=50)
 
     redis_port, receiver_port = free_port(), free_port()
     redis_server = start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
@@ -204,9 +264,21 @@ def measure(args, retain: Retain, url: str) -> None:
               f"({rate['events'] / rate['plain']:.2f})", flush=True)
     median = {side: statistics.median(r[side] for r in rounds) for side in rounds[0]}
     ratios = [r["retain"] / r["plain"] for r in rounds]
+    events = [r["events"] / r["plain"] for r in rounds]
     print(f"median: plain {median['plain']:.0f}/s, retain {median['retain']:.0f}/s, "
           f"from events {median['events']:.0f}/s; retain/plain per round "
-          f"{', '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f}, target >= 0.5)")
+          f"{', '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f}, target >= 0.5); "
+          f"from events/plain per round {', '.join(f'{x:.2f}' for x in events)} "
+          f"(median {statistics.median(events):.2f}, target >= 0.5)", flush=True)
+    if args.recompute:
+        before = retain.jobs_done()
+        r = retain.recompute(args.recompute)
+        per_million = 1_000_000 / r["sent"]
+        print(f"recompute: {args.recompute:,} customers, {r['events']:,} events in {r['computed']:.1f} s; "
+              f"{r['sent']:,} tier changes sent to the endpoint in {r['seconds']:.1f} s "
+              f"({r['sent'] / r['seconds']:.0f}/s, {r['events'] / r['seconds']:.0f} events/s), "
+              f"{r['jobs'] - before} jobs, at most {r['most_waiting']} waiting at once; "
+              f"a million tier changes at that rate: {r['seconds'] * per_million / 60:.0f} min", flush=True)
 
 
 def _pings(url: str) -> bool:

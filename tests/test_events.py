@@ -465,24 +465,28 @@ def test_a_worker_killed_mid_job_leaves_a_retried_job_and_a_single_effect(rq_app
         assert queue.count == 0 and FailedJobRegistry(queue=queue).count == 0
 
 
-def test_a_commit_s_events_are_handed_over_as_one_job_per_tenant_and_batch(plugin_app, tenant_a, monkeypatch):
+def test_a_commit_s_events_are_handed_over_as_one_job_that_delivers_them_in_order_a_batch_at_a_time(
+        plugin_app, tenant_a, monkeypatch):
+    """One job per commit, never one per event nor batches that two workers could take out of
+    order: the job gives the receivers one batch after another, in the order emitted."""
     from saas.core.events import emit_many
 
-    enqueued = []
+    enqueued, batches = [], []
     monkeypatch.setattr(queues.InProcessQueue, "enqueue",
                         lambda self, func, *args, **kw: enqueued.append((func.__name__, args)))
     monkeypatch.setattr(delivery, "BATCH", 2)
+    receivers = plugin_app.extensions[delivery.RECEIVERS]
+    monkeypatch.setitem(plugin_app.extensions, delivery.RECEIVERS,
+                        (*receivers, lambda rows: batches.append([row.data["n"] for row in rows])))
     with plugin_app.app_context(), tenant_context(tenant_a.id):
-        emit_many(CUSTOMER_DELETED, [{"customer_id": str(uuid.uuid4())} for _ in range(3)])
+        emit_many(CUSTOMER_DELETED, [{"customer_id": str(uuid.uuid4()), "n": n} for n in range(5)])
         db.session.commit()
-    assert [(name, len(args[1]) if name == "deliver_events" else 1) for name, args in enqueued] == [
-        ("deliver_events", 2), ("deliver_event", 1)]
-    monkeypatch.undo()
+    assert [(name, len(args[1])) for name, args in enqueued] == [("deliver_events", 5)]
     with plugin_app.app_context():
-        delivery.deliver_events(str(tenant_a.id), enqueued[0][1][1])
-        delivery.deliver_event(str(tenant_a.id), enqueued[1][1][1])
+        delivery.deliver_events(*enqueued[0][1])
+    assert batches == [[0, 1], [2, 3], [4]]
     deleted = [e for e in events_of(plugin_app, tenant_a) if e.type == "customer.deleted"]
-    assert [e.delivered_at is not None for e in deleted] == [True] * 3
+    assert [e.delivered_at is not None for e in deleted] == [True] * 5
 
 
 def test_a_statement_s_events_are_written_in_sql_and_handed_over_by_their_stamp(plugin_app, tenant_a, tenant_b,
@@ -510,16 +514,49 @@ def test_a_statement_s_events_are_written_in_sql_and_handed_over_by_their_stamp(
     deliver_emitted = enqueued[1]
     enqueued.clear()
     with plugin_app.app_context():
-        assert deliver_emitted[0](*deliver_emitted[1]) == 5
-    assert [(func.__name__, len(args[1])) for func, args in enqueued] == [("deliver_events", 2)] * 2 + [
-        ("deliver_events", 1)]
-    with plugin_app.app_context():
-        for func, args in enqueued:
-            func(*args)
+        assert deliver_emitted[0](*deliver_emitted[1]) == 5  # within its budget: all of them, no sequel
+    assert delivery.deliver_emitted not in [func for func, _ in enqueued]
     deleted = [e for e in events_of(plugin_app, tenant_a) if e.type == "customer.deleted"]
     assert {e.data["customer_id"] for e in deleted} == customers  # canonical UUID text, as emit() writes
     assert all(set(e.data) == {"customer_id", "name"} and e.delivered_at is not None for e in deleted)
     assert len({e.id for e in deleted}) == 5 and all(e.id.version == 7 for e in deleted)
+
+
+def test_a_statement_s_events_past_the_job_s_budget_go_on_in_its_one_sequel_in_id_order(plugin_app, tenant_a,
+                                                                                       tenant_b, monkeypatch):
+    """A million events of a recompute must not flood the queue: the job that delivers them queues
+    one sequel when its time is up, which goes on after the last event delivered. The same job
+    for another workspace finds none of them."""
+    from saas.core.customers import Customer
+    from saas.core.events import emit_selected
+
+    for n in range(5):
+        tenant_a.customer(name=f"c{n}")
+    enqueued, batches = [], []
+    monkeypatch.setattr(queues.InProcessQueue, "enqueue",
+                        lambda self, func, *args, **kw: enqueued.append((func, args)))
+    monkeypatch.setattr(delivery, "BATCH", 2)
+    monkeypatch.setattr(delivery, "BUDGET_SECONDS", -1)  # time is up after every batch
+    receivers = plugin_app.extensions[delivery.RECEIVERS]
+    monkeypatch.setitem(plugin_app.extensions, delivery.RECEIVERS,
+                        (*receivers, lambda rows: batches.append([row.id for row in rows])))
+    with plugin_app.app_context(), tenant_context(tenant_a.id):
+        emit_selected(CUSTOMER_DELETED, sa.select(Customer.id.label("customer_id")), many=True)
+        db.session.commit()
+    [(_, first)] = [(func, args) for func, args in enqueued if func is delivery.deliver_emitted]
+    with plugin_app.app_context():
+        assert delivery.deliver_emitted(str(tenant_b.id), *first[1:]) == 0
+    delivered = []
+    with plugin_app.app_context():
+        while sequels := [args for func, args in enqueued if func is delivery.deliver_emitted]:
+            [args] = sequels  # one job waits for these events, never more
+            enqueued.clear()
+            delivered.append(delivery.deliver_emitted(*args))
+    assert delivered == [2, 2, 1]
+    ids = [event_id for batch in batches for event_id in batch]
+    assert [len(batch) for batch in batches] == [2, 2, 1] and ids == sorted(ids)
+    deleted = [e for e in events_of(plugin_app, tenant_a) if e.type == "customer.deleted"]
+    assert len(deleted) == 5 and all(e.delivered_at is not None for e in deleted)
 
 
 def test_events_a_rolled_back_statement_emitted_are_not_handed_over(plugin_app, tenant_a, monkeypatch):

@@ -195,6 +195,21 @@ def test_a_run_that_loses_redis_is_started_again_and_a_stop_while_waiting_ends_i
 
 
 @pytest.mark.redis
+def test_a_worker_whose_channel_thread_read_the_unsubscribe_first_stops_within_seconds(redis_server):
+    """redis-py 8's stop() of the command channel's thread waits for the thread, and rq asked it to
+    stop only after unsubscribing: a thread that had read the answer first slept in its next read
+    for rq's 60 s, at the end of every burst run (each of bench.webhooks' measurements)."""
+    queue = queues.RqQueue(redis_server.url)
+    worker = queues._Worker([queue.queue()], connection=queue.redis)
+    worker.subscribe()
+    worker.pubsub.unsubscribe()  # the losing order of the race: the answer read before the stop
+    wait_until(lambda: not worker.pubsub.subscribed, what="the thread reading the answer")
+    started = time.monotonic()
+    worker.unsubscribe()
+    assert time.monotonic() - started < 10  # it took 60 s
+
+
+@pytest.mark.redis
 @pytest.mark.postgres  # the production set-up: on SQLite two clients and a worker writing at once collide
 def test_fault_redis_stopped_under_load_loses_no_event_and_delivers_all_once_it_is_back(
         rq_app, sign_up, redis_server, processes, figure):

@@ -394,6 +394,35 @@ def test_on_rq_many_events_make_one_send_job_per_endpoint_sending_them_in_order(
 
 
 @pytest.mark.redis
+def test_on_rq_events_committed_together_reach_an_endpoint_in_order_through_one_delivery_job(
+        rq_app, sign_up, receiver, monkeypatch):
+    """A commit's events are fanned out by one job, a batch after another, and sent a batch after
+    another: in the order emitted, whatever the batches' sizes."""
+    from rq.job import Job
+
+    from saas.core import delivery
+    from saas.core.events import emit_many
+
+    monkeypatch.setattr(delivery, "BATCH", 4)
+    monkeypatch.setattr(outbound, "BATCH", 3)
+    tenant = signed_up(rq_app, sign_up)
+    endpoint = register(tenant, receiver)
+    work(rq_app)  # the sign-up's own
+    with rq_app.app_context():
+        default = queues.current_queue().queue("default").finished_job_registry
+        before = set(default.get_job_ids())
+        with tenant_context(tenant.id):
+            emit_many(CUSTOMER_DELETED, [{"customer_id": str(uuid.uuid4()), "n": n} for n in range(10)])
+            db.session.commit()
+    work(rq_app)
+    bodies = [verify(endpoint["secret"], r) for r in receiver.at("/hook")]
+    assert [b["data"]["n"] for b in bodies if b["type"] == "customer.deleted"] == list(range(10))
+    with rq_app.app_context():
+        jobs = Job.fetch_many(sorted(set(default.get_job_ids()) - before), connection=queues.current_queue().redis)
+    assert [job.func_name.rpartition(".")[2] for job in jobs if "deliver" in job.func_name] == ["deliver_events"]
+
+
+@pytest.mark.redis
 def test_on_rq_one_tenant_s_slow_endpoint_delays_another_s_by_one_timeout_at_most(rq_app, sign_up, receiver):
     slow, fast = signed_up(rq_app, sign_up), signed_up(rq_app, sign_up)
     receiver.answer("/slow", Answer(delay=3))

@@ -19,7 +19,9 @@ from saas.core.types import UTCDateTime, utcnow
 class OutboxEvent(TenantScoped, db.Model):
     __tablename__ = "events"
     __table_args__ = (
-        sa.Index("ix_events_undelivered", "tenant_id", "delivered_at", "occurred_at"),
+        # what waits for delivery, in the order it is handed over (a batch after another)
+        sa.Index("ix_events_waiting", "tenant_id", "occurred_at", "id", postgresql_where=sa.text("delivered_at IS NULL"),
+                 sqlite_where=sa.text("delivered_at IS NULL")),
         # every tenant's backlog at once (the metrics' scrape): only undelivered rows are in it
         sa.Index("ix_events_backlog", "occurred_at", postgresql_where=sa.text("delivered_at IS NULL"),
                  sqlite_where=sa.text("delivered_at IS NULL")),
@@ -66,7 +68,7 @@ def undelivered(older_than: dt.timedelta, limit: int = 500) -> list[uuid.UUID]:
     stmt = (
         sa.select(OutboxEvent.id)
         .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.occurred_at < utcnow() - older_than)
-        .order_by(OutboxEvent.occurred_at)
+        .order_by(OutboxEvent.occurred_at, OutboxEvent.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

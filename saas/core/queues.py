@@ -241,6 +241,20 @@ class _Worker(SimpleWorker):
         self.stop_asked = True
         super().request_stop(signum, frame)
 
+    def unsubscribe(self):
+        """rq's, without its wait of up to a minute at every stop (each burst run). Since redis-py 8
+        the command channel's thread's ``stop()`` waits for the thread, and rq asks it to stop only
+        after unsubscribing: when the thread has read the answer first, it sleeps in its next read
+        (up to rq's 60 s) for a subscription that never comes. Stopped first, the answer ends it."""
+        thread = getattr(self, "pubsub_thread", None)
+        if not thread:
+            return
+        self.log.info("Worker %s: unsubscribing from channel %s", self.name, self.pubsub_channel_name)
+        _stop_soon(thread)
+        self.pubsub.unsubscribe()
+        thread.join(timeout=1)
+        self.pubsub.close()
+
     def teardown(self):
         if self.is_horse:
             return
@@ -252,7 +266,16 @@ class _Worker(SimpleWorker):
             except reconnect.LOST as error:
                 log.warning("worker %s: %s during tear-down: %s", self.name, step.__name__, error)
         if getattr(self, "pubsub_thread", None) is not None and self.pubsub_thread.is_alive():
-            self.pubsub_thread.stop()
+            _stop_soon(self.pubsub_thread)
+
+
+def _stop_soon(thread) -> None:
+    """Ask redis-py's pub/sub thread to stop, without waiting for it (redis-py 8's ``stop()``
+    waits unless given a timeout; earlier ones take none and never wait)."""
+    try:
+        thread.stop(timeout=0)
+    except TypeError:
+        thread.stop()
 
 
 def queue_for(config: dict) -> InProcessQueue | RqQueue:

@@ -103,8 +103,11 @@ class WebhookDelivery(TenantScoped, db.Model):
     __table_args__ = (
         tenant_fk(["endpoint_id"], "webhook_endpoints", ondelete="CASCADE"),
         sa.UniqueConstraint("tenant_id", "endpoint_id", "event_id"),
-        sa.Index("ix_webhook_deliveries_due", "tenant_id", "endpoint_id", "status", "next_attempt_at"),
         sa.Index("ix_webhook_deliveries_log", "tenant_id", "endpoint_id", "created_at", "id"),
+        # the pending ones in sending order: a sender's claim reads only the batch it takes (and
+        # the next due time and the sweep read only pending ones)
+        sa.Index("ix_webhook_deliveries_queue", "tenant_id", "endpoint_id", "created_at", "id",
+                 postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'")),
     )
 
     endpoint_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
