@@ -51,6 +51,7 @@ from saas.web import errors as web_errors
 from tenants import api as tenants_api
 from tenants import export as tenant_exports
 from tenants import modules_api
+from tenants import requeue as tenant_requeue
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 API_MODULES = (customers, classification, segments, imports, reports, data_quality, activity, tags, custom_fields, audit,
@@ -113,7 +114,8 @@ def _wire_features(app: Flask) -> None:
     delivery.init_app(app, receivers=(outbound.receive, duplicate_receivers.receive))
     schedules.init_app(app, core=(*delivery.SCHEDULES, *outbound.SCHEDULES, *classification_service.SCHEDULES,
                                   *import_service.SCHEDULES, *import_requeue.SCHEDULES, *digest.SCHEDULES,
-                                  *tenant_exports.SCHEDULES, *duplicate_scan.SCHEDULES))
+                                  *tenant_exports.SCHEDULES, *tenant_requeue.SCHEDULES,
+                                  *duplicate_scan.SCHEDULES))
 
 
 @migrate.configure

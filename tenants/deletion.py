@@ -9,8 +9,11 @@ every table with a ``tenant_id`` column, core and modules alike (a module's mode
 of the metadata's dependency order), ``BATCH_ROWS`` rows per transaction, inside the tenant's
 context, so that row-level security admits the rows on PostgreSQL. Each batch commits with the
 running count, so a job that dies half-way leaves a consistent workspace with fewer rows, and a
-rerun (rq's retry, or ``flask jobs requeue``) carries on where it stopped: deleting what is already
-gone deletes nothing.
+rerun (rq's retry, ``flask jobs requeue``, or ``tenants.requeue`` when Redis lost the job) carries
+on where it stopped: deleting what is already gone deletes nothing. One run at a time: a run takes
+the record's lease (:mod:`saas.core.leases`) and renews it in every batch's transaction, so a second
+run (a retry, a job queued again while the first still ran) leaves the deletion to the first, and
+the heartbeat tells :mod:`tenants.requeue` a lost job from a live one.
 
 The :class:`TenantDeletion` record is global, not the tenant's (it has no ``tenant_id``): it
 outlives the workspace, and the person who asked follows it by the token they were given, the
@@ -32,6 +35,7 @@ from saas.core.accounts import Tenant
 from saas.core.db import db
 from saas.core.errors import Invalid
 from saas.core.imports import importer
+from saas.core.leases import Lease, Leased
 from saas.core.queues import enqueue_after_commit, job
 from saas.core.tenancy import current_tenant_id, tenant_context
 from saas.core.types import UTCDateTime, new_id, utcnow
@@ -43,10 +47,13 @@ BATCH_ROWS = 500  # rows deleted per transaction
 # Seconds one run of the job may take. Short on purpose: rq finds a dead worker's job only once its
 # time limit is past, and a run stopped at its limit is retried and carries on where it stopped.
 TIMEOUT = 1800
+# Seconds without a heartbeat after which a run counts as dead: far more than one batch takes, and
+# less than TIMEOUT + rq's grace, after which rq retries the job of a worker that died.
+LEASE_SECONDS = 600
 DELETING = "deleting"
 
 
-class TenantDeletion(db.Model):
+class TenantDeletion(Leased, db.Model):
     """One workspace's deletion: who asked, how far it got. Found by the hash of its token."""
 
     __tablename__ = "tenant_deletions"
@@ -80,8 +87,13 @@ def request_deletion(tenant: Tenant, confirm: str | None, requested_by: uuid.UUI
     tenant.status = DELETING
     db.session.add(deletion)
     db.session.flush()
-    enqueue_after_commit(erase, str(deletion.id), timeout=TIMEOUT)
+    enqueue_after_commit(erase, str(deletion.id), timeout=TIMEOUT, job_id=job_id_of(deletion.id))
     return deletion, token
+
+
+def job_id_of(deletion_id: uuid.UUID) -> str:
+    """The id of the job that runs deletion ``deletion_id``, for :mod:`tenants.requeue` to find."""
+    return f"tenant-deletion-{deletion_id}"
 
 
 def find(token: uuid.UUID) -> TenantDeletion | None:
@@ -95,28 +107,43 @@ def tenant_tables() -> list[sa.Table]:
 
 @job
 def erase(deletion_id: str, batch_rows: int | None = None) -> None:
-    """Delete the workspace of ``deletion_id`` for good; safe to run again, and after a crash."""
+    """Delete the workspace of ``deletion_id`` for good; safe to run again, and after a crash. A run
+    that finds another at work leaves the deletion to it."""
     deletion = db.session.get(TenantDeletion, uuid.UUID(deletion_id))
     if deletion is None or deletion.status == "done":
         return
     tenant_id, batch_rows = deletion.deleted_tenant_id, batch_rows or BATCH_ROWS
+    lease = Lease(TenantDeletion, TenantDeletion.id == deletion.id, LEASE_SECONDS)
+    if not lease.take():
+        log.info("deletion %s is being run by another job: left to it", deletion_id)
+        return
+    try:
+        _erase(deletion_id, tenant_id, batch_rows, lease)
+    except BaseException:
+        lease.release()  # a retry need not wait for the lease to end
+        raise
+    log.info("workspace %s deleted", tenant_id)
+
+
+def _erase(deletion_id: str, tenant_id: uuid.UUID, batch_rows: int, lease: Lease) -> None:
     with tenant_context(tenant_id):
         for table in tenant_tables():
-            _unlink_self_references(table, tenant_id, batch_rows)
+            _unlink_self_references(table, tenant_id, batch_rows, lease)
             while True:
                 deleted = _delete_batch(table, tenant_id, batch_rows)
                 if deleted:
                     _count(deletion_id, rows=deleted)
+                lease.renew()
                 db.session.commit()
                 if deleted < batch_rows:
                     break
         files = _remove_files()
         _count(deletion_id, files=files)
     db.session.execute(sa.delete(Tenant).where(Tenant.id == tenant_id))  # what a module left, ON DELETE CASCADE
+    lease.renew()
     db.session.execute(sa.update(TenantDeletion).where(TenantDeletion.id == uuid.UUID(deletion_id))
-                       .values(status="done", finished_at=utcnow()))
+                       .values(status="done", finished_at=utcnow(), claimed_by=None))
     db.session.commit()
-    log.info("workspace %s deleted", tenant_id)
 
 
 def _count(deletion_id: str, *, rows: int = 0, files: int = 0) -> None:
@@ -139,7 +166,7 @@ def _delete_batch(table: sa.Table, tenant_id: uuid.UUID, batch_rows: int) -> int
     return db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
-def _unlink_self_references(table: sa.Table, tenant_id: uuid.UUID, batch_rows: int) -> None:
+def _unlink_self_references(table: sa.Table, tenant_id: uuid.UUID, batch_rows: int, lease: Lease) -> None:
     """Clear a table's references to its own rows (a merged customer's survivor) in batches, so no
     batch deletes a row that one still to be deleted points at."""
     for constraint in table.foreign_key_constraints:
@@ -152,6 +179,7 @@ def _unlink_self_references(table: sa.Table, tenant_id: uuid.UUID, batch_rows: i
             cleared = db.session.execute(
                 sa.update(table).where(table.c.tenant_id == tenant_id, sa.tuple_(*key).in_(sa.select(*chosen.c)))
                 .values({c.name: None for c in columns}).execution_options(preserve_rowcount=True)).rowcount
+            lease.renew()
             db.session.commit()
             if cleared < batch_rows:
                 break

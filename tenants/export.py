@@ -6,8 +6,11 @@ core's and each module's, from the metadata) and for its ``tenants`` row, ``<tab
 JSON object a row) and ``<table>.csv`` (a header, then a row a line), and a ``manifest.json`` that
 lists each table with its columns and row count. Rows are read in primary-key order, ``BATCH_ROWS``
 at a time. The archive is written to a temporary name and renamed when complete, so a job that died
-leaves no half archive, and a rerun starts it again. Secrets are left out: sealed columns
-(:mod:`saas.core.secretbox`, which would read decrypted) and hashes (``*_hash``).
+leaves no half archive, and a rerun starts it again. One run at a time: a run takes the export's
+lease (:mod:`saas.core.leases`) and its heartbeat shows while it writes, so a job queued again
+while the first still runs (:mod:`tenants.requeue`, when Redis lost it) leaves the export to it.
+Secrets are left out: sealed columns (:mod:`saas.core.secretbox`, which would read decrypted) and
+hashes (``*_hash``).
 
 The first download deletes the file (a second is a 410); the daily ``exports.remove_old`` deletes
 the files that were not downloaded within ``EXPORT_KEEP_DAYS``.
@@ -37,6 +40,7 @@ from saas.core.accounts import Tenant
 from saas.core.db import TenantScoped, db
 from saas.core.errors import Conflict, Gone
 from saas.core.hooktypes import Schedule
+from saas.core.leases import Lease, Leased
 from saas.core.queues import current_queue, enqueue_after_commit, job
 from saas.core.secretbox import SEALED
 from saas.core.tenancy import get_owned, tenant_context
@@ -46,9 +50,10 @@ log = logging.getLogger(__name__)
 
 BATCH_ROWS = 1000
 TIMEOUT = 6 * 3600
+LEASE_SECONDS = 600  # without a heartbeat for this long, a run counts as dead (it beats every 30 s)
 
 
-class TenantExport(TenantScoped, db.Model):
+class TenantExport(Leased, TenantScoped, db.Model):
     """One export of a workspace's data: queued, running, done (the file waits), downloaded,
     expired (the file was deleted unread) or failed."""
 
@@ -87,8 +92,13 @@ def request_export(requested_by: uuid.UUID | None) -> TenantExport:
     export = TenantExport(requested_by=requested_by, rows=0, tables=0, size=0)
     db.session.add(export)
     db.session.flush()
-    enqueue_after_commit(build, str(export.tenant_id), str(export.id), timeout=TIMEOUT)
+    enqueue_after_commit(build, str(export.tenant_id), str(export.id), timeout=TIMEOUT, job_id=job_id_of(export.id))
     return export
+
+
+def job_id_of(export_id: uuid.UUID) -> str:
+    """The id of the job that builds export ``export_id``, for :mod:`tenants.requeue` to find."""
+    return f"tenant-export-{export_id}"
 
 
 def get(export_id: uuid.UUID) -> TenantExport:
@@ -127,56 +137,64 @@ def exported_columns(table: sa.Table) -> list[sa.Column]:
 
 @job
 def build(tenant_id: str, export_id: str) -> None:
-    """Write the export's archive; safe to run again (a finished export is left as it is)."""
-    try:
-        _build(uuid.UUID(tenant_id), uuid.UUID(export_id))
-    except Exception:
-        if current_queue().final_attempt():  # no try to come: say so instead of running for ever
-            db.session.rollback()
-            with tenant_context(uuid.UUID(tenant_id)):
-                db.session.execute(sa.update(TenantExport).where(TenantExport.id == uuid.UUID(export_id))
-                                   .values(status="failed", finished_at=utcnow()))
-                db.session.commit()
-        raise
-
-
-def _build(tenant: uuid.UUID, export_id: uuid.UUID) -> None:
+    """Write the export's archive; safe to run again (a finished export is left as it is, one being
+    written by another run too)."""
+    tenant, export_id_ = uuid.UUID(tenant_id), uuid.UUID(export_id)
     with tenant_context(tenant):
-        export = db.session.get(TenantExport, (tenant, export_id))
+        export = db.session.get(TenantExport, (tenant, export_id_))
         if export is None or export.status not in ("queued", "running"):
             return
-        export.status = "running"
-        db.session.commit()
-        target = path_of(export)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial")
-        manifest = {"format": 1, "workspace": None, "created_at": utcnow().isoformat(), "tables": []}
-        try:
-            with tempfile.TemporaryDirectory(dir=target.parent) as scratch, \
-                    zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for table in exported_tables():
-                    manifest["tables"].append(_write_table(archive, table, tenant, Path(scratch)))
-                workspace = db.session.get(Tenant, tenant)
-                manifest["workspace"] = {"id": str(tenant), "slug": workspace.slug, "name": workspace.name}
-                archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-        except BaseException:
-            partial.unlink(missing_ok=True)  # no half archive is left behind
-            raise
-        partial.replace(target)
-        db.session.expire_all()
-        export = db.session.get(TenantExport, (tenant, export_id))
-        if export is None:  # the workspace was deleted while the archive was built: nothing may stay
-            target.unlink(missing_ok=True)
-            db.session.rollback()
+        lease = Lease(TenantExport, sa.and_(TenantExport.tenant_id == tenant, TenantExport.id == export_id_),
+                      LEASE_SECONDS)
+        if not lease.take():
+            log.info("export %s is being written by another job: left to it", export_id)
             return
-        export.status, export.finished_at = "done", utcnow()
-        export.tables, export.rows = len(manifest["tables"]), sum(t["rows"] for t in manifest["tables"])
-        export.size = target.stat().st_size
-        db.session.commit()
+        try:
+            _build(tenant, export_id_, lease)
+        except Exception:
+            lease.release()
+            if current_queue().final_attempt():  # no try to come: say so instead of running for ever
+                db.session.execute(sa.update(TenantExport).where(TenantExport.id == export_id_)
+                                   .values(status="failed", finished_at=utcnow()))
+                db.session.commit()
+            raise
+
+
+def _build(tenant: uuid.UUID, export_id: uuid.UUID, lease: Lease) -> None:
+    export = db.session.get(TenantExport, (tenant, export_id))
+    export.status = "running"
+    db.session.commit()
+    target = path_of(export)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    manifest = {"format": 1, "workspace": None, "created_at": utcnow().isoformat(), "tables": []}
+    try:
+        with tempfile.TemporaryDirectory(dir=target.parent) as scratch, \
+                zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for table in exported_tables():
+                manifest["tables"].append(_write_table(archive, table, tenant, Path(scratch), lease))
+            workspace = db.session.get(Tenant, tenant)
+            manifest["workspace"] = {"id": str(tenant), "slug": workspace.slug, "name": workspace.name}
+            archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    except BaseException:
+        partial.unlink(missing_ok=True)  # no half archive is left behind
+        raise
+    partial.replace(target)
+    db.session.expire_all()
+    export = db.session.get(TenantExport, (tenant, export_id))
+    if export is None:  # the workspace was deleted while the archive was built: nothing may stay
+        target.unlink(missing_ok=True)
+        db.session.rollback()
+        return
+    lease.renew()
+    export.status, export.finished_at, export.claimed_by = "done", utcnow(), None
+    export.tables, export.rows = len(manifest["tables"]), sum(t["rows"] for t in manifest["tables"])
+    export.size = target.stat().st_size
+    db.session.commit()
     log.info("export %s of workspace %s written", export_id, tenant)
 
 
-def _write_table(archive: zipfile.ZipFile, table: sa.Table, tenant: uuid.UUID, scratch: Path) -> dict:
+def _write_table(archive: zipfile.ZipFile, table: sa.Table, tenant: uuid.UUID, scratch: Path, lease: Lease) -> dict:
     """The table's rows of ``tenant`` as ``<table>.jsonl`` and ``<table>.csv``, written side by side
     to ``scratch`` (a ZIP takes one entry at a time) and then put into the archive."""
     columns = exported_columns(table)
@@ -200,6 +218,7 @@ def _write_table(archive: zipfile.ZipFile, table: sa.Table, tenant: uuid.UUID, s
                 lines.write((json.dumps(values, ensure_ascii=False) + "\n").encode())
                 writer.writerow([_cell(values[name]) for name in names])
             rows += len(batch)
+            lease.beat()
             if len(batch) < BATCH_ROWS:
                 break
             after = [batch[-1]._mapping[c.name] for c in key]

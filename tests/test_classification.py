@@ -373,3 +373,59 @@ def test_only_purchases_in_the_workspace_s_currency_count(tenant_a):
         "basic", "12000.00", 1)
     assert tenant_a.get("/api/v1/reports/customer-value").json["revenue"] == "12000.00"
     assert len(tenant_a.get(f"/api/v1/purchases?customer_id={customer['id']}").json["items"]) == 2
+
+
+def lock_is_free(tenant) -> bool:
+    """Whether another connection could take the tenant's classification lock now (PostgreSQL's
+    advisory lock; SQLite has none)."""
+    if db.engine.dialect.name != "postgresql":
+        return True
+    with db.engine.connect() as other:
+        key = sa.func.hashtextextended(f"classification:{tenant.id}", 0)
+        return bool(other.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(key))))
+
+
+def test_the_recompute_job_writes_its_events_after_its_lock_a_page_a_transaction_and_a_rerun_writes_the_rest_once(
+        app, tenant_a, monkeypatch):
+    """The whole-tenant job commits the figures and their history under the classification lock,
+    then the events a page at a time; one that died in the middle of its events is finished by
+    the next run: one ``customer.tier_changed`` per changed tier, none twice."""
+    from saas.core.classification import announce
+
+    buyers = [tenant_a.customer(name=f"buyer {n}") for n in range(5)]
+    for buyer in buyers:
+        buy(tenant_a, buyer["id"], "60000.00", days_ago=10)  # important, each by its own purchase's refresh
+    before = len(events(app, tenant_a, "customer.tier_changed"))
+    monkeypatch.setattr(announce, "PAGE", 2)
+    real, calls = announce.emit_selected, []
+
+    def crashing(*args, **kwargs):
+        calls.append(lock_is_free(tenant_a))
+        if len(calls) == 2:  # the second page's events
+            raise RuntimeError("the worker died")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(announce, "emit_selected", crashing)
+    rules = {"core": "50000", "important": "20000", "basic": "5000", "new_days": 3, "dormant_days": 90,
+             "churned_days": 180}
+    assert tenant_a.put("/api/v1/classification/rules", json=rules).status_code == 200  # the job runs after it
+    assert calls == [True, True]  # a purchase's refresh need not wait for the events
+    with app.app_context(), tenant_context(tenant_a.id):
+        history = db.session.execute(sa.select(ClassificationChange.customer_id, ClassificationChange.event_pending)
+                                     .where(ClassificationChange.kind == "tier",
+                                            ClassificationChange.new == "core")).all()
+        db.session.rollback()
+    assert len(history) == 5 and sum(pending for _, pending in history) == 3  # the first page's are written
+    assert {read(tenant_a, buyer)["tier"] for buyer in buyers} == {"core"}  # the figures committed whole
+    assert len(events(app, tenant_a, "customer.tier_changed")) == before + 2
+
+    monkeypatch.setattr(announce, "emit_selected", real)
+    with app.app_context():
+        assert classification.recompute_tenant(str(tenant_a.id)) == {"customers": 0, "tier_changes": 0,
+                                                                     "stage_changes": 0}
+    moved = [(e["customer_id"], e["from"], e["to"]) for e in events(app, tenant_a, "customer.tier_changed")[before:]]
+    assert sorted(moved) == sorted((buyer["id"], "important", "core") for buyer in buyers)  # each once
+    with app.app_context(), tenant_context(tenant_a.id):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ClassificationChange)
+                                 .where(ClassificationChange.event_pending.is_(True))) == 0
+        db.session.rollback()

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 
+import pytest
+import sqlalchemy as sa
+
+from saas.core import batches
+from saas.core.audit import AuditEntry
 from saas.core.customers import Customer
-from saas.core.data_quality import scan
+from saas.core.customers import records as customer_service
+from saas.core.data_quality import normalise, scan
 from saas.core.db import db
+from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context
 
 
@@ -46,7 +53,8 @@ def test_the_report_counts_gaps_bad_values_duplicates_and_accuracy(app, tenant_a
     assert 90 <= pairs[1]["score"] < 100
     assert tenant_a.get("/api/v1/reports/data-quality").json["accuracy"] == report["accuracy"]
 
-    assert tenant_a.post("/api/v1/data-quality/normalise").json == {"email": 1, "phone": 2}
+    queued = tenant_a.post("/api/v1/data-quality/normalise")  # a job, run after the request here
+    assert (queued.status_code, queued.json) == (202, {"queued": True})
     after = tenant_a.get("/api/v1/data-quality").json
     assert after["unnormalised"] == {"email": 0, "phone": 0} and after["invalid"] == report["invalid"]
     assert tenant_a.get(f"/api/v1/customers/{ids[0]}").json["phone"] == "+8613800138000"
@@ -59,3 +67,40 @@ def test_the_report_counts_gaps_bad_values_duplicates_and_accuracy(app, tenant_a
 def test_bad_report_parameters_are_a_400(tenant_a):
     for query in ("min_score=20", "min_score=x", "limit=0"):
         assert tenant_a.get(f"/api/v1/data-quality/duplicates?{query}").status_code == 400, query
+
+
+def test_normalising_commits_a_page_at_a_time_and_a_run_stopped_half_way_is_finished_by_the_next_once(
+        app, tenant_a, tenant_b, monkeypatch):
+    """No transaction over the whole workspace: what a crashed run rewrote stays, and the next run
+    rewrites the rest; each record is updated, audited and announced once, another workspace's never."""
+    ids = raw_customers(app, tenant_a, *({"name": f"old record {n}", "phone": f"138 0013 800{n}"} for n in range(5)),
+                        scanned=False)
+    (theirs,) = raw_customers(app, tenant_b, {"name": "not mine", "phone": "138 0013 8009"}, scanned=False)
+    monkeypatch.setattr(batches, "PAGE", 2)
+    real, calls = customer_service.update, []
+
+    def crashing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 3:  # the first of the second page
+            raise RuntimeError("the worker died")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(customer_service, "update", crashing)
+    with app.app_context(), pytest.raises(RuntimeError):
+        normalise.normalise_tenant(str(tenant_a.id))
+    phones = lambda: [tenant_a.get(f"/api/v1/customers/{i}").json["phone"] for i in ids]
+    assert sum(phone.startswith("+86") for phone in phones()) == 2  # the first page's, committed
+
+    monkeypatch.setattr(customer_service, "update", real)
+    with app.app_context():
+        assert normalise.normalise_tenant(str(tenant_a.id)) == {"email": 0, "phone": 3}
+        assert normalise.normalise_tenant(str(tenant_a.id)) == {"email": 0, "phone": 0}
+    assert phones() == [f"+861380013800{n}" for n in range(5)]
+    with app.app_context(), tenant_context(tenant_a.id):
+        updated = db.session.scalars(sa.select(OutboxEvent.data).where(OutboxEvent.type == "customer.updated")).all()
+        audited = db.session.scalars(sa.select(AuditEntry.object_id).where(
+            AuditEntry.object_type == "customers", AuditEntry.action == "update")).all()
+        db.session.rollback()
+    assert sorted(event["customer_id"] for event in updated) == sorted(ids)  # each once
+    assert sorted(audited) == sorted(ids)
+    assert tenant_b.get(f"/api/v1/customers/{theirs}").json["phone"] == "138 0013 8009"

@@ -376,7 +376,7 @@ def test_saas_schedules_run_once_each_from_the_cli(plugin_app, tenant_a):
     assert result.output.splitlines() == ["ran classification.recompute", "ran data_quality.duplicates",
                                           "ran events.sweep", "ran exports.remove_old", "ran imports.remove_old_files",
                                           "ran imports.requeue", "ran ledger.tick",
-                                          "ran notifications.digest", "ran webhooks.sweep"]
+                                          "ran notifications.digest", "ran tenants.requeue", "ran webhooks.sweep"]
     assert TICKS == ["tick"]
     unknown = plugin_app.test_cli_runner().invoke(args=["jobs", "run-schedules", "ledger.tock"])
     assert unknown.exit_code == 2 and "no schedule named ledger.tock" in unknown.output
@@ -392,7 +392,7 @@ def test_saas_schedules_run_once_per_period_even_with_two_schedulers(rq_app):
             names = sorted(j.name for j in scheduler.get_jobs())
             assert names == ["classification.recompute", "data_quality.duplicates", "events.sweep", "exports.remove_old",
                              "imports.remove_old_files", "imports.requeue", "ledger.tick", "notifications.digest",
-                             "webhooks.sweep"]
+                             "tenants.requeue", "webhooks.sweep"]
             for cron_job in scheduler.get_jobs():
                 cron_job.next_enqueue_time = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)  # due now
             assert len(scheduler.enqueue_jobs()) == len(names)

@@ -5,6 +5,7 @@ afterwards. Every wait polls with a deadline."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -19,10 +20,14 @@ import sqlalchemy as sa
 from rq.exceptions import StopRequested
 
 from saas.core import queues, reconnect
-from saas.core.imports import requeue
+from saas.core.accounts import Tenant
+from saas.core.imports import requeue as import_requeue
 from saas.core.db import db
+from saas.core.leases import Lease, LeaseLost
 from saas.core.outbox import OutboxEvent
 from saas.core.tenancy import tenant_context
+from saas.core.types import utcnow
+from tenants import deletion, requeue
 from tests.conftest import ROOT, RedisServer, make_app, wait_until
 from tests.fault_load import Load
 from tests.webhook_receiver import Receiver
@@ -289,11 +294,92 @@ def test_an_import_uploaded_while_redis_is_away_is_queued_again_and_runs_once_it
     redis_server.start()  # empty
     waiting = upload_import(tenant, "uploaded once it is back")  # its job waits in rq: left alone
     with rq_app.app_context():
-        assert requeue.requeue_lost(0) == 1
-        assert requeue.requeue_lost(0) == 0  # now rq knows its job
+        assert import_requeue.requeue_lost(0) == 1
+        assert import_requeue.requeue_lost(0) == 0  # now rq knows its job
         queues.current_queue().work(burst=True)
-        assert requeue.requeue_lost(0) == 0
+        assert import_requeue.requeue_lost(0) == 0
     statuses = {run["id"]: run["status"] for run in tenant.get("/api/v1/imports").json["items"]}
     assert statuses == {lost["id"]: "done", waiting["id"]: "done"}
     names = sorted(c["name"] for c in tenant.get("/api/v1/customers").json["items"])
     assert names == ["uploaded during the outage", "uploaded once it is back"]  # each imported once
+
+
+def tenant_rows(app, tenant_id) -> int:
+    """Every row ``tenant_id`` owns in every tenant table, and its tenants row."""
+    with app.app_context(), tenant_context(tenant_id):
+        rows = sum(db.session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.tenant_id == tenant_id))
+                   for table in deletion.tenant_tables())
+        rows += db.session.scalar(sa.select(sa.func.count()).select_from(Tenant).where(Tenant.id == tenant_id))
+        db.session.rollback()
+    return rows
+
+
+@pytest.mark.redis
+def test_exports_and_a_deletion_whose_jobs_redis_lost_are_queued_again_and_each_runs_once(
+        rq_app, sign_up, redis_server):
+    """An export queued before Redis restarted empty, a deletion asked for while it was away: both
+    jobs gone, the workspace ``deleting`` and the export ``queued`` for good; the requeue finds
+    them (not the export whose job still waits) and the worker does each once."""
+    staying, leaving = sign_up(), sign_up()
+    for workspace in (staying, leaving):
+        workspace.client = rq_app.test_client()
+        workspace.customer(name="kept until the end")
+    before_restart = staying.post("/api/v1/tenant/export")
+    assert before_restart.status_code == 202
+    redis_server.stop()
+    asked = leaving.delete("/api/v1/tenant", json={"confirm": leaving.tenant["slug"]})
+    assert asked.status_code == 202, asked.json  # the request never noticed
+    redis_server.start()  # empty: the export's job is gone too
+    waiting = staying.post("/api/v1/tenant/export").json  # its job waits in rq: left alone
+    with rq_app.app_context():
+        assert requeue.requeue_lost(0) == 2
+        assert requeue.requeue_lost(0) == 0  # now rq knows their jobs
+        queues.current_queue().work(burst=True)
+        assert requeue.requeue_lost(0) == 0
+    exports = {e: staying.get(f"/api/v1/tenant/exports/{e}").json for e in (before_restart.json["id"], waiting["id"])}
+    assert {e: (answer["status"], answer["tables"] > 0) for e, answer in exports.items()} == {
+        e: ("done", True) for e in exports}
+    followed = rq_app.test_client().get(asked.json["url"]).json
+    assert followed["status"] == "done" and followed["rows_deleted"] > 0
+    assert tenant_rows(rq_app, leaving.id) == 0
+    assert staying.get("/api/v1/customers").json["items"][0]["name"] == "kept until the end"
+
+
+@pytest.mark.redis
+def test_a_deletion_whose_run_is_alive_is_not_queued_again_and_a_second_run_leaves_it_to_the_first(
+        rq_app, sign_up, redis_server):
+    """Redis restarted empty while a worker ran the deletion: its job is unknown to rq, but its
+    heartbeat is fresh, so it is not queued again, and a twin run (a retry) does nothing. Once the
+    heartbeat is older than the lease the run counts as dead: queued again, it finishes the work,
+    and the dead run, should it wake, can commit nothing more."""
+    leaving = sign_up()
+    leaving.client = rq_app.test_client()
+    for n in range(3):
+        leaving.customer(name=f"customer {n}")
+    assert leaving.delete("/api/v1/tenant", json={"confirm": leaving.tenant["slug"]}).status_code == 202
+    with rq_app.app_context():
+        record = db.session.scalars(sa.select(deletion.TenantDeletion)).one()
+        record_id = record.id
+        db.session.rollback()
+        live = Lease(deletion.TenantDeletion, deletion.TenantDeletion.id == record_id, deletion.LEASE_SECONDS)
+        assert live.take()  # a worker at work on it
+    redis_server.stop()
+    redis_server.start()  # empty: the running job is unknown to rq now
+    rows = tenant_rows(rq_app, leaving.id)
+    with rq_app.app_context():
+        assert requeue.requeue_lost(0) == 0
+        deletion.erase(str(record_id))  # a twin run, as a retry or a second queueing would start
+    assert tenant_rows(rq_app, leaving.id) == rows > 0  # it left the deletion to the live run
+
+    with rq_app.app_context():  # the live run dies: no heartbeat for longer than the lease
+        db.session.execute(sa.update(deletion.TenantDeletion).where(deletion.TenantDeletion.id == record_id).values(
+            heartbeat_at=utcnow() - dt.timedelta(seconds=deletion.LEASE_SECONDS + 1)))
+        db.session.commit()
+        assert requeue.requeue_lost(0) == 1
+        queues.current_queue().work(burst=True)
+        assert db.session.get(deletion.TenantDeletion, record_id).status == "done"
+        with pytest.raises(LeaseLost):
+            live.renew()
+        db.session.rollback()
+        assert requeue.requeue_lost(0) == 0
+    assert tenant_rows(rq_app, leaving.id) == 0

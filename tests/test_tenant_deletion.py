@@ -292,6 +292,10 @@ def test_a_worker_killed_mid_deletion_leaves_a_retried_job_that_finishes_it(app,
         # rq's maintenance, once the dead worker's job is past its time limit (or heartbeat)
         started.cleanup(time.time() + deletion.TIMEOUT + 3600)
         assert queue.scheduled_job_registry.count == 1
+        (record,) = db.session.scalars(sa.select(deletion.TenantDeletion)).all()
+        assert record.claimed_by is not None  # the dead run's lease, which by then has long ended:
+        record.heartbeat_at = record.heartbeat_at - dt.timedelta(seconds=deletion.TIMEOUT + 3600)
+        db.session.commit()
     wait_until(lambda: rq_retry_due(rq_app), what="the retry's backoff")
     with rq_app.app_context():
         queues.current_queue().work(burst=True)

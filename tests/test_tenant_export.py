@@ -16,7 +16,9 @@ import sqlalchemy as sa
 
 from saas.core import queues
 from saas.core.db import db
+from saas.core.leases import Lease
 from saas.core.tenancy import tenant_context
+from saas.core.types import utcnow
 from tenants import export
 from tests.conftest import make_app
 from tests.test_tenant_deletion import fill, rows_of
@@ -107,10 +109,10 @@ def test_an_archive_built_while_the_workspace_was_deleted_is_not_left_on_disk(ap
     mine.customer()
     write = export._write_table
 
-    def deleted_meanwhile(archive, table, tenant, scratch):  # the deletion job commits during the build
+    def deleted_meanwhile(*args):  # the deletion job commits during the build
         db.session.execute(sa.delete(export.TenantExport))
         db.session.commit()
-        return write(archive, table, tenant, scratch)
+        return write(*args)
 
     monkeypatch.setattr(export, "_write_table", deleted_meanwhile)
     assert mine.post("/api/v1/tenant/export").status_code == 202
@@ -147,3 +149,30 @@ def test_an_export_whose_job_failed_for_good_says_so_and_leaves_nothing_to_downl
     assert mine.get(made["download_url"]).status_code == 410
     with app.app_context():
         assert [path.name for path in export.folder(mine.id).iterdir()] == []  # no half archive, no scratch
+
+
+@pytest.mark.redis
+def test_an_export_being_written_by_a_live_run_is_left_to_it_and_taken_over_once_that_run_is_dead(
+        database, sign_up, redis_server):
+    """A second run of the same export (its job queued again while the first still wrote) would
+    write the same archive at once: it leaves the export to the run whose heartbeat is fresh."""
+    rq_app = make_app(database, REDIS_URL=redis_server.url)
+    mine = sign_up()
+    mine.client = rq_app.test_client()
+    mine.customer()
+    made = mine.post("/api/v1/tenant/export").json
+    key = (mine.id, uuid.UUID(made["id"]))
+    with rq_app.app_context(), tenant_context(mine.id):
+        where = sa.and_(export.TenantExport.tenant_id == mine.id, export.TenantExport.id == key[1])
+        assert Lease(export.TenantExport, where, export.LEASE_SECONDS).take()  # a run at work
+        export.build(*map(str, key))
+        assert db.session.get(export.TenantExport, key).status == "queued"  # the twin did nothing
+        assert not export.path_of(db.session.get(export.TenantExport, key)).exists()
+        db.session.execute(sa.update(export.TenantExport).where(where).values(
+            heartbeat_at=utcnow() - dt.timedelta(seconds=export.LEASE_SECONDS + 1)))  # that run died
+        db.session.commit()
+        export.build(*map(str, key))
+        db.session.rollback()
+    done = mine.get(made["url"]).json
+    assert (done["status"], done["rows"] > 0) == ("done", True)
+    assert mine.get(made["download_url"]).status_code == 200

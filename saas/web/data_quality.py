@@ -20,9 +20,11 @@ from saas.api.data_quality import DuplicateArgs
 from saas.api.schema import Schema
 from saas.core.accounts import Scope
 from saas.core.customers import merges
+from saas.core.data_quality import normalise as normalise_job
 from saas.core.data_quality import report as service
 from saas.core.data_quality import scan
 from saas.core.errors import Conflict
+from saas.core.tenancy import current_tenant_id
 from saas.web.blueprint import bp
 from saas.web.pages import member_page
 
@@ -78,9 +80,9 @@ def merge_duplicate():
 @bp.route("/data-quality/normalise", methods=["POST"])
 @member_page(needs=Scope.write)
 def normalise():
-    changed = service.normalise_all()
-    flash(_("Rewrote %(emails)s e-mail addresses and %(phones)s phone numbers in their normal form.",
-            emails=changed["email"], phones=changed["phone"]), "success")
+    normalise_job.schedule(current_tenant_id())
+    flash(_("Every e-mail address and phone number is being rewritten in its normal form, in the background: "
+            "the figures below count them once it is done."), "success")
     return redirect(url_for("web.data_quality"), 303)
 
 

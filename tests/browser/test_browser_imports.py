@@ -117,3 +117,20 @@ def test_a_segment_is_saved_with_its_live_count_and_listed(page, live_server, si
     page.goto("/data-quality")
     screenshot(page, "data-quality")
     assert problems == []
+
+
+def test_normalising_the_contact_data_is_queued_from_the_data_page_and_its_figures_follow(
+        app, page, live_server, sign_up, problems):
+    from tests.test_data_quality import raw_customers
+
+    company = sign_up(settings=ENGLISH)
+    raw_customers(app, company, {"name": "Old Record", "phone": "138 0013 8000"})  # as an old spreadsheet had it
+    sign_in(page, company.user["email"], company.password)
+    page.goto("/data-quality")
+    expect(page.get_by_role("row", name="Not in normal form")).to_contain_text("1")
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Normalise every e-mail and phone").click()
+    expect(page.get_by_text("is being rewritten in its normal form, in the background")).to_be_visible()
+    expect(page.get_by_role("row", name="Not in normal form")).to_contain_text("0")  # the job ran in-process
+    screenshot(page, "data-quality-normalised")
+    assert problems == []

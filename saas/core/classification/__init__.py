@@ -4,6 +4,7 @@
 - ``models``: each customer's figures, tier and stage, and the history of their changes
 - ``recompute``: :func:`refresh`, the one way figures change, for a few customers or a whole
   workspace, in SQL over sets; overrides by hand; the nightly recompute
+- ``announce``: the nightly recompute's events, written after its transaction a page at a time
 - ``explanations``: why a customer is in its tier and stage, in words, and its history
 
 Plugins read tiers as ``from saas.core.classification import Tier``.

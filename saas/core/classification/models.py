@@ -75,12 +75,16 @@ class CustomerFigures(TenantOwned, db.Model):
 
 
 class ClassificationChange(TenantScoped, db.Model):
-    """A change of a customer's tier or stage, with the reason it was made (append-only)."""
+    """A change of a customer's tier or stage, with the reason it was made (append-only but for
+    ``event_pending``: a whole-workspace recompute's change whose event is still to be written,
+    :mod:`saas.core.classification.announce`)."""
 
     __tablename__ = "classification_changes"
     __table_args__ = (
         tenant_fk(["customer_id"], "customers", ondelete="CASCADE"),
         sa.Index("ix_classification_changes_customer", "tenant_id", "customer_id", "changed_at"),
+        sa.Index("ix_classification_changes_pending", "tenant_id", "id", postgresql_where=sa.text("event_pending"),
+                 sqlite_where=sa.text("event_pending")),
     )
 
     customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
@@ -90,3 +94,4 @@ class ClassificationChange(TenantScoped, db.Model):
     reason: Mapped[str] = mapped_column(sa.String(500))
     actor: Mapped[str] = mapped_column(sa.String(80))
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    event_pending: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())

@@ -7,7 +7,9 @@ number of customers. For a few customers (a purchase, a refund, a merge) the sam
 restricted to them, and their R/F/M scores are placed among the tenant's current figures.
 
 Each change of tier or stage is a :class:`ClassificationChange` with its reason and an event
-(``customer.tier_changed``, ``customer.stage_changed``), in the same transaction.
+(``customer.tier_changed``, ``customer.stage_changed``), in the same transaction; the nightly
+whole-tenant job leaves its events pending on their history rows and writes them afterwards, a
+page a transaction, outside the lock (:mod:`saas.core.classification.announce`).
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from saas.core.accounts import Tenant
 from saas.core.audit import current_actor
+from saas.core.classification.announce import CHANGED, announce_pending
 from saas.core.classification.explanations import stage_reason, tier_reason
 from saas.core.classification.models import ClassificationChange, CustomerFigures
 from saas.core.classification.rules import Rules, Stage, Tier
 from saas.core.customers import Customer, Interaction, Purchase
 from saas.core.db import db
-from saas.core.event_types import CUSTOMER_STAGE_CHANGED, CUSTOMER_TIER_CHANGED
 from saas.core.events import emit_selected
 from saas.core.hooktypes import Schedule
 from saas.core.queues import after_commit, current_queue, enqueue_after_commit, job
@@ -47,7 +49,6 @@ log = logging.getLogger(__name__)
 RECOMPUTE_TIMEOUT = 3600  # seconds: a tenant of a million customers takes about a minute
 
 F = CustomerFigures
-CHANGED = {"tier": CUSTOMER_TIER_CHANGED, "stage": CUSTOMER_STAGE_CHANGED}  # the event of each kind of change
 FIGURES = ("first_purchase_at", "last_purchase_at", "orders_total", "revenue_total", "orders_window",
            "revenue_window", "in_touch", "r_score", "f_score", "m_score", "rule_tier", "lifecycle_stage")
 
@@ -176,7 +177,7 @@ def _fresh_table() -> sa.Table:
 
 
 def refresh(customer_ids: Iterable[uuid.UUID] | None = None, *, now: dt.datetime | None = None,
-            wait: bool = False) -> Outcome:
+            wait: bool = False, events_later: bool = False) -> Outcome:
     """Recompute the figures, tiers and stages of the bound tenant, or of the customers named.
 
     Runs in the caller's transaction. On PostgreSQL a whole-tenant refresh holds the tenant's
@@ -184,6 +185,8 @@ def refresh(customer_ids: Iterable[uuid.UUID] | None = None, *, now: dt.datetime
     recorded during a long recompute is not overwritten by the recompute's older view. A purchase
     does not wait for such a recompute (a minute for a million customers) unless ``wait``: its
     customers are refreshed by a job after it commits, which waits for the recompute instead.
+    With ``events_later`` (a whole tenant's) the changes' events are left pending on their history
+    rows, for :func:`~saas.core.classification.announce.announce_pending` to write once this commits.
     """
     now = now or utcnow()
     ids = None if customer_ids is None else sorted(set(customer_ids))
@@ -205,7 +208,7 @@ def refresh(customer_ids: Iterable[uuid.UUID] | None = None, *, now: dt.datetime
     table.create(connection)
     fresh = _fresh(current, now, None)
     db.session.execute(sa.insert(table).from_select(list(fresh.selected_columns.keys()), fresh))
-    outcome = _apply(table, current, now, many=True)
+    outcome = _apply(table, current, now, many=True, events_later=events_later)
     table.drop(connection)  # not in a finally: in a failed PostgreSQL transaction it would hide the error
     return outcome
 
@@ -235,7 +238,7 @@ def _add_missing_rows(ids: list[uuid.UUID] | None) -> None:
     db.session.execute(insert.from_select(["tenant_id", "customer_id"], missing).on_conflict_do_nothing())
 
 
-def _apply(fresh, rules: Rules, now: dt.datetime, *, many: bool) -> Outcome:
+def _apply(fresh, rules: Rules, now: dt.datetime, *, many: bool, events_later: bool = False) -> Outcome:
     """Record the tier and stage changes between ``fresh`` and the stored figures, then store ``fresh``.
 
     The history rows and events are written by ``INSERT ... SELECT``, reasons included: nothing
@@ -257,11 +260,12 @@ def _apply(fresh, rules: Rules, now: dt.datetime, *, many: bool) -> Outcome:
             (F.tier_override.is_not(None), "the manual tier expired; " + rule_reason),
             else_=rule_reason,
         )
-        _record("tier", F.tier, new_tier, reason, joined, now, many=many)
+        _record("tier", F.tier, new_tier, reason, joined, now, many=many, events_later=events_later)
     if stage_changes:
         reason = stage_reason(fresh.c.lifecycle_stage, fresh.c.first_purchase_at, fresh.c.last_purchase_at, rules,
                               now)
-        _record("stage", F.lifecycle_stage, fresh.c.lifecycle_stage, reason, joined, now, many=many)
+        _record("stage", F.lifecycle_stage, fresh.c.lifecycle_stage, reason, joined, now, many=many,
+                events_later=events_later)
     differs = sa.or_(*(getattr(F, name).is_distinct_from(fresh.c[name]) for name in FIGURES),
                      tier_moves, sa.and_(F.tier_override.is_not(None), ~override_on))
     result = db.session.execute(
@@ -276,19 +280,22 @@ def _apply(fresh, rules: Rules, now: dt.datetime, *, many: bool) -> Outcome:
     return Outcome(result.rowcount, tier_changes, stage_changes)
 
 
-def _record(kind: str, old, new, reason, joined, now: dt.datetime, *, many: bool) -> None:
-    """One history row and one ``customer.<kind>_changed`` event per customer whose ``old`` is not ``new``."""
+def _record(kind: str, old, new, reason, joined, now: dt.datetime, *, many: bool, events_later: bool) -> None:
+    """One history row and one ``customer.<kind>_changed`` event per customer whose ``old`` is not
+    ``new``; with ``events_later``, the event pending on the history row."""
     moved = sa.and_(joined, old.is_distinct_from(new))
     insert_from(ClassificationChange, sa.select(
         F.customer_id.label("customer_id"), sa.literal(kind).label("kind"), old.label("old"), new.label("new"),
         sa.func.substr(reason, 1, 500, type_=sa.String).label("reason"),
         sa.literal(current_actor().label).label("actor"),
         sa.literal(now, UTCDateTime()).label("changed_at"),
+        sa.literal(events_later).label("event_pending"),
     ).where(moved))
-    emit_selected(CHANGED[kind], sa.select(
-        F.customer_id.label("customer_id"), old.label("from"), new.label("to"),
-        sa.func.substr(reason, 1, 500, type_=sa.String).label("reason"),
-    ).where(moved), many=many)
+    if not events_later:
+        emit_selected(CHANGED[kind], sa.select(
+            F.customer_id.label("customer_id"), old.label("from"), new.label("to"),
+            sa.func.substr(reason, 1, 500, type_=sa.String).label("reason"),
+        ).where(moved), many=many)
 
 
 # -- overrides -------------------------------------------------------------------------------------
@@ -383,10 +390,11 @@ def recompute_tenant(tenant_id: str) -> dict:
     with tenant_context(uuid.UUID(tenant_id)):
         if db.session.get(Tenant, uuid.UUID(tenant_id)) is None:
             return {}
-        outcome = refresh()
-        db.session.commit()
-    log.info("tenant %s: figures of %d customers changed, %d tier and %d stage changes", tenant_id,
-             outcome.customers, outcome.tier_changes, outcome.stage_changes)
+        outcome = refresh(events_later=True)
+        db.session.commit()  # the lock is released: the events follow, a page a transaction
+        announced = announce_pending()
+    log.info("tenant %s: figures of %d customers changed, %d tier and %d stage changes, %d events", tenant_id,
+             outcome.customers, outcome.tier_changes, outcome.stage_changes, announced)
     return dataclasses.asdict(outcome)
 
 

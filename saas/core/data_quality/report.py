@@ -19,12 +19,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from saas.core import pagination
-from saas.core.customers import Customer, contact
-from saas.core.customers import records as customer_service
+from saas.core.customers import Customer
 from saas.core.data_quality import scan
 from saas.core.data_quality.models import CLEAN, INVALID, UNNORMALISED, DuplicateKeys, DuplicatePair
 from saas.core.db import db
-from saas.core.tenancy import current_tenant, current_tenant_id
+from saas.core.tenancy import current_tenant_id
 
 KEY_FIELDS = ("phone", "email", "region", "industry", "owner_id", "source")
 TARGET = 0.98
@@ -61,10 +60,6 @@ def contacts(window: Window = Window()) -> list[Contact]:
         sa.select(Customer.id, Customer.name, Customer.company, Customer.email, Customer.phone, Customer.version)
         .where(window.condition()).order_by(Customer.created_at, Customer.id).execution_options(yield_per=BATCH))
     return [Contact(*row) for row in rows]
-
-
-def _region() -> str:
-    return contact.region_of(current_tenant().settings)
 
 
 First, Second = aliased(Customer, name="first"), aliased(Customer, name="second")
@@ -129,21 +124,3 @@ def pairs_page(*, min_score: int = 90, cursor: str | None = None, limit: int = 1
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def normalise_all() -> dict[str, int]:
-    """Rewrite every e-mail and phone that has a normal form in it (invalid ones stay, for a person
-    to fix); each change goes through the ORM, so it is audited and emits ``customer.updated``."""
-    region, changed = _region(), {"email": 0, "phone": 0}
-    for person in contacts():
-        changes = {}
-        for field, normalise in (("email", contact.email), ("phone", lambda raw: contact.phone(raw, region))):
-            raw = getattr(person, field)
-            value, problem = normalise(raw)
-            if raw and not problem and value != raw:
-                changes[field] = value
-                changed[field] += 1
-        if changes:
-            customer_service.update(customer_service.get(person.id), changes)
-    scan.scan_after_commit(current_tenant_id())  # the flags the report counts, as they are now
-    return changed
