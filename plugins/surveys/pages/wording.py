@@ -4,12 +4,16 @@ is translated as the core words it)."""
 
 from __future__ import annotations
 
+from flask_babel import LazyString, pgettext
 from flask_babel import lazy_gettext as _l
 
 from saas.web.customer_forms import flatten
 from saas.web.labels import TIER_LABELS as TIERS  # noqa: F401  (re-exported for the pages)
 
-STATES = {"draft": _l("Draft"), "active": _l("Active"), "closed": _l("Closed")}
+# in context: the core's "Active" is a lifecycle stage (活跃客户), the churn module's "Closed" a time
+STATES = {"draft": LazyString(lambda: pgettext("survey state", "Draft")),
+          "active": LazyString(lambda: pgettext("survey state", "Active")),
+          "closed": LazyString(lambda: pgettext("survey state", "Closed"))}
 KINDS = {"nps": _l("NPS (0-10, how likely to recommend)"), "csat": _l("CSAT (1-5, how satisfied)"),
          "ces": _l("CES (1-7, how easy)"), "single_choice": _l("Single choice"),
          "multiple_choice": _l("Multiple choice"), "text": _l("Free text")}

@@ -15,6 +15,7 @@
     }
     var zh = (document.documentElement.lang || "en").toLowerCase().indexOf("zh") === 0;
     echarts.init(element, null, { renderer: "svg", locale: zh ? "ZH" : "EN" }).setOption({
+      animation: false,
       color: ["#0f7b6c", "#3a9ad9"],
       tooltip: { trigger: "axis" },
       legend: { bottom: 0 },
@@ -22,8 +23,8 @@
       xAxis: { type: "category", data: data.months },
       yAxis: { type: "value", min: -100, max: 100 },
       series: [
-        { name: figures.dataset.npsName, type: "line", data: data.nps, connectNulls: true },
-        { name: figures.dataset.csatName + " (%)", type: "line", data: data.csat, connectNulls: true }
+        { name: figures.dataset.npsName, type: "line", data: data.nps, connectNulls: true, symbolSize: 8 },
+        { name: figures.dataset.csatName + " (%)", type: "line", data: data.csat, connectNulls: true, symbolSize: 8 }
       ]
     });
     window.addEventListener("resize", function () { echarts.getInstanceByDom(element).resize(); });
