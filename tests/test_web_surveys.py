@@ -79,6 +79,24 @@ EVERY_KIND = {
 }
 
 
+# -- the list --------------------------------------------------------------------------------------
+
+
+@one_database
+def test_the_list_shows_each_survey_with_its_state_links_and_answers_and_filters_by_state(shop):
+    draft, active = make(shop), make(shop, [NPS, CSAT], state="active")
+    links_for(shop, active, [shop.customer(), shop.customer()])
+    browser = shop.signed_in()
+    page = text(browser.get("/surveys/"))
+    row = re.search(rf'<tr data-survey="{active["id"]}">(.*?)</tr>', page, re.S).group(1)
+    assert "Active" in row and '<td class="number">2</td>' in row and ">0<span class" in row
+    assert draft["id"] in page and '<a href="/surveys/" aria-current="page">Surveys</a>' in page  # the menu entry
+    filtered = browser.get("/surveys/?state=draft", headers={"HX-Request": "true"})
+    assert filtered.status_code == 200 and "<html" not in text(filtered)  # htmx: the table alone
+    assert draft["id"] in text(filtered) and active["id"] not in text(filtered)
+    assert active["id"] in text(browser.get("/surveys/?state=nonsense"))  # an unknown state filters nothing
+
+
 # -- the editor ------------------------------------------------------------------------------------
 
 

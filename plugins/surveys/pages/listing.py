@@ -1,5 +1,6 @@
 """``/surveys/``: the workspace's surveys, newest first, with their state, version, links sent and
-answers (the ``state`` filter as ``GET /api/v1/surveys`` reads it)."""
+answers (the ``state`` filter as ``GET /api/v1/surveys`` reads it; with htmx, the table alone is
+swapped in, and the URL pushed)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def index():
     page = surveys.listed(cursor=request.args.get("cursor"), limit=PER_PAGE, state=State(state) if state else None)
     language = reading.page_language()
     [states] = in_page_language(STATES)
-    return render_template("surveys/pages/list.html", page=page, state=state, states=states,
-                           counts=reading.counts([s.id for s in page.items]),
-                           titles={s.id: shown(s.title, language) for s in page.items})
+    context = dict(page=page, state=state, states=states, counts=reading.counts([s.id for s in page.items]),
+                   titles={s.id: shown(s.title, language) for s in page.items})
+    if request.headers.get("HX-Request"):  # the filter, swapped in place: the table alone
+        return render_template("surveys/pages/_list_results.html", **context), {"Vary": "HX-Request"}
+    return render_template("surveys/pages/list.html", **context), {"Vary": "HX-Request"}
