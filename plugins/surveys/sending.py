@@ -33,7 +33,6 @@ from plugins.surveys.texts import babel_locale, language_of, shown
 
 MAX_IDS = 1000  # customer ids in one request
 MAX_RECIPIENTS = 5000  # customers one send reaches at once, in the request; more: a schedule (a job)
-INSERT_CHUNK = 500  # invitations in one INSERT (SQLite takes at most 32,766 parameters in a statement)
 
 
 def recipients(*, customer_ids=None, segment_id=None, tier=None) -> sa.Select:
@@ -80,7 +79,7 @@ def invite(survey: Survey, customers: list[Customer], channel: str, plugin_chann
            due_at: dt.datetime | None = None, source: str | None = None) -> tuple[list[Invitation], list[dict]]:
     """An invitation for each of ``customers`` who may be asked now (not unsubscribed, not asked
     within ``throttle_days``, reachable by ``channel``), and the others with why; delivered by a job
-    after commit, or, ``due_at`` later, by the sweep. Two queries and an INSERT per 500 invitations.
+    after commit, or, ``due_at`` later, by the sweep. Two queries, an executemany INSERT and a query of what it wrote.
 
     Each invitation is keyed (``source``, unique in the workspace) on what made it: an event and the
     survey, or a send of the survey to the customer when they had ``n`` invitations of it. Two sends
@@ -119,10 +118,10 @@ def invite(survey: Survey, customers: list[Customer], channel: str, plugin_chann
                      "expires_at": sent_at + dt.timedelta(days=rules["link_days"]), "draft": {},
                      "delivered_at": None, "finished_at": None})
     made, table = set(), Invitation.__table__
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    for start in range(0, len(rows), INSERT_CHUNK):
-        made.update(db.session.scalars(dialect.insert(table).values(rows[start:start + INSERT_CHUNK])
-                                       .on_conflict_do_nothing().returning(table.c.id)))
+    if rows:  # an executemany (psycopg pipelines it; a multi-row VALUES costs more to compile than it saves)
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        db.session.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+        made = set(db.session.scalars(sa.select(Invitation.id).where(Invitation.id.in_([row["id"] for row in rows]))))
     skipped += [{"customer_id": row["customer_id"], "reason": "already_invited"} for row in rows if row["id"] not in made]
     invited = [Invitation(**row) for row in rows if row["id"] in made]  # as written (not added to the session)
     for invitation in invited:
