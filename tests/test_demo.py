@@ -200,3 +200,28 @@ def test_the_demo_enables_churn_with_every_customer_scored_and_tasks_worked_in_e
     assert all(task.won_back_amount > 0 and task.won_back_purchase_id and task.closed_at > task.opened_at for task in won)
     assert len({task.opened_at.date().replace(day=1) for task in tasks}) >= 4  # months of history for the KPIs
     assert all(task.owner_id is not None for task in tasks)
+
+
+def test_the_demo_enables_surveys_with_an_active_survey_answered_over_months_tiers_and_owners(demo_workspace):
+    from plugins.surveys.models import Response, State, Survey
+    from saas.core.modules import enabled_modules
+
+    app, credentials = demo_workspace
+    with app.app_context():
+        tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == demo.SLUG))
+        assert "surveys" in enabled_modules(tenant)
+    states = Counter(_in_tenant(app, lambda: db.session.scalars(sa.select(Survey.state)).all()))
+    assert states == {State.active: 1, State.draft: 1}
+    answers = _in_tenant(app, lambda: db.session.execute(
+        sa.select(Response.tier, Response.owner_id, Response.submitted_at)).all())
+    assert 200 <= len(answers) <= 900
+    assert len({tier for tier, _, _ in answers}) >= 3 and len({owner for _, owner, _ in answers}) >= 2
+    assert len({when.strftime("%Y-%m") for _, _, when in answers}) >= 5
+    headers = {"Authorization": f"Bearer {credentials['api_key']}"}
+    client = app.test_client()
+    [active] = [s for s in client.get("/api/v1/surveys", headers=headers).json["items"] if s["state"] == "active"]
+    results = client.get(f"/api/v1/surveys/{active['id']}/results", headers=headers).json
+    assert results["responses"] == len(answers) and results["nps"] is not None and 0 < results["response_rate"] < 1
+    cards = {c["key"]: c["value"] for c in client.get("/api/v1/reports/cards", headers=headers).json["items"]
+             if c["module"] == "surveys"}
+    assert cards["answers"] > 0 and isinstance(cards["nps"], float)

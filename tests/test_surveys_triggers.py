@@ -47,7 +47,8 @@ def test_a_scheduled_survey_goes_to_its_segment_when_its_months_come_round(app, 
     with app.app_context():
         plugin.scheduled_sending()
     [(customer_id, due_at, delivered_at, source)] = invitations(app, tenant_a)
-    assert customer_id == vip["id"] and due_at is None and delivered_at is not None and source is None
+    assert customer_id == vip["id"] and due_at is None and delivered_at is not None
+    assert source == f"send:{survey['id']}:{vip['id']}:0"  # the customer's first invitation of the survey
     with app.app_context():
         plugin.scheduled_sending()  # the same day: not due again
     assert len(invitations(app, tenant_a)) == 1

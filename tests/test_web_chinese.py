@@ -27,6 +27,8 @@ DATA_WORDS = {
     "sales", "service", "weekdays", "mornings", "evenings", "g", "green", "white", "oolong", "dark", "black", "LJ-",
     "Created", "at", "sign-up", "de", "c", "admin", "read", "write", "ID", "T", "NUL", "UTF-", "GB",
     "BG", "NBD", "Gamma-Gamma",  # the purchase models' names (the churn module's settings)
+    "NPS", "CSAT", "CES",  # the survey scores' names, used as they are in Chinese too
+    "Quality", "Price", "Delivery", "Service",  # the demo survey's English choices, in its editor
 }
 
 
@@ -83,7 +85,8 @@ PAGES = ["/", "/today", "/customers", "/customers/new", "/imports", "/data-quali
          "/settings/", "/settings/workspace", "/settings/members", "/settings/modules", "/settings/modules/loyalty",
          "/settings/modules/birthdays", "/settings/classification", "/settings/module-errors", "/notifications",
          "/settings/modules/surveys", "/birthdays/", "/settings/modules/churn", "/churn/", "/churn/tasks",
-         "/churn/tasks?status=won_back,lost", "/churn/backtest", "/churn/kpis"]
+         "/churn/tasks?status=won_back,lost", "/churn/backtest", "/churn/kpis", "/surveys/", "/surveys/new",
+         "/surveys/?state=draft"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -91,6 +94,20 @@ def test_a_page_of_the_demo_workspace_in_chinese_shows_no_english_message(chines
     response = chinese.get(path)
     assert response.status_code == 200
     assert _leaks(response) == set()
+
+
+def test_a_survey_s_pages_in_chinese_show_no_english_message(chinese, demo_app):
+    app, api = demo_app
+    surveys = app.test_client().get("/api/v1/surveys", headers=api).json["items"]
+    assert {survey["state"] for survey in surveys} == {"active", "draft"}  # the demo's
+    for survey in surveys:
+        for path in ("", "/edit", "/results", "/answers"):
+            response = chinese.get(f"/surveys/{survey['id']}{path}")
+            assert response.status_code == 200, path
+            assert _leaks(response) == set(), path
+    [active] = [survey for survey in surveys if survey["state"] == "active"]
+    page = chinese.get(f"/surveys/{active['id']}/results").get_data(as_text=True)
+    assert "按价值层级" in page and "回复率" in page
 
 
 def test_a_profile_in_chinese_gives_its_tier_and_stage_reasons_and_the_modules_panels_in_chinese(chinese, demo_app):

@@ -113,34 +113,43 @@ def finish(opened: Opened, given: dict, language: str) -> Response:
     """Record the finished answer and use the link up; an anonymous survey's answer keeps no customer
     (nor invitation, owner or tier) and only its day."""
     invitation, survey = opened.invitation, opened.survey
-    now = utcnow()
     if survey.anonymous:
-        now = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        # random ids: a UUIDv7 would carry the exact time the day above leaves out
-        response = Response(id=uuid.uuid4(), survey_id=survey.id, version=invitation.version, language=language,
-                            submitted_at=now)
+        response = anonymous_response(survey, invitation.version, language)
     else:
         customer = db.session.get(Customer, (invitation.tenant_id, invitation.customer_id))
         tier = db.session.scalar(sa.select(CustomerFigures.tier).where(CustomerFigures.customer_id == customer.id))
         response = Response(survey_id=survey.id, version=invitation.version, customer_id=customer.id,
                             invitation_id=invitation.id, tier=tier, owner_id=customer.owner_id, language=language,
-                            submitted_at=now)
+                            submitted_at=utcnow())
+    invitation.finished_at, invitation.draft = response.submitted_at, {}
+    return record(survey, response, opened.questions, given)
+
+
+def anonymous_response(survey: Survey, version: int, language: str) -> Response:
+    """A response that keeps no customer, invitation, owner or tier, and only its day; its id is
+    random (a UUIDv7 would carry the exact time the day leaves out)."""
+    day = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return Response(id=uuid.uuid4(), survey_id=survey.id, version=version, language=language, submitted_at=day)
+
+
+def record(survey: Survey, response: Response, questions: list[Question], given: dict) -> Response:
+    """Write ``response`` with the answers ``given`` to ``questions``, and raise ``surveys.low_score``
+    for each unhappy score."""
     db.session.add(response)
     db.session.flush()
     answers = []
-    for question in opened.questions:
+    for question in questions:
         value = given.get(str(question.id))
         if value is None:
             continue
         answers.append(Answer(
-            **({"id": uuid.uuid4()} if survey.anonymous else {}), response_id=response.id, question_id=question.id, kind=question.kind,
-            score=value if question.kind in SCALES else None,
+            **({"id": uuid.uuid4()} if response.customer_id is None else {}), response_id=response.id,
+            question_id=question.id, kind=question.kind, score=value if question.kind in SCALES else None,
             choices=value if question.kind in (QuestionKind.single_choice, QuestionKind.multiple_choice) else [],
             text=value if question.kind is QuestionKind.text else None))
     db.session.add_all(answers)
-    invitation.finished_at, invitation.draft = now, {}
     db.session.flush()
-    loop.close(survey, response, answers, invitation.customer_id)
+    loop.close(survey, response, answers, response.customer_id)
     return response
 
 

@@ -16,7 +16,7 @@ from saas.core.classification import Tier
 from saas.core.db import db
 from saas.core.spreadsheets import as_csv, as_xlsx
 
-from plugins.surveys import results, sending, surveys
+from plugins.surveys import results, sending, sharing, surveys
 from plugins.surveys.models import QuestionKind, State
 from plugins.surveys.texts import Text
 
@@ -87,6 +87,9 @@ class SurveySchema(Schema):
     send_after = f.List(f.Nested(SendAfterSchema), load_default=list, validate=v.Length(max=10),
                         metadata={"description": "Sent by e-mail to the customer after each of these events, "
                                                  "delay_hours later"})
+    shareable = f.Boolean(load_default=False, metadata={
+        "description": "Answered by anyone through one shareable link (share_url), anonymously; false withdraws it"})
+    share_url = f.String(dump_only=True, allow_none=True, metadata={"description": "The shareable link, when shareable"})
     created_at = f.AwareDateTime(dump_only=True)
     updated_at = f.AwareDateTime(dump_only=True)
 
@@ -123,7 +126,7 @@ class SendSchema(Schema):
 
 class SkippedSchema(Schema):
     customer_id = f.UUID()
-    reason = f.String(metadata={"description": "throttled, unsubscribed or unreachable (no address for the channel)"})
+    reason = f.String(metadata={"description": "throttled, unsubscribed, unreachable (no address for the channel) or already_invited (by a send of this survey at the same moment)"})
 
 
 class LinkSchema(Schema):
@@ -177,6 +180,7 @@ def _out(survey, questions=None) -> dict:
             "version": survey.version, "schedule": survey.schedule,
             "questions": surveys.questions(survey) if questions is None else questions,
             "last_scheduled_at": survey.last_scheduled_at, "send_after": survey.send_after or [],
+            "shareable": survey.shareable, "share_url": sharing.share_url(survey) if survey.shareable else None,
             "created_at": survey.created_at,
             "updated_at": survey.updated_at}
 

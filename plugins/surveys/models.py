@@ -50,6 +50,8 @@ class Survey(TenantScoped, db.Model):
     last_scheduled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the schedule's latest sending
     # sent after each of these events of a customer: [{"event": "purchase.recorded", "delay_hours": 24}]
     send_after: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
+    # answered by anyone through one shareable link (plugins/surveys/sharing.py), anonymously
+    shareable: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

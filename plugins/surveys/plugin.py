@@ -1,5 +1,6 @@
-"""The ``surveys`` module's hooks: what it adds, the profile panel, the owner's to-do list, and the
-hook it declares for other plugins' channels (``hookspecs``)."""
+"""The ``surveys`` module's hooks: what it adds, its pages and menu entry, the profile panel, the
+dashboard's cards, the owner's to-do list, the demo workspace's survey, and the hook it declares
+for other plugins' channels (``hookspecs``)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas import __version__, hookimpl
-from saas.core.hooktypes import ModuleInfo, Panel, Permission, Schedule, TodoItem
+from saas.core.hooktypes import ModuleInfo, NavItem, Panel, Permission, Schedule, TodoItem
 from saas.core.module_settings import settings_of
 from saas.core.modules import for_each_workspace
 
-from plugins.surveys import hookspecs, loop, merging, profile, sending, triggers  # noqa: F401  hookspecs: read by the plugin host
+from plugins.surveys import cards, demo, hookspecs, loop, merging, profile, sending, triggers  # noqa: F401  hookspecs: read by the plugin host
 from plugins.surveys.api import bp
+from plugins.surveys.pages import pages as staff_pages
 from plugins.surveys.public import pages
 from plugins.surveys.settings import NAME, Settings
 from plugins.surveys.texts import language_of
@@ -34,7 +36,7 @@ def saas_module():
 
 @hookimpl
 def saas_blueprints():
-    return [bp, pages]
+    return [bp, pages, staff_pages]
 
 
 @hookimpl
@@ -100,3 +102,20 @@ def saas_todo_items(tenant, member):
                      _("%(name)s gave %(kind)s %(score)s: follow up", name=name, kind=kind.upper(), score=score),
                      when, f"/customers/{customer_id}", "surveys.low_score", customer_id)
             for customer_id, name, kind, score, when in loop.to_follow_up(member.user_id, days)]
+
+
+@hookimpl
+def saas_navigation(tenant, role):
+    """Every member reads the surveys and their results (each page checks what a role may change)."""
+    return [NavItem(NAME, _("Surveys"), "/surveys/", order=45)]
+
+
+@hookimpl
+def saas_report_cards(tenant):
+    """NPS and CSAT of the last 90 days, with their answers, beside the 90 days before."""
+    return cards.cards()
+
+
+@hookimpl
+def saas_demo_data(tenant, now):
+    demo.fill(now)

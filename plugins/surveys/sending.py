@@ -9,6 +9,7 @@ import uuid
 
 import sqlalchemy as sa
 from flask_babel import force_locale
+from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel import gettext as _
 
 from saas.core import mail
@@ -23,7 +24,7 @@ from saas.core.segments import saved as segments
 from saas.core.segments.matching import matching
 from saas.core.segments.models import SegmentFilter
 from saas.core.tenancy import current_tenant, current_tenant_id, tenant_context
-from saas.core.types import utcnow
+from saas.core.types import new_id, utcnow
 
 from plugins.surveys import channels, links
 from plugins.surveys.models import Invitation, OptOut, State, Survey
@@ -78,33 +79,54 @@ def invite(survey: Survey, customers: list[Customer], channel: str, plugin_chann
            due_at: dt.datetime | None = None, source: str | None = None) -> tuple[list[Invitation], list[dict]]:
     """An invitation for each of ``customers`` who may be asked now (not unsubscribed, not asked
     within ``throttle_days``, reachable by ``channel``), and the others with why; delivered by a job
-    after commit, or, ``due_at`` later, by the sweep. Two queries, whatever the number of customers."""
+    after commit, or, ``due_at`` later, by the sweep. Two queries, an executemany INSERT and a query of what it wrote.
+
+    Each invitation is keyed (``source``, unique in the workspace) on what made it: an event and the
+    survey, or a send of the survey to the customer when they had ``n`` invitations of it. Two sends
+    running at once (a double click, the schedule beside a person) both pass the throttle, which
+    reads what is committed, and both count the same ``n``: their keys conflict, and ON CONFLICT DO
+    NOTHING leaves the second one's out (PostgreSQL waits for the first transaction, then skips), so
+    no customer gets two links; they are skipped as ``already_invited``. One send after the other
+    counts one more and sends again, as the throttle allows."""
     rules = settings_of(NAME)
     now = utcnow()
     sent_at = due_at or now
     wanted = [customer.id for customer in customers]
     opted_out = set(db.session.scalars(sa.select(OptOut.customer_id).where(OptOut.customer_id.in_(wanted))))
-    recent = set()
-    if rules["throttle_days"]:  # a pending invitation (due later) counts as asked at its time
-        recent = set(db.session.scalars(sa.select(Invitation.customer_id).where(
-            Invitation.customer_id.in_(wanted), Invitation.sent_at > now - dt.timedelta(days=rules["throttle_days"]))))
-    skipped, invited = [], []
+    # one statement, so the throttle and the key read the same committed invitations
+    asked, recent = {}, set()
+    since = now - dt.timedelta(days=rules["throttle_days"])
+    for customer_id, of_this_survey, last_sent in db.session.execute(
+            sa.select(Invitation.customer_id, sa.func.sum(sa.case((Invitation.survey_id == survey.id, 1), else_=0)),
+                      sa.func.max(Invitation.sent_at))
+            .where(Invitation.customer_id.in_(wanted)).group_by(Invitation.customer_id)):
+        asked[customer_id] = int(of_this_survey or 0)
+        if rules["throttle_days"] and last_sent > since:  # a pending invitation (due later) counts at its time
+            recent.add(customer_id)
+    skipped, rows = [], []
+    tenant_id = current_tenant_id()
     for customer in customers:
         reason = ("unsubscribed" if customer.id in opted_out else "throttled" if customer.id in recent
                   else None if _reaches(channel, plugin_channels, customer) else "unreachable")
         if reason:
             skipped.append({"customer_id": customer.id, "reason": reason})
             continue
-        invited.append(Invitation(survey_id=survey.id, version=survey.version, customer_id=customer.id,
-                                  channel=channel, sent_at=sent_at, due_at=due_at, source=source,
-                                  queued_at=None if due_at or channel == channels.LINKS else now,
-                                  expires_at=sent_at + dt.timedelta(days=rules["link_days"]), draft={}))
-    db.session.add_all(invited)
-    db.session.flush()
-    tenant_id = str(current_tenant_id())
+        rows.append({"tenant_id": tenant_id, "id": new_id(), "survey_id": survey.id, "version": survey.version,
+                     "customer_id": customer.id, "channel": channel, "sent_at": sent_at, "due_at": due_at,
+                     "source": source or f"send:{survey.id}:{customer.id}:{asked.get(customer.id, 0)}",
+                     "queued_at": None if due_at or channel == channels.LINKS else now,
+                     "expires_at": sent_at + dt.timedelta(days=rules["link_days"]), "draft": {},
+                     "delivered_at": None, "finished_at": None})
+    made, table = set(), Invitation.__table__
+    if rows:  # an executemany (psycopg pipelines it; a multi-row VALUES costs more to compile than it saves)
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        db.session.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+        made = set(db.session.scalars(sa.select(Invitation.id).where(Invitation.id.in_([row["id"] for row in rows]))))
+    skipped += [{"customer_id": row["customer_id"], "reason": "already_invited"} for row in rows if row["id"] not in made]
+    invited = [Invitation(**row) for row in rows if row["id"] in made]  # as written (not added to the session)
     for invitation in invited:
         if invitation.queued_at is not None:
-            enqueue_after_commit(deliver, tenant_id, str(invitation.id))
+            enqueue_after_commit(deliver, str(tenant_id), str(invitation.id))
     return invited, skipped
 
 

@@ -48,7 +48,8 @@ def current_questions(found: list[Survey]) -> dict[uuid.UUID, list[Question]]:
 def create(data: dict) -> Survey:
     triggers.check(data)
     survey = Survey(title=data["title"], anonymous=data.get("anonymous", False), state=State.draft, version=1,
-                    schedule=data.get("schedule"), send_after=data.get("send_after") or [])
+                    schedule=data.get("schedule"), send_after=data.get("send_after") or [],
+                    shareable=data.get("shareable", False))
     db.session.add(survey)
     db.session.flush()
     _write_questions(survey, data["questions"])
@@ -72,6 +73,8 @@ def update(survey: Survey, data: dict) -> Survey:
         survey.anonymous = data["anonymous"]
     if "title" in data:
         survey.title = data["title"]
+    if "shareable" in data:
+        survey.shareable = data["shareable"]
     if "questions" in data:
         staying_active = data.get("state", survey.state) is State.active
         if not data["questions"] and staying_active:

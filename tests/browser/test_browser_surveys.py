@@ -83,3 +83,85 @@ def test_axe_finds_no_serious_or_critical_violation_on_the_survey_pages(page, si
     found += axe_violations(page)
     assert [v for v in found if v["impact"] in FAILING] == []
     assert problems == []
+
+
+def test_a_manager_writes_a_survey_activates_and_sends_it_and_reads_its_results(page, live_server, sign_up, problems):
+    from tests.browser.conftest import ENGLISH, sign_in
+
+    company = sign_up(settings=ENGLISH)
+    assert company.put("/api/v1/modules/surveys", json={"enabled": True}).status_code == 200
+    for n in range(3):
+        company.customer(name=f"Tea house {n}", email=f"house{n}@example.com", tags=["vip"])
+    assert company.post("/api/v1/segments", json={"name": "VIP", "filter": {"tags": ["vip"]}}).status_code == 201
+    sign_in(page, company.user["email"], company.password)
+
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Surveys").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Surveys")
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("link", name="New survey").click()
+    page.get_by_label("Title in English").fill("After the spring harvest")
+    page.get_by_label("Title in Chinese").fill("春茶季回访")
+    first = page.get_by_role("group", name="Question 1")
+    first.get_by_label("Question in English").fill("How likely are you to recommend us?")
+    first.get_by_label("Question in Chinese").fill("您有多大可能向朋友推荐我们？")
+    page.get_by_label("Kind of the next question").select_option("single_choice")
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Add a question").click()  # the form comes back with one more
+    question = page.get_by_role("group", name="Question 2")
+    expect(question.get_by_label("Kind of question", exact=True)).to_have_value("single_choice")
+    question.get_by_label("Question in English").fill("Which tea?")
+    question.get_by_label("Choices in English (one a line; choice questions only)").fill("Longjing\nBiluochun")
+    screenshot(page, "surveys-editor")
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Save the survey", exact=True).last.click()
+    expect(page.get_by_role("alert")).to_have_text("The survey is saved as a draft.")
+    expect(page.locator("#survey-state")).to_have_text("Draft")
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Activate").click()
+    expect(page.locator("#survey-state")).to_have_text("Active")
+    now = page.get_by_role("region", name="Send now")
+    now.get_by_label("The customers of a segment").check()
+    now.get_by_label("Segment to send to", exact=True).select_option(label="VIP")
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Send the survey").click()
+    expect(page.get_by_role("alert")).to_have_text("3 customers invited.")
+    screenshot(page, "surveys-survey")
+
+    survey = company.get("/api/v1/surveys").json["items"][0]
+    links = company.post(f"/api/v1/surveys/{survey['id']}/send", json={
+        "customer_ids": [company.customer(name="Lingyin Teahouse")["id"]], "links": True}).json["links"]
+    customer = page.context.new_page()
+    customer.goto(re.sub(r"^https?://[^/]+", "", links[0]["url"]))
+    customer.get_by_role("group", name="How likely are you to recommend us?").get_by_role("radio", name="9", exact=True).check()
+    customer.get_by_role("group", name="Which tea?").get_by_role("radio", name="Longjing").check()
+    with customer.expect_navigation(wait_until="load"):
+        customer.get_by_role("button", name="Send my answers").click()
+    customer.close()
+
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("navigation", name="Surveys").get_by_role("link", name="Results").click()
+    expect(page.locator("#figure-nps")).to_have_text("100")
+    expect(page.locator("[data-chart=months] svg")).to_be_visible()  # ECharts drew it
+    screenshot(page, "surveys-results")
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("navigation", name="Surveys").get_by_role("link", name="Answers").click()
+    expect(page.get_by_role("row", name=re.compile("Lingyin Teahouse"))).to_contain_text("NPS 9")
+    screenshot(page, "surveys-answers")
+    page.goto("/surveys/", wait_until="load")
+    expect(page.get_by_role("row", name=re.compile("After the spring harvest"))).to_contain_text("Active")
+    screenshot(page, "surveys-list")
+
+    page.get_by_label("Language").select_option("zh_CN")  # the same pages in Chinese
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Change").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("问卷调查")
+    screenshot(page, "surveys-list-zh")
+    for path, heading, name in ((f"/surveys/{survey['id']}", "春茶季回访", "surveys-survey-zh"),
+                                (f"/surveys/{survey['id']}/results", "结果：春茶季回访", "surveys-results-zh"),
+                                (f"/surveys/{survey['id']}/answers", "回答：春茶季回访", "surveys-answers-zh"),
+                                (f"/surveys/{survey['id']}/edit", "编辑问卷：春茶季回访", "surveys-editor-zh")):
+        page.goto(path, wait_until="load")
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        screenshot(page, name)
+    assert problems == []
