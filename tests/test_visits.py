@@ -300,3 +300,31 @@ def test_a_deleted_customer_s_plan_goes_and_a_merged_one_s_logged_visits_move_to
     [moved] = [v for v in after if v["id"] == first["id"]]
     assert (moved["status"], moved["rule_key"]) == ("done", f"merged:{first['id']}")
 
+
+def test_enabling_the_module_hands_the_planning_to_a_job_that_plans_that_workspace_only(app, tenant_a, tenant_b,
+                                                                                       monkeypatch):
+    """A million customers' first weeks take minutes: the enabling request returns before any is
+    planned, and the job it queued after its commit plans its own workspace, once."""
+    from saas.core import queues
+
+    mine, theirs = in_tier(tenant_a, "core"), in_tier(tenant_b, "core")
+    queued = []
+    monkeypatch.setattr(queues.InProcessQueue, "enqueue", lambda self, func, *args, **kw: queued.append((func, args, kw)))
+    enable(tenant_a)
+    enable(tenant_b)
+    monkeypatch.undo()
+    assert visits(tenant_a, mine, to=None) == [] and visits(tenant_b, theirs, to=None) == []
+    jobs = [(func, args, kw) for func, args, kw in queued if func.__name__ == "plan_workspace"]
+    assert [(args, kw["queue"]) for _, args, kw in jobs] == [((str(tenant_a.id),), "low"),
+                                                               ((str(tenant_b.id),), "low")]
+    plan_workspace = jobs[0][0]
+    with app.app_context():
+        assert plan_workspace(str(tenant_a.id))["planned"] > 0
+        assert plan_workspace(str(tenant_a.id))["planned"] == 0  # run twice: nothing planned twice
+    assert {v["rule_key"] for v in visits(tenant_a, mine, to=None)} == {"core.visit"}
+    assert visits(tenant_b, theirs, to=None) == []
+    assert tenant_b.put("/api/v1/modules/visits", json={"enabled": False}).status_code == 200
+    with app.app_context():
+        assert plan_workspace(str(tenant_b.id)) == {}  # switched off while the job waited: nothing planned
+    enable(tenant_b)  # the in-process queue runs the job after the request
+    assert {v["rule_key"] for v in visits(tenant_b, theirs, to=None)} == {"core.visit"}
