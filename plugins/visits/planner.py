@@ -53,9 +53,9 @@ def plan(today: dt.date, customer_ids: list[uuid.UUID] | None = None, *,
     ``refresh_at``, a visit already planned (and not logged) for a rule and day is brought up to
     date (owner, day, channel, time) and stamped ``updated_at = refresh_at``, keeping its id.
 
-    The whole workspace's daily planning (neither argument) writes its new visits on the day the
-    cap gives them, in one statement (:func:`daily_cap.placed`); the others write them on the day
-    wanted and then move those past the cap (:func:`daily_cap.keep_within_cap`)."""
+    The whole workspace's planning (neither argument) writes its new staff visits on the day the
+    cap gives them, in the statement that plans them (:func:`daily_cap.placed`); a re-plan writes
+    them on the day wanted and then moves those past the cap (:func:`daily_cap.keep_within_cap`)."""
     rules = settings()
     last = today + dt.timedelta(weeks=rules["horizon_weeks"])
     days = Workdays(rules["calendar"], today, last + _SLACK)
