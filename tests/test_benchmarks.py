@@ -46,6 +46,7 @@ BENCHMARKS = {
     "bench.imports": Benchmark("same file again:", postgres=True),
     "bench.duplicates": Benchmark("incremental scan after", postgres=True),
     "bench.churn": Benchmark("nightly scoring:", postgres=True),
+    "bench.visits": Benchmark("planning again", postgres=True),
 }
 
 

@@ -65,7 +65,7 @@ def test_rules_are_rfc_5545_and_a_bad_one_is_refused():
         with pytest.raises(cadences.BadRule):
             cadences.parse(bad, dt.date(2026, 1, 5))
     assert cadences.contact_minute("weekdays 9:30-11:00") == 570
-    assert cadences.contact_minute("下午 14：00 以后") == 840
+    assert cadences.contact_minute("下午 14：00 以后") == 840 and cadences.contact_minute("１４：３０") == 870
     assert cadences.contact_minute("mornings") is None and cadences.contact_minute("25:00") is None
 
 
@@ -146,7 +146,11 @@ def test_the_customer_s_preferred_channel_and_contact_time_are_used(app, tenant_
     remote = in_tier(tenant_a, "core", preferences={"preferred_channel": "meeting", "contact_time": "weekdays 14:30-16:00"})
     by_phone = in_tier(tenant_a, "core", preferences={"preferred_channel": "phone", "contact_time": "any time"})
     texted = in_tier(tenant_a, "basic", preferences={"preferred_channel": "sms"})
+    full_width = in_tier(tenant_a, "basic", preferences={"contact_time": "下午１６：３０以后"})
+    past_midnight = in_tier(tenant_a, "basic", preferences={"contact_time": "25:00 or 9:00"})  # the first time only
     plan_on(app, tenant_a, TODAY)
+    assert visits(tenant_a, full_width)[0]["due_at"] == "2026-10-08T08:30:00+00:00"  # 16:30 in Shanghai
+    assert visits(tenant_a, past_midnight)[0]["due_at"] == "2026-10-08T02:00:00+00:00"  # none: the default
     [first, *_] = visits(tenant_a, remote)
     assert (first["channel"], first["due_at"]) == ("video", "2026-10-08T06:30:00+00:00")  # 14:30 in Shanghai
     [first, *_] = visits(tenant_a, by_phone)
@@ -295,3 +299,32 @@ def test_a_deleted_customer_s_plan_goes_and_a_merged_one_s_logged_visits_move_to
     assert {v["id"] for v in after} == {*own, first["id"]}
     [moved] = [v for v in after if v["id"] == first["id"]]
     assert (moved["status"], moved["rule_key"]) == ("done", f"merged:{first['id']}")
+
+
+def test_enabling_the_module_hands_the_planning_to_a_job_that_plans_that_workspace_only(app, tenant_a, tenant_b,
+                                                                                       monkeypatch):
+    """A million customers' first weeks take minutes: the enabling request returns before any is
+    planned, and the job it queued after its commit plans its own workspace, once."""
+    from saas.core import queues
+
+    mine, theirs = in_tier(tenant_a, "core"), in_tier(tenant_b, "core")
+    queued = []
+    monkeypatch.setattr(queues.InProcessQueue, "enqueue", lambda self, func, *args, **kw: queued.append((func, args, kw)))
+    enable(tenant_a)
+    enable(tenant_b)
+    monkeypatch.undo()
+    assert visits(tenant_a, mine, to=None) == [] and visits(tenant_b, theirs, to=None) == []
+    jobs = [(func, args, kw) for func, args, kw in queued if func.__name__ == "plan_workspace"]
+    assert [(args, kw["queue"]) for _, args, kw in jobs] == [((str(tenant_a.id),), "low"),
+                                                               ((str(tenant_b.id),), "low")]
+    plan_workspace = jobs[0][0]
+    with app.app_context():
+        assert plan_workspace(str(tenant_a.id))["planned"] > 0
+        assert plan_workspace(str(tenant_a.id))["planned"] == 0  # run twice: nothing planned twice
+    assert {v["rule_key"] for v in visits(tenant_a, mine, to=None)} == {"core.visit"}
+    assert visits(tenant_b, theirs, to=None) == []
+    assert tenant_b.put("/api/v1/modules/visits", json={"enabled": False}).status_code == 200
+    with app.app_context():
+        assert plan_workspace(str(tenant_b.id)) == {}  # switched off while the job waited: nothing planned
+    enable(tenant_b)  # the in-process queue runs the job after the request
+    assert {v["rule_key"] for v in visits(tenant_b, theirs, to=None)} == {"core.visit"}

@@ -161,10 +161,14 @@ def automated(channel: str) -> bool:
     return channel in AUTOMATED_CHANNELS
 
 
+FULL_WIDTH_DIGITS = "０１２３４５６７８９"
+CONTACT_TIME = "([0-9０-９]{1,2})[:：]([0-9０-９]{2})"  # the planner reads it in SQL too, on PostgreSQL
+
+
 def contact_minute(text: str | None) -> int | None:
-    """The minute of the day a customer's contact time starts at ("weekdays 9:00-11:00": 540);
-    None if it names no time."""
-    found = re.search(r"(\d{1,2})[:：](\d{2})", text or "")
+    """The minute of the day a customer's contact time starts at ("weekdays 9:00-11:00": 540,
+    "下午１４：３０": 870); None if it names no time."""
+    found = re.search(CONTACT_TIME, text or "")
     if not found or int(found.group(1)) > 23 or int(found.group(2)) > 59:
         return None
     return int(found.group(1)) * 60 + int(found.group(2))

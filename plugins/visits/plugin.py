@@ -16,7 +16,7 @@ from saas.core.hooktypes import ModuleInfo, Permission, ReportCard, Schedule, To
 from saas.core.messages import N_
 from saas.core.modules import for_each_workspace
 
-from plugins.visits import agenda, clock, escalation, kpis, planner
+from plugins.visits import agenda, clock, escalation, jobs, kpis, planner
 from plugins.visits.api import bp
 from plugins.visits.pages import feed_pages
 from plugins.visits.cadences import Settings
@@ -89,7 +89,8 @@ PURPOSE_WORDS = {"visit": N_("Visit"), "call": N_("Call"), "survey": N_("Needs s
 
 @hookimpl
 def saas_module_enabled(tenant, settings):
-    planner.plan(clock.today(tenant))
+    """The first weeks are planned by a job after the commit: for a big workspace, minutes of work."""
+    jobs.plan_after_commit(tenant.id)
 
 
 @hookimpl
