@@ -127,7 +127,7 @@ def test_the_api_answers_in_english_whatever_the_workspace_s_locale(demo_app):
     client = app.test_client()
     titles = {m["name"]: m["title"] for m in client.get("/api/v1/modules", headers=api).json["items"]}
     assert titles == {"loyalty": "Loyalty points", "churn": "Churn warnings", "birthdays": "Birthday greetings",
-                      "surveys": "Surveys", "visits": "Return visits"}
+                      "surveys": "Surveys", "visits": "Return visits", "complaints": "Complaints"}
     refused = client.put("/api/v1/modules/loyalty", json={"settings": {"expiry_months": 500}},
                          headers={**api, "Accept-Language": "zh-CN"})
     assert refused.status_code == 422
