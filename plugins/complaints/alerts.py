@@ -42,8 +42,8 @@ def raise_alert(case: Case, target: str, level: str, at) -> bool:
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = insert(Alert.__table__).values(tenant_id=current_tenant_id(), id=new_id(), case_id=case.id, target=target,
                                           level=level, at=at).on_conflict_do_nothing(
-        index_elements=["tenant_id", "case_id", "target", "level"])
-    return bool(db.session.execute(stmt).rowcount)
+        index_elements=["tenant_id", "case_id", "target", "level"]).returning(Alert.__table__.c.id)
+    return db.session.execute(stmt).first() is not None
 
 
 def _texts():

@@ -1,8 +1,9 @@
-"""The ``complaints`` module's hooks: what it adds, the clocks' escalation, the low-score intake,
-and what it puts on the pages of the core (the /today list, the profile, the dashboard, the
-customer's timeline).
+"""The ``complaints`` module's hooks: what it adds, the clocks' escalation, the intake from low
+survey scores and other modules' channels, and what it puts on the core's pages (the /today
+list, the customer's timeline).
 
-Events it follows: ``surveys.low_score`` (a case, once per event id, when its settings take them).
+Events it follows: ``surveys.low_score`` (a case, once per event id, when its settings take them)
+and the intake events other modules name (:mod:`plugins.complaints.hookspecs`).
 Events it emits: ``complaints.opened``, ``complaints.breached`` (which the churn module takes as a
 signal), ``complaints.resolved`` (:mod:`plugins.complaints.event_types`).
 Every five minutes (``complaints.clocks``): warnings, breaches and escalation of the open cases.
@@ -12,14 +13,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas import __version__, hookimpl
-from saas.core.hooktypes import ModuleInfo, Permission
+from saas.core.hooktypes import ModuleInfo, Permission, Schedule
+from saas.core.messages import N_
+from saas.core.modules import for_each_workspace
 
+from plugins.complaints import clock, escalation, hookspecs, intake, merges, timeline, todo  # noqa: F401  hookspecs: read by the plugin host
 from plugins.complaints.api import bp
 from plugins.complaints.event_types import EVENT_TYPES
 from plugins.complaints.settings import NAME, Settings
+
+STEP_WORDS = {"opened": N_("Complaint opened"), "acknowledged": N_("Complaint acknowledged"),
+              "plan_agreed": N_("Plan agreed"), "resolved": N_("Complaint resolved"),
+              "confirmed": N_("Customer confirmed the resolution"), "closed": N_("Complaint closed"),
+              "reopened": N_("Complaint reopened"), "paused": N_("Waiting for the customer"),
+              "resumed": N_("No longer waiting for the customer")}
 
 
 @hookimpl
@@ -48,3 +59,41 @@ def saas_permissions():
 @hookimpl
 def saas_event_types():
     return list(EVENT_TYPES)
+
+
+def check_clocks() -> None:
+    """Every five minutes: each workspace's warnings, breaches and escalations due by now."""
+    for_each_workspace(NAME, "complaints.clocks", lambda tenant: escalation.escalate(clock.now()))
+
+
+@hookimpl
+def saas_schedules():
+    return [Schedule("complaints.clocks", "*/5 * * * *", check_clocks, queue="default")]
+
+
+@hookimpl
+def saas_handle_event(tenant, event):
+    """A low survey score, or another module's intake event: a case, once per event id."""
+    if event.type == intake.LOW_SCORE:
+        intake.from_low_score(event)
+        return
+    channel = intake.channel_events(tenant).get(event.type)
+    if channel is not None:
+        intake.from_channel(event, channel)
+
+
+@hookimpl
+def saas_todo_items(tenant, member):
+    """``member``'s open cases, by their soonest clock."""
+    return todo.items_of(member.user_id, _)
+
+
+@hookimpl
+def saas_timeline_items(tenant, customer_id, before, limit):
+    """Each step of each of the customer's cases."""
+    return timeline.items(customer_id, before, limit, {kind: _(words) for kind, words in STEP_WORDS.items()})
+
+
+@hookimpl
+def saas_merge_customers(tenant, survivor_id, merged_id):
+    merges.merge(survivor_id, merged_id)

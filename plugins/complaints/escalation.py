@@ -1,0 +1,48 @@
+"""The clocks' job (``complaints.clocks``, every five minutes): for each open case of the bound
+workspace, the warnings, breaches and escalations its clocks have reached by now, each once
+(:mod:`plugins.complaints.alerts`): owner at the warning, owner and manager at the breach, admins
+at ``admin_percent`` of a breached target not yet met. Safe to run twice, or two at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from saas.core.customers import Customer
+from saas.core.db import db
+from saas.core.module_settings import settings_of
+
+from plugins.complaints import alerts, cases
+from plugins.complaints.clocks import segments, used_up
+from plugins.complaints.models import OPEN_STATUSES, Case
+from plugins.complaints.settings import NAME
+
+
+@dataclass
+class Outcome:
+    warned: int = 0
+    breached: int = 0
+    to_admins: int = 0
+
+
+def escalate(now: dt.datetime) -> Outcome:
+    settings, outcome = settings_of(NAME), Outcome()
+    rows = db.session.execute(
+        sa.select(Case, Customer.name).join(Customer, Customer.id == Case.customer_id)
+        .where(Case.status.in_(OPEN_STATUSES)).order_by(Case.opened_at, Case.id)).all()
+    for case, name in rows:
+        found = cases.clocks(case, now, settings)
+        for target, its in found.items():
+            if its.met_at is not None:
+                continue
+            if its.warning and alerts.warn(case, its, name):
+                outcome.warned += 1
+            if its.state == "breached":
+                outcome.breached += alerts.record_breaches(case, [its], now, name)
+                late = used_up(cases.calendar_of(case, settings), segments(case),
+                               its.minutes * 60 * settings["admin_percent"] / 100)
+                if late is not None and now >= late and alerts.to_admins(case, its, name):
+                    outcome.to_admins += 1
+    return outcome
