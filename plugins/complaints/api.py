@@ -218,6 +218,7 @@ def queue(owner_id):
 @bp.route("/review", methods=["GET"])
 @bp.arguments(ComplaintReviewArgs, location="query", as_kwargs=True)
 @bp.response(200, ComplaintReviewSchema)
+@bp.errors(400)
 def weekly_review(week):
     """The week's cause review: categories and causes, repeat complainers, clock compliance,
     resolution rate and satisfaction against the targets."""

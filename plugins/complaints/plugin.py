@@ -17,12 +17,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas import __version__, hookimpl
-from saas.core.hooktypes import ModuleInfo, Permission, Schedule
+from saas.core.hooktypes import ModuleInfo, NavItem, Permission, Schedule
 from saas.core.messages import N_
 from saas.core.modules import for_each_workspace
 
 from plugins.complaints import clock, escalation, hookspecs, intake, merges, timeline, todo  # noqa: F401  hookspecs: read by the plugin host
 from plugins.complaints.api import bp
+from plugins.complaints.pages import pages, public_pages
 from plugins.complaints.event_types import EVENT_TYPES
 from plugins.complaints.settings import NAME, Settings
 
@@ -47,7 +48,7 @@ def saas_module():
 
 @hookimpl
 def saas_blueprints():
-    return [bp]
+    return [bp, pages, public_pages]
 
 
 @hookimpl
@@ -92,6 +93,12 @@ def saas_todo_items(tenant, member):
 def saas_timeline_items(tenant, customer_id, before, limit):
     """Each step of each of the customer's cases."""
     return timeline.items(customer_id, before, limit, {kind: _(words) for kind, words in STEP_WORDS.items()})
+
+
+@hookimpl
+def saas_navigation(tenant, role):
+    """Every member may open the queue (the review checks its permission)."""
+    return [NavItem(NAME, _("Complaints"), "/complaints/", order=45)]
 
 
 @hookimpl

@@ -9,13 +9,14 @@ target is decided (met or breached); the resolution rate, the week's cases resol
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 
 import sqlalchemy as sa
 
 from saas.core.customers import Customer
 from saas.core.db import db
-from saas.core.errors import Invalid
+from saas.core.errors import BadRequest
 from saas.core.module_settings import settings_of
 from saas.core.tenancy import current_tenant
 
@@ -40,11 +41,13 @@ def week_of(week: str | None, now: dt.datetime) -> tuple[str, dt.date]:
         monday -= dt.timedelta(days=monday.weekday())
     else:
         try:
+            if not re.fullmatch(r"\d{4}-W\d{2}", week):
+                raise ValueError(week)
             monday = dt.date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
         except ValueError:
-            raise Invalid("not an ISO week", {"week": ["An ISO week such as 2026-W49."]}) from None
+            raise BadRequest("not an ISO week", {"week": ["An ISO week such as 2026-W49."]}) from None
         if not dt.date(2000, 1, 3) <= monday <= dt.date(2100, 12, 27):
-            raise Invalid("a week from 2000 to 2100", {"week": ["A week from 2000 to 2100."]})
+            raise BadRequest("a week from 2000 to 2100", {"week": ["A week from 2000 to 2100."]})
     year, number, _ = monday.isocalendar()
     return f"{year}-W{number:02d}", monday
 
