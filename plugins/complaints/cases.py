@@ -27,7 +27,7 @@ from saas.core.events import emit
 from saas.core.module_settings import settings_of
 from saas.core.tenancy import current_tenant
 
-from plugins.complaints import alerts, assignees, clock
+from plugins.complaints import alerts, assignees, clock, confirmation
 from plugins.complaints.calendars import AroundTheClock, BusinessHours
 from plugins.complaints.clocks import Clock, clocks_of, next_due
 from plugins.complaints.event_types import OPENED, RESOLVED
@@ -80,7 +80,7 @@ def _step(case: Case, kind: str, note: str | None, at: dt.datetime, actor: str |
 
 def open_case(customer_id: uuid.UUID, *, category: str, description: str, priority: str | None = None,
               channel: str = "other", owner_id: uuid.UUID | None = None, source_event_id: uuid.UUID | None = None,
-              created_by: uuid.UUID | None = None, actor: str | None = None) -> Case:
+              created_by: uuid.UUID | None = None, actor: str | None = None, at: dt.datetime | None = None) -> Case:
     """Open a case for a live customer of the workspace (404 otherwise); ``category`` must be one
     of the workspace's (422). Its owner is ``owner_id`` (a member), else the customer's owner, else
     a manager of its team, else the workspace's first owner."""
@@ -95,7 +95,7 @@ def open_case(customer_id: uuid.UUID, *, category: str, description: str, priori
     tier = db.session.scalar(sa.select(CustomerFigures.tier).where(CustomerFigures.customer_id == customer.id))
     tier = tier.value if tier is not None else None
     targets = targets_of(settings, priority.value, tier)
-    now = clock.now()
+    now = at or clock.now()
     case = Case(customer_id=customer.id, channel=channel, category=category, priority=priority,
                 description=description, owner_id=owner_id or assignees.owner_for(customer), team=customer.team,
                 tier=tier, status=Status.new, response_minutes=targets["response"], plan_minutes=targets["plan"],
@@ -123,12 +123,13 @@ def _resume(case: Case, now: dt.datetime) -> None:
 
 
 def act(case: Case, action: str, *, note: str | None = None, plan: str | None = None, resolution: str | None = None,
-        cause: str | None = None, satisfied: bool | None = None, actor: str | None = None) -> Case:
+        cause: str | None = None, satisfied: bool | None = None, actor: str | None = None,
+        at: dt.datetime | None = None) -> Case:
     """Move ``case`` by ``action`` (one of :data:`ACTIONS`); a step its status does not allow is a
     409, a missing plan or resolution a 422. Returns the case, its clocks refreshed."""
     if action not in ACTIONS:
         raise Invalid("unknown action", {"action": [f"One of: {', '.join(ACTIONS)}."]})
-    now = clock.now()
+    now = at or clock.now()
     status = case.status
     if action in ("acknowledge", "agree_plan", "resolve", "pause", "resume") and status not in OPEN_STATUSES:
         raise Conflict(f"the case is {status.value}; reopen it first")
@@ -182,7 +183,8 @@ def act(case: Case, action: str, *, note: str | None = None, plan: str | None = 
                  "confirm": "confirmed", "close": "closed", "reopen": "reopened", "pause": "paused",
                  "resume": "resumed"}[action], note or plan or resolution, now, actor)
     found = refresh(case, now)
-    if action == "resolve":
+    if action == "resolve" and at is None:  # a step dated back (the demo's history) asks no one
+        confirmation.ask(case)
         emit(RESOLVED, case_id=case.id, customer_id=case.customer_id, category=case.category, cause=case.cause,
              resolved_at=now.isoformat(), breached=[t for t, its in found.items() if its.state == "breached"])
     return case

@@ -127,3 +127,14 @@ class Alert(TenantScoped, db.Model):
     target: Mapped[str] = mapped_column(sa.String(10))
     level: Mapped[str] = mapped_column(sa.String(10))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Digest(TenantScoped, db.Model):
+    """A week's digest, sent once: the row's insert decides who sends it."""
+
+    __tablename__ = "complaints_digests"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "week"),)
+
+    week: Mapped[str] = mapped_column(sa.String(8))  # 2026-W49
+    recipients: Mapped[int] = mapped_column(sa.Integer, default=0)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

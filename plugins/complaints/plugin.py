@@ -7,6 +7,7 @@ and the intake events other modules name (:mod:`plugins.complaints.hookspecs`).
 Events it emits: ``complaints.opened``, ``complaints.breached`` (which the churn module takes as a
 signal), ``complaints.resolved`` (:mod:`plugins.complaints.event_types`).
 Every five minutes (``complaints.clocks``): warnings, breaches and escalation of the open cases.
+Mondays (``complaints.digest``, 01:00 UTC): last week's cause review by e-mail to the managers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from saas.core.hooktypes import ModuleInfo, NavItem, Permission, Schedule
 from saas.core.messages import N_
 from saas.core.modules import for_each_workspace
 
-from plugins.complaints import clock, escalation, hookspecs, intake, merges, timeline, todo  # noqa: F401  hookspecs: read by the plugin host
+from plugins.complaints import (cards, clock, demo, digest, escalation, hookspecs, intake,  # noqa: F401  hookspecs: read by the plugin host
+                                merges, panel, timeline, todo)
 from plugins.complaints.api import bp
 from plugins.complaints.pages import pages, public_pages
 from plugins.complaints.event_types import EVENT_TYPES
@@ -69,7 +71,13 @@ def check_clocks() -> None:
 
 @hookimpl
 def saas_schedules():
-    return [Schedule("complaints.clocks", "*/5 * * * *", check_clocks, queue="default")]
+    return [Schedule("complaints.clocks", "*/5 * * * *", check_clocks, queue="default"),
+            Schedule("complaints.digest", "0 1 * * 1", send_digests)]  # Mondays, 09:00 in China
+
+
+def send_digests() -> None:
+    """Mondays: last week's cause review to each workspace's managers (where its settings say so)."""
+    for_each_workspace(NAME, "complaints.digest", lambda tenant: digest.send_weekly())
 
 
 @hookimpl
@@ -99,6 +107,22 @@ def saas_timeline_items(tenant, customer_id, before, limit):
 def saas_navigation(tenant, role):
     """Every member may open the queue (the review checks its permission)."""
     return [NavItem(NAME, _("Complaints"), "/complaints/", order=45)]
+
+
+@hookimpl
+def saas_customer_panels(tenant, customer):
+    """The customer's open complaints, the latest one and the clocks missed in 90 days."""
+    return [panel.panel(customer)]
+
+
+@hookimpl
+def saas_report_cards(tenant):
+    return cards.cards()
+
+
+@hookimpl
+def saas_demo_data(tenant, now):
+    demo.fill(now)
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""complaints: the cases, their steps and their clocks' alerts.
+"""complaints: the cases, their steps, their clocks' alerts and the weekly digests sent.
 
 Revision ID: complaints_0001
 Revises:
@@ -14,7 +14,7 @@ down_revision = None
 branch_labels = ("complaints",)
 depends_on = "0001_core"  # the customers and users tables
 
-TABLES = ("complaints_cases", "complaints_steps", "complaints_alerts")
+TABLES = ("complaints_cases", "complaints_steps", "complaints_alerts", "complaints_digests")
 
 
 def _keys(table: str) -> list:
@@ -107,6 +107,16 @@ def upgrade():
                             name=op.f("uq_complaints_alerts_tenant_id_case_id_target_level")),
     )
     op.create_index("ix_complaints_alerts_at", "complaints_alerts", ["tenant_id", "level", "at"])
+    op.create_table(
+        "complaints_digests",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("week", sa.String(length=8), nullable=False),
+        sa.Column("recipients", sa.Integer(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        *_keys("complaints_digests"),
+        sa.UniqueConstraint("tenant_id", "week", name=op.f("uq_complaints_digests_tenant_id_week")),
+    )
     rls.enable(op, *TABLES)
 
 
