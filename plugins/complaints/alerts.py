@@ -21,6 +21,7 @@ from saas.core.accounts import Role
 from saas.core.customers import Customer
 from saas.core.db import db
 from saas.core.events import emit
+from saas.core.messages import N_
 from saas.core.notifications import notify
 from saas.core.tenancy import current_tenant, current_tenant_id
 from saas.core.types import new_id
@@ -30,7 +31,7 @@ from plugins.complaints.event_types import BREACHED
 from plugins.complaints.models import Alert, Case
 
 WARNING, BREACH, ADMIN = "warning", "breach", "admin"
-TARGET_WORDS = {"response": "first response", "plan": "plan", "resolution": "resolution"}
+TARGET_WORDS = {"response": N_("first response"), "plan": N_("plan"), "resolution": N_("resolution")}
 
 
 def breached_targets(case_id: uuid.UUID) -> set[str]:
