@@ -78,3 +78,20 @@ def test_a_resolved_case_asks_the_customer_by_e_mail_with_the_one_click_link(ten
     assert "wang@example.com" in sent and resolved["confirmation_url"] in sent
     step(tenant_a, open_case(tenant_a), "resolve", resolution="Refunded")  # no e-mail: staff ask
     assert len(mails()) == 1
+
+
+def test_each_step_is_on_the_customer_s_timeline_and_a_merge_moves_the_cases(tenant_a, now):
+    tenant_a.enable("complaints")
+    customer, twin = tenant_a.customer(), tenant_a.customer()
+    case = open_case(tenant_a, customer)
+    now.move(minutes=5)
+    step(tenant_a, case, "acknowledge", note="Called back")
+    timeline = tenant_a.get(f"/api/v1/customers/{customer['id']}/timeline").json["items"]
+    mine = [item["entry"] for item in timeline if item["type"] == "complaints.step"]
+    assert [item["title"] for item in mine] == ["Complaint acknowledged (Delivery)", "Complaint opened (Delivery)"]
+    assert mine[0]["body"] == "Called back" and mine[0]["link"] == f"/complaints/{case['id']}"
+    other = open_case(tenant_a, twin, category="price")
+    merged = tenant_a.post(f"/api/v1/customers/{customer['id']}/merge", json={"merged_id": twin["id"]})
+    assert merged.status_code == 200, merged.json
+    assert tenant_a.get(f"/api/v1/complaints/{other['id']}").json["customer_id"] == customer["id"]
+    assert len(tenant_a.get(f"/api/v1/complaints?customer_id={customer['id']}").json["items"]) == 2

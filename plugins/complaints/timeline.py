@@ -10,6 +10,7 @@ from saas.core.db import db
 from saas.core.hooktypes import TimelineItem
 
 from plugins.complaints.models import Case, Step
+from plugins.complaints.pages.wording import category_label
 
 KIND = "complaints.step"
 
@@ -21,6 +22,6 @@ def items(customer_id: uuid.UUID, before, limit: int, words: dict) -> list[Timel
         at, step_id = before
         stmt = stmt.where(sa.or_(Step.at < at, sa.and_(Step.at == at, Step.id < step_id)))
     rows = db.session.execute(stmt.order_by(Step.at.desc(), Step.id.desc()).limit(limit)).all()
-    return [TimelineItem(step_id, at, KIND, words.get(kind, kind) + f" ({category})", note or "",
+    return [TimelineItem(step_id, at, KIND, f"{words.get(kind, kind)} ({category_label(category)})", note or "",
                          f"/complaints/{case_id}")
             for step_id, at, kind, note, case_id, category in rows]
