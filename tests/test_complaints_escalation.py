@@ -227,3 +227,16 @@ def test_another_module_s_channel_opens_cases_through_the_hook_the_module_declar
     cases = tenant.get("/api/v1/complaints").json["items"]
     assert sorted((c["channel"], c["category"], c["priority"]) for c in cases) == [
         ("wechat", "other", "normal"), ("wechat", "product_quality", "high")]
+
+
+def test_a_deleted_customer_s_case_leaves_the_queue_and_is_not_escalated_until_restored(tenant_a, now):
+    tenant_a.enable("complaints")
+    customer = tenant_a.customer()
+    case = open_case(tenant_a, customer)
+    assert tenant_a.delete(f"/api/v1/customers/{customer['id']}").status_code == 204
+    now.move(hours=2)
+    assert escalate(tenant_a, now).breached == 0
+    assert tenant_a.get("/api/v1/complaints/queue").json["items"] == []
+    assert tenant_a.post(f"/api/v1/customers/{customer['id']}/restore").status_code == 200
+    assert [c["id"] for c in tenant_a.get("/api/v1/complaints/queue").json["items"]] == [case["id"]]
+    assert escalate(tenant_a, now).breached == 1

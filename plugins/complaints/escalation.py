@@ -31,7 +31,8 @@ def escalate(now: dt.datetime) -> Outcome:
     settings, outcome = settings_of(NAME), Outcome()
     rows = db.session.execute(
         sa.select(Case, Customer.name).join(Customer, Customer.id == Case.customer_id)
-        .where(Case.status.in_(OPEN_STATUSES)).order_by(Case.opened_at, Case.id)).all()
+        .where(Case.status.in_(OPEN_STATUSES), Customer.deleted_at.is_(None))  # a deleted customer's: none
+        .order_by(Case.opened_at, Case.id)).all()
     for case, name in rows:
         found = cases.clocks(case, now, settings)
         for target, its in found.items():

@@ -82,8 +82,10 @@ QUEUE_LIMIT = 500
 
 
 def queue(owner_id: uuid.UUID | None = None, limit: int = QUEUE_LIMIT) -> list[dict]:
-    """The open cases by time left: the soonest due first, the waiting ones (no due time) last."""
-    stmt = sa.select(Case).where(Case.status.in_(OPEN_STATUSES))
+    """The open cases of live customers by time left: the soonest due first, the waiting ones (no
+    due time) last (a deleted customer's come back with its restoration)."""
+    stmt = (sa.select(Case).join(Customer, Customer.id == Case.customer_id)
+            .where(Case.status.in_(OPEN_STATUSES), Customer.deleted_at.is_(None)))  # a deleted customer's wait
     if owner_id:
         stmt = stmt.where(Case.owner_id == owner_id)
     stmt = stmt.order_by(Case.next_due_at.is_(None), Case.next_due_at, Case.opened_at, Case.id).limit(limit)
