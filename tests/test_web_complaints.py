@@ -170,3 +170,25 @@ def test_the_customer_confirms_or_reopens_with_one_click_and_an_old_link_is_gone
     assert (confirmed["status"], confirmed["satisfied"]) == ("confirmed", True)
     assert visitor.get(second).status_code == 410
     assert visitor.get("/c/confirm/not-a-token").status_code == 404
+
+
+@pytest.mark.sqlite
+def test_the_queue_the_list_and_the_review_read_a_fixed_number_of_statements_whatever_the_cases(
+        shop, now, count_queries):
+    browser = shop.signed_in()
+    paths = ("/complaints/?whose=all", "/api/v1/complaints/queue", "/api/v1/complaints", "/api/v1/complaints/review?week=2026-W49")
+
+    def statements() -> dict:
+        found = {}
+        for path in paths:
+            with count_queries() as n:
+                response = (browser if path.startswith("/complaints") else shop).get(path)
+                assert response.status_code == 200, path
+            found[path] = n()
+        return found
+
+    open_case(shop)
+    few = statements()
+    for priority in ("low", "normal", "high", "urgent") * 3:
+        open_case(shop, priority=priority)
+    assert statements() == few
