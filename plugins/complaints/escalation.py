@@ -15,8 +15,8 @@ from saas.core.db import db
 from saas.core.module_settings import settings_of
 
 from plugins.complaints import alerts, cases
-from plugins.complaints.clocks import segments, used_up
-from plugins.complaints.models import OPEN_STATUSES, Case
+from plugins.complaints.clocks import clocks_of, segments, used_up
+from plugins.complaints.models import OPEN_STATUSES, Alert, Case
 from plugins.complaints.settings import NAME
 
 
@@ -33,8 +33,13 @@ def escalate(now: dt.datetime) -> Outcome:
         sa.select(Case, Customer.name).join(Customer, Customer.id == Case.customer_id)
         .where(Case.status.in_(OPEN_STATUSES), Customer.deleted_at.is_(None))  # a deleted customer's: none
         .order_by(Case.opened_at, Case.id)).all()
+    breached: dict = {}
+    for case_id, target in db.session.execute(sa.select(Alert.case_id, Alert.target).where(
+            Alert.level == alerts.BREACH, Alert.case_id.in_([case.id for case, _ in rows]))):
+        breached.setdefault(case_id, set()).add(target)  # one query for them all, not one per case
     for case, name in rows:
-        found = cases.clocks(case, now, settings)
+        found = clocks_of(case, cases.calendar_of(case, settings), now, breached.get(case.id, set()),
+                          settings["warning_percent"])
         for target, its in found.items():
             if its.met_at is not None:
                 continue
