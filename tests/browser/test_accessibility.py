@@ -97,8 +97,10 @@ def demo_shop(app, client):
     customers = shop.get("/api/v1/customers?sort=-created_at&limit=1").json["items"]
     tasks = shop.get("/api/v1/churn/tasks?limit=1").json["items"]  # the churn demo's win-back work
     assert tasks, "the demo's warnings opened win-back tasks"
+    cases = shop.get("/api/v1/complaints/queue").json["items"]  # the complaints demo's open cases
+    assert cases, "the demo has open complaints"
     return {"shop": shop, "modules": modules, "customer": customers[0]["id"], "segment": segment.json["id"],
-            "webhook": webhook.json["id"], "task": tasks[0]["id"]}
+            "webhook": webhook.json["id"], "task": tasks[0]["id"], "case": cases[0]["id"]}
 
 
 def choose_language(page, locale: str) -> None:
@@ -130,7 +132,8 @@ def scan_the_member_pages(scan: Scan, data: dict) -> None:
                  "/purchases", "/interactions", "/settings/custom-fields", "/settings/inbound",
                  f"/settings/webhooks/{webhook}/delete", "/settings/delete-workspace", "/settings/export", "/loyalty/rewards", "/loyalty/rewards/new",
                  f"/loyalty/customers/{customer}", "/loyalty/admin", "/loyalty/admin/rebuild", "/churn/tasks",
-                 f"/churn/tasks/{data['task']}", "/churn/backtest", "/churn/kpis"):
+                 f"/churn/tasks/{data['task']}", "/churn/backtest", "/churn/kpis", f"/complaints/{data['case']}",
+                 "/complaints/new", "/complaints/review"):
         scan.visit(path)
     for path in page.locator("nav.side ul.modules a").evaluate_all("links => links.map(a => a.pathname)"):
         scan.visit(path)  # the modules' own pages
