@@ -240,3 +240,23 @@ def test_a_deleted_customer_s_case_leaves_the_queue_and_is_not_escalated_until_r
     assert tenant_a.post(f"/api/v1/customers/{customer['id']}/restore").status_code == 200
     assert [c["id"] for c in tenant_a.get("/api/v1/complaints/queue").json["items"]] == [case["id"]]
     assert escalate(tenant_a, now).breached == 1
+
+
+def test_the_job_moves_the_stored_due_times_when_the_business_hours_change(tenant_a, now):
+    from tests.test_complaints import at
+
+    def queued_due():
+        [queued] = tenant_a.get("/api/v1/complaints/queue").json["items"]
+        return at(queued["next_due_at"])
+
+    tenant_a.enable("complaints", {"clock": "business_hours"})
+    case = open_case(tenant_a)  # Monday 10:00: the response due at 11:00
+    tenant_a.enable("complaints", {"clock": "business_hours", "opens": "10:30:00"})
+    fresh = at(tenant_a.get(f"/api/v1/complaints/{case['id']}").json["clocks"]["response"]["due_at"])
+    assert fresh == MONDAY_10 + dt.timedelta(minutes=90)  # 10:00-10:30 no longer counted
+    assert queued_due() == MONDAY_10 + dt.timedelta(hours=1)  # stored by the opening
+    escalate(tenant_a, now)
+    assert queued_due() == fresh
+    tenant_a.enable("complaints", {"clock": "business_hours", "closes": "10:30:00"})
+    escalate(tenant_a, now)
+    assert queued_due() == dt.datetime(2026, 12, 1, 9, 30, tzinfo=MONDAY_10.tzinfo)  # half an hour each day

@@ -1,7 +1,9 @@
 """The clocks' job (``complaints.clocks``, every five minutes): for each open case of the bound
 workspace, the warnings, breaches and escalations its clocks have reached by now, each once
 (:mod:`plugins.complaints.alerts`): owner at the warning, owner and manager at the breach, admins
-at ``admin_percent`` of a breached target not yet met. Safe to run twice, or two at once."""
+at ``admin_percent`` of a breached target not yet met; and each case's stored due times kept as
+its clocks give them (the settings' business hours may have changed). Safe to run twice, or two
+at once."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from saas.core.db import db
 from saas.core.module_settings import settings_of
 
 from plugins.complaints import alerts, cases
-from plugins.complaints.clocks import clocks_of, segments, used_up
+from plugins.complaints.clocks import clocks_of, next_due, segments, used_up
 from plugins.complaints.models import OPEN_STATUSES, Alert, Case
 from plugins.complaints.settings import NAME
 
@@ -25,6 +27,17 @@ class Outcome:
     warned: int = 0
     breached: int = 0
     to_admins: int = 0
+
+
+def _keep_due_times(case: Case, found) -> None:
+    """The stored due times (the queue's order) as the clocks give them now: changed business
+    hours or calendar move them without a step of the case's."""
+    for target, its in found.items():
+        if getattr(case, f"{target}_due_at") != its.due_at:
+            setattr(case, f"{target}_due_at", its.due_at)
+    soonest = next_due(case, found)
+    if case.next_due_at != soonest:
+        case.next_due_at = soonest
 
 
 def escalate(now: dt.datetime) -> Outcome:
@@ -40,6 +53,7 @@ def escalate(now: dt.datetime) -> Outcome:
     for case, name in rows:
         found = clocks_of(case, cases.calendar_of(case, settings), now, breached.get(case.id, set()),
                           settings["warning_percent"])
+        _keep_due_times(case, found)
         for target, its in found.items():
             if its.met_at is not None:
                 continue
