@@ -160,7 +160,7 @@ def run(args, name: str) -> int:
     from saas.testing import sign_up
 
     from plugins.visits import planner
-    from plugins.visits.workdays import Workdays
+    from saas.core.workdays import Workdays
 
     owners = args.owners or max(1, args.customers // 250)
     db = database.recreate(args.admin_url, name)

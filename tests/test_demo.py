@@ -225,3 +225,28 @@ def test_the_demo_enables_surveys_with_an_active_survey_answered_over_months_tie
     cards = {c["key"]: c["value"] for c in client.get("/api/v1/reports/cards", headers=headers).json["items"]
              if c["module"] == "surveys"}
     assert cards["answers"] > 0 and isinstance(cards["nps"], float)
+
+
+def test_the_demo_enables_complaints_with_open_breached_and_resolved_cases(demo_workspace):
+    from plugins.complaints import demo as complaints_demo
+    from plugins.complaints.models import OPEN_STATUSES, Alert, Case, Status
+
+    app, credentials = demo_workspace
+    cases = _in_tenant(app, lambda: db.session.scalars(sa.select(Case)).all())
+    assert len(cases) == len(complaints_demo.CASES)
+    statuses = Counter(case.status for case in cases)
+    assert statuses[Status.confirmed] >= 2 and statuses[Status.closed] == 1 and statuses[Status.resolved] >= 1
+    assert sum(statuses[status] for status in OPEN_STATUSES) >= 3
+    assert any(case.paused_since is not None for case in cases) and any(case.reopened for case in cases)
+    breached = _in_tenant(app, lambda: {case_id for case_id, in db.session.execute(
+        sa.select(Alert.case_id).where(Alert.level == "breach"))})
+    by_id = {case.id: case for case in cases}
+    assert any(by_id[case_id].status not in OPEN_STATUSES for case_id in breached)  # resolved late: kept
+    assert any(by_id[case_id].status in OPEN_STATUSES for case_id in breached)  # open past a clock
+    assert all(case.owner_id is not None for case in cases)
+    with app.test_client() as client:
+        headers = {"Authorization": f"Bearer {credentials['api_key']}"}
+        queue = client.get("/api/v1/complaints/queue", headers=headers)
+        assert queue.status_code == 200 and len(queue.json["items"]) >= 3
+        review = client.get("/api/v1/complaints/review", headers=headers)
+        assert review.status_code == 200 and review.json["opened"] + review.json["resolved"] >= 1

@@ -32,7 +32,7 @@ PARAMETER_KINDS = {
     "endpoint_id": "webhooks", "delivery_id": "deliveries", "segment_id": "segments",
     "import_id": "imports", "reward_id": "rewards", "notification_id": "notifications",
     "deletion_id": "deletions", "export_id": "exports", "survey_id": "surveys", "task_id": "churn_tasks",
-    "backtest_id": "churn_backtests", "visit_id": "visits",
+    "backtest_id": "churn_backtests", "visit_id": "visits", "case_id": "complaints",
 }
 # Kinds that are no workspace's: a deletion outlives its workspace (whose keys stop when it starts),
 # is public and found by its random id alone; the tests at the end cover its routes.
@@ -70,6 +70,8 @@ BODIES = {
     ("post", "/api/v1/visits/{visit_id}/outcome"): {"outcome": "done", "notes": "taken over"},
     # the seed's own cadence, so that the caller's own visits keep their ids for the outcome's turn
     ("put", "/api/v1/visits/customers/{customer_id}/cadence"): {"rule": "FREQ=DAILY", "channel": "phone"},
+    ("patch", "/api/v1/complaints/{case_id}"): {"cause": "taken over"},
+    ("post", "/api/v1/complaints/{case_id}/events"): {"action": "acknowledge", "note": "taken over"},
 }
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -144,7 +146,7 @@ def seed(tenant, objects, n: int) -> None:
     """Give ``tenant`` one object of every kind a route takes, before anything random happens: the
     loyalty module with settings of its own (a first-purchase bonus of ``n``), a webhook endpoint
     made before the purchase, whose events give it deliveries, a reward of one point to spend, a
-    customer to merge, two that are a likely duplicate pair, and the visits module with a customer's planned visits. The first member is not the owner (whom an owner cannot remove)."""
+    customer to merge, two that are a likely duplicate pair, and the visits module with a customer's planned visits, and the complaints module with a case. The first member is not the owner (whom an owner cannot remove)."""
     mine = objects[tenant.tenant["slug"]]
     mine["settings"] = {"first_purchase_bonus": n}
     assert tenant.put("/api/v1/modules/loyalty", json={"enabled": True, "settings": mine["settings"]}).status_code == 200
@@ -170,6 +172,7 @@ def seed(tenant, objects, n: int) -> None:
     assert tenant.put(f"/api/v1/visits/customers/{first}/cadence",
                       json={"rule": "FREQ=DAILY", "channel": "phone"}).status_code == 200
     mine["visits"] = [v["id"] for v in tenant.get(f"/api/v1/visits?customer_id={first}").json["items"]]
+    complaints(tenant, mine, first)
     made = tenant.post("/api/v1/tenant/export")
     assert made.status_code == 202, made.json
     mine["exports"].append(made.json["id"])
@@ -187,6 +190,15 @@ def churn(tenant, mine) -> None:
     made = tenant.post("/api/v1/churn/backtests", json={"cutoff": "2025-06-01", "horizon_days": 90})
     assert made.status_code == 202, made.json
     mine["churn_backtests"].append(made.json["id"])
+
+
+def complaints(tenant, mine, customer_id: str) -> None:
+    """The complaints module on, with a case of the customer's."""
+    assert tenant.put("/api/v1/modules/complaints", json={"enabled": True}).status_code == 200
+    made = tenant.post("/api/v1/complaints", json={"customer_id": customer_id, "category": "delivery",
+                                                   "description": "The parcel came broken"})
+    assert made.status_code == 201, made.json
+    mine["complaints"].append(made.json["id"])
 
 
 def find_the_rest(tenant, mine) -> None:
@@ -263,7 +275,7 @@ def snapshot(tenant, customer_ids=(), endpoint_ids=(), survey_ids=()) -> dict:
              "/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/segments", "/api/v1/imports", "/api/v1/classification/rules",
              "/api/v1/loyalty/rewards", "/api/v1/notifications", "/api/v1/surveys",
              *(f"/api/v1/surveys/{i}/results" for i in survey_ids), "/api/v1/churn/tasks", "/api/v1/churn/backtests",
-             "/api/v1/churn/at-risk", "/api/v1/visits"]
+             "/api/v1/churn/at-risk", "/api/v1/visits", "/api/v1/complaints"]
     state = {}
     for path in paths:
         body = tenant.get(path + ("&" if "?" in path else "?") + "limit=200").json

@@ -71,4 +71,4 @@ def test_flask_modules_and_flask_modules_list_list_the_installed_modules(app):
     plain = app.test_cli_runner().invoke(args=["modules"])
     listed = app.test_cli_runner().invoke(args=["modules", "list"])
     assert plain.exit_code == 0 and plain.output == listed.output
-    assert sorted(line.split("\t")[0] for line in listed.output.splitlines()) == ["birthdays", "churn", "loyalty", "surveys", "visits"]
+    assert sorted(line.split("\t")[0] for line in listed.output.splitlines()) == ["birthdays", "churn", "complaints", "loyalty", "surveys", "visits"]

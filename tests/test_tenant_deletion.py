@@ -91,7 +91,9 @@ def fill(app, workspace) -> None:
         "content-type": "application/json"})
     assert pushed.status_code in (200, 201, 202), pushed.json
     fill_churn(workspace)
-    fill_surveys(workspace, first)  # its low score is a churn signal
+    workspace.enable("complaints")
+    fill_surveys(workspace, first)  # its low score is a churn signal, and a complaint
+    fill_complaints(app, workspace, first)
     assert workspace.post("/api/v1/tenant/export").status_code == 202  # an archive waiting for its download
     with app.app_context(), tenant_context(workspace.id):  # no route makes one: a module's error, kept
         db.session.add(PluginError(module="birthdays", hook="saas_handle_event", error="RuntimeError: boom"))
@@ -107,6 +109,21 @@ def fill_churn(workspace) -> None:
                                                          "purchased_at": f"2025-{month:02}-01T00:00:00Z"}).status_code == 201
     assert workspace.post("/api/v1/churn/score").status_code in (200, 202)  # the job refits the model
     assert workspace.post("/api/v1/churn/backtests", json={"cutoff": "2025-06-01", "horizon_days": 90}).status_code == 202
+
+
+def fill_complaints(app, workspace, customer) -> None:
+    """A complaint (beside the survey's), its steps, its clocks' alerts (the job run two hours on)
+    and a week's digest sent."""
+    from plugins.complaints import digest, escalation
+
+    case = workspace.post("/api/v1/complaints", json={"customer_id": customer["id"], "category": "delivery",
+                                                      "description": "Late"})
+    assert case.status_code == 201, case.json
+    assert workspace.post(f"/api/v1/complaints/{case.json['id']}/events", json={"action": "acknowledge"}).status_code == 200
+    with app.app_context(), tenant_context(workspace.id):
+        assert escalation.escalate(dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)).breached >= 1
+        digest.send_weekly()
+        db.session.commit()
 
 
 def fill_surveys(workspace, customer) -> None:

@@ -71,7 +71,7 @@ def test_rules_are_rfc_5545_and_a_bad_one_is_refused():
 
 @pytest.mark.backend_independent
 def test_the_calendar_knows_china_s_make_up_working_days():
-    from plugins.visits.workdays import Workdays
+    from saas.core.workdays import Workdays
 
     days = Workdays("CN", dt.date(2026, 9, 1), dt.date(2026, 12, 31))
     assert days.is_working(dt.date(2026, 10, 10))  # a Saturday, worked for the National Day week

@@ -46,7 +46,7 @@ def daily(tenant, owner_id: str, **preferences) -> dict:
 
 
 def test_agendas_show_today_this_week_and_overdue_per_person_and_team(app, tenant_a):
-    from plugins.visits.workdays import Workdays
+    from saas.core.workdays import Workdays
 
     enable(tenant_a, daily_cap=50)
     owner = tenant_a.user["id"]

@@ -29,6 +29,9 @@ DATA_WORDS = {
     "BG", "NBD", "Gamma-Gamma",  # the purchase models' names (the churn module's settings)
     "NPS", "CSAT", "CES",  # the survey scores' names, used as they are in Chinese too
     "Quality", "Price", "Delivery", "Service",  # the demo survey's English choices, in its editor
+    "W",  # an ISO week (2026-W49: the complaints' weekly review)
+    # the complaint categories' codes, which the module's settings list for the admin to edit
+    "product", "quality", "service", "attitude", "delivery", "price", "other",
 }
 
 
@@ -86,7 +89,8 @@ PAGES = ["/", "/today", "/customers", "/customers/new", "/imports", "/data-quali
          "/settings/modules/birthdays", "/settings/classification", "/settings/module-errors", "/notifications",
          "/settings/modules/surveys", "/birthdays/", "/settings/modules/churn", "/churn/", "/churn/tasks",
          "/churn/tasks?status=won_back,lost", "/churn/backtest", "/churn/kpis", "/surveys/", "/surveys/new",
-         "/surveys/?state=draft"]
+         "/surveys/?state=draft", "/settings/modules/complaints",
+         "/complaints/", "/complaints/?whose=mine", "/complaints/new", "/complaints/review"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -118,6 +122,27 @@ def test_a_profile_in_chinese_gives_its_tier_and_stage_reasons_and_the_modules_p
     assert "会员积分" in page and "积分余额" in page and "已祝福" in page
 
 
+def test_a_complaint_its_customer_s_pages_and_a_low_score_case_in_chinese(chinese, demo_app):
+    app, api = demo_app
+    client = app.test_client()
+    queue = client.get("/api/v1/complaints/queue", headers=api).json["items"]
+    resolved = client.get("/api/v1/complaints?status=resolved", headers=api).json["items"]
+    for case in (queue[0], resolved[0]):
+        response = chinese.get(f"/complaints/{case['id']}")
+        assert response.status_code == 200 and _leaks(response) == set()
+    assert "时间线" in chinese.get(f"/complaints/{queue[0]['id']}").get_data(as_text=True)
+    form = re.search(r'href="https?://[^/"]+(/c/new/[^"]+)"', chinese.get("/complaints/").get_data(as_text=True)).group(1)
+    visitor = app.test_client()
+    asked = visitor.get(form, headers={"Accept-Language": "zh-CN"})
+    assert asked.status_code == 200 and _leaks(asked) == set() and "您的姓名" in asked.get_data(as_text=True)
+    refused = visitor.post(form, data={"name": "", "csrf_token": CSRF_INPUT.search(asked.get_data(as_text=True)).group(1)},
+                           headers={"Accept-Language": "zh-CN"})
+    assert refused.status_code == 422 and _leaks(refused) == set()
+    confirm = re.sub(r"^https?://[^/]+", "", resolved[0]["confirmation_url"])
+    asked = visitor.get(confirm, headers={"Accept-Language": "zh-CN"})
+    assert asked.status_code == 200 and _leaks(asked) == set() and "您的投诉解决了吗" in asked.get_data(as_text=True)
+
+
 def test_a_module_s_settings_form_in_chinese_names_its_fields_and_choices_in_chinese(chinese):
     loyalty = chinese.get("/settings/modules/loyalty").get_data(as_text=True)
     assert "价值层级倍数" in loyalty and re.search(r"<label[^>]*>核心客户</label>", loyalty)
@@ -144,7 +169,7 @@ def test_the_api_answers_in_english_whatever_the_workspace_s_locale(demo_app):
     client = app.test_client()
     titles = {m["name"]: m["title"] for m in client.get("/api/v1/modules", headers=api).json["items"]}
     assert titles == {"loyalty": "Loyalty points", "churn": "Churn warnings", "birthdays": "Birthday greetings",
-                      "surveys": "Surveys", "visits": "Return visits"}
+                      "surveys": "Surveys", "visits": "Return visits", "complaints": "Complaints"}
     refused = client.put("/api/v1/modules/loyalty", json={"settings": {"expiry_months": 500}},
                          headers={**api, "Accept-Language": "zh-CN"})
     assert refused.status_code == 422

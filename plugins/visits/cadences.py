@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import holidays
 import marshmallow as ma
 from dateutil import rrule
 from flask_babel import lazy_gettext as _l
@@ -20,6 +19,7 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 from saas.api.schema import Schema
+from saas.core import workdays
 from saas.core.classification import Tier
 from saas.web.labels import TIER_LABELS
 
@@ -115,7 +115,7 @@ DEFAULT_CADENCES = {
 
 
 def _calendar(code: str) -> None:
-    if code not in holidays.list_supported_countries():
+    if not workdays.known(code):
         raise ma.ValidationError("Not a country the holidays calendar knows (CN, HK, SG, US...).")
 
 

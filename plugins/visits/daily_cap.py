@@ -27,7 +27,7 @@ from saas.core.db import db
 from saas.core.tenancy import scoped
 
 from plugins.visits.models import Status, Visit
-from plugins.visits.workdays import Workdays
+from saas.core.workdays import Workdays
 
 MAX_DAYS = 750  # working days of calendar at most (three years): what a cap pushes further lands on its last
 

@@ -24,10 +24,10 @@ from saas.core.module_settings import settings_of
 from saas.core.sql import generated_id, uuid_text
 from saas.core.tenancy import current_tenant_id, scoped
 from saas.core.types import UTCDateTime, utcnow
+from saas.core.workdays import Workdays
 
 from plugins.visits import cadences, daily_cap
 from plugins.visits.models import OwnCadence, Status, Visit
-from plugins.visits.workdays import Workdays
 
 NAME = "visits"
 OWN = "own"  # the rule key of a customer's own cadence

@@ -98,8 +98,10 @@ def demo_shop(app, client):
     tasks = shop.get("/api/v1/churn/tasks?limit=1").json["items"]  # the churn demo's win-back work
     assert tasks, "the demo's warnings opened win-back tasks"
     survey = next(s for s in shop.get("/api/v1/surveys").json["items"] if s["state"] == "active")  # the demo's
+    cases = shop.get("/api/v1/complaints/queue").json["items"]  # the complaints demo's open cases
+    assert cases, "the demo has open complaints"
     return {"shop": shop, "modules": modules, "customer": customers[0]["id"], "segment": segment.json["id"],
-            "webhook": webhook.json["id"], "task": tasks[0]["id"], "survey": survey["id"]}
+            "webhook": webhook.json["id"], "task": tasks[0]["id"], "survey": survey["id"], "case": cases[0]["id"]}
 
 
 def choose_language(page, locale: str) -> None:
@@ -132,7 +134,8 @@ def scan_the_member_pages(scan: Scan, data: dict) -> None:
                  f"/settings/webhooks/{webhook}/delete", "/settings/delete-workspace", "/settings/export", "/loyalty/rewards", "/loyalty/rewards/new",
                  f"/loyalty/customers/{customer}", "/loyalty/admin", "/loyalty/admin/rebuild", "/churn/tasks",
                  f"/churn/tasks/{data['task']}", "/churn/backtest", "/churn/kpis", "/surveys/new",
-                 *(f"/surveys/{data['survey']}{tail}" for tail in ("", "/edit", "/results", "/answers"))):
+                 *(f"/surveys/{data['survey']}{tail}" for tail in ("", "/edit", "/results", "/answers")),
+                 f"/complaints/{data['case']}", "/complaints/new", "/complaints/review"):
         scan.visit(path)
     for path in page.locator("nav.side ul.modules a").evaluate_all("links => links.map(a => a.pathname)"):
         scan.visit(path)  # the modules' own pages

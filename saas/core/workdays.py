@@ -1,5 +1,8 @@
 """A workspace's working days, by its calendar: the ``holidays`` package's public holidays and,
-where the country has them, make-up working days (China's 调休: Saturday 10 October 2026 is one)."""
+where the country has them, make-up working days (China's 调休: Saturday 10 October 2026 is one).
+
+In the core because two modules count by it (visits plan on working days, complaints count
+business hours on them), and modules never import each other."""
 
 from __future__ import annotations
 
@@ -33,3 +36,8 @@ class Workdays:
 
     def next_after(self, day: dt.date) -> dt.date:
         return self.on_or_after(day + dt.timedelta(days=1))
+
+
+def known(code: str) -> bool:
+    """Whether ``code`` is a country the ``holidays`` package has a calendar of."""
+    return code in holidays.list_supported_countries()
