@@ -109,7 +109,7 @@ def test_the_owner_s_today_list_has_their_due_and_overdue_visits(app, tenant_a):
     found = [item for item in response.json["items"] if item["kind"] == "visits.due"]
     assert found and {item["customer_id"] for item in found} == {customer["id"]}
     assert all(dt.datetime.fromisoformat(item["due_at"]).astimezone(SHANGHAI).date() <= today for item in found)
-    assert all(item["link"] == f"/customers/{customer['id']}" for item in found)
+    assert all(item["link"] == f"/visits/{item['key'].split(':')[1]}" for item in found)  # where it is logged
     assert [i["due_at"] for i in found] == sorted(i["due_at"] for i in found)
 
 

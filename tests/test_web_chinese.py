@@ -27,6 +27,9 @@ DATA_WORDS = {
     "sales", "service", "weekdays", "mornings", "evenings", "g", "green", "white", "oolong", "dark", "black", "LJ-",
     "Created", "at", "sign-up", "de", "c", "admin", "read", "write", "ID", "T", "NUL", "UTF-", "GB",
     "BG", "NBD", "Gamma-Gamma",  # the purchase models' names (the churn module's settings)
+    "RFC", "RRULE", "FREQ", "DAILY", "WEEKLY", "MONTHLY", "YEARLY", "INTERVAL", "DTSTART", "BYDAY", "BYHOUR",
+    "BYMINUTE", "BYSECOND", "YYYYMMDD",  # recurrence rules (the visits module's cadences) are written in RFC 5545
+    "visit", "call",  # a cadence's key is a code (the visits module's settings give two as examples)
 }
 
 
@@ -83,7 +86,9 @@ PAGES = ["/", "/today", "/customers", "/customers/new", "/imports", "/data-quali
          "/settings/", "/settings/workspace", "/settings/members", "/settings/modules", "/settings/modules/loyalty",
          "/settings/modules/birthdays", "/settings/classification", "/settings/module-errors", "/notifications",
          "/settings/modules/surveys", "/birthdays/", "/settings/modules/churn", "/churn/", "/churn/tasks",
-         "/churn/tasks?status=won_back,lost", "/churn/backtest", "/churn/kpis"]
+         "/churn/tasks?status=won_back,lost", "/churn/backtest", "/churn/kpis", "/settings/modules/visits", "/visits/",
+         "/visits/?view=week", "/visits/?view=overdue", "/visits/team", "/visits/cadences", "/visits/kpis",
+         "/visits/calendar"]
 
 
 @pytest.mark.parametrize("path", PAGES)
