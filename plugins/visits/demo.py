@@ -2,7 +2,8 @@
 real planner plans the month before ``now`` and the weeks after it from the seed's tiers, and
 the visits already due are worked as a sales team works them: most done (some a day or two
 late), some unanswered, one moved to a day ahead, a few skipped with a reason, and a few left
-undone, overdue; each outcome is logged through the real outcome (an interaction on the
+undone, overdue; each outcome is logged (by the visit's owner; by the workspace's owner for a
+customer without one) through the real outcome (an interaction on the
 customer's timeline), so the agenda, the team view, the KPIs and the profile's panel show
 something on the first ``make run``."""
 
@@ -12,6 +13,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from saas.core.accounts import Membership, Role
 from saas.core.db import db
 
 from plugins.visits import clock, outcomes, planner
@@ -37,6 +39,7 @@ def fill(now: dt.datetime) -> dict[str, int]:
                              .order_by(Visit.due_on, Visit.id)).all()
     dealt: dict[str, int] = {}
     moved = False
+    owner = db.session.scalar(sa.select(Membership.user_id).where(Membership.role == Role.owner).limit(1))
     for n, visit in enumerate(due):
         kind = "done" if visit.automated else PATTERN[n % len(PATTERN)]  # a message is sent on its day
         if kind == "no_answer" and not moved and visit.due_on >= today - dt.timedelta(days=7):
@@ -50,14 +53,14 @@ def fill(now: dt.datetime) -> dict[str, int]:
         note, step = NOTES[n % len(NOTES)]
         if kind in ("done", "late"):
             outcomes.log(visit, "done", notes=note, next_step=step, reason=None, due_on=None,
-                         staff_id=visit.owner_id, now=when)
+                         staff_id=visit.owner_id or owner, now=when)
         elif kind == "no_answer":
             outcomes.log(visit, "no_answer", notes="电话无人接听", next_step="明天上午再打", reason=None,
-                         due_on=None, staff_id=visit.owner_id, now=when)
+                         due_on=None, staff_id=visit.owner_id or owner, now=when)
         elif kind == "moved":
             outcomes.log(visit, "rescheduled", notes=None, next_step=None, reason="客户本周在外地",
-                         due_on=today + dt.timedelta(days=2), staff_id=visit.owner_id, now=when)
+                         due_on=today + dt.timedelta(days=2), staff_id=visit.owner_id or owner, now=when)
         else:
             outcomes.log(visit, "cancelled", notes=None, next_step=None, reason=SKIPS[n % len(SKIPS)], due_on=None,
-                         staff_id=visit.owner_id, now=when)
+                         staff_id=visit.owner_id or owner, now=when)
     return dealt
