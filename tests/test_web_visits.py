@@ -19,6 +19,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from werkzeug.datastructures import MultiDict
+
 from saas.testing import CSRF_INPUT
 from tests.test_web_dashboard import PASSWORD, signed_in_as
 
@@ -452,3 +454,44 @@ def test_a_chinese_workspace_sees_the_pages_in_chinese(app, sign_up):
     refused = post(browser, f"/visits/{visit_id}", {"outcome": "cancelled"}, token_from=f"/visits/{visit_id}")
     assert field_error(text(refused), "reason") == ["请说明原因。"]
     assert "<h1>回访数据</h1>" in text(browser.get("/visits/kpis"))
+
+
+def form_fields(page: str) -> list[tuple[str, str]]:
+    """What a browser sends for the page's settings form: text inputs, checked boxes, selected options."""
+    from html.parser import HTMLParser
+
+    found, select = [], {}
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and a.get("type") not in ("checkbox", "radio", "submit"):
+                found.append((a["name"], a.get("value") or ""))
+            elif tag == "input" and a.get("name") and "checked" in a:
+                found.append((a["name"], a.get("value") or "on"))
+            elif tag == "select":
+                select["name"] = a.get("name")
+            elif tag == "option" and select.get("name") and "selected" in a:
+                found.append((select["name"], a.get("value") or ""))
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                select.clear()
+
+    Reader().feed(page)
+    return found
+
+
+def test_the_module_s_settings_form_saves_the_cadences_as_they_are_edited(app, sign_up):
+    tenant = sign_up(settings={"locale": "en"})
+    tenant.enable("visits")  # the seed plan's cadences
+    browser = tenant.signed_in()
+    fields = [(name, "FREQ=WEEKLY;INTERVAL=3" if name == "cadences.important.0.rule" else value)
+              for name, value in form_fields(text(browser.get("/settings/modules/visits")))]
+    assert ("cadences.core.0.rule", "FREQ=MONTHLY") in fields
+    saved = browser.post("/settings/modules/visits", data=MultiDict(fields))
+    assert saved.status_code == 302, field_error(text(saved), "")
+    cadences = tenant.get("/api/v1/modules/visits").json["settings"]["cadences"]
+    assert [c["rule"] for c in cadences["important"]] == ["FREQ=WEEKLY;INTERVAL=3", "FREQ=MONTHLY;INTERVAL=3"]
+    assert cadences["core"][0]["channels"] == ["visit", "video"] and "general" not in cadences
+    assert "Every 3 weeks" in text(browser.get("/visits/cadences"))
