@@ -90,7 +90,7 @@ def _context(found, values, errors) -> dict:
 
 
 def _form(found, values, errors, status):
-    return render_template("visits/_outcome.html", **_context(found, values, errors)), status
+    return render_template("visits/_outcome.html", inline=True, **_context(found, values, errors)), status
 
 
 def _page(found, *, values=None, errors=None, status=200):
