@@ -495,3 +495,21 @@ def test_the_module_s_settings_form_saves_the_cadences_as_they_are_edited(app, s
     assert [c["rule"] for c in cadences["important"]] == ["FREQ=WEEKLY;INTERVAL=3", "FREQ=MONTHLY;INTERVAL=3"]
     assert cadences["core"][0]["channels"] == ["visit", "video"] and "general" not in cadences
     assert "Every 3 weeks" in text(browser.get("/visits/cadences"))
+
+
+@one_database
+@pytest.mark.parametrize("path", ["/visits/?view=week", "/visits/team?team=", "/visits/kpis"])
+def test_a_page_runs_as_many_statements_for_50_visits_as_for_5(app, sign_up, count_queries, path):
+    counts = []
+    for many in (5, 50):
+        tenant = sign_up(settings={"locale": "en"})
+        tenant.enable("visits", {"cadences": {}})
+        for n in range(many):
+            visit(app, tenant, tenant.customer(), -(n % 3), status="planned" if n % 4 else "done",
+                  **({} if n % 4 else {"logged_on": today(app, tenant), "logged_at": dt.datetime.now(dt.timezone.utc)}))
+        browser = tenant.signed_in()
+        assert browser.get(path).status_code == 200
+        with count_queries() as statements:
+            assert browser.get(path).status_code == 200
+        counts.append(statements())
+    assert counts[0] == counts[1]

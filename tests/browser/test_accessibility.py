@@ -97,8 +97,10 @@ def demo_shop(app, client):
     customers = shop.get("/api/v1/customers?sort=-created_at&limit=1").json["items"]
     tasks = shop.get("/api/v1/churn/tasks?limit=1").json["items"]  # the churn demo's win-back work
     assert tasks, "the demo's warnings opened win-back tasks"
+    visits = shop.get("/api/v1/visits?status=planned&limit=1").json["items"]  # the visits demo's plan
+    assert visits, "the demo planned visits"
     return {"shop": shop, "modules": modules, "customer": customers[0]["id"], "segment": segment.json["id"],
-            "webhook": webhook.json["id"], "task": tasks[0]["id"]}
+            "webhook": webhook.json["id"], "task": tasks[0]["id"], "visit": visits[0]["id"]}
 
 
 def choose_language(page, locale: str) -> None:
@@ -130,7 +132,10 @@ def scan_the_member_pages(scan: Scan, data: dict) -> None:
                  "/purchases", "/interactions", "/settings/custom-fields", "/settings/inbound",
                  f"/settings/webhooks/{webhook}/delete", "/settings/delete-workspace", "/settings/export", "/loyalty/rewards", "/loyalty/rewards/new",
                  f"/loyalty/customers/{customer}", "/loyalty/admin", "/loyalty/admin/rebuild", "/churn/tasks",
-                 f"/churn/tasks/{data['task']}", "/churn/backtest", "/churn/kpis"):
+                 f"/churn/tasks/{data['task']}", "/churn/backtest", "/churn/kpis",
+                 "/visits/?view=week", "/visits/?view=overdue", f"/visits/{data['visit']}", "/visits/team",
+                 "/visits/cadences", "/visits/cadences?rule=FREQ%3DWEEKLY%3BBYDAY%3D-1FR", "/visits/kpis", "/visits/calendar",
+                 f"/visits/customers/{customer}/cadence"):
         scan.visit(path)
     for path in page.locator("nav.side ul.modules a").evaluate_all("links => links.map(a => a.pathname)"):
         scan.visit(path)  # the modules' own pages
