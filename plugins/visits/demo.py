@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from saas.core.accounts import Membership, Role
 from saas.core.db import db
+from saas.core.tenancy import current_tenant
 
 from plugins.visits import clock, outcomes, planner
 from plugins.visits.models import Status, Visit
@@ -37,30 +38,33 @@ def fill(now: dt.datetime) -> dict[str, int]:
     planner.plan(today)
     due = db.session.scalars(sa.select(Visit).where(Visit.status == Status.planned, Visit.due_on < today)
                              .order_by(Visit.due_on, Visit.id)).all()
-    dealt: dict[str, int] = {}
-    moved = False
     owner = db.session.scalar(sa.select(Membership.user_id).where(Membership.role == Role.owner).limit(1))
-    for n, visit in enumerate(due):
-        kind = "done" if visit.automated else PATTERN[n % len(PATTERN)]  # a message is sent on its day
-        if kind == "no_answer" and not moved and visit.due_on >= today - dt.timedelta(days=7):
-            kind, moved = "moved", True
-        dealt[kind] = dealt.get(kind, 0) + 1
-        if kind == "undone":
-            continue
-        late = 1 + n % 2 if kind == "late" else 0
-        when = min(clock.due_at(visit.due_on + dt.timedelta(days=late), visit.due_minute or 600, clock.zone())
-                   + dt.timedelta(minutes=40), now - dt.timedelta(hours=1))
-        note, step = NOTES[n % len(NOTES)]
-        if kind in ("done", "late"):
-            outcomes.log(visit, "done", notes=note, next_step=step, reason=None, due_on=None,
-                         staff_id=visit.owner_id or owner, now=when)
-        elif kind == "no_answer":
-            outcomes.log(visit, "no_answer", notes="电话无人接听", next_step="明天上午再打", reason=None,
-                         due_on=None, staff_id=visit.owner_id or owner, now=when)
-        elif kind == "moved":
-            outcomes.log(visit, "rescheduled", notes=None, next_step=None, reason="客户本周在外地",
-                         due_on=today + dt.timedelta(days=2), staff_id=visit.owner_id or owner, now=when)
-        else:
-            outcomes.log(visit, "cancelled", notes=None, next_step=None, reason=SKIPS[n % len(SKIPS)], due_on=None,
-                         staff_id=visit.owner_id or owner, now=when)
+    dealt: dict[str, int] = {}
+    tz = clock.zone()
+    with outcomes.in_language(current_tenant().settings.get("locale", "zh_CN")):  # the catalogues loaded once
+        for n, visit in enumerate(due):
+            kind = "done" if visit.automated else PATTERN[n % len(PATTERN)]  # a message is sent on its day
+            if kind == "no_answer" and "moved" not in dealt and visit.due_on >= today - dt.timedelta(days=7):
+                kind = "moved"
+            dealt[kind] = dealt.get(kind, 0) + 1
+            if kind != "undone":
+                _log(visit, kind, n, today, now, tz, visit.owner_id or owner)
     return dealt
+
+
+def _log(visit: Visit, kind: str, n: int, today: dt.date, now: dt.datetime, tz, staff_id) -> None:
+    late = 1 + n % 2 if kind == "late" else 0
+    when = min(clock.due_at(visit.due_on + dt.timedelta(days=late), visit.due_minute or 600, tz)
+               + dt.timedelta(minutes=40), now - dt.timedelta(hours=1))
+    note, step = NOTES[n % len(NOTES)]
+    if kind in ("done", "late"):
+        outcomes.log(visit, "done", notes=note, next_step=step, reason=None, due_on=None, staff_id=staff_id, now=when)
+    elif kind == "no_answer":
+        outcomes.log(visit, "no_answer", notes="电话无人接听", next_step="明天上午再打", reason=None, due_on=None,
+                     staff_id=staff_id, now=when)
+    elif kind == "moved":
+        outcomes.log(visit, "rescheduled", notes=None, next_step=None, reason="客户本周在外地",
+                     due_on=today + dt.timedelta(days=2), staff_id=staff_id, now=when)
+    else:
+        outcomes.log(visit, "cancelled", notes=None, next_step=None, reason=SKIPS[n % len(SKIPS)], due_on=None,
+                     staff_id=staff_id, now=when)
