@@ -45,7 +45,7 @@ from tenants.modules import set_module
 
 COMPANY = "Hangzhou Longjing Trading"
 SLUG = "longjing-demo"
-DEMO_MODULES = ("loyalty", "churn", "surveys", "complaints")
+DEMO_MODULES = ("loyalty", "churn", "surveys", "visits", "complaints")
 OWNER_EMAIL = "owner@longjing.example"
 OWNER_NAME = "林晓雯"
 PASSWORD = "longjing-demo-2026"

@@ -250,3 +250,30 @@ def test_the_demo_enables_complaints_with_open_breached_and_resolved_cases(demo_
         assert queue.status_code == 200 and len(queue.json["items"]) >= 3
         review = client.get("/api/v1/complaints/review", headers=headers)
         assert review.status_code == 200 and review.json["opened"] + review.json["resolved"] >= 1
+
+
+def test_the_demo_enables_visits_with_a_month_of_plans_and_outcomes(demo_workspace):
+    from plugins.visits import clock
+    from plugins.visits.models import Status, Visit
+    from saas.core.customers import Interaction
+    from saas.core.modules import enabled_modules
+
+    app, credentials = demo_workspace
+    with app.app_context():
+        tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == demo.SLUG))
+        assert "visits" in enabled_modules(tenant)
+    today = _in_tenant(app, clock.today)
+    visits = _in_tenant(app, lambda: db.session.execute(sa.select(Visit.status, Visit.due_on, Visit.automated,
+                                                                  Visit.interaction_id)).all())
+    past = [row for row in visits if row.due_on < today]
+    assert min(row.due_on for row in visits) <= today - dt.timedelta(days=25)  # a month of plans
+    assert max(row.due_on for row in visits) >= today + dt.timedelta(days=28)  # and the weeks ahead
+    states = Counter(row.status for row in past)
+    assert states[Status.done] > states[Status.no_answer] > 0 and states[Status.cancelled] > 0, states
+    assert states[Status.rescheduled] == 1
+    overdue = [row for row in past if row.status is Status.planned]
+    assert overdue and not any(row.automated for row in overdue)  # some left undone, on the team's lists
+    logged = {row.interaction_id for row in past if row.status is not Status.planned}
+    written = set(_in_tenant(app, lambda: db.session.scalars(
+        sa.select(Interaction.id).where(Interaction.id.in_(logged))).all()))
+    assert written == logged  # each outcome on the customer's timeline

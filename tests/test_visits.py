@@ -210,7 +210,7 @@ def test_an_outcome_writes_the_interaction_with_its_notes(app, tenant_a):
     [entry] = tenant_a.get(f"/api/v1/customers/{customer['id']}/timeline").json["items"]
     interaction = tenant_a.get(f"/api/v1/interactions/{entry['id']}").json
     assert interaction["id"] == response.json["interaction_id"]
-    assert (interaction["channel"], interaction["outcome"]) == ("visit", "done")
+    assert (interaction["channel"], interaction["outcome"]) == ("visit", "已完成")  # in the workspace's language
     assert "试饮了新茶" in interaction["notes"] and "send samples" in interaction["notes"]
     again = tenant_a.post(f"/api/v1/visits/{first['id']}/outcome", json={"outcome": "no_answer"})
     assert again.status_code == 409

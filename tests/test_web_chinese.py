@@ -32,6 +32,9 @@ DATA_WORDS = {
     "W",  # an ISO week (2026-W49: the complaints' weekly review)
     # the complaint categories' codes, which the module's settings list for the admin to edit
     "product", "quality", "service", "attitude", "delivery", "price", "other",
+    "RFC", "RRULE", "FREQ", "DAILY", "WEEKLY", "MONTHLY", "YEARLY", "INTERVAL", "DTSTART", "BYDAY", "BYHOUR",
+    "BYMINUTE", "BYSECOND", "YYYYMMDD",  # recurrence rules (the visits module's cadences) are written in RFC 5545
+    "visit", "call",  # a cadence's key is a code (the visits module's settings give two as examples)
 }
 
 
@@ -90,7 +93,9 @@ PAGES = ["/", "/today", "/customers", "/customers/new", "/imports", "/data-quali
          "/settings/modules/surveys", "/birthdays/", "/settings/modules/churn", "/churn/", "/churn/tasks",
          "/churn/tasks?status=won_back,lost", "/churn/backtest", "/churn/kpis", "/surveys/", "/surveys/new",
          "/surveys/?state=draft", "/settings/modules/complaints",
-         "/complaints/", "/complaints/?whose=mine", "/complaints/new", "/complaints/review"]
+         "/complaints/", "/complaints/?whose=mine", "/complaints/new", "/complaints/review",
+         "/settings/modules/visits", "/visits/", "/visits/?view=week", "/visits/?view=overdue", "/visits/team",
+         "/visits/cadences", "/visits/kpis", "/visits/calendar"]
 
 
 @pytest.mark.parametrize("path", PAGES)

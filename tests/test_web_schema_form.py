@@ -90,3 +90,20 @@ def test_the_schemas_errors_land_on_the_inputs_they_belong_to():
     assert found["shifts.0.day"].errors == ["Not a valid date."]
     assert found["address.city"].errors == ["Missing data for required field."]
     assert found["limit"].value == "10"  # what was typed stays
+
+
+class Plan(Schema):
+    """A dict whose keys are choices and whose values are rows (the visits module's cadences by tier)."""
+    by_tier = f.Dict(keys=f.String(validate=v.OneOf(["core", "basic", "general"])), values=f.List(f.Nested(Shift)),
+                     load_default=dict)
+
+
+def test_a_dict_of_rows_by_choice_posts_back_its_rows_and_drops_a_key_left_empty():
+    shown = by_name(inputs(Plan, {"by_tier": {"core": [{"day": "2026-12-01", "staffed": True}]}}, {}))
+    assert shown["by_tier.core"].kind == "rows" and shown["by_tier.core.0.day"].value == "2026-12-01"
+    form = MultiDict([("by_tier.core.0.day", "2026-12-01"), ("by_tier.core.0.staffed", "true"),
+                      ("by_tier.core.1.day", "2026-12-08"), ("by_tier.core.2.day", ""), ("by_tier.basic.0.day", "")])
+    posted = parse(Plan, form)
+    assert posted == {"by_tier": {"core": [{"day": "2026-12-01", "staffed": True},
+                                           {"day": "2026-12-08", "staffed": False}]}}
+    assert Plan().load(posted)["by_tier"]["core"][1]["staffed"] is False

@@ -8,10 +8,11 @@ import uuid
 
 import sqlalchemy as sa
 
-from saas.core.accounts import Membership
+from saas.core.accounts import Membership, User
 from saas.core.customers import Customer
 from saas.core.db import db
 
+from plugins.visits import clock
 from plugins.visits.models import Status, Visit
 
 VIEWS = ("today", "week", "overdue")  # and "up_to_today" (overdue and today: the /today page)
@@ -51,3 +52,39 @@ def due(owner_ids: list[uuid.UUID], view: str, today: dt.date, *, staff_only: bo
     if staff_only:
         stmt = stmt.where(Visit.automated.is_(False))
     return [tuple(row) for row in db.session.execute(stmt.limit(1000))]
+
+
+def members() -> list[tuple[uuid.UUID, str, str | None]]:
+    """The workspace's active members as ``(user id, name, team)``, by name (a person without a
+    name: their e-mail)."""
+    name = sa.func.coalesce(sa.func.nullif(User.name, ""), User.email)
+    rows = db.session.execute(sa.select(Membership.user_id, name, Membership.team)
+                              .join(User, User.id == Membership.user_id)
+                              .where(Membership.status == "active").order_by(name))
+    return [tuple(row) for row in rows]
+
+
+def workload(owner_ids: list[uuid.UUID], today: dt.date) -> dict[uuid.UUID, dict[str, int]]:
+    """Per person of ``owner_ids``: their planned staff visits due today, this week and overdue,
+    in one query (automated messages take no one's time)."""
+    monday, sunday = window("week", today)
+    counted = sa.select(
+        Visit.owner_id,
+        sa.func.count().filter(Visit.due_on == today).label("today"),
+        sa.func.count().filter(Visit.due_on >= monday, Visit.due_on <= sunday).label("week"),
+        sa.func.count().filter(Visit.due_on < today).label("overdue"),
+    ).where(Visit.owner_id.in_(owner_ids), Visit.status == Status.planned, Visit.automated.is_(False),
+            Visit.due_on <= max(sunday, today)).group_by(Visit.owner_id)
+    found = {owner: {"today": 0, "week": 0, "overdue": 0} for owner in owner_ids}
+    for row in db.session.execute(counted):
+        found[row.owner_id] = {"today": row.today, "week": row.week, "overdue": row.overdue}
+    return found
+
+
+def overdue_count() -> int:
+    """The workspace's planned staff visits due before today, of live customers."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Visit)
+        .join(Customer, sa.and_(Customer.tenant_id == Visit.tenant_id, Customer.id == Visit.customer_id))
+        .where(Visit.status == Status.planned, Visit.automated.is_(False), Visit.due_on < clock.today(),
+               Customer.deleted_at.is_(None), Customer.merged_into_id.is_(None))) or 0

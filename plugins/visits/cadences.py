@@ -30,6 +30,11 @@ PURPOSES = ("visit", "call", "survey", "message", "follow_up")
 MAX_OCCURRENCES = 400  # in one window: a rule falling more often than daily is refused anyway
 DEFAULT_START = dt.date(2026, 1, 5)  # a Monday: fortnightly rules fall on Mondays, monthly ones on the 5th
 
+CHANNEL_LABELS = {"visit": _l("On-site visit"), "video": _l("Video call"), "phone": _l("Phone call"),
+                  "email": _l("E-mail"), "sms": _l("SMS")}
+PURPOSE_LABELS = {"visit": _l("Visit"), "call": _l("Call"), "survey": _l("Needs survey"), "message": _l("Message"),
+                  "follow_up": _l("Follow-up")}
+
 # The customer's preferred channel (saas.core.customers.Channel) as a visit's channel.
 PREFERRED = {"phone": "phone", "visit": "visit", "meeting": "video", "email": "email", "sms": "sms"}
 
@@ -84,11 +89,14 @@ class Cadence(Schema):
                    metadata={"title": _l("Key"), "description": _l("Names the cadence in its tier (visit, call...)")})
     rule = f.String(required=True, validate=_valid_rule,
                     metadata={"title": _l("Rule"), "description": _l("An RFC 5545 RRULE: FREQ=WEEKLY;INTERVAL=2")})
-    channel = f.String(required=True, validate=v.OneOf(CHANNELS), metadata={"title": _l("Channel")})
+    channel = f.String(required=True, validate=v.OneOf(CHANNELS), metadata={"title": _l("Channel"),
+                                                                            "labels": CHANNEL_LABELS})
     channels = f.List(f.String(validate=v.OneOf(CHANNELS)), load_default=list, validate=v.Length(max=len(CHANNELS)),
                       metadata={"title": _l("Channels the customer may prefer"),
-                                "description": _l("A customer's preferred channel among these replaces the channel")})
-    purpose = f.String(load_default="visit", validate=v.OneOf(PURPOSES), metadata={"title": _l("Purpose")})
+                                "description": _l("A customer's preferred channel among these replaces the channel"),
+                                "labels": CHANNEL_LABELS})
+    purpose = f.String(load_default="visit", validate=v.OneOf(PURPOSES), metadata={"title": _l("Purpose"),
+                                                                                   "labels": PURPOSE_LABELS})
 
     @ma.validates_schema
     def _one_kind(self, data, **kwargs):

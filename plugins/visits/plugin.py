@@ -3,7 +3,6 @@ whose tier, owner or preferences changed."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from pathlib import Path
 
@@ -12,13 +11,12 @@ from flask_babel import lazy_gettext as _l
 
 from saas import __version__, hookimpl
 from saas.core.event_types import CUSTOMER_DELETED, CUSTOMER_RESTORED, CUSTOMER_TIER_CHANGED, CUSTOMER_UPDATED
-from saas.core.hooktypes import ModuleInfo, Permission, ReportCard, Schedule, TodoItem
-from saas.core.messages import N_
+from saas.core.hooktypes import ModuleInfo, NavItem, Permission, Schedule, TodoItem
 from saas.core.modules import for_each_workspace
 
-from plugins.visits import agenda, clock, escalation, jobs, kpis, planner
+from plugins.visits import agenda, cards, clock, demo, escalation, jobs, outcomes, planner
 from plugins.visits.api import bp
-from plugins.visits.pages import feed_pages
+from plugins.visits.pages import feed_pages, pages, panel
 from plugins.visits.cadences import Settings
 
 NAME = planner.NAME
@@ -38,7 +36,7 @@ def saas_module():
 
 @hookimpl
 def saas_blueprints():
-    return [bp, feed_pages]
+    return [bp, pages, feed_pages]
 
 
 @hookimpl
@@ -72,19 +70,17 @@ def saas_event_types():
 
 @hookimpl
 def saas_todo_items(tenant, member):
-    """``member``'s visits due today or overdue (automated messages need no one), in one query."""
+    """``member``'s visits due today or overdue (automated messages need no one), in one query, each
+    linking to its page, where its outcome is logged."""
     today = clock.today(tenant)
     tz = clock.zone(tenant)
     return [TodoItem(f"visits.visit:{visit.id}",
-                     _("%(purpose)s with %(name)s (%(channel)s)", purpose=_(PURPOSE_WORDS[visit.purpose]),
+                     _("%(purpose)s with %(name)s (%(channel)s)", purpose=_(outcomes.PURPOSE_WORDS[visit.purpose]),
                        name=name, channel=visit.channel),
-                     clock.due_at(visit.due_on, visit.due_minute or 0, tz), f"/customers/{visit.customer_id}",
+                     clock.due_at(visit.due_on, visit.due_minute or 0, tz), f"/visits/{visit.id}",
                      "visits.due", visit.customer_id)
             for visit, name in agenda.due([member.user_id], "up_to_today", today, staff_only=True)]
 
-
-PURPOSE_WORDS = {"visit": N_("Visit"), "call": N_("Call"), "survey": N_("Needs survey"), "message": N_("Message"),
-                 "follow_up": N_("Follow-up")}
 
 
 @hookimpl
@@ -111,11 +107,25 @@ def saas_merge_customers(tenant, survivor_id, merged_id):
 
 @hookimpl
 def saas_report_cards(tenant):
-    """This month's visit completion against plan, compared with last month's."""
-    today = clock.today(tenant)
-    first, last = kpis.month_of(None, today)
-    before = kpis.month_of(f"{first - dt.timedelta(days=1):%Y-%m}", today)
-    now, then = kpis.compliance(first, last)["total"], kpis.compliance(*before)["total"]
-    percent = lambda rate: round(rate * 100, 1) if rate is not None else None  # noqa: E731
-    return [ReportCard("visits.completion", _("Visits done against plan"), percent(now["completion"]) or 0, "%",
-                       percent(then["completion"]))]
+    """This month's visit completion against plan beside last month's, and the visits overdue now."""
+    return cards.cards(tenant)
+
+
+# -- what people see (plugins/visits/pages/) --------------------------------------------------------
+
+
+@hookimpl
+def saas_navigation(tenant, role):
+    """Every member may open the module's pages (each checks what a role may change)."""
+    return [NavItem(NAME, _("Return visits"), "/visits/", order=45)]
+
+
+@hookimpl
+def saas_customer_panels(tenant, customer):
+    """The next and last visits and the cadence the customer follows, linking to its cadence page."""
+    return [panel.panel(customer)]
+
+
+@hookimpl
+def saas_demo_data(tenant, now):
+    demo.fill(now)

@@ -217,8 +217,10 @@ def _parse(path: str, spec: f.Field, form):
             return form.getlist(path)
         return [line.strip() for line in form.get(path, "").splitlines() if line.strip()]
     if isinstance(spec, f.Dict) and spec.key_field is not None and _bounds(spec.key_field).get("choices"):
-        pairs = {key: form.get(f"{path}.{key}", "").strip() for key in _bounds(spec.key_field)["choices"]}
-        return {key: value for key, value in pairs.items() if value}
+        # each key's value as its own field reads it (rows of a nested schema, say, as the inputs show them)
+        value_field = spec.value_field or f.String()
+        pairs = {key: _parse(f"{path}.{key}", value_field, form) for key in _bounds(spec.key_field)["choices"]}
+        return {key: value for key, value in pairs.items() if value not in (missing, "", [], {})}
     if isinstance(spec, f.Dict):
         pairs = [line.partition("=") for line in form.get(path, "").splitlines() if line.strip()]
         return {key.strip(): item.strip() for key, _eq, item in pairs}

@@ -100,8 +100,11 @@ def demo_shop(app, client):
     survey = next(s for s in shop.get("/api/v1/surveys").json["items"] if s["state"] == "active")  # the demo's
     cases = shop.get("/api/v1/complaints/queue").json["items"]  # the complaints demo's open cases
     assert cases, "the demo has open complaints"
+    visits = shop.get("/api/v1/visits?status=planned&limit=1").json["items"]  # the visits demo's plan
+    assert visits, "the demo planned visits"
     return {"shop": shop, "modules": modules, "customer": customers[0]["id"], "segment": segment.json["id"],
-            "webhook": webhook.json["id"], "task": tasks[0]["id"], "survey": survey["id"], "case": cases[0]["id"]}
+            "webhook": webhook.json["id"], "task": tasks[0]["id"], "survey": survey["id"], "case": cases[0]["id"],
+            "visit": visits[0]["id"]}
 
 
 def choose_language(page, locale: str) -> None:
@@ -135,7 +138,10 @@ def scan_the_member_pages(scan: Scan, data: dict) -> None:
                  f"/loyalty/customers/{customer}", "/loyalty/admin", "/loyalty/admin/rebuild", "/churn/tasks",
                  f"/churn/tasks/{data['task']}", "/churn/backtest", "/churn/kpis", "/surveys/new",
                  *(f"/surveys/{data['survey']}{tail}" for tail in ("", "/edit", "/results", "/answers")),
-                 f"/complaints/{data['case']}", "/complaints/new", "/complaints/review"):
+                 f"/complaints/{data['case']}", "/complaints/new", "/complaints/review",
+                 "/visits/?view=week", "/visits/?view=overdue", f"/visits/{data['visit']}", "/visits/team",
+                 "/visits/cadences", "/visits/cadences?rule=FREQ%3DWEEKLY%3BBYDAY%3D-1FR", "/visits/kpis", "/visits/calendar",
+                 f"/visits/customers/{customer}/cadence"):
         scan.visit(path)
     for path in page.locator("nav.side ul.modules a").evaluate_all("links => links.map(a => a.pathname)"):
         scan.visit(path)  # the modules' own pages
