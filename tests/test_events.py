@@ -149,6 +149,9 @@ def test_every_core_event_s_data_has_the_keys_of_its_catalogue_example(plugin_ap
     tenant_a.post(f"/api/v1/customers/{kept['id']}/restore")
     enable_ledger(tenant_a)
     tenant_a.put("/api/v1/modules/ledger", json={"enabled": False})
+    agent = tenant_a.post("/api/v1/members", json={"email": "leaving@a.example", "password": "a long enough password",
+                                                   "role": "agent"}).json
+    tenant_a.delete(f"/api/v1/members/{agent['id']}")
     with plugin_app.app_context(), tenant_context(tenant_a.id):
         from saas.core.webhooks import outbound
         from saas.core.webhooks import WebhookEndpoint

@@ -86,6 +86,18 @@ def test_every_module_s_marked_strings_have_a_chinese_translation_in_its_own_cat
         assert {_singular(m.id) for m in compiled if m.id} >= marked, f"compile {directory}"
 
 
+def test_modules_that_share_a_text_translate_it_alike():
+    """The pages merge every module's catalogue into one: of two translations of one text, one
+    would win on every page, the other module's included (surveys' "By tier" read 按客户层级)."""
+    seen: dict[tuple, dict[str, str]] = {}
+    for name, directory in module_catalogues().items():
+        for message in catalogue("zh_CN", directory=directory):
+            if message.id and _translated(message):
+                seen.setdefault((message.context, _singular(message.id)), {})[name] = str(message.string)
+    differing = {key: found for key, found in seen.items() if len(set(found.values())) > 1}
+    assert differing == {}, "give these texts one translation (or a msgctxt of the module's own)"
+
+
 def test_a_module_s_catalogue_adds_its_texts_but_cannot_reword_the_core_s(database, tmp_path):
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
