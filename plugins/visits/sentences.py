@@ -12,7 +12,7 @@ import re
 from babel.dates import get_day_names, get_month_names
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 
 from plugins.visits import cadences
 
@@ -129,7 +129,7 @@ def sentence(text: str, start: dt.date) -> str:
     pieces.append(_("counted from %(day)s", day=format_date(own_start or start, "medium")))
     if left:
         pieces.append("(" + ";".join(f"{key}={found[key]}" for key in left) + ")")
-    return _(", ").join(pieces)
+    return pgettext("between clauses", ", ").join(pieces)  # 每 2 周，星期一 (a list's items: 、)
 
 
 def next_days(text: str, start: dt.date, today: dt.date, count: int = 3) -> list[dt.date]:
