@@ -23,6 +23,11 @@ def _share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+def _fraction(percent: float | None) -> float | None:
+    """A card's "percent" unit takes a fraction, as the core's cards (66.7 -> 0.667)."""
+    return None if percent is None else round(percent / 100, 4)
+
+
 def cards(now: dt.datetime | None = None) -> list[ReportCard]:
     now = now or utcnow()
     since, before = now - dt.timedelta(days=DAYS), now - dt.timedelta(days=2 * DAYS)
@@ -54,8 +59,8 @@ def cards(now: dt.datetime | None = None) -> list[ReportCard]:
 
     return [
         ReportCard("nps", _l("NPS, last 90 days (%(count)s answers)", count=answers_of(QuestionKind.nps)),
-                   nps(True) if nps(True) is not None else "–", "", nps(False)),
+                   nps(True), "", nps(False)),  # None: no answer yet, shown as a dash
         ReportCard("csat", _l("CSAT, last 90 days (%(count)s answers)", count=answers_of(QuestionKind.csat)),
-                   csat(True) if csat(True) is not None else "–", "%", csat(False)),
+                   _fraction(csat(True)), "percent", _fraction(csat(False))),
         ReportCard("answers", _l("Survey answers, last 90 days"), answered.get(True, 0), "", answered.get(False, 0)),
     ]
