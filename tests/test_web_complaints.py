@@ -87,6 +87,11 @@ def test_the_new_case_form_finds_the_customer_and_opens_a_case(shop, now):
     token = token_of(page)
     found = browser.post("/complaints/new", data={"find": "Wang", "search": "1", "csrf_token": token})
     assert found.status_code == 200 and f'value="{customer["id"]}"' in found.get_data(as_text=True)
+    other = shop.customer(name="Li Na")
+    literal = browser.post("/complaints/new", data={"find": "_", "search": "1", "csrf_token": token})
+    assert f'value="{other["id"]}"' not in literal.get_data(as_text=True)  # "_" is no wildcard
+    nul = browser.get("/complaints/new?find=a%00b")
+    assert nul.status_code in (200, 422) and "NUL" in nul.get_data(as_text=True)
     refused = browser.post("/complaints/new", data={"customer_id": customer["id"], "category": "delivery",
                                                     "description": " ", "open": "1", "csrf_token": token})
     assert refused.status_code == 422
@@ -156,6 +161,8 @@ def test_the_customer_confirms_or_reopens_with_one_click_and_an_old_link_is_gone
     assert asked.status_code == 200 and "Sent a new one" in asked.get_data(as_text=True)
     assert shop.get(f"/api/v1/complaints/{case['id']}").json["status"] == "resolved"  # a GET answers nothing
     token = token_of(asked.get_data(as_text=True))
+    nul = visitor.post(path, data={"answer": "no", "note": "a\x00b", "csrf_token": token})
+    assert nul.status_code == 422 and shop.get(f"/api/v1/complaints/{case['id']}").json["status"] == "resolved"
     assert visitor.post(path, data={"answer": "no", "note": "Still broken", "csrf_token": token}).status_code == 200
     reopened = shop.get(f"/api/v1/complaints/{case['id']}").json
     assert reopened["status"] == "plan_agreed" and reopened["steps"][-1]["actor"] == "customer"  # resolving agreed it

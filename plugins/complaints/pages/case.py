@@ -18,7 +18,8 @@ from saas.core.db import db
 from saas.core.errors import DomainError
 from saas.core.module_settings import settings_of
 from saas.web.customer_forms import FormErrors, flatten
-from saas.web.form_text import nul_errors
+from saas.core.sql import contains
+from saas.web.form_text import NUL_MESSAGE, nul_errors
 from saas.web.pages import member_page
 
 from plugins.complaints import cases, clock, reading
@@ -84,11 +85,11 @@ def move(case_id):
 
 
 def _customers_like(text: str) -> list:
-    like = f"%{text}%"
+    """Up to 20 live customers whose name, phone or e-mail holds ``text`` (taken literally)."""
     return list(db.session.execute(
         sa.select(Customer.id, Customer.name, Customer.phone, Customer.email)
-        .where(Customer.deleted_at.is_(None), sa.or_(Customer.name.ilike(like), Customer.phone.ilike(like),
-                                                     Customer.email.ilike(like)))
+        .where(Customer.deleted_at.is_(None), sa.or_(*(contains(column, text) for column in
+                                                       (Customer.name, Customer.phone, Customer.email))))
         .order_by(Customer.name, Customer.id).limit(20)).all())
 
 
@@ -108,6 +109,8 @@ def new_case():
             chosen = None
         if chosen is None:
             errors["customer_id"] = [_("Choose a customer.")]
+    elif "\x00" in values["find"]:  # PostgreSQL refuses NUL in text: a field error, not a 500
+        errors["find"] = [NUL_MESSAGE]
     elif values["find"]:
         found = _customers_like(values["find"])
         if not found:

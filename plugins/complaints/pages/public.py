@@ -140,6 +140,10 @@ def confirm(token):
         raise NotFound("There is no such page.")
     if case.status is not Status.resolved or case.resolved_at != resolved_at:
         return _gone(language, "answered" if case.resolved_at == resolved_at else "stale")
+    if request.method == "POST" and nul_errors(request.form):  # PostgreSQL refuses NUL in text
+        with force_locale(_locale(language)):
+            return render_template("complaints/public_confirm.html", lang=language, workspace=tenant.name,
+                                   token=token, case=case, category=wording.category_label(case.category)), 422
     if request.method == "POST":
         answer = request.form.get("answer")
         if answer == "yes":
