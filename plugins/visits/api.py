@@ -279,7 +279,8 @@ def revoke_feed(data):
 
 
 class KpiArgs(Schema):
-    month = f.String(validate=v.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month: YYYY-MM."),
+    # 2000 to 2099: a month's figures reach six months back and one forward, inside the calendar
+    month = f.String(validate=v.Regexp(r"^20\d{2}-(0[1-9]|1[0-2])$", error="A month: YYYY-MM, from 2000 to 2099."),
                      metadata={"description": "The month of the visits' due days (this month by default)",
                                "example": "2026-10"})
 

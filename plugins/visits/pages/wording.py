@@ -34,7 +34,7 @@ MESSAGES = {
     "Say why.": _l("Say why."),
     "A moved visit needs its new day, today or later.": _l("A moved visit needs its new day, today or later."),
     "Today or later.": _l("Today or later."),
-    "A month: YYYY-MM.": _l("A month as YYYY-MM."),
+    "A month: YYYY-MM, from 2000 to 2099.": _l("A month as YYYY-MM."),
     "A rule of 1 to 500 characters.": _l("A rule of 1 to 500 characters."),
     "The rule never falls on any day.": _l("The rule never falls on any day."),
 }
